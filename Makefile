@@ -1,0 +1,111 @@
+# daspool: plain make. `make` builds, `make check` runs every test,
+# `make demo` brings up a demo pool on this machine.
+#   make SANITIZE=1 check   same tests under ASan + UBSan (build-san/)
+
+CC	?= cc
+OPT	?= -O2 -g
+XCFLAGS	?=
+WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wpointer-arith
+prefix	?= /usr/local
+DESTDIR	?=
+
+ifeq ($(SANITIZE),1)
+BUILD	?= build-san
+SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+else
+BUILD	?= build
+SAN	 =
+endif
+
+CFLAGS	 = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN) $(XCFLAGS) -MMD -MP \
+	   -Ifirmware/common -Ifirmware/mgr -Ifirmware/agent -Ifirmware/lib
+LDFLAGS	+= $(SAN)
+LIBS	 = -llmdb -lconfuse -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
+
+COMMON_SRCS	= $(wildcard firmware/common/*.c)
+MGR_SRCS	= $(filter-out firmware/mgr/main.c,$(wildcard firmware/mgr/*.c))
+AGENT_SRCS	= $(filter-out firmware/agent/main.c,$(wildcard firmware/agent/*.c))
+LIB_SRCS	= $(wildcard firmware/lib/*.c)
+
+obj		= $(patsubst %.c,$(BUILD)/%.o,$(1))
+COMMON_A	= $(BUILD)/libdaspool-common.a
+MGR_A		= $(BUILD)/libdaspool-mgr.a
+AGENT_A		= $(BUILD)/libdaspool-agent.a
+CLIENT_A	= $(BUILD)/libdaspool.a
+
+PROGRAMS = $(BUILD)/daspool-mgr $(BUILD)/daspool-agent $(BUILD)/daspool \
+	   $(BUILD)/daspool-sh $(BUILD)/daspool-pki
+
+UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*_test.c))
+BENCH_PROGS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
+all: $(PROGRAMS) $(BENCH_PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(COMMON_A): $(call obj,$(COMMON_SRCS))
+	@rm -f $@; ar rcs $@ $^
+$(MGR_A): $(call obj,$(MGR_SRCS))
+	@rm -f $@; ar rcs $@ $^
+$(AGENT_A): $(call obj,$(AGENT_SRCS))
+	@rm -f $@; ar rcs $@ $^
+$(CLIENT_A): $(call obj,$(LIB_SRCS))
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/daspool-mgr: $(call obj,firmware/mgr/main.c) $(MGR_A) $(COMMON_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/daspool-agent: $(call obj,firmware/agent/main.c) $(AGENT_A) $(COMMON_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/daspool: $(call obj,cli/daspool.c) $(CLIENT_A) $(COMMON_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/daspool-sh: $(call obj,cli/daspool-sh.c) $(COMMON_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/daspool-pki: $(call obj,cli/daspool-pki.c) $(COMMON_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Unit tests link the module archives; only the objects a test uses
+# are pulled in.
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(MGR_A) $(AGENT_A) $(CLIENT_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS)
+
+$(BUILD)/bench/%: $(call obj,bench/%.c) $(CLIENT_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+deps:
+	@scripts/install-deps.sh
+
+unit: $(UNIT_TESTS)
+	@scripts/run-unit.sh $(UNIT_TESTS)
+
+integration: all
+	@BUILD=$(BUILD) tests/integration/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory unit integration
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(prefix)/bin
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(prefix)/bin
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all deps unit integration check demo bench install clean
+.SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,120 @@
+/*
+ * The daspool wire protocol: one framed, versioned binary protocol for
+ * control (borrower/agent/admin -> manager) and data (borrower -> agent).
+ * docs/PROTOCOL.md is the prose version of this header.
+ *
+ * Every integer on the wire is big-endian.
+ */
+#ifndef DASPOOL_PROTO_H
+#define DASPOOL_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DSP_MAGIC		0x4453504cU	/* "DSPL" */
+#define DSP_VERSION		1
+#define DSP_HEADER_SIZE		24
+#define DSP_MAX_IO		(1024U * 1024U)	/* largest read/write */
+#define DSP_MAX_PAYLOAD		(DSP_MAX_IO + 4096U)
+#define DSP_NAME_MAX		63	/* server, region, volume, host */
+#define DSP_TEXT_MAX		(256U * 1024U)	/* admin output */
+#define DSP_MAX_EXTENTS		16
+#define DSP_MAX_REGIONS		64
+#define DSP_MAX_MATCHES		64	/* search results per request */
+#define DSP_TICKET_MAX		2048
+
+#define DSP_FLAG_REPLY		0x0001
+
+/* Default TCP ports. */
+#define DSP_MGR_PORT		7400
+#define DSP_AGENT_PORT		7401
+
+enum dsp_opcode {
+	/* control: agent -> manager */
+	DSP_OP_REGISTER		= 1,
+	DSP_OP_HEARTBEAT	= 2,
+	DSP_OP_FENCE_ACK	= 3,
+	/* control: borrower -> manager */
+	DSP_OP_ALLOCATE		= 10,
+	DSP_OP_MOUNT		= 11,
+	DSP_OP_RENEW		= 12,
+	DSP_OP_UNMOUNT		= 13,
+	DSP_OP_RELEASE		= 14,
+	/* control: admin -> manager (admin socket, or admin-role TLS) */
+	DSP_OP_ADMIN		= 20,
+	/* data: borrower -> agent */
+	DSP_OP_ATTACH		= 30,
+	DSP_OP_INIT		= 31,
+	DSP_OP_WRITE		= 32,
+	DSP_OP_READ		= 33,
+	DSP_OP_SEARCH		= 34,
+	DSP_OP_ERASE		= 35,
+	DSP_OP_FLUSH		= 36,
+	/* data: manager -> agent */
+	DSP_OP_REVOKE		= 40,
+};
+
+enum dsp_status {
+	DSP_OK			= 0,
+	DSP_E_FRAME		= 1,	/* malformed frame or payload */
+	DSP_E_VERSION		= 2,	/* unsupported protocol version */
+	DSP_E_OPCODE		= 3,	/* unknown opcode */
+	DSP_E_ROLE		= 4,	/* certificate role may not do this */
+	DSP_E_NOTFOUND		= 5,	/* no such volume/region/server */
+	DSP_E_BUSY		= 6,	/* lent or mounted elsewhere */
+	DSP_E_INVALID		= 7,	/* bad argument */
+	DSP_E_TICKET		= 8,	/* ticket signature or format bad */
+	DSP_E_EXPIRED		= 9,	/* ticket expired */
+	DSP_E_BORROWER		= 10,	/* TLS peer is not the ticket's borrower */
+	DSP_E_RANGE		= 11,	/* outside the ticket's extents */
+	DSP_E_STALE		= 12,	/* ticket generation revoked */
+	DSP_E_IO		= 13,	/* backing store I/O error */
+	DSP_E_NOSPACE		= 14,	/* no volume / disk full */
+	DSP_E_FENCED		= 15,	/* waiting for agents to ack a revocation */
+	DSP_E_UNAVAILABLE	= 16,	/* region or server unavailable */
+	DSP_E_STATE		= 17,	/* wrong state (not lent, not mounted...) */
+	DSP_E_INTERNAL		= 18,
+	DSP_E_READONLY		= 19,	/* write with a read-only ticket */
+	DSP_E_TOOBIG		= 20,	/* request larger than allowed */
+};
+
+/* Usage forms of a volume. Only SINGLE is built so far. */
+enum dsp_usage_form {
+	DSP_FORM_SINGLE		= 1,
+	DSP_FORM_CONCAT		= 2,
+	DSP_FORM_MIRROR		= 3,
+	DSP_FORM_SPLIT		= 4,
+};
+
+enum dsp_role {
+	DSP_ROLE_NONE		= 0,
+	DSP_ROLE_MANAGER	= 1,
+	DSP_ROLE_AGENT		= 2,
+	DSP_ROLE_BORROWER	= 3,
+	DSP_ROLE_ADMIN		= 4,
+	DSP_ROLE_BACKUP		= 5,
+};
+
+enum dsp_ticket_mode {
+	DSP_MODE_READONLY	= 0,
+	DSP_MODE_READWRITE	= 1,
+};
+
+struct dsp_header {
+	uint32_t	magic;
+	uint8_t		version;
+	uint8_t		opcode;
+	uint16_t	flags;
+	uint64_t	request_id;
+	uint32_t	payload_length;
+	uint32_t	status;		/* enum dsp_status; 0 in requests */
+};
+
+const char	*dsp_status_name(uint32_t status);	/* "E_TICKET" ... */
+const char	*dsp_opcode_name(uint8_t opcode);	/* "read", or NULL */
+const char	*dsp_form_name(int form);		/* "single" ... */
+int		 dsp_form_parse(const char *name);	/* 0 if unknown */
+const char	*dsp_role_name(int role);		/* "agent" ... */
+int		 dsp_role_parse(const char *name);	/* DSP_ROLE_NONE */
+
+#endif

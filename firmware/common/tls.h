@@ -1,0 +1,60 @@
+/*
+ * Mutual TLS with mbedTLS: TLS 1.2, ECDHE-ECDSA, AES-GCM (default) or
+ * ChaCha20-Poly1305. Both sides present a certificate issued by the pool
+ * CA; a host's identity is its certificate's CN and its role the subject
+ * OU ("agent", "borrower", "admin", "backup", "manager").
+ * Every socket gets TCP_NODELAY.
+ *
+ * A tls_config may be shared by many threads; a tls_conn belongs to one
+ * thread at a time.
+ */
+#ifndef DASPOOL_TLS_H
+#define DASPOOL_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tls_config;
+struct tls_conn;
+
+enum tls_side { TLS_SIDE_SERVER, TLS_SIDE_CLIENT };
+
+struct tls_paths {
+	const char	*ca_file;	/* pool CA certificate (PEM) */
+	const char	*cert_file;	/* own certificate (PEM) */
+	const char	*key_file;	/* own private key (PEM) */
+	const char	*ciphers;	/* "aes-128-gcm" (default), "aes-256-gcm",
+					 * "chacha20-poly1305", or NULL */
+};
+
+/* NULL on failure, with the reason in err. */
+struct tls_config *tls_config_new(enum tls_side, const struct tls_paths *,
+		    char *err, size_t errlen);
+void		 tls_config_free(struct tls_config *);
+const char	*tls_config_own_name(const struct tls_config *);	/* own CN */
+
+/* Server: handshake on an accepted socket (takes the fd; closes it on
+ * failure). timeout_ms bounds the handshake. */
+struct tls_conn	*tls_accept(struct tls_config *, int fd, int timeout_ms,
+		    char *err, size_t errlen);
+/* Client: connect to host:port and handshake. */
+struct tls_conn	*tls_connect(struct tls_config *, const char *host,
+		    uint16_t port, int timeout_ms, char *err, size_t errlen);
+void		 tls_close(struct tls_conn *);	/* close_notify + free */
+
+const char	*tls_peer_name(const struct tls_conn *);	/* CN */
+int		 tls_peer_role(const struct tls_conn *);	/* enum dsp_role */
+const char	*tls_cipher_name(const struct tls_conn *);
+int		 tls_fd(const struct tls_conn *);
+
+/* Full reads/writes: 0 on success, -1 on error or EOF (errno kept
+ * where meaningful). tls_read_full waits at most timeout_ms per call
+ * when timeout_ms > 0. */
+int		 tls_read_full(struct tls_conn *, void *, size_t, int timeout_ms);
+int		 tls_write_full(struct tls_conn *, const void *, size_t);
+
+/* The role and CN carried by a PEM certificate file; for tools/tests. */
+int		 tls_cert_identity(const char *cert_file, char *cn, size_t cnlen,
+		    int *role);
+
+#endif
