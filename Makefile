@@ -40,8 +40,9 @@ PROGRAMS = $(BUILD)/daspool-mgr $(BUILD)/daspool-agent $(BUILD)/daspool \
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*_test.c))
 BENCH_PROGS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+TEST_TOOLS = $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
 
-all: $(PROGRAMS) $(BENCH_PROGS)
+all: $(PROGRAMS) $(BENCH_PROGS) $(TEST_TOOLS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -74,6 +75,10 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(MGR_A) $(AGENT_A) $(CLIENT_A) $(C
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS)
 
 $(BUILD)/bench/%: $(call obj,bench/%.c) $(CLIENT_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

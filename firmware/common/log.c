@@ -1,0 +1,147 @@
+/*
+ * Logging to stderr (foreground, tests) or syslog (daemon). Each line
+ * is formatted into one buffer and written with one call, so lines from
+ * different threads do not interleave.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+
+#define LOG_LINE_MAX	1024
+
+static const char	*log_progname = "daspool";
+static int		 log_to_stderr = 1;
+static volatile int	 log_level = LOG_LEVEL_INFO;
+
+static const char *const log_level_names[] = {
+	[LOG_LEVEL_ERROR]	= "error",
+	[LOG_LEVEL_WARN]	= "warning",
+	[LOG_LEVEL_INFO]	= "info",
+	[LOG_LEVEL_DEBUG]	= "debug",
+};
+
+static const int log_priorities[] = {
+	[LOG_LEVEL_ERROR]	= LOG_ERR,
+	[LOG_LEVEL_WARN]	= LOG_WARNING,
+	[LOG_LEVEL_INFO]	= LOG_INFO,
+	[LOG_LEVEL_DEBUG]	= LOG_DEBUG,
+};
+
+void
+log_init(const char *progname, int to_stderr, int level)
+{
+	if (progname != NULL) {
+		const char *slash = strrchr(progname, '/');
+		log_progname = slash != NULL ? slash + 1 : progname;
+	}
+	log_to_stderr = to_stderr;
+	log_set_level(level);
+	if (!log_to_stderr)
+		openlog(log_progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_set_level(int level)
+{
+	if (level < LOG_LEVEL_ERROR)
+		level = LOG_LEVEL_ERROR;
+	if (level > LOG_LEVEL_DEBUG)
+		level = LOG_LEVEL_DEBUG;
+	log_level = level;
+}
+
+/* errnum >= 0 appends strerror(errnum). */
+static void
+log_emit(int level, int errnum, const char *fmt, va_list ap)
+{
+	char	msg[LOG_LINE_MAX];
+	char	ebuf[128];
+	int	n;
+
+	if (level > log_level)
+		return;
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		msg[0] = '\0';
+	if (errnum >= 0) {
+		/* GNU strerror_r may return a static string instead. */
+		const char *es = strerror_r(errnum, ebuf, sizeof(ebuf));
+		size_t len = strlen(msg);
+		snprintf(msg + len, sizeof(msg) - len, ": %s", es);
+	}
+	if (log_to_stderr)
+		fprintf(stderr, "%s: %s: %s\n", log_progname,
+		    log_level_names[level], msg);
+	else
+		syslog(log_priorities[level], "%s", msg);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	int	saved = errno;
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_WARN, saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_WARN, -1, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_INFO, -1, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_DEBUG, -1, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	int	saved = errno;
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_ERROR, saved != 0 ? saved : -1, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_ERROR, -1, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,105 @@
+/*
+ * Inside the store: the environment handle, the transaction wrapper
+ * every operation runs in, record codecs and per-table helpers.
+ *
+ *   store.c          environment, transactions, errors
+ *   store_codec.c    record layouts (docs/STORE.md)
+ *   store_table.c    typed get/put/delete of records, the audit trail
+ *   store_read.c     store_each_*, store_get_*
+ *   store_agents.c   register, heartbeat, expiry, fence acks
+ *   store_admin.c    volume create/delete
+ *   store_lending.c  allocate, mount, unmount, release
+ */
+#ifndef DASPOOL_STORE_INTERNAL_H
+#define DASPOOL_STORE_INTERNAL_H
+
+#include <lmdb.h>
+
+#include "buf.h"
+#include "store.h"
+
+#define STORE_SCHEMA_VERSION	1	/* meta "schema" */
+#define STORE_RECORD_VERSION	1	/* leading byte of every record */
+#define STORE_MAP_SIZE		(1024ULL * 1024 * 1024)
+#define STORE_MAX_READERS	1024
+#define STORE_AUDIT_KEEP	100000	/* oldest rows pruned beyond this */
+/* "server" '\0' "region" */
+#define STORE_REGION_KEY_MAX	(2 * DSP_NAME_MAX + 1)
+
+struct store {
+	MDB_env		*env;
+	MDB_dbi		 meta;
+	MDB_dbi		 servers;
+	MDB_dbi		 regions;
+	MDB_dbi		 volumes;
+	MDB_dbi		 audit;
+	int		 readonly;
+};
+
+/* One transaction and where its error sentence goes. */
+struct store_txn {
+	struct store	*s;
+	MDB_txn		*txn;
+	uint64_t	 now;
+	int		 dirty;		/* commit only if something changed */
+	char		*err;
+	size_t		 errlen;
+};
+
+/* store.c */
+int	store_fail(struct store_txn *, int status, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	store_mdb_fail(struct store_txn *, const char *what, int mdb_rc);
+int	store_begin(struct store *, struct store_txn *, int write, uint64_t now,
+	    char *err, size_t errlen);
+/* Commits if status is DSP_OK and the txn is dirty, else aborts. */
+int	store_end(struct store_txn *, int status);
+void	store_set_err(char *err, size_t errlen, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* store_codec.c: 0, or -1 for a malformed or unknown-version record */
+void	store_encode_server(struct buf_writer *, const struct server_record *);
+int	store_decode_server(const void *, size_t, struct server_record *);
+void	store_encode_region(struct buf_writer *, const struct region_record *);
+int	store_decode_region(const void *, size_t, struct region_record *);
+void	store_encode_volume(struct buf_writer *, const struct volume_record *);
+int	store_decode_volume(const void *, size_t, struct volume_record *);
+void	store_encode_audit(struct buf_writer *, const struct audit_record *);
+int	store_decode_audit(const void *, size_t, struct audit_record *);
+size_t	store_region_key(char *key, const char *server, const char *region);
+void	store_copy(char *dst, size_t dstlen, const char *src);
+
+/* store_table.c: DSP_OK, DSP_E_NOTFOUND (with a sentence) or
+ * DSP_E_INTERNAL */
+int	store_server_load(struct store_txn *, const char *,
+	    struct server_record *);
+int	store_server_save(struct store_txn *, const struct server_record *);
+int	store_region_load(struct store_txn *, const char *server,
+	    const char *region, struct region_record *);
+int	store_region_save(struct store_txn *, const struct region_record *);
+int	store_region_remove(struct store_txn *, const char *server,
+	    const char *region);
+int	store_volume_load(struct store_txn *, const char *,
+	    struct volume_record *);
+int	store_volume_save(struct store_txn *, const struct volume_record *);
+int	store_volume_remove(struct store_txn *, const char *);
+int	store_audit_add(struct store_txn *, const char *actor,
+	    const char *action, const char *volume, const char *detail, ...)
+	    __attribute__((format(printf, 5, 6)));
+
+/* Cursor walks over one table; cb returns nonzero to stop, and that
+ * value is returned. -1 after a store error (sentence in the txn). */
+typedef int (*store_raw_cb)(const MDB_val *key, const MDB_val *val, void *);
+int	store_walk(struct store_txn *, MDB_dbi, const MDB_val *from,
+	    store_raw_cb, void *);
+typedef int (*store_txn_volume_cb)(struct store_txn *,
+	    const struct volume_record *, void *);
+int	store_walk_volumes(struct store_txn *, store_txn_volume_cb, void *);
+/* Name of a volume with an extent overlapping [off, off + len) of the
+ * region into user (DSP_NAME_MAX + 1), skipping volume skip; 1 if one
+ * does, 0 if none, -1 on error. */
+int	store_region_user(struct store_txn *, const char *server,
+	    const char *region, uint64_t off, uint64_t len, const char *skip,
+	    char *user);
+
+#endif

@@ -1,0 +1,217 @@
+# Shared helpers for the integration tests: each test sources this file,
+# builds a pool on loopback (each host on its own 127.0.x.y, free ports)
+# under a temp dir, and everything it started is stopped on exit.
+#
+# Exit 77 means "skipped", with the reason printed.
+
+set -u
+: "${BUILD:=build}"
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bin="$top/$BUILD"
+case "$BUILD" in /*) bin="$BUILD" ;; esac
+export PATH="$bin:$bin/tests/tools:$PATH"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/daspool-test.XXXXXX")
+PIDS=()
+MGR_ADDR=127.0.1.1
+MGR_PORT=
+MGR_PID=
+ADMIN_SOCK="$T/mgr/admin.sock"
+declare -A AGENT_PID AGENT_ADDR AGENT_PORT
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "kept $T"
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	for f in "$T"/*.log; do
+		[ -f "$f" ] || continue
+		echo "--- $f (last lines)" >&2
+		tail -n 20 "$f" >&2
+	done
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+pass() {
+	echo "PASS: $(basename "$0" .sh)"
+	exit 0
+}
+
+# free_port ADDR: a TCP port nothing listens on at ADDR.
+free_port() {
+	local port i
+	for i in $(seq 1 50); do
+		port=$(( (RANDOM % 30000) + 20000 ))
+		if ! ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+			echo "$port"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# wait_for SECONDS CMD...: polls CMD until it succeeds.
+wait_for() {
+	local limit=$1 i
+	shift
+	for i in $(seq 1 $((limit * 10))); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+pki_init() {
+	daspool-pki init --dir "$T/pki" >/dev/null || fail "pki init"
+}
+
+# pki_issue NAME ROLE [extra daspool-pki flags]
+pki_issue() {
+	local name=$1 role=$2
+	shift 2
+	daspool-pki issue --dir "$T/pki" "$name" --role "$role" "$@" >/dev/null ||
+		fail "pki issue $name"
+}
+
+write_mgr_conf() {
+	mkdir -p "$T/mgr"
+	cat >"$T/mgr/daspool-mgr.conf" <<CONF
+listen_address = "$MGR_ADDR"
+listen_port = $MGR_PORT
+state_dir = "$T/mgr/state"
+ca = "$T/pki/ca.crt"
+cert = "$T/pki/manager.crt"
+key = "$T/pki/manager.key"
+admin_socket = "$ADMIN_SOCK"
+ticket_lifetime = ${TICKET_LIFETIME:-300}
+heartbeat_timeout = ${HEARTBEAT_TIMEOUT:-6}
+log_level = "debug"
+CONF
+}
+
+start_mgr() {
+	[ -n "$MGR_PORT" ] || MGR_PORT=$(free_port)
+	[ -f "$T/pki/ca.crt" ] || pki_init
+	write_mgr_conf
+	daspool-mgr -d -v -f "$T/mgr/daspool-mgr.conf" >>"$T/mgr.log" 2>&1 &
+	MGR_PID=$!
+	PIDS+=("$MGR_PID")
+	wait_for 10 admin "show servers" || fail "manager did not start"
+}
+
+stop_mgr_hard() {
+	kill -9 "$MGR_PID" 2>/dev/null
+	wait "$MGR_PID" 2>/dev/null
+}
+
+admin() {
+	daspool-sh -s "$ADMIN_SOCK" -c "$*"
+}
+
+# start_agent NAME ADDR REGION:SIZE... : file-backed regions under $T/disks
+start_agent() {
+	local name=$1 addr=$2 port
+	shift 2
+	[ -f "$T/pki/$name.crt" ] || pki_issue "$name" agent
+	port=${AGENT_PORT[$name]:-$(free_port)}
+	AGENT_ADDR[$name]=$addr
+	AGENT_PORT[$name]=$port
+	mkdir -p "$T/$name" "$T/disks"
+	{
+		cat <<CONF
+server = "$name"
+listen_address = "$addr"
+listen_port = $port
+manager_address = "$MGR_ADDR"
+manager_port = $MGR_PORT
+ca = "$T/pki/ca.crt"
+cert = "$T/pki/$name.crt"
+key = "$T/pki/$name.key"
+manager_cert = "$T/pki/manager.crt"
+state_dir = "$T/$name/state"
+heartbeat_interval = 1
+log_level = "debug"
+CONF
+		local r rname rsize
+		for r in "$@"; do
+			rname=${r%%:*}
+			rsize=${r#*:}
+			[ -f "$T/disks/$name-$rname" ] ||
+				truncate -s "$rsize" "$T/disks/$name-$rname"
+			printf 'region "%s" {\n\tpath = "%s"\n}\n' \
+				"$rname" "$T/disks/$name-$rname"
+		done
+	} >"$T/$name/daspool-agent.conf"
+	restart_agent "$name"
+}
+
+restart_agent() {
+	local name=$1
+	daspool-agent -d -v -f "$T/$name/daspool-agent.conf" >>"$T/$name.log" 2>&1 &
+	AGENT_PID[$name]=$!
+	PIDS+=("${AGENT_PID[$name]}")
+	wait_for 10 server_is_up "$name" || fail "agent $name did not register"
+}
+
+server_is_up() {
+	admin "show servers" | grep -Eq "^$1[[:space:]].*[[:space:]]up([[:space:]]|$)"
+}
+
+kill_agent() {
+	kill -9 "${AGENT_PID[$1]}" 2>/dev/null
+	wait "${AGENT_PID[$1]}" 2>/dev/null
+}
+
+# borrower_setup NAME: certificate, config and state dir of a borrower.
+borrower_setup() {
+	local name=$1
+	[ -f "$T/pki/$name.crt" ] || pki_issue "$name" borrower
+	mkdir -p "$T/$name/state"
+	cat >"$T/$name/daspool.conf" <<CONF
+manager_address = "$MGR_ADDR"
+manager_port = $MGR_PORT
+ca = "$T/pki/ca.crt"
+cert = "$T/pki/$name.crt"
+key = "$T/pki/$name.key"
+state_dir = "$T/$name/state"
+timeout = ${CLIENT_TIMEOUT:-30}
+CONF
+}
+
+# as NAME ARGS...: run the daspool client as borrower NAME.
+as() {
+	local name=$1
+	shift
+	daspool -f "$T/$name/daspool.conf" "$@"
+}
+
+# expect_fail PATTERN CMD...: CMD must fail and say PATTERN on stderr.
+expect_fail() {
+	local pattern=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		fail "expected failure of: $* (output: $out)"
+	fi
+	echo "$out" | grep -Eqi -- "$pattern" ||
+		fail "error of '$*' does not say '$pattern': $out"
+}
+
+sha() {
+	sha256sum "$@" | cut -d' ' -f1
+}

@@ -1,0 +1,308 @@
+/*
+ * dsp_probe: a deliberately misbehaving peer for the integration tests.
+ * It speaks raw mbedTLS (so it can omit its certificate or present a
+ * foreign one) or plain TCP, sends one thing and reports how the daemon
+ * answered:
+ *
+ *   dsp_probe [--ca F] [--cert F --key F] HOST PORT ACTION
+ *
+ * ACTION: plain     send plaintext to a TLS port; exit 0 if the peer closes
+ *         handshake exit 0 if the TLS handshake succeeds
+ *         garbage   handshake, then a malformed frame; exit 0 if the peer
+ *                   answers with an error reply or closes the connection
+ *         register  handshake, then REGISTER; prints the reply status
+ *                   name and message; exit 0 if the reply status is DSP_OK
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/ssl.h>
+
+#include "buf.h"
+#include "frame.h"
+#include "msg.h"
+#include "proto.h"
+
+struct probe {
+	mbedtls_net_context	 net;
+	mbedtls_ssl_context	 ssl;
+	mbedtls_ssl_config	 conf;
+	mbedtls_x509_crt	 ca, cert;
+	mbedtls_pk_context	 key;
+	mbedtls_entropy_context	 entropy;
+	mbedtls_ctr_drbg_context drbg;
+};
+
+static void
+probe_die(const char *what, int ret)
+{
+	char buf[160] = "";
+
+	if (ret != 0)
+		mbedtls_strerror(ret, buf, sizeof(buf));
+	printf("%s: %s\n", what, buf);
+	exit(1);
+}
+
+static int
+plain_action(const char *host, const char *port)
+{
+	mbedtls_net_context net;
+	char buf[256];
+	int ret;
+
+	mbedtls_net_init(&net);
+	if ((ret = mbedtls_net_connect(&net, host, port, MBEDTLS_NET_PROTO_TCP)))
+		probe_die("connect", ret);
+	(void)mbedtls_net_send(&net, (const unsigned char *)
+	    "GET / HTTP/1.0\r\n\r\n", 18);
+	/* The daemon must not answer in plaintext; it closes or sends an alert. */
+	ret = mbedtls_net_recv_timeout(&net, (unsigned char *)buf, sizeof(buf), 5000);
+	mbedtls_net_free(&net);
+	if (ret == MBEDTLS_ERR_SSL_TIMEOUT) {
+		printf("plaintext connection left open\n");
+		return 1;
+	}
+	if (ret > 0 && memchr(buf, 'H', (size_t)ret) && strncmp(buf, "HTTP", 4) == 0) {
+		printf("plaintext answered\n");
+		return 1;
+	}
+	printf("plaintext refused\n");
+	return 0;
+}
+
+static void
+probe_handshake(struct probe *p, const char *host, const char *port,
+    const char *ca, const char *cert, const char *key)
+{
+	int ret;
+
+	mbedtls_net_init(&p->net);
+	mbedtls_ssl_init(&p->ssl);
+	mbedtls_ssl_config_init(&p->conf);
+	mbedtls_x509_crt_init(&p->ca);
+	mbedtls_x509_crt_init(&p->cert);
+	mbedtls_pk_init(&p->key);
+	mbedtls_entropy_init(&p->entropy);
+	mbedtls_ctr_drbg_init(&p->drbg);
+	if ((ret = mbedtls_ctr_drbg_seed(&p->drbg, mbedtls_entropy_func,
+	    &p->entropy, NULL, 0)))
+		probe_die("rng", ret);
+	if ((ret = mbedtls_ssl_config_defaults(&p->conf, MBEDTLS_SSL_IS_CLIENT,
+	    MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT)))
+		probe_die("config", ret);
+	mbedtls_ssl_conf_rng(&p->conf, mbedtls_ctr_drbg_random, &p->drbg);
+	/* The probe checks the daemon's refusals, not the daemon's identity. */
+	mbedtls_ssl_conf_authmode(&p->conf, MBEDTLS_SSL_VERIFY_NONE);
+	if (ca && (ret = mbedtls_x509_crt_parse_file(&p->ca, ca)))
+		probe_die("ca", ret);
+	mbedtls_ssl_conf_ca_chain(&p->conf, &p->ca, NULL);
+	if (cert) {
+		if ((ret = mbedtls_x509_crt_parse_file(&p->cert, cert)))
+			probe_die("cert", ret);
+		if ((ret = mbedtls_pk_parse_keyfile(&p->key, key, NULL)))
+			probe_die("key", ret);
+		if ((ret = mbedtls_ssl_conf_own_cert(&p->conf, &p->cert, &p->key)))
+			probe_die("own cert", ret);
+	}
+	if ((ret = mbedtls_ssl_setup(&p->ssl, &p->conf)))
+		probe_die("setup", ret);
+	if ((ret = mbedtls_net_connect(&p->net, host, port, MBEDTLS_NET_PROTO_TCP)))
+		probe_die("connect", ret);
+	mbedtls_ssl_set_bio(&p->ssl, &p->net, mbedtls_net_send, NULL,
+	    mbedtls_net_recv_timeout);
+	mbedtls_ssl_conf_read_timeout(&p->conf, 5000);
+	while ((ret = mbedtls_ssl_handshake(&p->ssl)) != 0)
+		if (ret != MBEDTLS_ERR_SSL_WANT_READ &&
+		    ret != MBEDTLS_ERR_SSL_WANT_WRITE)
+			probe_die("handshake refused", ret);
+	/*
+	 * With TLS 1.2 the client finishes before the server has checked
+	 * the client certificate; one read tells whether it was accepted.
+	 */
+}
+
+static int
+probe_write(struct probe *p, const void *data, size_t len)
+{
+	const unsigned char *b = data;
+	int ret;
+
+	while (len > 0) {
+		ret = mbedtls_ssl_write(&p->ssl, b, len);
+		if (ret < 0)
+			return ret;
+		b += ret;
+		len -= (size_t)ret;
+	}
+	return 0;
+}
+
+static int
+probe_read(struct probe *p, void *data, size_t len)
+{
+	unsigned char *b = data;
+	int ret;
+
+	while (len > 0) {
+		ret = mbedtls_ssl_read(&p->ssl, b, len);
+		if (ret <= 0)
+			return ret == 0 ? -1 : ret;
+		b += ret;
+		len -= (size_t)ret;
+	}
+	return 0;
+}
+
+/* Reads one reply; prints its status and message. -1 if closed. */
+static int
+probe_reply(struct probe *p)
+{
+	uint8_t raw[DSP_HEADER_SIZE];
+	static uint8_t payload[DSP_MAX_PAYLOAD];
+	struct dsp_header hdr;
+	int ret;
+
+	if ((ret = probe_read(p, raw, sizeof(raw))) != 0) {
+		printf("connection closed\n");
+		return -1;
+	}
+	if (frame_decode_header(raw, DSP_MAX_PAYLOAD, &hdr) != DSP_OK) {
+		printf("bad reply header\n");
+		return -1;
+	}
+	if (probe_read(p, payload, hdr.payload_length) != 0) {
+		printf("connection closed\n");
+		return -1;
+	}
+	printf("status %s", dsp_status_name(hdr.status));
+	if (hdr.status != DSP_OK && hdr.payload_length > 4)
+		printf(": %.*s", (int)hdr.payload_length - 4, payload + 4);
+	printf("\n");
+	return (int)hdr.status;
+}
+
+static int
+probe_send(struct probe *p, uint8_t opcode, const struct buf_writer *w)
+{
+	struct dsp_header hdr = {
+		.magic = DSP_MAGIC, .version = DSP_VERSION, .opcode = opcode,
+		.request_id = 1, .payload_length = (uint32_t)w->len,
+	};
+	uint8_t raw[DSP_HEADER_SIZE];
+
+	frame_encode_header(&hdr, raw);
+	if (probe_write(p, raw, sizeof(raw)) || probe_write(p, w->data, w->len))
+		return -1;
+	return 0;
+}
+
+static int
+garbage_action(struct probe *p)
+{
+	static const char junk[] = "DSPX\x09 this is not a daspool frame";
+	int status;
+
+	if (probe_write(p, junk, sizeof(junk)) != 0) {
+		printf("connection closed\n");
+		return 0;
+	}
+	status = probe_reply(p);
+	if (status == DSP_OK) {
+		printf("malformed frame accepted\n");
+		return 1;
+	}
+	/* After an error reply the connection must be closed too. */
+	if (status > 0 && probe_reply(p) != -1) {
+		printf("connection left open after a malformed frame\n");
+		return 1;
+	}
+	return 0;
+}
+
+static int
+register_action(struct probe *p)
+{
+	struct msg_register reg;
+	struct buf_writer w;
+	int status;
+
+	memset(&reg, 0, sizeof(reg));
+	snprintf(reg.server, sizeof(reg.server), "probe");
+	snprintf(reg.host, sizeof(reg.host), "127.0.0.1");
+	reg.port = 1;
+	reg.region_count = 1;
+	snprintf(reg.regions[0].name, sizeof(reg.regions[0].name), "R1");
+	reg.regions[0].size = 1 << 20;
+	reg.regions[0].available = 1;
+	buf_writer_init(&w);
+	msg_encode_register(&w, &reg);
+	if (probe_send(p, DSP_OP_REGISTER, &w) != 0) {
+		buf_writer_free(&w);
+		printf("connection closed\n");
+		return 1;
+	}
+	buf_writer_free(&w);
+	status = probe_reply(p);
+	return status == DSP_OK ? 0 : 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: dsp_probe [--ca F] [--cert F --key F] HOST PORT "
+	    "plain|handshake|garbage|register\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *ca = NULL, *cert = NULL, *key = NULL, *action;
+	struct probe p;
+	int i;
+
+	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--ca") == 0)
+			ca = argv[i + 1];
+		else if (strcmp(argv[i], "--cert") == 0)
+			cert = argv[i + 1];
+		else if (strcmp(argv[i], "--key") == 0)
+			key = argv[i + 1];
+		else
+			usage();
+	}
+	if (argc - i != 3 || (cert && !key))
+		usage();
+	action = argv[i + 2];
+	if (strcmp(action, "plain") == 0)
+		return plain_action(argv[i], argv[i + 1]);
+	probe_handshake(&p, argv[i], argv[i + 1], ca, cert, key);
+	if (strcmp(action, "handshake") == 0) {
+		/* A refused client certificate shows as an alert on first read. */
+		mbedtls_ssl_conf_read_timeout(&p.conf, 1000);
+		unsigned char b;
+		int ret = mbedtls_ssl_read(&p.ssl, &b, 1);
+		if (ret == MBEDTLS_ERR_SSL_TIMEOUT) {
+			printf("handshake accepted\n");
+			return 0;
+		}
+		probe_die("handshake refused", ret);
+	}
+	if (strcmp(action, "garbage") == 0)
+		return garbage_action(&p);
+	if (strcmp(action, "register") == 0)
+		return register_action(&p);
+	usage();
+	return 2;
+}
