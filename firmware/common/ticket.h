@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "proto.h"
 
 struct ticket_extent {
@@ -45,6 +46,11 @@ void			 ticket_signer_free(struct ticket_signer *);
 int			 ticket_sign(struct ticket_signer *,
 			    const struct mount_ticket *, uint8_t *out, size_t cap,
 			    size_t *len);
+
+/* The signed part of a ticket (everything before the signature blob);
+ * for tests and fuzzing. */
+void			 ticket_encode_body(struct buf_writer *,
+			    const struct mount_ticket *);
 
 struct ticket_verifier	*ticket_verifier_new(const char *manager_cert_file,
 			    char *err, size_t errlen);

@@ -61,7 +61,9 @@ struct audit_record {
 	char		detail[128];
 };
 
-/* map_size 0 = default (1 GiB). readonly opens with MDB_RDONLY. */
+/* map_size 0 = default (1 GiB). readonly opens with MDB_RDONLY (and
+ * never creates anything). 0, or -1 with a sentence in err. Open once
+ * per process and share the handle among threads. */
 int	store_open(struct store **, const char *dir, int readonly,
 	    size_t map_size, char *err, size_t errlen);
 void	store_close(struct store *);
@@ -77,6 +79,8 @@ int	store_heartbeat(struct store *, const char *server, uint64_t now,
 /* Marks servers silent for longer than timeout down; returns how many
  * changed state, or -1. */
 int	store_expire_servers(struct store *, uint64_t now, uint64_t timeout);
+/* The agent's connection is gone: marks it down now. DSP_OK or
+ * DSP_E_NOTFOUND. */
 int	store_server_down(struct store *, const char *server);
 /* The server confirmed these generations: raise acked_generation of
  * the matching extents on this server. */
@@ -120,7 +124,12 @@ int	store_release(struct store *, const char *actor, const char *borrower,
 	    const char *name, uint64_t now, struct volume_record *out,
 	    char *err, size_t errlen);
 
-/* --- reading (one read txn each; callbacks must not call the store) --- */
+/* --- reading (one read txn each; callbacks must not call the store) ---
+ * store_each_* return 0 after the last record, the callback's value if
+ * it returned nonzero to stop, or -1 on a store error; records come in
+ * key order (servers and volumes by name, regions by server then name,
+ * audit by sequence). store_get_* return DSP_OK, DSP_E_NOTFOUND or
+ * DSP_E_INTERNAL. */
 typedef int (*store_server_cb)(const struct server_record *, void *);
 typedef int (*store_region_cb)(const struct region_record *, void *);
 typedef int (*store_volume_cb)(const struct volume_record *, void *);

@@ -88,10 +88,12 @@ int	store_audit_add(struct store_txn *, const char *actor,
 	    __attribute__((format(printf, 5, 6)));
 
 /* Cursor walks over one table; cb returns nonzero to stop, and that
- * value is returned. -1 after a store error (sentence in the txn). */
+ * value is returned: a callback that fails sets the sentence with
+ * store_fail and returns the dsp_status. -1 after a store error. */
 typedef int (*store_raw_cb)(const MDB_val *key, const MDB_val *val, void *);
 int	store_walk(struct store_txn *, MDB_dbi, const MDB_val *from,
 	    store_raw_cb, void *);
+int	store_walk_status(int);		/* -1 -> DSP_E_INTERNAL */
 typedef int (*store_txn_volume_cb)(struct store_txn *,
 	    const struct volume_record *, void *);
 int	store_walk_volumes(struct store_txn *, store_txn_volume_cb, void *);

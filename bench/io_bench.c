@@ -1,0 +1,328 @@
+/*
+ * io_bench: borrower throughput through libdaspool.
+ *
+ *   io_bench [-f CONFIG] [connection flags] seq VOLUME [--mib N] [--conns C]
+ *	Sequential write, then read, of N MiB (default 1024, capped at the
+ *	volume size) of an already mounted volume (mount info from the
+ *	state dir), in 1 MiB requests, with C connections: C threads, each
+ *	with its own daspool_volume_open on a disjoint slice. Reads are
+ *	checked against what was written.
+ *
+ *   io_bench [-f CONFIG] [connection flags] cycles VOLUME [--seconds S]
+ *	allocate -> mount -> unmount -> release of VOLUME for S seconds
+ *	(default 10); VOLUME must be free.
+ *
+ * Output lines are machine-readable ("mbps" is MiB per second):
+ *   seq_write conns=1 mib=1024 seconds=1.262 mbps=811.4
+ *   seq_read conns=1 mib=1024 seconds=1.101 mbps=930.1
+ *   cycles volume=Vol-1 seconds=10.0 count=1234 per_sec=123.4
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daspool.h"
+#include "daspool_conf.h"
+#include "log.h"
+
+#define MiB		(1024ULL * 1024)
+#define BENCH_CALL	(16 * MiB)	/* bytes per library call */
+
+struct bench_worker {
+	pthread_t		 thread;
+	struct daspool_volume	*v;
+	uint64_t		 offset;	/* slice in the volume */
+	uint64_t		 length;
+	int			 writing;
+	int			 rc;
+	char			 err[1024];
+};
+
+static double
+bench_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Every 8 bytes hold their own volume offset: reads can be checked
+ * without keeping what was written. */
+static void
+bench_fill(uint8_t *buf, size_t len, uint64_t offset)
+{
+	size_t		i;
+	uint64_t	v;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		v = offset + i;
+		memcpy(buf + i, &v, 8);
+	}
+}
+
+static void *
+bench_worker_run(void *arg)
+{
+	struct bench_worker	*w = arg;
+	uint8_t			*buf, *want = NULL;
+	uint64_t		 off, end = w->offset + w->length;
+	size_t			 n;
+
+	if ((buf = malloc(BENCH_CALL)) == NULL ||
+	    (!w->writing && (want = malloc(BENCH_CALL)) == NULL)) {
+		w->rc = DASPOOL_ERR_SYSTEM;
+		snprintf(w->err, sizeof(w->err), "out of memory");
+		free(buf);
+		return NULL;
+	}
+	for (off = w->offset; off < end && w->rc == 0; off += n) {
+		n = end - off < BENCH_CALL ? (size_t)(end - off) : BENCH_CALL;
+		if (w->writing) {
+			bench_fill(buf, n, off);
+			w->rc = daspool_volume_write(w->v, buf, n, off);
+		} else {
+			w->rc = daspool_volume_read(w->v, buf, n, off);
+			bench_fill(want, n, off);
+			if (w->rc == 0 && memcmp(buf, want, n) != 0) {
+				w->rc = DASPOOL_ERR_PROTOCOL;
+				snprintf(w->err, sizeof(w->err), "data read "
+				    "back at %" PRIu64 " differs", off);
+				break;
+			}
+		}
+		if (w->rc != 0 && w->err[0] == '\0')
+			snprintf(w->err, sizeof(w->err), "%s",
+			    daspool_volume_error(w->v));
+	}
+	if (w->writing && w->rc == 0 &&
+	    (w->rc = daspool_volume_flush(w->v)) != 0)
+		snprintf(w->err, sizeof(w->err), "%s",
+		    daspool_volume_error(w->v));
+	free(buf);
+	free(want);
+	return NULL;
+}
+
+static int
+bench_phase(struct bench_worker *w, int conns, int writing, uint64_t total)
+{
+	double	t0, dt;
+	int	i, rc = 0;
+
+	t0 = bench_now();
+	for (i = 0; i < conns; i++) {
+		w[i].writing = writing;
+		w[i].rc = 0;
+		w[i].err[0] = '\0';
+		if (pthread_create(&w[i].thread, NULL, bench_worker_run,
+		    &w[i]) != 0)
+			fatal("pthread_create");
+	}
+	for (i = 0; i < conns; i++) {
+		pthread_join(w[i].thread, NULL);
+		if (w[i].rc != 0) {
+			fprintf(stderr, "io_bench: connection %d: %s\n", i,
+			    w[i].err);
+			rc = 1;
+		}
+	}
+	dt = bench_now() - t0;
+	if (rc == 0)
+		printf("%s conns=%d mib=%" PRIu64 " seconds=%.3f mbps=%.1f\n",
+		    writing ? "seq_write" : "seq_read", conns, (uint64_t)(total / MiB), dt,
+		    (double)total / MiB / dt);
+	fflush(stdout);
+	return rc;
+}
+
+static int
+bench_seq(struct daspool_client *c, const char *volume, uint64_t mib,
+    int conns)
+{
+	struct bench_worker	*w;
+	uint64_t		 size, total, slice;
+	int			 i, rc;
+
+	if ((w = calloc((size_t)conns, sizeof(*w))) == NULL)
+		fatal("calloc");
+	/* Opened here: client calls are made from one thread. */
+	for (i = 0; i < conns; i++)
+		if ((rc = daspool_volume_open(c, volume, &w[i].v)) != 0) {
+			fprintf(stderr, "io_bench: %s\n",
+			    daspool_client_error(c));
+			return 1;
+		}
+	size = daspool_volume_size(w[0].v);
+	total = mib * MiB;
+	if (total > size)
+		total = size / MiB * MiB;
+	slice = total / (uint64_t)conns / MiB * MiB;
+	if (slice == 0) {
+		fprintf(stderr, "io_bench: volume %s is too small for %d "
+		    "connections\n", volume, conns);
+		return 1;
+	}
+	total = slice * (uint64_t)conns;
+	for (i = 0; i < conns; i++) {
+		w[i].offset = slice * (uint64_t)i;
+		w[i].length = slice;
+	}
+	rc = bench_phase(w, conns, 1, total);
+	if (rc == 0)
+		rc = bench_phase(w, conns, 0, total);
+	for (i = 0; i < conns; i++)
+		daspool_volume_close(w[i].v);
+	free(w);
+	return rc;
+}
+
+static int
+bench_cycles(struct daspool_client *c, const char *volume, double seconds)
+{
+	double		t0, dt;
+	uint64_t	count = 0;
+	const char	*step;
+	int		rc;
+
+	t0 = bench_now();
+	do {
+		step = "allocate";
+		if ((rc = daspool_allocate(c, volume, 0, NULL, NULL)) != 0)
+			break;
+		step = "mount";
+		if ((rc = daspool_mount(c, volume, NULL)) != 0)
+			break;
+		step = "unmount";
+		if ((rc = daspool_unmount(c, volume)) != 0)
+			break;
+		step = "release";
+		if ((rc = daspool_release(c, volume)) != 0)
+			break;
+		count++;
+	} while ((dt = bench_now() - t0) < seconds);
+	if (rc != 0) {
+		fprintf(stderr, "io_bench: cycle %" PRIu64 ": %s: %s\n",
+		    count + 1, step, daspool_client_error(c));
+		return 1;
+	}
+	printf("cycles volume=%s seconds=%.1f count=%" PRIu64
+	    " per_sec=%.1f\n", volume, dt, count, (double)count / dt);
+	return 0;
+}
+
+static void __attribute__((noreturn))
+bench_usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: io_bench [-f CONFIG] [--manager HOST[:PORT]] [--ca F "
+	    "--cert F --key F]\n"
+	    "                [--state-dir DIR] [--ciphers NAME]\n"
+	    "                seq VOLUME [--mib N] [--conns C]\n"
+	    "       io_bench [...] cycles VOLUME [--seconds S]\n");
+	exit(status);
+}
+
+static long
+bench_number(const char *flag, const char *s, long max)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || errno != 0 || v < 1 || v > max) {
+		fprintf(stderr, "io_bench: invalid %s '%s': 1 to %ld\n", flag,
+		    s, max);
+		exit(2);
+	}
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "config",	required_argument,	NULL, 'f' },
+		{ "manager",	required_argument,	NULL, 'm' },
+		{ "ca",		required_argument,	NULL, 'A' },
+		{ "cert",	required_argument,	NULL, 'C' },
+		{ "key",	required_argument,	NULL, 'K' },
+		{ "state-dir",	required_argument,	NULL, 'S' },
+		{ "ciphers",	required_argument,	NULL, 'c' },
+		{ "mib",	required_argument,	NULL, 'n' },
+		{ "conns",	required_argument,	NULL, 'j' },
+		{ "seconds",	required_argument,	NULL, 's' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	struct daspool_conf	 conf;
+	struct daspool_options	 o;
+	struct daspool_client	*c;
+	const char		*config = NULL, *manager = NULL, *ca = NULL;
+	const char		*cert = NULL, *key = NULL, *state_dir = NULL;
+	const char		*ciphers = NULL;
+	char			 why[1024], *colon;
+	long			 mib = 1024, conns = 1, seconds = 10;
+	int			 ch, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	log_init("io_bench", 1, LOG_LEVEL_WARN);
+	while ((ch = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': config = optarg; break;
+		case 'm': manager = optarg; break;
+		case 'A': ca = optarg; break;
+		case 'C': cert = optarg; break;
+		case 'K': key = optarg; break;
+		case 'S': state_dir = optarg; break;
+		case 'c': ciphers = optarg; break;
+		case 'n': mib = bench_number("--mib", optarg, 1L << 30); break;
+		case 'j': conns = bench_number("--conns", optarg, 256); break;
+		case 's': seconds = bench_number("--seconds", optarg, 86400);
+			break;
+		case 'h': bench_usage(0);
+		default: bench_usage(2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2)
+		bench_usage(2);
+	/* The file first, the flags over it. */
+	daspool_conf_init(&conf);
+	if (config != NULL &&
+	    (rc = daspool_conf_load(config, &conf, why, sizeof(why))) != 0)
+		fatalx("%s", rc == 1 ? "no such config file" : why);
+	if ((ca && daspool_conf_set(&conf.ca, ca) == -1) ||
+	    (cert && daspool_conf_set(&conf.cert, cert) == -1) ||
+	    (key && daspool_conf_set(&conf.key, key) == -1) ||
+	    (state_dir && daspool_conf_set(&conf.state_dir, state_dir) == -1) ||
+	    (ciphers && daspool_conf_set(&conf.ciphers, ciphers) == -1) ||
+	    (manager && daspool_conf_set(&conf.manager_host, manager) == -1))
+		fatalx("out of memory");
+	if (manager != NULL &&
+	    (colon = strrchr(conf.manager_host, ':')) != NULL) {
+		*colon = '\0';
+		conf.manager_port = (uint16_t)bench_number("--manager port",
+		    colon + 1, 65535);
+	}
+	daspool_conf_options(&conf, &o);
+	if ((rc = daspool_client_open(&o, &c)) != 0)
+		fatalx("%s", c ? daspool_client_error(c) : "out of memory");
+	if (strcmp(argv[0], "seq") == 0)
+		rc = bench_seq(c, argv[1], (uint64_t)mib, (int)conns);
+	else if (strcmp(argv[0], "cycles") == 0)
+		rc = bench_cycles(c, argv[1], (double)seconds);
+	else
+		bench_usage(2);
+	daspool_client_close(c);
+	daspool_conf_free(&conf);
+	return rc;
+}

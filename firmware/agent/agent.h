@@ -1,0 +1,77 @@
+/*
+ * daspool-agent internals: the state shared by the listener and the
+ * manager link, and which file exports what.
+ */
+#ifndef DASPOOL_AGENT_H
+#define DASPOOL_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "msg.h"
+#include "proto.h"
+#include "ticket.h"
+
+struct generations;
+struct region;
+struct tls_config;
+
+/* Built by main.c at start; read-only afterwards except through the
+ * thread-safe generations and region handles. */
+struct agent {
+	const struct agent_config	*conf;
+	struct region			*regions[DSP_MAX_REGIONS];
+	unsigned int			 region_count;
+	struct generations		*generations;
+	struct ticket_verifier		*verifier;
+	struct tls_config		*tls_server;	/* data port */
+	struct tls_config		*tls_client;	/* to the manager */
+	char				 manager_name[DSP_NAME_MAX + 1];
+	uint16_t			 port;		/* bound data port */
+};
+
+/* access.c: which ticket lets a connection do what. */
+#define ACCESS_MAX_TICKETS	64
+
+struct access_table {
+	unsigned int		count;
+	struct mount_ticket	tickets[ACCESS_MAX_TICKETS];
+};
+
+struct region	*agent_region(const struct agent *, const char *name);
+void		 access_init(struct access_table *);
+/* ATTACH checks on a ticket whose signature was verified: borrower is
+ * the peer, generation not revoked, not expired, its extents here name
+ * regions we have and that are available. DSP_OK or a status + why. */
+int		 access_admit(const struct agent *, const struct mount_ticket *,
+		    const char *peer, uint64_t now, char *why, size_t whylen);
+/* Keeps the ticket for its volume, replacing one that is not newer. */
+int		 access_attach(struct access_table *, const struct mount_ticket *,
+		    uint64_t now, char *why, size_t whylen);
+const struct mount_ticket *access_find(const struct access_table *,
+		    const char *volume);
+/* Per data request: requester is the peer, a ticket is attached for
+ * the volume, the region is ours and available, and the ticket allows
+ * this range/op with the generation and clock as they are now. */
+int		 access_check(const struct agent *, const struct access_table *,
+		    const char *peer, uint8_t opcode,
+		    const struct msg_data_request *, struct region **,
+		    char *why, size_t whylen);
+
+/* serve.c: the TLS data port, one thread per connection. */
+struct serve;
+
+struct serve	*serve_start(struct agent *, int listen_fd, char *err,
+		    size_t errlen);
+/* Closes listen_fd and every connection; -1 if some connection thread
+ * did not finish in time (the agent state must then stay allocated). */
+int		 serve_stop(struct serve *);
+
+/* enroll.c: REGISTER, FENCE_ACK and HEARTBEAT to the manager. */
+struct enroll;
+
+struct enroll	*enroll_start(struct agent *, char *err, size_t errlen);
+void		 enroll_stop(struct enroll *);
+
+#endif

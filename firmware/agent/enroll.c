@@ -1,0 +1,312 @@
+/*
+ * The agent's link to the manager: REGISTER its regions, take the
+ * volume generations the manager sends back (persisted before they are
+ * acknowledged), FENCE_ACK them, then HEARTBEAT until the connection
+ * fails; reconnect with backoff. Logged once per change of state, not
+ * per attempt.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent.h"
+#include "channel.h"
+#include "generations.h"
+#include "log.h"
+#include "region.h"
+#include "tls.h"
+
+#define ENROLL_CONNECT_MS	5000
+#define ENROLL_BACKOFF_MIN_MS	200
+#define ENROLL_BACKOFF_MAX_MS	5000
+
+struct enroll {
+	struct agent		*agent;
+	pthread_t		 thread;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;		/* CLOCK_MONOTONIC */
+	int			 stopping;
+	int			 fd;		/* live connection, or -1 */
+	int			 up;		/* registered now */
+	char			 last_error[512];
+	struct msg_register	 reg;
+	struct msg_generations	 gens;
+};
+
+/* Sleeps ms unless stopped; returns 1 when stopping. */
+static int
+enroll_wait(struct enroll *e, long ms)
+{
+	struct timespec	ts;
+	int		stopping;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&e->lock);
+	while (!e->stopping)
+		if (pthread_cond_timedwait(&e->cond, &e->lock, &ts) == ETIMEDOUT)
+			break;
+	stopping = e->stopping;
+	pthread_mutex_unlock(&e->lock);
+	return stopping;
+}
+
+static void
+enroll_fill_register(struct enroll *e)
+{
+	struct agent		*a = e->agent;
+	struct msg_register	*reg = &e->reg;
+	struct msg_region	*mr;
+	struct region		*r;
+	unsigned int		 i;
+
+	memset(reg, 0, sizeof(*reg));
+	snprintf(reg->server, sizeof(reg->server), "%s", a->conf->server);
+	snprintf(reg->host, sizeof(reg->host), "%s",
+	    a->conf->advertise_address);
+	reg->port = a->port;
+	reg->region_count = (uint16_t)a->region_count;
+	for (i = 0; i < a->region_count; i++) {
+		r = a->regions[i];
+		mr = &reg->regions[i];
+		snprintf(mr->name, sizeof(mr->name), "%s", region_name(r));
+		mr->size = region_size(r);
+		mr->available = (uint8_t)region_available(r);
+		snprintf(mr->reason, sizeof(mr->reason), "%s", region_reason(r));
+	}
+}
+
+static int
+enroll_call(struct channel *ch, uint8_t opcode, const struct buf_writer *req,
+    const uint8_t **reply, size_t *reply_len, char *err, size_t errlen)
+{
+	char	msg[256];
+	int	rc;
+
+	if (req->error) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = channel_call(ch, opcode, req, reply, reply_len, msg, sizeof(msg));
+	if (rc == -1) {
+		snprintf(err, errlen, "connection lost during %s",
+		    dsp_opcode_name(opcode));
+		return -1;
+	}
+	if (rc != DSP_OK) {
+		snprintf(err, errlen, "%s refused: %s: %s",
+		    dsp_opcode_name(opcode), dsp_status_name((uint32_t)rc), msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* REGISTER, persist the generations, FENCE_ACK them. */
+static int
+enroll_register(struct enroll *e, struct channel *ch, char *err,
+    size_t errlen)
+{
+	struct buf_writer	 w;
+	const uint8_t		*reply;
+	size_t			 reply_len;
+	unsigned int		 i;
+	int			 rc = -1;
+
+	buf_writer_init(&w);
+	enroll_fill_register(e);
+	msg_encode_register(&w, &e->reg);
+	if (enroll_call(ch, DSP_OP_REGISTER, &w, &reply, &reply_len, err,
+	    errlen) == -1)
+		goto done;
+	if (msg_decode_generations(reply, reply_len, &e->gens) != DSP_OK) {
+		snprintf(err, errlen, "malformed register reply");
+		goto done;
+	}
+	for (i = 0; i < e->gens.count; i++)
+		if (generations_raise(e->agent->generations,
+		    e->gens.items[i].volume, e->gens.items[i].generation, err,
+		    errlen) == -1)
+			goto done;
+	buf_writer_reset(&w);
+	msg_encode_generations(&w, &e->gens);
+	rc = enroll_call(ch, DSP_OP_FENCE_ACK, &w, &reply, &reply_len, err,
+	    errlen);
+done:
+	buf_writer_free(&w);
+	return rc;
+}
+
+static int
+enroll_heartbeats(struct enroll *e, struct channel *ch, char *err,
+    size_t errlen)
+{
+	struct buf_writer	 w;
+	const uint8_t		*reply;
+	size_t			 reply_len;
+	int			 rc = 0;
+
+	buf_writer_init(&w);
+	while (!enroll_wait(e, e->agent->conf->heartbeat_interval * 1000L))
+		if ((rc = enroll_call(ch, DSP_OP_HEARTBEAT, &w, &reply,
+		    &reply_len, err, errlen)) == -1)
+			break;
+	buf_writer_free(&w);
+	return rc;
+}
+
+static void
+enroll_registered(struct enroll *e)
+{
+	struct agent	*a = e->agent;
+	unsigned int	 i, down = 0;
+
+	for (i = 0; i < a->region_count; i++)
+		if (!region_available(a->regions[i]))
+			down++;
+	log_info("registered with manager %s:%u as %s: %u regions (%u "
+	    "unavailable), generations of %u volumes acknowledged",
+	    a->conf->manager_address,
+	    a->conf->manager_port, a->conf->server, a->region_count, down,
+	    e->gens.count);
+	e->up = 1;
+	e->last_error[0] = '\0';
+}
+
+static void
+enroll_failed(struct enroll *e, const char *err)
+{
+	const struct agent_config	*conf = e->agent->conf;
+
+	if (e->up)
+		log_warnx("lost manager %s:%u: %s; reconnecting",
+		    conf->manager_address, conf->manager_port, err);
+	else if (strcmp(err, e->last_error) != 0)
+		log_warnx("cannot register with manager %s:%u: %s; retrying",
+		    conf->manager_address, conf->manager_port, err);
+	else
+		log_debug("manager %s:%u: %s", conf->manager_address,
+		    conf->manager_port, err);
+	e->up = 0;
+	snprintf(e->last_error, sizeof(e->last_error), "%s", err);
+}
+
+/* One connection's life. 0 if it got registered, -1 if not. */
+static int
+enroll_session(struct enroll *e, char *err, size_t errlen)
+{
+	const struct agent_config	*conf = e->agent->conf;
+	struct tls_conn			*tls;
+	struct channel			*ch;
+	int				 registered = -1;
+
+	tls = tls_connect(e->agent->tls_client, conf->manager_address,
+	    conf->manager_port, ENROLL_CONNECT_MS, err, errlen);
+	if (tls == NULL)
+		return -1;
+	if (tls_peer_role(tls) != DSP_ROLE_MANAGER) {
+		snprintf(err, errlen, "peer %s has role %s, not manager",
+		    tls_peer_name(tls), dsp_role_name(tls_peer_role(tls)));
+		tls_close(tls);
+		return -1;
+	}
+	ch = channel_from_tls(tls);
+	channel_set_timeout(ch, ENROLL_CONNECT_MS +
+	    conf->heartbeat_interval * 1000);
+	pthread_mutex_lock(&e->lock);
+	e->fd = e->stopping ? -1 : channel_fd(ch);
+	pthread_mutex_unlock(&e->lock);
+	if (e->fd != -1 && enroll_register(e, ch, err, errlen) == 0) {
+		registered = 0;
+		enroll_registered(e);
+		if (enroll_heartbeats(e, ch, err, errlen) == 0)
+			snprintf(err, errlen, "stopping");
+	}
+	pthread_mutex_lock(&e->lock);
+	e->fd = -1;
+	pthread_mutex_unlock(&e->lock);
+	channel_close(ch);
+	return registered;
+}
+
+static void *
+enroll_main(void *arg)
+{
+	struct enroll	*e = arg;
+	char		 err[512];
+	long		 backoff = ENROLL_BACKOFF_MIN_MS;
+
+	for (;;) {
+		pthread_mutex_lock(&e->lock);
+		if (e->stopping) {
+			pthread_mutex_unlock(&e->lock);
+			break;
+		}
+		pthread_mutex_unlock(&e->lock);
+		err[0] = '\0';
+		if (enroll_session(e, err, sizeof(err)) == 0)
+			backoff = ENROLL_BACKOFF_MIN_MS;
+		if (enroll_wait(e, 0))
+			break;
+		enroll_failed(e, err);
+		if (enroll_wait(e, backoff))
+			break;
+		backoff *= 2;
+		if (backoff > ENROLL_BACKOFF_MAX_MS)
+			backoff = ENROLL_BACKOFF_MAX_MS;
+	}
+	return NULL;
+}
+
+struct enroll *
+enroll_start(struct agent *a, char *err, size_t errlen)
+{
+	struct enroll		*e;
+	pthread_condattr_t	 ca;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->agent = a;
+	e->fd = -1;
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&e->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&e->thread, NULL, enroll_main, e) != 0) {
+		snprintf(err, errlen, "cannot start the manager thread");
+		pthread_cond_destroy(&e->cond);
+		pthread_mutex_destroy(&e->lock);
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void
+enroll_stop(struct enroll *e)
+{
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&e->lock);
+	e->stopping = 1;
+	if (e->fd != -1)
+		shutdown(e->fd, SHUT_RDWR);
+	pthread_cond_broadcast(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+	pthread_join(e->thread, NULL);
+	pthread_cond_destroy(&e->cond);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}

@@ -1,0 +1,213 @@
+/*
+ * libdaspool: the borrower's side of daspool.
+ *
+ * A borrowing server asks the manager for a volume (allocate), mounts it
+ * (the manager returns the mount info: where the volume's extents live
+ * and a mount ticket it signed), then talks straight to the lending
+ * servers' agents to read and write it. Unmount and release give it back.
+ *
+ *	struct daspool_client	 one borrower identity (its TLS certificate),
+ *				 the link to the manager and the mount infos
+ *				 known here (kept in memory and in state_dir)
+ *	struct daspool_volume	 an open, mounted volume: its own TLS data
+ *				 connection to each lending agent
+ *
+ * Errors. Every function that can fail returns 0 on success or an error
+ * code, and the handle the call was made on keeps a sentence naming what
+ * was wrong: daspool_client_error() for calls on a client,
+ * daspool_volume_error() for calls on a volume. The codes:
+ *
+ *	> 0	the manager or an agent refused: the value is its
+ *		enum dsp_status (proto.h), e.g. DSP_E_STALE, and the sentence
+ *		is the peer's own message
+ *	< 0	one of enum daspool_error below, found on this side
+ *
+ * Threads. A client is used by one thread at a time, with one exception:
+ * each volume handle may be driven by its own thread, concurrently with
+ * the others (the ticket renewals they trigger are serialized inside the
+ * library). A volume handle is used by one thread at a time.
+ *
+ * Signals. A lender that vanishes mid-write raises SIGPIPE on the
+ * socket: programs using the library should ignore SIGPIPE (the daspool
+ * command does), the library then sees EPIPE and reconnects.
+ */
+#ifndef DASPOOL_H
+#define DASPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DASPOOL_NAME_MAX	63		/* volume, server, region */
+#define DASPOOL_STATE_DIR	"/var/lib/daspool"
+#define DASPOOL_TIMEOUT_MS	30000
+#define DASPOOL_MAX_PATTERN	4096		/* longest search pattern */
+
+enum daspool_error {
+	DASPOOL_OK		= 0,
+	DASPOOL_ERR_SYSTEM	= -1,	/* memory, files, threads here */
+	DASPOOL_ERR_CONNECT	= -2,	/* manager or agent unreachable in time */
+	DASPOOL_ERR_PROTOCOL	= -3,	/* a reply that does not match its request */
+	DASPOOL_ERR_INVALID	= -4,	/* bad argument: name, size, range */
+	DASPOOL_ERR_NOTMOUNTED	= -5,	/* no mount info for the volume here */
+	DASPOOL_ERR_CONFIG	= -6,	/* certificates, keys, options */
+};
+
+/* "E_STALE", "not mounted", ... for any code above. */
+const char	*daspool_strerror(int code);
+
+/* --- client --- */
+
+struct daspool_client;
+
+struct daspool_options {
+	const char	*manager_host;	/* required */
+	uint16_t	 manager_port;	/* 0: 7400 */
+	const char	*ca_file;	/* pool CA certificate (PEM) */
+	const char	*cert_file;	/* this borrower's certificate; its CN
+					 * is the borrower's name */
+	const char	*key_file;
+	const char	*state_dir;	/* NULL: DASPOOL_STATE_DIR */
+	const char	*ciphers;	/* NULL: aes-128-gcm; see tls.h */
+	int		 timeout_ms;	/* 0: DASPOOL_TIMEOUT_MS. Bounds every
+					 * wait for a peer, and how long a lost
+					 * agent connection is retried */
+};
+
+/*
+ * Loads the certificates; does not connect yet (the manager is reached
+ * at the first call that needs it). On failure *cp is still a handle that
+ * holds the reason (NULL only when memory ran out): read it, then close.
+ */
+int		 daspool_client_open(const struct daspool_options *,
+		    struct daspool_client **cp);
+/* Closes the manager link and every volume still open on the client. */
+void		 daspool_client_close(struct daspool_client *);
+const char	*daspool_client_error(const struct daspool_client *);
+const char	*daspool_client_name(const struct daspool_client *);	/* CN */
+
+/*
+ * Borrows a volume: by name, or (volume NULL or "") any free volume of
+ * at least min_size bytes. name_out (DASPOOL_NAME_MAX + 1 bytes) and
+ * size_out, when not NULL, tell which one was lent.
+ */
+int		 daspool_allocate(struct daspool_client *, const char *volume,
+		    uint64_t min_size, char *name_out, uint64_t *size_out);
+/* Gives a borrowed (and unmounted) volume back to the pool. */
+int		 daspool_release(struct daspool_client *, const char *volume);
+
+/* --- mount info --- */
+
+struct daspool_mount;
+
+/* One extent: a byte range of a lender's region, in volume order. */
+struct daspool_extent {
+	char		server[DASPOOL_NAME_MAX + 1];	/* lender */
+	char		host[DASPOOL_NAME_MAX + 1];	/* its agent's address */
+	uint16_t	port;
+	char		region[DASPOOL_NAME_MAX + 1];
+	uint64_t	offset;		/* in the region */
+	uint64_t	length;
+};
+
+/*
+ * Mounts a borrowed volume at the manager. The mount info is kept in
+ * memory and saved to state_dir/VOLUME.mount (mode 0600, replaced
+ * atomically), so that later processes can use the volume without asking
+ * the manager again. *info, when info is not NULL, stays valid until the
+ * volume is unmounted or the client closed.
+ */
+int		 daspool_mount(struct daspool_client *, const char *volume,
+		    const struct daspool_mount **info);
+/* The mount info known here (memory, else state_dir); no manager call. */
+int		 daspool_mount_lookup(struct daspool_client *, const char *volume,
+		    const struct daspool_mount **info);
+/*
+ * Unmounts at the manager (which revokes the ticket at the agents), then
+ * forgets the mount info: removes the state file and closes the data
+ * connections of every volume handle of it (their later I/O fails with
+ * DASPOOL_ERR_NOTMOUNTED; close them). When the manager answers that the
+ * mount is gone anyway (DSP_E_STATE: not mounted, DSP_E_BUSY: lent to
+ * another borrower, DSP_E_NOTFOUND: no such volume) the local mount info
+ * is forgotten too, and that refusal is returned.
+ */
+int		 daspool_unmount(struct daspool_client *, const char *volume);
+
+/* Calls fn for every mount info saved in state_dir, in name order. The
+ * info passed to fn is valid during the call only. */
+typedef void	 daspool_status_fn(const struct daspool_mount *, void *arg);
+int		 daspool_status(struct daspool_client *, daspool_status_fn *fn,
+		    void *arg);
+
+const char	*daspool_mount_volume(const struct daspool_mount *);
+const char	*daspool_mount_form(const struct daspool_mount *); /* "single" */
+uint64_t	 daspool_mount_size(const struct daspool_mount *);
+int		 daspool_mount_status(const struct daspool_mount *); /* 1 mounted */
+uint64_t	 daspool_mount_generation(const struct daspool_mount *);
+uint64_t	 daspool_mount_expires(const struct daspool_mount *); /* unix s */
+const char	*daspool_mount_borrower(const struct daspool_mount *);
+int		 daspool_mount_readonly(const struct daspool_mount *);
+int		 daspool_mount_extent_count(const struct daspool_mount *);
+/* Copies extent i (0 <= i < extent_count) into *out; -1 if out of range. */
+int		 daspool_mount_extent(const struct daspool_mount *, int i,
+		    struct daspool_extent *out);
+
+/* --- volume I/O --- */
+
+struct daspool_volume;
+
+/*
+ * Opens a mounted volume (mount info from memory, else state_dir). Each
+ * call gives an independent handle with its own data connections (one
+ * TLS connection per lending agent, opened at the first I/O and ATTACHed
+ * with the mount ticket): open a volume N times to drive it over N
+ * connections from N threads. On failure *vp is NULL and the reason is
+ * in daspool_client_error().
+ */
+int		 daspool_volume_open(struct daspool_client *, const char *volume,
+		    struct daspool_volume **vp);
+void		 daspool_volume_close(struct daspool_volume *);
+const char	*daspool_volume_error(const struct daspool_volume *);
+const char	*daspool_volume_name(const struct daspool_volume *);
+uint64_t	 daspool_volume_size(const struct daspool_volume *);
+
+/*
+ * Progress of long operations (init, erase, read, write, search) on this
+ * handle: fn(done, total, arg) after each chunk. NULL turns it off.
+ */
+typedef void	 daspool_progress_fn(uint64_t done, uint64_t total, void *arg);
+void		 daspool_volume_set_progress(struct daspool_volume *,
+		    daspool_progress_fn *fn, void *arg);
+
+/*
+ * The I/O calls below take volume offsets; a range must lie inside the
+ * volume (DASPOOL_ERR_INVALID names it otherwise) and may be any length:
+ * the library cuts it into requests of at most 1 MiB and keeps several in
+ * flight on each connection. A lender that restarts is reconnected
+ * (within timeout_ms) and the unanswered requests sent again; a refusal
+ * (revoked ticket, wrong borrower...) is returned as is. The ticket is
+ * renewed at the manager when a third of its lifetime is left.
+ * On failure some of the range may have been done.
+ */
+int		 daspool_volume_read(struct daspool_volume *, void *buf,
+		    size_t len, uint64_t offset);
+int		 daspool_volume_write(struct daspool_volume *, const void *buf,
+		    size_t len, uint64_t offset);
+/* Zeroes [offset, offset + length). */
+int		 daspool_volume_erase(struct daspool_volume *, uint64_t offset,
+		    uint64_t length);
+/* Zeroes the whole volume (see set_progress). */
+int		 daspool_volume_init(struct daspool_volume *);
+/*
+ * Finds pattern (1..DASPOOL_MAX_PATTERN bytes) lying wholly inside
+ * [offset, offset + length); stores the volume offsets
+ * of the first max_matches matches, ascending, in offsets and their number
+ * in *count. Overlapping matches are all reported.
+ */
+int		 daspool_volume_search(struct daspool_volume *,
+		    const void *pattern, size_t plen, uint64_t offset,
+		    uint64_t length, size_t max_matches, uint64_t *offsets,
+		    size_t *count);
+/* Asks every lender to make the written data durable. */
+int		 daspool_volume_flush(struct daspool_volume *);
+
+#endif

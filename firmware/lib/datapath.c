@@ -1,0 +1,486 @@
+/*
+ * The data connection of one volume handle to one lending agent: TLS,
+ * ATTACH with the mount ticket, then requests pipelined up to DP_WINDOW
+ * deep. Replies come in order; each is matched to its request by id and
+ * its echo checked before anything is taken from it.
+ *
+ * A connection that breaks (agent restart, reset) is reopened with
+ * backoff for up to the client timeout, re-ATTACHed, and the requests
+ * still unanswered are sent again: every data request is idempotent. A
+ * refusal is never retried.
+ *
+ * One thread drives a datapath: an mbedTLS context is not safe for a
+ * reader and a writer at once, and a window of 8 keeps the pipe full.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "channel.h"
+#include "internal.h"
+#include "log.h"
+#include "tls.h"
+
+#define DP_LOST			(-100)	/* connection failed: reconnect */
+#define DP_MAX_LOST		8	/* reconnects without a reply between */
+#define DP_BACKOFF_MIN_MS	100
+#define DP_BACKOFF_MAX_MS	2000
+
+struct datapath {
+	struct daspool_volume	*vol;
+	char			 server[DSP_NAME_MAX + 1];
+	char			 host[DSP_NAME_MAX + 1];
+	uint16_t		 port;
+	struct channel		*ch;
+	uint64_t		 attached_serial;
+	uint64_t		 next_id;
+	struct buf_writer	 wbuf;
+	struct dp_req		 q[DP_WINDOW];	/* sent, not yet answered */
+	unsigned		 head;
+	unsigned		 count;
+	char			 why[DASPOOL_ERRLEN];	/* last connection failure */
+};
+
+static int64_t	datapath_now_ms(void);
+static void	datapath_sleep_ms(int64_t);
+static int	datapath_attach(struct datapath *);
+static int	datapath_connect_once(struct datapath *, int);
+static int	datapath_connect(struct datapath *);
+static int	datapath_send(struct datapath *, struct dp_req *);
+static int	datapath_receive(struct datapath *, struct dp_req *,
+		    struct msg_data_reply *);
+static int	datapath_verify(struct datapath *, struct dp_req *,
+		    struct msg_data_reply *);
+static int	datapath_recover(struct datapath *);
+static const char *datapath_opname(uint8_t);
+
+struct datapath *
+datapath_new(struct daspool_volume *v, const struct msg_extent *e)
+{
+	struct datapath	*dp;
+
+	if ((dp = calloc(1, sizeof(*dp))) == NULL)
+		return NULL;
+	dp->vol = v;
+	memcpy(dp->server, e->server, sizeof(dp->server));
+	memcpy(dp->host, e->host, sizeof(dp->host));
+	dp->port = e->port;
+	buf_writer_init(&dp->wbuf);
+	return dp;
+}
+
+void
+datapath_free(struct datapath *dp)
+{
+	if (dp == NULL)
+		return;
+	datapath_disconnect(dp);
+	buf_writer_free(&dp->wbuf);
+	free(dp);
+}
+
+void
+datapath_disconnect(struct datapath *dp)
+{
+	channel_close(dp->ch);
+	dp->ch = NULL;
+	dp->attached_serial = 0;
+}
+
+const char *
+datapath_server(const struct datapath *dp)
+{
+	return dp->server;
+}
+
+static const char *
+datapath_opname(uint8_t opcode)
+{
+	const char	*name = dsp_opcode_name(opcode);
+
+	return name != NULL ? name : "request";
+}
+
+static int64_t
+datapath_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+datapath_sleep_ms(int64_t ms)
+{
+	struct timespec	ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Presents the volume's current ticket on this connection. */
+static int
+datapath_attach(struct datapath *dp)
+{
+	struct daspool_volume	*v = dp->vol;
+	struct msg_attached	 att;
+	struct buf_writer	 w;
+	const uint8_t		*reply;
+	size_t			 len;
+	char			 why[DASPOOL_ERRLEN];
+	int			 rc;
+
+	buf_writer_init(&w);
+	buf_put_blob(&w, v->ticket, v->ticket_len);
+	rc = channel_call(dp->ch, DSP_OP_ATTACH, &w, &reply, &len, why,
+	    sizeof(why));
+	buf_writer_free(&w);
+	if (rc == -1) {
+		snprintf(dp->why, sizeof(dp->why), "%s", why);
+		return DP_LOST;
+	}
+	if (rc != DSP_OK) {
+		volume_seterr(v, "agent %s refused the ticket of volume %s: "
+		    "%s", dp->server, v->name, why);
+		return rc;
+	}
+	if ((rc = msg_decode_attached(reply, len, &att)) != DSP_OK) {
+		volume_seterr(v, "malformed ATTACH reply from agent %s (%s)",
+		    dp->server, dsp_status_name((uint32_t)rc));
+		return DASPOOL_ERR_PROTOCOL;
+	}
+	if (strcmp(att.volume, v->name) != 0 ||
+	    att.generation != v->generation) {
+		volume_seterr(v, "agent %s attached volume %s generation %llu "
+		    "instead of %s generation %llu", dp->server, att.volume,
+		    (unsigned long long)att.generation, v->name,
+		    (unsigned long long)v->generation);
+		return DASPOOL_ERR_PROTOCOL;
+	}
+	dp->attached_serial = v->serial;
+	return 0;
+}
+
+static int
+datapath_connect_once(struct datapath *dp, int timeout_ms)
+{
+	struct daspool_client	*c = dp->vol->client;
+	struct tls_conn		*t;
+	int			 rc;
+
+	if ((rc = volume_ticket_refresh(dp->vol)) != 0)
+		return rc;
+	t = tls_connect(c->tls, dp->host, dp->port, timeout_ms, dp->why,
+	    sizeof(dp->why));
+	if (t == NULL)
+		return DP_LOST;
+	if ((dp->ch = channel_from_tls(t)) == NULL) {
+		volume_seterr(dp->vol, "out of memory");
+		return DASPOOL_ERR_SYSTEM;
+	}
+	channel_set_timeout(dp->ch, c->timeout_ms);
+	if ((rc = datapath_attach(dp)) != 0)
+		datapath_disconnect(dp);
+	return rc;
+}
+
+/* Connects and attaches, retrying with backoff for the client timeout. */
+static int
+datapath_connect(struct datapath *dp)
+{
+	int	 timeout = dp->vol->client->timeout_ms;
+	int64_t	 deadline, left, backoff = DP_BACKOFF_MIN_MS;
+	int	 rc;
+
+	deadline = datapath_now_ms() + timeout;
+	for (;;) {
+		left = deadline - datapath_now_ms();
+		rc = datapath_connect_once(dp, left > 0 ? (int)left : 1);
+		if (rc != DP_LOST)
+			return rc;
+		if ((left = deadline - datapath_now_ms()) <= 0)
+			break;
+		log_debug("agent %s at %s:%u: %s; retrying", dp->server,
+		    dp->host, dp->port, dp->why);
+		datapath_sleep_ms(backoff < left ? backoff : left);
+		if ((backoff *= 2) > DP_BACKOFF_MAX_MS)
+			backoff = DP_BACKOFF_MAX_MS;
+	}
+	volume_seterr(dp->vol, "cannot reach agent %s at %s:%u within %d s: "
+	    "%s", dp->server, dp->host, dp->port, (timeout + 999) / 1000,
+	    dp->why);
+	return DASPOOL_ERR_CONNECT;
+}
+
+static int
+datapath_send(struct datapath *dp, struct dp_req *r)
+{
+	struct daspool_volume	*v = dp->vol;
+	struct msg_data_request	 m;
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.requester, sizeof(m.requester), "%s",
+	    daspool_client_name(v->client));
+	memcpy(m.volume, v->name, sizeof(m.volume));
+	snprintf(m.region, sizeof(m.region), "%s", r->region);
+	m.offset = r->offset;
+	m.length = r->length;
+	m.max_matches = r->opcode == DSP_OP_SEARCH ? r->max_matches : 0;
+	m.data = r->data;
+	m.data_len = r->data_len;
+	buf_writer_reset(&dp->wbuf);
+	msg_encode_data_request(&dp->wbuf, r->opcode, &m);
+	if (dp->wbuf.error) {
+		volume_seterr(v, "out of memory");
+		return DASPOOL_ERR_SYSTEM;
+	}
+	errno = 0;
+	if (channel_send(dp->ch, r->opcode, 0, r->id, 0, dp->wbuf.data,
+	    dp->wbuf.len) == -1) {
+		snprintf(dp->why, sizeof(dp->why), "%s",
+		    errno ? strerror(errno) : "send failed");
+		return DP_LOST;
+	}
+	return 0;
+}
+
+static int
+datapath_receive(struct datapath *dp, struct dp_req *r,
+    struct msg_data_reply *reply)
+{
+	struct daspool_volume	*v = dp->vol;
+	struct dsp_header	 hdr;
+	const uint8_t		*p;
+	char			 msg[DASPOOL_ERRLEN];
+	int			 rc;
+
+	errno = 0;
+	if ((rc = channel_recv(dp->ch, &hdr, &p)) == -1) {
+		snprintf(dp->why, sizeof(dp->why), "%s",
+		    errno == ETIMEDOUT ? "no reply in time" :
+		    errno == 0 || errno == ECONNRESET ?
+		    "connection closed by the agent" : strerror(errno));
+		return DP_LOST;
+	}
+	if (rc != DSP_OK) {
+		volume_seterr(v, "agent %s sent a malformed frame (%s)",
+		    dp->server, dsp_status_name((uint32_t)rc));
+		return DASPOOL_ERR_PROTOCOL;
+	}
+	if (!(hdr.flags & DSP_FLAG_REPLY) || hdr.opcode != r->opcode ||
+	    hdr.request_id != r->id) {
+		volume_seterr(v, "agent %s answered %s request %llu while the "
+		    "reply to %s request %llu was due", dp->server,
+		    datapath_opname(hdr.opcode),
+		    (unsigned long long)hdr.request_id,
+		    datapath_opname(r->opcode), (unsigned long long)r->id);
+		return DASPOOL_ERR_PROTOCOL;
+	}
+	if (hdr.status != DSP_OK) {
+		channel_error_text(p, hdr.payload_length, msg, sizeof(msg));
+		volume_seterr(v, "agent %s refused %s of region %s at %llu: %s",
+		    dp->server, datapath_opname(r->opcode), r->region,
+		    (unsigned long long)r->offset, msg);
+		return hdr.status > INT_MAX ? DSP_E_INTERNAL : (int)hdr.status;
+	}
+	rc = msg_decode_data_reply(p, hdr.payload_length, r->opcode, reply);
+	if (rc != DSP_OK) {
+		volume_seterr(v, "malformed %s reply from agent %s (%s)",
+		    datapath_opname(r->opcode), dp->server,
+		    dsp_status_name((uint32_t)rc));
+		return DASPOOL_ERR_PROTOCOL;
+	}
+	return datapath_verify(dp, r, reply);
+}
+
+/* The reply must be about exactly what was asked, and complete. */
+static int
+datapath_verify(struct datapath *dp, struct dp_req *r,
+    struct msg_data_reply *reply)
+{
+	struct daspool_volume	*v = dp->vol;
+	uint32_t		 i;
+
+	if (strcmp(reply->requester, daspool_client_name(v->client)) != 0 ||
+	    strcmp(reply->volume, v->name) != 0 ||
+	    strcmp(reply->region, r->region) != 0 ||
+	    reply->offset != r->offset || reply->length != r->length) {
+		volume_seterr(v, "agent %s answered about %s/%s region %s "
+		    "%llu+%llu instead of %s/%s region %s %llu+%llu",
+		    dp->server, reply->requester, reply->volume, reply->region,
+		    (unsigned long long)reply->offset,
+		    (unsigned long long)reply->length,
+		    daspool_client_name(v->client), v->name, r->region,
+		    (unsigned long long)r->offset,
+		    (unsigned long long)r->length);
+		return DASPOOL_ERR_PROTOCOL;
+	}
+	switch (r->opcode) {
+	case DSP_OP_READ:
+		if (reply->data_len != r->length || reply->done != r->length)
+			goto short_op;
+		memcpy(r->dest, reply->data, reply->data_len);
+		break;
+	case DSP_OP_WRITE:
+	case DSP_OP_INIT:
+	case DSP_OP_ERASE:
+		if (reply->done != r->length)
+			goto short_op;
+		break;
+	case DSP_OP_SEARCH:
+		if (reply->match_count > r->max_matches)
+			goto bad_match;
+		for (i = 0; i < reply->match_count; i++)
+			if (reply->matches[i] < r->offset ||
+			    reply->matches[i] - r->offset >
+			    r->length - r->data_len)
+				goto bad_match;
+		break;
+	default:
+		break;
+	}
+	return 0;
+short_op:
+	volume_seterr(v, "agent %s did %llu of the %llu bytes of %s at region "
+	    "%s offset %llu", dp->server, (unsigned long long)reply->done,
+	    (unsigned long long)r->length, datapath_opname(r->opcode),
+	    r->region, (unsigned long long)r->offset);
+	return DASPOOL_ERR_PROTOCOL;
+bad_match:
+	volume_seterr(v, "agent %s reported search matches outside region %s "
+	    "%llu+%llu", dp->server, r->region, (unsigned long long)r->offset,
+	    (unsigned long long)r->length);
+	return DASPOOL_ERR_PROTOCOL;
+}
+
+/* Reconnects and sends again what was not answered. */
+static int
+datapath_recover(struct datapath *dp)
+{
+	unsigned	i, lost = 0;
+	int		rc;
+
+	for (;;) {
+		datapath_disconnect(dp);
+		if (++lost > DP_MAX_LOST) {
+			volume_seterr(dp->vol, "the connection to agent %s "
+			    "keeps failing: %s", dp->server, dp->why);
+			return DASPOOL_ERR_CONNECT;
+		}
+		log_warnx("lost the connection to agent %s at %s:%u (%s); "
+		    "reconnecting", dp->server, dp->host, dp->port, dp->why);
+		if ((rc = datapath_connect(dp)) != 0)
+			return rc;
+		for (i = 0; i < dp->count; i++) {
+			struct dp_req	*r = &dp->q[(dp->head + i) % DP_WINDOW];
+
+			r->id = ++dp->next_id;
+			if ((rc = datapath_send(dp, r)) != 0)
+				break;
+		}
+		if (rc == 0) {
+			if (dp->count > 0)
+				log_info("reconnected to agent %s; sent %u "
+				    "unanswered requests again", dp->server,
+				    dp->count);
+			return 0;
+		}
+		if (rc != DP_LOST)
+			return rc;
+	}
+}
+
+/*
+ * Runs a job to its end (or to a stop or an error): fills the window,
+ * then takes one reply per request sent. A refusal stops new requests;
+ * the replies still due are read and dropped so the connection stays in
+ * step. A new ticket (renewal) is attached once the window is empty.
+ */
+int
+datapath_run(struct datapath *dp, const struct dp_job *job)
+{
+	struct msg_data_reply	 reply;
+	struct dp_req		*r;
+	int			 rc, err_rc = 0, ended = 0, stop = 0;
+
+	dp->head = dp->count = 0;
+	if (dp->ch == NULL && (rc = datapath_connect(dp)) != 0)
+		return rc;
+	for (;;) {
+		rc = 0;
+		while (!ended && !stop && dp->count < DP_WINDOW) {
+			if ((rc = volume_ticket_refresh(dp->vol)) != 0) {
+				err_rc = rc;
+				stop = 1;
+				rc = 0;
+				break;
+			}
+			if (dp->attached_serial != dp->vol->serial) {
+				if (dp->count > 0)
+					break;
+				if ((rc = datapath_attach(dp)) != 0)
+					break;
+			}
+			r = &dp->q[(dp->head + dp->count) % DP_WINDOW];
+			if (job->next(job->arg, r) != 0) {
+				ended = 1;
+				break;
+			}
+			r->id = ++dp->next_id;
+			dp->count++;
+			if ((rc = datapath_send(dp, r)) != 0)
+				break;
+		}
+		if (rc == 0 && dp->count > 0) {
+			r = &dp->q[dp->head];
+			rc = datapath_receive(dp, r, &reply);
+			if (rc != DP_LOST) {
+				dp->head = (dp->head + 1) % DP_WINDOW;
+				dp->count--;
+			}
+			if (rc == 0 && !stop) {
+				rc = job->done(job->arg, r, &reply);
+				if (rc == DP_STOP) {
+					stop = 1;
+					rc = 0;
+				}
+			}
+		}
+		if (rc == DP_LOST) {
+			if (stop) {
+				datapath_disconnect(dp);
+				break;
+			}
+			if ((rc = datapath_recover(dp)) == 0)
+				continue;
+			datapath_disconnect(dp);
+			if (err_rc == 0)
+				err_rc = rc;
+			break;
+		}
+		if (rc == DASPOOL_ERR_PROTOCOL || rc == DASPOOL_ERR_SYSTEM ||
+		    rc == DASPOOL_ERR_CONNECT) {
+			/* Out of step with the agent: start afresh. */
+			datapath_disconnect(dp);
+			if (err_rc == 0)
+				err_rc = rc;
+			break;
+		}
+		if (rc != 0 && err_rc == 0) {
+			err_rc = rc;
+			stop = 1;
+		}
+		if (dp->count == 0 && (ended || stop))
+			break;
+	}
+	dp->count = 0;
+	return err_rc;
+}

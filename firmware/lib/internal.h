@@ -1,0 +1,160 @@
+/*
+ * libdaspool internals, shared by its files; not installed. Each section
+ * names the file that exports it.
+ */
+#ifndef DASPOOL_LIB_INTERNAL_H
+#define DASPOOL_LIB_INTERNAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daspool.h"
+#include "extent_map.h"
+#include "msg.h"
+
+#define DASPOOL_ERRLEN	1024
+
+struct channel;
+struct datapath;
+struct tls_config;
+
+/* A mount info as the manager sent it (raw payload kept for the state
+ * file) plus what the ticket says about itself. */
+struct daspool_mount {
+	struct daspool_mount	*next;
+	struct msg_mount_info	 info;
+	uint8_t			*raw;
+	size_t			 raw_len;
+	struct extent_map	 map;
+	char			 borrower[DSP_NAME_MAX + 1];
+	uint8_t			 mode;		/* enum dsp_ticket_mode */
+	uint64_t		 issued_at;
+	uint64_t		 serial;	/* bumped by every renewal */
+};
+
+struct daspool_client {
+	struct tls_config	*tls;
+	char			*manager_host;
+	uint16_t		 manager_port;
+	char			*state_dir;
+	int			 timeout_ms;
+	/* Guards the manager link, the mounts and the volume list. */
+	pthread_mutex_t		 lock;
+	struct channel		*mgr;
+	struct daspool_mount	*mounts;
+	struct daspool_volume	*volumes;
+	char			 err[DASPOOL_ERRLEN];
+};
+
+struct daspool_volume {
+	struct daspool_volume	*next;		/* in client->volumes */
+	struct daspool_client	*client;
+	char			 name[DSP_NAME_MAX + 1];
+	struct extent_map	 map;
+	struct msg_extent	 extents[DSP_MAX_EXTENTS];
+	/* Own copy of the ticket: another thread may renew the mount's. */
+	uint8_t			 ticket[DSP_TICKET_MAX];
+	size_t			 ticket_len;
+	uint64_t		 generation;
+	uint64_t		 issued_at;
+	uint64_t		 expires_at;
+	uint64_t		 serial;
+	uint64_t		 renew_retry_at;	/* after a failed renewal */
+	/* One data connection per lending server. */
+	struct datapath		*paths[DSP_MAX_EXTENTS];
+	uint16_t		 path_count;
+	uint16_t		 extent_path[DSP_MAX_EXTENTS];
+	int			 detached;	/* unmounted under it */
+	daspool_progress_fn	*progress;
+	void			*progress_arg;
+	uint64_t		 progress_done;
+	uint64_t		 progress_total;
+	char			 err[DASPOOL_ERRLEN];
+};
+
+/* client.c */
+void	client_seterr(struct daspool_client *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Finds the mount info in memory or loads it from state_dir; lock held. */
+int	client_mount_get(struct daspool_client *, const char *volume,
+	    struct daspool_mount **, char *err, size_t errlen);
+/* RENEW at the manager unless another handle renewed since 'serial';
+ * lock held. */
+int	client_renew(struct daspool_client *, struct daspool_mount *,
+	    uint64_t serial, char *err, size_t errlen);
+
+/* mgrlink.c: the TLS link to the manager; lock held. */
+int	mgrlink_call(struct daspool_client *, uint8_t opcode,
+	    const struct buf_writer *req, const uint8_t **reply,
+	    size_t *reply_len, char *err, size_t errlen);
+void	mgrlink_close(struct daspool_client *);
+
+/* mountinfo.c */
+int	mountinfo_decode(const uint8_t *raw, size_t len,
+	    struct daspool_mount *, char *err, size_t errlen);
+int	mountinfo_save(const char *dir, const struct daspool_mount *,
+	    char *err, size_t errlen);
+int	mountinfo_load(const char *dir, const char *volume,
+	    struct daspool_mount **, char *err, size_t errlen);
+int	mountinfo_remove(const char *dir, const char *volume, char *err,
+	    size_t errlen);
+int	mountinfo_list(const char *dir, daspool_status_fn *, void *,
+	    char *err, size_t errlen);
+void	mountinfo_free(struct daspool_mount *);
+int	mountinfo_needs_renewal(uint64_t issued_at, uint64_t expires_at,
+	    uint64_t now);
+
+/* volume.c */
+void	volume_seterr(struct daspool_volume *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Renews the ticket when a third of its lifetime is left. */
+int	volume_ticket_refresh(struct daspool_volume *);
+void	volume_detach(struct daspool_volume *);
+int	volume_range_check(struct daspool_volume *, uint64_t offset,
+	    uint64_t length);
+void	volume_progress_start(struct daspool_volume *, uint64_t total);
+void	volume_progress(struct daspool_volume *, uint64_t bytes);
+struct datapath *volume_path(struct daspool_volume *, uint16_t extent);
+/* "256M", or "200000123B": exact. */
+void	volume_size_text(uint64_t, char *, size_t);
+
+/* datapath.c: the pipelined connection to one lending agent. */
+#define DP_WINDOW	8	/* requests in flight per connection */
+
+struct dp_req {
+	uint8_t		 opcode;
+	uint16_t	 extent;
+	const char	*region;
+	uint64_t	 offset;	/* in the region */
+	uint64_t	 length;
+	const uint8_t	*data;		/* WRITE bytes, SEARCH pattern */
+	size_t		 data_len;
+	uint8_t		*dest;		/* READ */
+	uint32_t	 max_matches;	/* SEARCH */
+	uint64_t	 id;		/* set when sent */
+};
+
+enum { DP_GO = 0, DP_STOP = 1 };
+
+/*
+ * A stream of requests: next() fills the next one (returns 0, or 1 when
+ * there is none left); done() takes each verified reply in order (READ
+ * data already copied to dest) and returns DP_GO, DP_STOP (send nothing
+ * more, discard the replies still due) or an error code (message set on
+ * the volume).
+ */
+struct dp_job {
+	int	(*next)(void *, struct dp_req *);
+	int	(*done)(void *, const struct dp_req *,
+		    const struct msg_data_reply *);
+	void	*arg;
+};
+
+struct datapath	*datapath_new(struct daspool_volume *, const struct msg_extent *);
+void		 datapath_free(struct datapath *);
+void		 datapath_disconnect(struct datapath *);
+const char	*datapath_server(const struct datapath *);
+int		 datapath_run(struct datapath *, const struct dp_job *);
+
+#endif

@@ -1,0 +1,411 @@
+/*
+ * Volume handles: opening a mounted volume, cutting I/O on volume
+ * offsets into per-extent request streams for the data connections, and
+ * keeping the handle's ticket fresh.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "log.h"
+#include "size.h"
+
+/* INIT and ERASE move no data but the agent bounds every request. */
+#define VOLUME_CHUNK		DSP_MAX_IO
+#define VOLUME_RENEW_RETRY	5	/* seconds between renewal attempts */
+
+/* A stream of READ/WRITE/INIT/ERASE requests over one piece. */
+struct volume_job {
+	struct daspool_volume	*v;
+	uint8_t			 opcode;
+	uint16_t		 extent;
+	const char		*region;
+	uint64_t		 roffset;	/* next region offset to ask */
+	uint64_t		 left;		/* bytes not asked yet */
+	uint8_t			*rbuf;
+	const uint8_t		*wbuf;
+};
+
+static void	volume_take_ticket(struct daspool_volume *,
+		    const struct daspool_mount *);
+static int	volume_job_next(void *, struct dp_req *);
+static int	volume_job_done(void *, const struct dp_req *,
+		    const struct msg_data_reply *);
+static int	volume_io(struct daspool_volume *, uint8_t, uint8_t *,
+		    const uint8_t *, uint64_t, uint64_t);
+static int	volume_usable(struct daspool_volume *);
+
+void
+volume_seterr(struct daspool_volume *v, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v->err, sizeof(v->err), fmt, ap);
+	va_end(ap);
+}
+
+const char *
+daspool_volume_error(const struct daspool_volume *v)
+{
+	return v->err;
+}
+
+const char *
+daspool_volume_name(const struct daspool_volume *v)
+{
+	return v->name;
+}
+
+uint64_t
+daspool_volume_size(const struct daspool_volume *v)
+{
+	return v->map.size;
+}
+
+void
+daspool_volume_set_progress(struct daspool_volume *v, daspool_progress_fn *fn,
+    void *arg)
+{
+	v->progress = fn;
+	v->progress_arg = arg;
+}
+
+void
+volume_progress_start(struct daspool_volume *v, uint64_t total)
+{
+	v->progress_done = 0;
+	v->progress_total = total;
+}
+
+void
+volume_progress(struct daspool_volume *v, uint64_t bytes)
+{
+	v->progress_done += bytes;
+	if (v->progress != NULL)
+		v->progress(v->progress_done, v->progress_total,
+		    v->progress_arg);
+}
+
+/* size_format is exact: "256M", or "200000123B". */
+void
+volume_size_text(uint64_t n, char *out, size_t outlen)
+{
+	size_format(n, out, outlen);
+}
+
+struct datapath *
+volume_path(struct daspool_volume *v, uint16_t extent)
+{
+	return v->paths[v->extent_path[extent]];
+}
+
+/* Lock held. */
+static void
+volume_take_ticket(struct daspool_volume *v, const struct daspool_mount *m)
+{
+	memcpy(v->ticket, m->info.ticket, m->info.ticket_len);
+	v->ticket_len = m->info.ticket_len;
+	v->generation = m->info.generation;
+	v->issued_at = m->issued_at;
+	v->expires_at = m->info.expires_at;
+	v->serial = m->serial;
+}
+
+int
+daspool_volume_open(struct daspool_client *c, const char *volume,
+    struct daspool_volume **vp)
+{
+	struct daspool_volume	*v;
+	struct daspool_mount	*m;
+	const struct msg_extent	*e;
+	uint16_t		 i, j;
+	int			 rc;
+
+	*vp = NULL;
+	if (volume == NULL || !msg_name_valid(volume)) {
+		client_seterr(c, "invalid volume name '%s'",
+		    volume ? volume : "");
+		return DASPOOL_ERR_INVALID;
+	}
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		client_seterr(c, "out of memory");
+		return DASPOOL_ERR_SYSTEM;
+	}
+	pthread_mutex_lock(&c->lock);
+	if ((rc = client_mount_get(c, volume, &m, c->err,
+	    sizeof(c->err))) != 0)
+		goto fail;
+	v->client = c;
+	memcpy(v->name, m->info.volume, sizeof(v->name));
+	v->map = m->map;
+	memcpy(v->extents, m->info.extents, sizeof(v->extents));
+	volume_take_ticket(v, m);
+	/* Extents on the same lender share its connection. */
+	for (i = 0; i < m->info.extent_count; i++) {
+		e = &v->extents[i];
+		for (j = 0; j < v->path_count; j++)
+			if (strcmp(datapath_server(v->paths[j]),
+			    e->server) == 0)
+				break;
+		if (j == v->path_count) {
+			if ((v->paths[j] = datapath_new(v, e)) == NULL) {
+				client_seterr(c, "out of memory");
+				rc = DASPOOL_ERR_SYSTEM;
+				goto fail;
+			}
+			v->path_count++;
+		}
+		v->extent_path[i] = j;
+	}
+	v->next = c->volumes;
+	c->volumes = v;
+	pthread_mutex_unlock(&c->lock);
+	*vp = v;
+	return 0;
+fail:
+	pthread_mutex_unlock(&c->lock);
+	for (j = 0; j < v->path_count; j++)
+		datapath_free(v->paths[j]);
+	free(v);
+	return rc;
+}
+
+void
+daspool_volume_close(struct daspool_volume *v)
+{
+	struct daspool_client	 *c;
+	struct daspool_volume	**vp;
+	uint16_t		  i;
+
+	if (v == NULL)
+		return;
+	c = v->client;
+	pthread_mutex_lock(&c->lock);
+	for (vp = &c->volumes; *vp != NULL; vp = &(*vp)->next)
+		if (*vp == v) {
+			*vp = v->next;
+			break;
+		}
+	pthread_mutex_unlock(&c->lock);
+	for (i = 0; i < v->path_count; i++)
+		datapath_free(v->paths[i]);
+	free(v);
+}
+
+/* Client lock held. */
+void
+volume_detach(struct daspool_volume *v)
+{
+	uint16_t	i;
+
+	for (i = 0; i < v->path_count; i++)
+		datapath_disconnect(v->paths[i]);
+	v->detached = 1;
+}
+
+/*
+ * A renewal that fails while the ticket is still good is not an error:
+ * the manager may be restarting. It is tried again a little later; only
+ * an expired ticket stops the I/O.
+ */
+int
+volume_ticket_refresh(struct daspool_volume *v)
+{
+	struct daspool_client	*c = v->client;
+	struct daspool_mount	*m;
+	char			 why[DASPOOL_ERRLEN];
+	uint64_t		 now = (uint64_t)time(NULL);
+	int			 rc;
+
+	if (v->detached) {
+		volume_seterr(v, "volume %s was unmounted", v->name);
+		return DASPOOL_ERR_NOTMOUNTED;
+	}
+	if (!mountinfo_needs_renewal(v->issued_at, v->expires_at, now) ||
+	    (now < v->renew_retry_at && now < v->expires_at))
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	rc = client_mount_get(c, v->name, &m, why, sizeof(why));
+	if (rc == 0 && (rc = client_renew(c, m, v->serial, why,
+	    sizeof(why))) == 0)
+		volume_take_ticket(v, m);
+	pthread_mutex_unlock(&c->lock);
+	if (rc == 0)
+		return 0;
+	v->renew_retry_at = now + VOLUME_RENEW_RETRY;
+	if (now < v->expires_at) {
+		log_warnx("cannot renew the ticket of volume %s (%s); it is "
+		    "good for %llu s more", v->name, why,
+		    (unsigned long long)(v->expires_at - now));
+		return 0;
+	}
+	volume_seterr(v, "the ticket of volume %s has expired and cannot be "
+	    "renewed: %s", v->name, why);
+	return rc;
+}
+
+int
+volume_range_check(struct daspool_volume *v, uint64_t offset, uint64_t length)
+{
+	char	off[32], len[32], size[32];
+
+	if (extent_map_check(&v->map, offset, length) == 0)
+		return 0;
+	volume_size_text(offset, off, sizeof(off));
+	volume_size_text(length, len, sizeof(len));
+	volume_size_text(v->map.size, size, sizeof(size));
+	if (offset > v->map.size || (offset == v->map.size && length > 0))
+		volume_seterr(v, "offset %s is past the end of volume %s (%s)",
+		    off, v->name, size);
+	else
+		volume_seterr(v, "%s bytes at offset %s run past the end of "
+		    "volume %s (%s)", len, off, v->name, size);
+	return DASPOOL_ERR_INVALID;
+}
+
+static int
+volume_usable(struct daspool_volume *v)
+{
+	if (v->detached) {
+		volume_seterr(v, "volume %s was unmounted", v->name);
+		return DASPOOL_ERR_NOTMOUNTED;
+	}
+	return 0;
+}
+
+static int
+volume_job_next(void *arg, struct dp_req *r)
+{
+	struct volume_job	*j = arg;
+	uint64_t		 n;
+
+	if (j->left == 0)
+		return 1;
+	n = j->left < VOLUME_CHUNK ? j->left : VOLUME_CHUNK;
+	memset(r, 0, sizeof(*r));
+	r->opcode = j->opcode;
+	r->extent = j->extent;
+	r->region = j->region;
+	r->offset = j->roffset;
+	r->length = n;
+	if (j->wbuf != NULL) {
+		r->data = j->wbuf;
+		r->data_len = n;
+		j->wbuf += n;
+	}
+	if (j->rbuf != NULL) {
+		r->dest = j->rbuf;
+		j->rbuf += n;
+	}
+	j->roffset += n;
+	j->left -= n;
+	return 0;
+}
+
+static int
+volume_job_done(void *arg, const struct dp_req *r,
+    const struct msg_data_reply *reply)
+{
+	struct volume_job	*j = arg;
+
+	(void)reply;
+	if (r->opcode != DSP_OP_FLUSH)
+		volume_progress(j->v, r->length);
+	return DP_GO;
+}
+
+/* One request stream per piece, piece after piece. */
+static int
+volume_io(struct daspool_volume *v, uint8_t opcode, uint8_t *rbuf,
+    const uint8_t *wbuf, uint64_t length, uint64_t offset)
+{
+	struct extent_piece	 p;
+	struct volume_job	 j;
+	struct dp_job		 job = { volume_job_next, volume_job_done, &j };
+	int			 rc;
+
+	if ((rc = volume_usable(v)) != 0 ||
+	    (rc = volume_range_check(v, offset, length)) != 0)
+		return rc;
+	volume_progress_start(v, length);
+	while (extent_map_piece(&v->map, offset, length, &p) == 0) {
+		memset(&j, 0, sizeof(j));
+		j.v = v;
+		j.opcode = opcode;
+		j.extent = p.extent;
+		j.region = v->extents[p.extent].region;
+		j.roffset = p.roffset;
+		j.left = p.length;
+		j.rbuf = rbuf;
+		j.wbuf = wbuf;
+		if ((rc = datapath_run(volume_path(v, p.extent), &job)) != 0)
+			return rc;
+		if (rbuf != NULL)
+			rbuf += p.length;
+		if (wbuf != NULL)
+			wbuf += p.length;
+		offset += p.length;
+		length -= p.length;
+	}
+	return 0;
+}
+
+int
+daspool_volume_read(struct daspool_volume *v, void *buf, size_t len,
+    uint64_t offset)
+{
+	return volume_io(v, DSP_OP_READ, buf, NULL, len, offset);
+}
+
+int
+daspool_volume_write(struct daspool_volume *v, const void *buf, size_t len,
+    uint64_t offset)
+{
+	return volume_io(v, DSP_OP_WRITE, NULL, buf, len, offset);
+}
+
+int
+daspool_volume_erase(struct daspool_volume *v, uint64_t offset,
+    uint64_t length)
+{
+	return volume_io(v, DSP_OP_ERASE, NULL, NULL, length, offset);
+}
+
+int
+daspool_volume_init(struct daspool_volume *v)
+{
+	return volume_io(v, DSP_OP_INIT, NULL, NULL, v->map.size, 0);
+}
+
+/* FLUSH names each extent's region; the agent ignores the range, which
+ * is kept inside the extent so that any bounds check passes. */
+int
+daspool_volume_flush(struct daspool_volume *v)
+{
+	const struct msg_extent	*e;
+	struct volume_job	 j;
+	struct dp_job		 job = { volume_job_next, volume_job_done, &j };
+	uint16_t		 i;
+	int			 rc;
+
+	if ((rc = volume_usable(v)) != 0)
+		return rc;
+	volume_progress_start(v, 0);
+	for (i = 0; i < v->map.count; i++) {
+		e = &v->extents[i];
+		memset(&j, 0, sizeof(j));
+		j.v = v;
+		j.opcode = DSP_OP_FLUSH;
+		j.extent = i;
+		j.region = e->region;
+		j.roffset = e->offset;
+		j.left = e->length < VOLUME_CHUNK ? e->length : VOLUME_CHUNK;
+		if ((rc = datapath_run(volume_path(v, i), &job)) != 0)
+			return rc;
+	}
+	return 0;
+}

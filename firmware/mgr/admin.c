@@ -1,0 +1,424 @@
+/*
+ * Parser of the admin command language: a static tree of tokens, one
+ * help line each, walked word by word. Keywords match by unambiguous
+ * prefix; an exact match wins over longer keywords.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "proto.h"
+
+#define ADMIN_MAX_WORDS		16
+
+enum admin_token_type {
+	TOK_NONE = 0,		/* ends a table */
+	TOK_EOL,		/* the command may end here */
+	TOK_KEYWORD,
+	TOK_FORM,		/* a usage form keyword */
+	TOK_VOLUME,		/* a volume name */
+	TOK_SERVER_REGION,	/* SERVER:REGION */
+	TOK_COUNT,		/* 1..ADMIN_AUDIT_MAX */
+};
+
+struct admin_token {
+	enum admin_token_type	 type;
+	const char		*word;	/* keyword, or placeholder for help */
+	enum admin_action	 action;
+	const struct admin_token *next;
+	const char		*help;
+};
+
+static const struct admin_token t_eol[] = {
+	{ TOK_EOL, "<cr>", ADMIN_NONE, NULL, NULL },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_region[] = {
+	{ TOK_SERVER_REGION, "SERVER:REGION", ADMIN_NONE, t_eol,
+	    "the registered region that becomes the volume" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_form[] = {
+	{ TOK_FORM, "single", ADMIN_NONE, t_region,
+	    "one region is one volume" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_create[] = {
+	{ TOK_VOLUME, "NAME", ADMIN_NONE, t_form,
+	    "the new volume's name" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_volume_name[] = {
+	{ TOK_VOLUME, "NAME", ADMIN_NONE, t_eol, "a volume's name" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_volume[] = {
+	{ TOK_KEYWORD, "create", ADMIN_VOLUME_CREATE, t_create,
+	    "build a volume from a region" },
+	{ TOK_KEYWORD, "delete", ADMIN_VOLUME_DELETE, t_volume_name,
+	    "delete a volume that is not lent" },
+	{ TOK_KEYWORD, "force-unmount", ADMIN_VOLUME_FORCE_UNMOUNT,
+	    t_volume_name, "unmount a volume; its borrower's ticket stops "
+	    "working" },
+	{ TOK_KEYWORD, "force-release", ADMIN_VOLUME_FORCE_RELEASE,
+	    t_volume_name, "take a volume back from its borrower (unmounts "
+	    "it first)" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_audit[] = {
+	{ TOK_EOL, "<cr>", ADMIN_NONE, NULL, NULL },
+	{ TOK_COUNT, "N", ADMIN_NONE, t_eol,
+	    "the last N entries of the audit trail" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_show[] = {
+	{ TOK_KEYWORD, "servers", ADMIN_SHOW_SERVERS, t_eol,
+	    "lending servers: address, up or down, last heard from" },
+	{ TOK_KEYWORD, "regions", ADMIN_SHOW_REGIONS, t_eol,
+	    "registered regions: size, availability, volume using it" },
+	{ TOK_KEYWORD, "volumes", ADMIN_SHOW_VOLUMES, t_eol,
+	    "the virtual disk table" },
+	{ TOK_KEYWORD, "audit", ADMIN_SHOW_AUDIT, t_audit,
+	    "the last entries of the audit trail" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_main[] = {
+	{ TOK_KEYWORD, "show", ADMIN_NONE, t_show,
+	    "show the state of the pool" },
+	{ TOK_KEYWORD, "volume", ADMIN_NONE, t_volume,
+	    "create, delete or force back volumes" },
+	{ TOK_KEYWORD, "help", ADMIN_HELP, t_eol, "list every command" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+struct admin_parse {
+	struct admin_command	*cmd;
+	char			 path[256];	/* words matched so far */
+	char			*err;
+	size_t			 errlen;
+};
+
+static int __attribute__((format(printf, 2, 3)))
+admin_fail(struct admin_parse *p, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err, p->errlen, fmt, ap);
+	va_end(ap);
+	return DSP_E_INVALID;
+}
+
+static int
+admin_is_keyword(const struct admin_token *t)
+{
+	return t->type == TOK_KEYWORD || t->type == TOK_FORM;
+}
+
+/* "a, b, c": the keywords (or placeholders) of a table. */
+static void
+admin_list(const struct admin_token *table, int keywords_only, char *out,
+    size_t outlen)
+{
+	const struct admin_token	*t;
+	size_t				 n = 0;
+
+	out[0] = '\0';
+	for (t = table; t->type != TOK_NONE; t++) {
+		if (t->type == TOK_EOL || (keywords_only && !admin_is_keyword(t)))
+			continue;
+		n += snprintf(out + n, n < outlen ? outlen - n : 0, "%s%s",
+		    n ? ", " : "", t->word);
+		if (n >= outlen)
+			return;
+	}
+}
+
+static void
+admin_path_add(struct admin_parse *p, const char *word)
+{
+	size_t	n = strlen(p->path);
+
+	snprintf(p->path + n, sizeof(p->path) - n, "%s%s", n ? " " : "", word);
+}
+
+/* The keyword word abbreviates: exact match, else the only prefix. */
+static const struct admin_token *
+admin_match_keyword(struct admin_parse *p, const struct admin_token *table,
+    const char *word, int *rc)
+{
+	const struct admin_token	*t, *found = NULL;
+	char				 cands[256];
+	size_t				 len = strlen(word), n = 0, matches = 0;
+
+	*rc = DSP_OK;
+	cands[0] = '\0';
+	for (t = table; t->type != TOK_NONE; t++) {
+		if (!admin_is_keyword(t) || strncmp(word, t->word, len) != 0)
+			continue;
+		if (t->word[len] == '\0')
+			return t;
+		found = t;
+		matches++;
+		n += snprintf(cands + n, n < sizeof(cands) ? sizeof(cands) - n :
+		    0, "%s%s", n ? ", " : "", t->word);
+	}
+	if (matches > 1) {
+		*rc = admin_fail(p, "ambiguous command '%s%s%s'; could be: %s",
+		    p->path, p->path[0] ? " " : "", word, cands);
+		return NULL;
+	}
+	return found;
+}
+
+static int
+admin_take_volume(struct admin_parse *p, const char *word)
+{
+	if (!msg_name_valid(word))
+		return admin_fail(p, "bad volume name '%s': use 1-%d characters "
+		    "of A-Z a-z 0-9 . _ : -", word, DSP_NAME_MAX);
+	snprintf(p->cmd->volume, sizeof(p->cmd->volume), "%s", word);
+	return DSP_OK;
+}
+
+/* Server names may hold ':' too; the region is what follows the last. */
+static int
+admin_take_server_region(struct admin_parse *p, const char *word)
+{
+	const char	*colon = strrchr(word, ':');
+	size_t		 slen;
+
+	if (colon == NULL || colon == word || colon[1] == '\0')
+		return admin_fail(p, "expected SERVER:REGION, got '%s'", word);
+	slen = (size_t)(colon - word);
+	if (slen > DSP_NAME_MAX)
+		return admin_fail(p, "server name in '%s' is longer than %d "
+		    "characters", word, DSP_NAME_MAX);
+	memcpy(p->cmd->server, word, slen);
+	p->cmd->server[slen] = '\0';
+	if (!msg_name_valid(p->cmd->server))
+		return admin_fail(p, "bad server name '%s' in '%s'",
+		    p->cmd->server, word);
+	if (!msg_name_valid(colon + 1))
+		return admin_fail(p, "bad region name '%s' in '%s'", colon + 1,
+		    word);
+	snprintf(p->cmd->region, sizeof(p->cmd->region), "%s", colon + 1);
+	return DSP_OK;
+}
+
+static int
+admin_take_count(struct admin_parse *p, const char *word)
+{
+	unsigned long	 v;
+	char		*end;
+
+	errno = 0;
+	v = strtoul(word, &end, 10);
+	if (word[0] < '0' || word[0] > '9' || *end != '\0' || errno != 0 ||
+	    v < 1 || v > ADMIN_AUDIT_MAX)
+		return admin_fail(p, "bad count '%s': expected a number from 1 "
+		    "to %d", word, ADMIN_AUDIT_MAX);
+	p->cmd->count = (unsigned int)v;
+	return DSP_OK;
+}
+
+/* A word that is no keyword: the table's parameter, if it has one. */
+static const struct admin_token *
+admin_match_param(struct admin_parse *p, const struct admin_token *table,
+    const char *word, int *rc)
+{
+	const struct admin_token	*t;
+
+	for (t = table; t->type != TOK_NONE; t++) {
+		switch (t->type) {
+		case TOK_VOLUME:
+			*rc = admin_take_volume(p, word);
+			return t;
+		case TOK_SERVER_REGION:
+			*rc = admin_take_server_region(p, word);
+			return t;
+		case TOK_COUNT:
+			*rc = admin_take_count(p, word);
+			return t;
+		default:
+			break;
+		}
+	}
+	*rc = DSP_OK;
+	return NULL;
+}
+
+static int
+admin_unknown(struct admin_parse *p, const struct admin_token *table,
+    const char *word)
+{
+	char	list[256];
+
+	if (table[0].type == TOK_EOL && table[1].type == TOK_NONE)
+		return admin_fail(p, "too many arguments: '%s' after '%s'", word,
+		    p->path);
+	admin_list(table, 1, list, sizeof(list));
+	if (p->path[0] == '\0')
+		return admin_fail(p, "unknown command '%s'; try: %s", word, list);
+	return admin_fail(p, "unknown command '%s %s'; after '%s' try: %s",
+	    p->path, word, p->path, list);
+}
+
+static int
+admin_step(struct admin_parse *p, const struct admin_token **table,
+    const char *word)
+{
+	const struct admin_token	*t;
+	int				 rc;
+
+	if ((t = admin_match_keyword(p, *table, word, &rc)) == NULL &&
+	    rc == DSP_OK)
+		t = admin_match_param(p, *table, word, &rc);
+	if (rc != DSP_OK)
+		return rc;
+	if (t == NULL)
+		return admin_unknown(p, *table, word);
+	if (t->type == TOK_FORM)
+		p->cmd->form = dsp_form_parse(t->word);
+	if (t->action != ADMIN_NONE)
+		p->cmd->action = t->action;
+	admin_path_add(p, admin_is_keyword(t) ? t->word : word);
+	*table = t->next;
+	return DSP_OK;
+}
+
+static int
+admin_finish(struct admin_parse *p, const struct admin_token *table)
+{
+	const struct admin_token	*t;
+	char				 list[256];
+
+	for (t = table; t->type != TOK_NONE; t++)
+		if (t->type == TOK_EOL)
+			return DSP_OK;
+	admin_list(table, 0, list, sizeof(list));
+	return admin_fail(p, "incomplete command '%s': expected %s", p->path,
+	    list);
+}
+
+/* Splits line into at most ADMIN_MAX_WORDS words, in place. */
+static int
+admin_words(struct admin_parse *p, char *line, char **words, size_t *count)
+{
+	char	*w, *save = NULL;
+
+	*count = 0;
+	for (w = strtok_r(line, " \t\r\n", &save); w != NULL;
+	    w = strtok_r(NULL, " \t\r\n", &save)) {
+		if (*count == ADMIN_MAX_WORDS)
+			return admin_fail(p, "too many words (at most %d)",
+			    ADMIN_MAX_WORDS);
+		words[(*count)++] = w;
+	}
+	return DSP_OK;
+}
+
+int
+admin_parse(const char *line, struct admin_command *cmd, char *err,
+    size_t errlen)
+{
+	struct admin_parse		 p = { cmd, "", err, errlen };
+	const struct admin_token	*table = t_main;
+	char				 copy[ADMIN_LINE_MAX + 1], *words[ADMIN_MAX_WORDS];
+	size_t				 i, count;
+	int				 rc;
+
+	memset(cmd, 0, sizeof(*cmd));
+	if (errlen > 0)
+		err[0] = '\0';
+	if (strlen(line) > ADMIN_LINE_MAX)
+		return admin_fail(&p, "command line longer than %d bytes",
+		    ADMIN_LINE_MAX);
+	memcpy(copy, line, strlen(line) + 1);
+	if ((rc = admin_words(&p, copy, words, &count)) != DSP_OK)
+		return rc;
+	for (i = 0; i < count; i++) {
+		if (strcmp(words[i], "?") == 0) {
+			cmd->action = ADMIN_CHOICES;
+			cmd->choices = table;
+			snprintf(cmd->path, sizeof(cmd->path), "%s", p.path);
+			return DSP_OK;
+		}
+		if ((rc = admin_step(&p, &table, words[i])) != DSP_OK)
+			return rc;
+	}
+	if (count == 0)
+		return DSP_OK;
+	return admin_finish(&p, table);
+}
+
+static void
+admin_put_str(struct buf_writer *w, const char *s)
+{
+	buf_put_bytes(w, s, strlen(s));
+}
+
+static void
+admin_put_line(struct buf_writer *w, const char *left, const char *help)
+{
+	char	line[512];
+	int	n;
+
+	if (help == NULL || help[0] == '\0')
+		n = snprintf(line, sizeof(line), "%s\n", left);
+	else
+		n = snprintf(line, sizeof(line), "%-42s %s\n", left, help);
+	if (n > 0)
+		buf_put_bytes(w, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+}
+
+/* One line for every place a command may end. */
+static void
+admin_help_walk(struct buf_writer *w, const struct admin_token *table,
+    const char *path, const char *help)
+{
+	const struct admin_token	*t;
+	char				 next[256];
+
+	for (t = table; t->type != TOK_NONE; t++)
+		if (t->type == TOK_EOL)
+			admin_put_line(w, path, help);
+	for (t = table; t->type != TOK_NONE; t++) {
+		if (t->type == TOK_EOL)
+			continue;
+		snprintf(next, sizeof(next), "%s%s%s", path, path[0] ? " " : "",
+		    t->word);
+		admin_help_walk(w, t->next, next, t->help ? t->help : help);
+	}
+}
+
+void
+admin_help(struct buf_writer *w)
+{
+	admin_help_walk(w, t_main, "", NULL);
+	admin_put_str(w, "\nKeywords may be shortened (\"sh vol\"); \"?\" lists "
+	    "what may follow.\n");
+}
+
+void
+admin_choices(const struct admin_command *cmd, struct buf_writer *w)
+{
+	const struct admin_token	*t;
+
+	for (t = cmd->choices != NULL ? cmd->choices : t_main;
+	    t->type != TOK_NONE; t++)
+		admin_put_line(w, t->word, t->type == TOK_EOL ?
+		    "run the command" : t->help);
+}

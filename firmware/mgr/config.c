@@ -1,0 +1,344 @@
+/*
+ * Reads daspool-mgr.conf with libconfuse and checks every value, so a
+ * bad config is refused at start (and by -n) with the option named.
+ */
+#include <arpa/inet.h>
+#include <confuse.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "proto.h"
+#include "size.h"
+
+#define CONFIG_MAP_MIN		(1ULL << 20)
+#define CONFIG_MAP_MAX		(1ULL << 40)
+
+/* Where a libconfuse error message goes while parsing. */
+struct config_errbuf {
+	char	*buf;
+	size_t	 len;
+};
+static _Thread_local struct config_errbuf *config_err;
+
+static cfg_opt_t mgr_opts[] = {
+	CFG_STR("listen_address", "127.0.0.1", CFGF_NONE),
+	CFG_INT("listen_port", DSP_MGR_PORT, CFGF_NONE),
+	CFG_STR("state_dir", "/var/lib/daspool/mgr", CFGF_NONE),
+	CFG_STR("ca", "/etc/daspool/pki/ca.crt", CFGF_NONE),
+	CFG_STR("cert", "/etc/daspool/pki/manager.crt", CFGF_NONE),
+	CFG_STR("key", "/etc/daspool/pki/manager.key", CFGF_NONE),
+	CFG_STR("admin_socket", "/run/daspool/admin.sock", CFGF_NONE),
+	CFG_STR("admin_group", "", CFGF_NONE),
+	CFG_INT("ticket_lifetime", 300, CFGF_NONE),
+	CFG_INT("heartbeat_timeout", 10, CFGF_NONE),
+	CFG_INT("max_connections", 1024, CFGF_NONE),
+	CFG_STR("store_map_size", "1G", CFGF_NONE),
+	CFG_STR("ciphers", "aes-128-gcm", CFGF_NONE),
+	CFG_STR("log_level", "info", CFGF_NONE),
+	CFG_STR("pidfile", "", CFGF_NONE),
+	CFG_END()
+};
+
+static const char *log_level_names[] = { "error", "warn", "info", "debug" };
+static const char *cipher_names[] = {
+	"aes-128-gcm", "aes-256-gcm", "chacha20-poly1305"
+};
+
+/* Integer options and their ranges, checked in one loop. */
+static const struct config_range {
+	const char	*name;
+	long		 min;
+	long		 max;
+	const char	*unit;
+	size_t		 offset;
+} config_ranges[] = {
+	{ "ticket_lifetime", 1, 7 * 86400, "seconds",
+	    offsetof(struct mgr_config, ticket_lifetime) },
+	{ "heartbeat_timeout", 1, 3600, "seconds",
+	    offsetof(struct mgr_config, heartbeat_timeout) },
+	{ "max_connections", 4, 65536, "connections",
+	    offsetof(struct mgr_config, max_connections) },
+};
+
+static void
+config_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	size_t	n = 0;
+
+	if (config_err == NULL || config_err->len == 0)
+		return;
+	if (cfg != NULL && cfg->filename != NULL && cfg->line > 0)
+		n = snprintf(config_err->buf, config_err->len, "%s:%d: ",
+		    cfg->filename, cfg->line);
+	else if (cfg != NULL && cfg->filename != NULL)
+		n = snprintf(config_err->buf, config_err->len, "%s: ",
+		    cfg->filename);
+	if (n < config_err->len)
+		vsnprintf(config_err->buf + n, config_err->len - n, fmt, ap);
+}
+
+static int __attribute__((format(printf, 4, 5)))
+config_fail(const char *path, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	n = snprintf(err, errlen, "%s: ", path);
+	if (n < 0 || (size_t)n >= errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+config_lookup(const char *name, const char **names, size_t count)
+{
+	size_t	i;
+
+	for (i = 0; i < count; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+mgr_log_level_name(int level)
+{
+	if (level < 0 || level > LOG_LEVEL_DEBUG)
+		return "?";
+	return log_level_names[level];
+}
+
+static int
+config_strings(cfg_t *cfg, struct mgr_config *conf)
+{
+	static const struct {
+		const char	*name;
+		size_t		 offset;
+	} strs[] = {
+		{ "listen_address", offsetof(struct mgr_config, listen_address) },
+		{ "state_dir", offsetof(struct mgr_config, state_dir) },
+		{ "ca", offsetof(struct mgr_config, ca) },
+		{ "cert", offsetof(struct mgr_config, cert) },
+		{ "key", offsetof(struct mgr_config, key) },
+		{ "admin_socket", offsetof(struct mgr_config, admin_socket) },
+		{ "admin_group", offsetof(struct mgr_config, admin_group) },
+		{ "ciphers", offsetof(struct mgr_config, ciphers) },
+		{ "pidfile", offsetof(struct mgr_config, pidfile) },
+	};
+	const char	*s;
+	char		**dst;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		dst = (char **)(void *)((char *)conf + strs[i].offset);
+		s = cfg_getstr(cfg, strs[i].name);
+		if ((*dst = strdup(s != NULL ? s : "")) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+config_paths(const char *path, const struct mgr_config *conf, char *err,
+    size_t errlen)
+{
+	const struct {
+		const char	*name;
+		const char	*value;
+		int		 optional;
+	} paths[] = {
+		{ "state_dir", conf->state_dir, 0 },
+		{ "ca", conf->ca, 0 },
+		{ "cert", conf->cert, 0 },
+		{ "key", conf->key, 0 },
+		{ "admin_socket", conf->admin_socket, 0 },
+		{ "pidfile", conf->pidfile, 1 },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (paths[i].value[0] == '\0' && paths[i].optional)
+			continue;
+		if (paths[i].value[0] != '/')
+			return config_fail(path, err, errlen, "%s \"%s\" must be "
+			    "an absolute path", paths[i].name, paths[i].value);
+	}
+	/* sun_path holds 108 bytes. */
+	if (strlen(conf->admin_socket) >= 108)
+		return config_fail(path, err, errlen, "admin_socket \"%s\" is "
+		    "longer than 107 bytes", conf->admin_socket);
+	return 0;
+}
+
+static int
+config_group(const char *path, struct mgr_config *conf, char *err,
+    size_t errlen)
+{
+	struct group	 gr, *res = NULL;
+	char		 buf[4096], *end;
+	unsigned long	 id;
+
+	conf->has_admin_gid = 0;
+	if (conf->admin_group[0] == '\0')
+		return 0;
+	errno = 0;
+	id = strtoul(conf->admin_group, &end, 10);
+	if (*end == '\0' && errno == 0 && id < (unsigned long)INT_MAX) {
+		conf->admin_gid = (gid_t)id;
+		conf->has_admin_gid = 1;
+		return 0;
+	}
+	if (getgrnam_r(conf->admin_group, &gr, buf, sizeof(buf), &res) != 0 ||
+	    res == NULL)
+		return config_fail(path, err, errlen, "admin_group \"%s\": no "
+		    "such group", conf->admin_group);
+	conf->admin_gid = res->gr_gid;
+	conf->has_admin_gid = 1;
+	return 0;
+}
+
+static int
+config_numbers(const char *path, cfg_t *cfg, struct mgr_config *conf,
+    char *err, size_t errlen)
+{
+	const struct config_range	*r;
+	const char			*map;
+	char				 why[128];
+	long				 v;
+	size_t				 i;
+
+	v = cfg_getint(cfg, "listen_port");
+	if (v < 0 || v > 65535)
+		return config_fail(path, err, errlen, "listen_port %ld is not a "
+		    "port number", v);
+	conf->listen_port = (uint16_t)v;
+	for (i = 0; i < sizeof(config_ranges) / sizeof(config_ranges[0]); i++) {
+		r = &config_ranges[i];
+		v = cfg_getint(cfg, r->name);
+		if (v < r->min || v > r->max)
+			return config_fail(path, err, errlen, "%s %ld is not "
+			    "%ld-%ld %s", r->name, v, r->min, r->max, r->unit);
+		*(int *)(void *)((char *)conf + r->offset) = (int)v;
+	}
+	map = cfg_getstr(cfg, "store_map_size");
+	if (size_parse(map, &conf->store_map_size, why, sizeof(why)) == -1)
+		return config_fail(path, err, errlen, "store_map_size \"%s\": %s",
+		    map, why);
+	if (conf->store_map_size < CONFIG_MAP_MIN ||
+	    conf->store_map_size > CONFIG_MAP_MAX)
+		return config_fail(path, err, errlen, "store_map_size \"%s\" is "
+		    "not 1M-1T", map);
+	return 0;
+}
+
+static int
+config_check(const char *path, cfg_t *cfg, struct mgr_config *conf,
+    char *err, size_t errlen)
+{
+	struct in_addr	in;
+	const char	*level = cfg_getstr(cfg, "log_level");
+
+	if (config_strings(cfg, conf) == -1)
+		return config_fail(path, err, errlen, "out of memory");
+	if (inet_pton(AF_INET, conf->listen_address, &in) != 1)
+		return config_fail(path, err, errlen, "listen_address \"%s\" "
+		    "is not an IPv4 address", conf->listen_address);
+	if (config_numbers(path, cfg, conf, err, errlen) == -1 ||
+	    config_paths(path, conf, err, errlen) == -1 ||
+	    config_group(path, conf, err, errlen) == -1)
+		return -1;
+	if (config_lookup(conf->ciphers, cipher_names, 3) == -1)
+		return config_fail(path, err, errlen, "ciphers \"%s\" is not "
+		    "aes-128-gcm, aes-256-gcm or chacha20-poly1305",
+		    conf->ciphers);
+	if ((conf->log_level = config_lookup(level, log_level_names, 4)) == -1)
+		return config_fail(path, err, errlen, "log_level \"%s\" is not "
+		    "error, warn, info or debug", level);
+	return 0;
+}
+
+int
+mgr_config_load(const char *path, struct mgr_config *conf, char *err,
+    size_t errlen)
+{
+	struct config_errbuf	 eb = { err, errlen };
+	cfg_t			*cfg;
+	int			 rc;
+
+	memset(conf, 0, sizeof(*conf));
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((cfg = cfg_init(mgr_opts, CFGF_NONE)) == NULL)
+		return config_fail(path, err, errlen, "out of memory");
+	cfg_set_error_function(cfg, config_errfunc);
+	config_err = &eb;
+	rc = cfg_parse(cfg, path);
+	config_err = NULL;
+	if (rc == CFG_FILE_ERROR) {
+		config_fail(path, err, errlen, "%s", strerror(errno));
+		goto fail;
+	}
+	if (rc != CFG_SUCCESS) {
+		if (errlen > 0 && err[0] == '\0')
+			config_fail(path, err, errlen, "parse error");
+		goto fail;
+	}
+	if (config_check(path, cfg, conf, err, errlen) == -1)
+		goto fail;
+	cfg_free(cfg);
+	return 0;
+fail:
+	cfg_free(cfg);
+	mgr_config_free(conf);
+	return -1;
+}
+
+void
+mgr_config_free(struct mgr_config *conf)
+{
+	free(conf->listen_address);
+	free(conf->state_dir);
+	free(conf->ca);
+	free(conf->cert);
+	free(conf->key);
+	free(conf->admin_socket);
+	free(conf->admin_group);
+	free(conf->ciphers);
+	free(conf->pidfile);
+	memset(conf, 0, sizeof(*conf));
+}
+
+/* Strings quoted, so the output reads back as a config file. */
+void
+mgr_config_print(FILE *f, const struct mgr_config *conf)
+{
+	char	map[32];
+
+	size_format(conf->store_map_size, map, sizeof(map));
+	fprintf(f, "listen_address = \"%s\"\n", conf->listen_address);
+	fprintf(f, "listen_port = %u\n", conf->listen_port);
+	fprintf(f, "state_dir = \"%s\"\n", conf->state_dir);
+	fprintf(f, "ca = \"%s\"\n", conf->ca);
+	fprintf(f, "cert = \"%s\"\n", conf->cert);
+	fprintf(f, "key = \"%s\"\n", conf->key);
+	fprintf(f, "admin_socket = \"%s\"\n", conf->admin_socket);
+	fprintf(f, "admin_group = \"%s\"\n", conf->admin_group);
+	fprintf(f, "ticket_lifetime = %d\n", conf->ticket_lifetime);
+	fprintf(f, "heartbeat_timeout = %d\n", conf->heartbeat_timeout);
+	fprintf(f, "max_connections = %d\n", conf->max_connections);
+	fprintf(f, "store_map_size = \"%s\"\n", map);
+	fprintf(f, "ciphers = \"%s\"\n", conf->ciphers);
+	fprintf(f, "log_level = \"%s\"\n", mgr_log_level_name(conf->log_level));
+	fprintf(f, "pidfile = \"%s\"\n", conf->pidfile);
+}

@@ -1,0 +1,99 @@
+/*
+ * daspool-mgr internals shared by its files. Sections say which file
+ * exports what; nothing here is used outside the daemon.
+ */
+#ifndef DASPOOL_MGR_H
+#define DASPOOL_MGR_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "msg.h"
+#include "proto.h"
+
+struct agents;
+struct channel;
+struct control;
+struct mgr_config;
+struct revoke;
+struct store;
+struct ticket_signer;
+struct tls_config;
+struct volume_record;
+
+/* The daemon's state, built by main.c; read-only once serving. */
+struct mgr {
+	const struct mgr_config	*conf;
+	struct store		*store;
+	struct tls_config	*tls_server;	/* listener */
+	struct tls_config	*tls_client;	/* REVOKE to agents */
+	struct ticket_signer	*signer;
+	struct agents		*agents;
+	struct revoke		*revoke;
+	struct control		*control;
+	uid_t			 uid;		/* the daemon's own */
+};
+
+/* One client connection, owned by its thread (control.c). */
+struct conn {
+	struct mgr	*mgr;
+	struct channel	*ch;
+	int		 role;		/* enum dsp_role; admin on the socket */
+	int		 local;		/* came in on the admin socket */
+	uid_t		 uid;		/* local peers */
+	char		 peer[DSP_NAME_MAX + 1];	/* CN, or "admin:<uid>" */
+	char		 addr[64];	/* "ip:port", or "admin socket" */
+	dsp_name	 server;	/* registered agent on this link, or "" */
+	uint64_t	 serial;	/* unique per connection */
+};
+
+/*
+ * A request handler: returns DSP_OK with the reply payload in reply, or
+ * a dsp_status with a sentence in err. DSP_E_FRAME means the payload
+ * was malformed: the connection is closed after the error reply.
+ */
+typedef int (*mgr_handler)(struct conn *, const struct dsp_header *,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen);
+
+/* agents.c */
+struct agents	*agents_start(struct mgr *);
+void		 agents_stop(struct agents *);
+void		 agents_conn_closed(struct conn *);
+int		 agents_handle_register(struct conn *, const struct dsp_header *,
+		    const uint8_t *, struct buf_writer *, char *, size_t);
+int		 agents_handle_heartbeat(struct conn *, const struct dsp_header *,
+		    const uint8_t *, struct buf_writer *, char *, size_t);
+int		 agents_handle_fence_ack(struct conn *, const struct dsp_header *,
+		    const uint8_t *, struct buf_writer *, char *, size_t);
+
+/* lending.c */
+int		 lending_handle_allocate(struct conn *, const struct dsp_header *,
+		    const uint8_t *, struct buf_writer *, char *, size_t);
+int		 lending_handle_mount(struct conn *, const struct dsp_header *,
+		    const uint8_t *, struct buf_writer *, char *, size_t);
+int		 lending_handle_renew(struct conn *, const struct dsp_header *,
+		    const uint8_t *, struct buf_writer *, char *, size_t);
+int		 lending_handle_unmount(struct conn *, const struct dsp_header *,
+		    const uint8_t *, struct buf_writer *, char *, size_t);
+int		 lending_handle_release(struct conn *, const struct dsp_header *,
+		    const uint8_t *, struct buf_writer *, char *, size_t);
+
+/* revoke.c */
+struct revoke	*revoke_new(struct mgr *);
+void		 revoke_free(struct revoke *);
+/* Pushes REVOKE(volume, generation) to every server of the volume that
+ * has not acked its generation; acks what the agents confirm. Returns
+ * the number of servers still to ack (the volume stays fenced). */
+int		 revoke_volume(struct revoke *, const struct volume_record *);
+/* Drops the cached connection to a server (it re-registered). */
+void		 revoke_forget(struct revoke *, const char *server);
+
+/* admin_run.c */
+int		 admin_handle(struct conn *, const struct dsp_header *,
+		    const uint8_t *, struct buf_writer *, char *, size_t);
+
+#endif

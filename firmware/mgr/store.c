@@ -1,0 +1,264 @@
+/*
+ * The store's LMDB environment and the transaction every operation runs
+ * in. The environment is shared by all manager threads; MDB_NOTLS ties
+ * a read transaction's reader slot to the transaction, not to the
+ * thread, so short-lived connection threads do not pin slots.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store_internal.h"
+
+static int	store_mkdir(const char *, char *, size_t);
+static int	store_open_dbs(struct store *, const char *, char *, size_t);
+static int	store_schema(struct store *, MDB_txn *, const char *, char *,
+		    size_t);
+
+void
+store_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+store_fail(struct store_txn *t, int status, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (t->err != NULL && t->errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(t->err, t->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return status;
+}
+
+int
+store_mdb_fail(struct store_txn *t, const char *what, int rc)
+{
+	log_warnx("store: %s: %s", what, mdb_strerror(rc));
+	if (rc == MDB_MAP_FULL)
+		return store_fail(t, DSP_E_NOSPACE,
+		    "the store is full while %s (raise its map size)", what);
+	return store_fail(t, DSP_E_INTERNAL, "store error while %s: %s",
+	    what, mdb_strerror(rc));
+}
+
+int
+store_open(struct store **sp, const char *dir, int readonly, size_t map_size,
+    char *err, size_t errlen)
+{
+	struct store	*s;
+	unsigned int	 flags = MDB_NOTLS;
+	int		 rc, dead;
+
+	*sp = NULL;
+	if (!readonly && store_mkdir(dir, err, errlen) == -1)
+		return -1;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		store_set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	s->readonly = readonly;
+	if ((rc = mdb_env_create(&s->env)) != 0) {
+		store_set_err(err, errlen, "store %s: %s", dir,
+		    mdb_strerror(rc));
+		free(s);
+		return -1;
+	}
+	mdb_env_set_maxdbs(s->env, 8);
+	mdb_env_set_maxreaders(s->env, STORE_MAX_READERS);
+	if (readonly)
+		flags |= MDB_RDONLY;	/* map size comes from the file */
+	else
+		mdb_env_set_mapsize(s->env,
+		    map_size ? map_size : STORE_MAP_SIZE);
+	if ((rc = mdb_env_open(s->env, dir, flags, 0600)) != 0) {
+		store_set_err(err, errlen, "cannot open store %s: %s", dir,
+		    mdb_strerror(rc));
+		goto fail;
+	}
+	/* Free reader slots left behind by crashed processes. */
+	if (mdb_reader_check(s->env, &dead) == 0 && dead > 0)
+		log_info("store %s: cleared %d stale readers", dir, dead);
+	if (store_open_dbs(s, dir, err, errlen) == -1)
+		goto fail;
+	*sp = s;
+	return 0;
+fail:
+	mdb_env_close(s->env);
+	free(s);
+	return -1;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	mdb_env_close(s->env);
+	free(s);
+}
+
+static int
+store_mkdir(const char *dir, char *err, size_t errlen)
+{
+	struct stat	st;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		store_set_err(err, errlen, "cannot create store directory "
+		    "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		store_set_err(err, errlen, "store %s is not a directory", dir);
+		return -1;
+	}
+	if (st.st_mode & 077)
+		log_warnx("store directory %s is accessible to others "
+		    "(mode %03o)", dir, (unsigned int)(st.st_mode & 0777));
+	return 0;
+}
+
+/*
+ * DBI handles are opened once, in a transaction that is then committed,
+ * so every later transaction of every thread may use them.
+ */
+static int
+store_open_dbs(struct store *s, const char *dir, char *err, size_t errlen)
+{
+	static const char *names[] = {
+	    "meta", "servers", "regions", "volumes", "audit"
+	};
+	MDB_dbi		*dbis[] = {
+	    &s->meta, &s->servers, &s->regions, &s->volumes, &s->audit
+	};
+	MDB_txn		*txn;
+	unsigned int	 flags = s->readonly ? 0 : MDB_CREATE;
+	size_t		 i;
+	int		 rc;
+
+	rc = mdb_txn_begin(s->env, NULL, s->readonly ? MDB_RDONLY : 0, &txn);
+	if (rc != 0) {
+		store_set_err(err, errlen, "store %s: %s", dir,
+		    mdb_strerror(rc));
+		return -1;
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((rc = mdb_dbi_open(txn, names[i], flags, dbis[i])) != 0) {
+			store_set_err(err, errlen, "store %s: table %s: %s",
+			    dir, names[i], rc == MDB_NOTFOUND ?
+			    "missing (not a daspool store?)" :
+			    mdb_strerror(rc));
+			mdb_txn_abort(txn);
+			return -1;
+		}
+	}
+	if (store_schema(s, txn, dir, err, errlen) == -1) {
+		mdb_txn_abort(txn);
+		return -1;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		store_set_err(err, errlen, "store %s: %s", dir,
+		    mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+store_schema(struct store *s, MDB_txn *txn, const char *dir, char *err,
+    size_t errlen)
+{
+	MDB_val		key = { 6, (void *)"schema" }, val;
+	uint8_t		be[4];
+	uint32_t	version;
+	int		rc;
+
+	rc = mdb_get(txn, s->meta, &key, &val);
+	if (rc == MDB_NOTFOUND && !s->readonly) {
+		be[0] = be[1] = be[2] = 0;
+		be[3] = STORE_SCHEMA_VERSION;
+		val.mv_size = sizeof(be);
+		val.mv_data = be;
+		rc = mdb_put(txn, s->meta, &key, &val, 0);
+	} else if (rc == 0 && val.mv_size == 4) {
+		memcpy(be, val.mv_data, 4);
+		version = (uint32_t)be[0] << 24 | (uint32_t)be[1] << 16 |
+		    (uint32_t)be[2] << 8 | be[3];
+		if (version != STORE_SCHEMA_VERSION) {
+			store_set_err(err, errlen, "store %s has schema "
+			    "version %u, this program knows %d", dir, version,
+			    STORE_SCHEMA_VERSION);
+			return -1;
+		}
+	} else if (rc == 0)
+		rc = MDB_CORRUPTED;
+	if (rc != 0) {
+		store_set_err(err, errlen, "store %s: schema version: %s", dir,
+		    rc == MDB_NOTFOUND ? "missing" : mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_begin(struct store *s, struct store_txn *t, int write, uint64_t now,
+    char *err, size_t errlen)
+{
+	int	rc;
+
+	memset(t, 0, sizeof(*t));
+	t->s = s;
+	t->now = now;
+	t->err = err;
+	t->errlen = errlen;
+	if (write && s->readonly)
+		return store_fail(t, DSP_E_READONLY,
+		    "the store is open read-only");
+	rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* The writer grew the map: adopt its size and retry. */
+		if ((rc = mdb_env_set_mapsize(s->env, 0)) == 0)
+			rc = mdb_txn_begin(s->env, NULL,
+			    write ? 0 : MDB_RDONLY, &t->txn);
+	}
+	if (rc != 0) {
+		t->txn = NULL;
+		return store_mdb_fail(t, "starting a transaction", rc);
+	}
+	return DSP_OK;
+}
+
+int
+store_end(struct store_txn *t, int status)
+{
+	int	rc;
+
+	if (status == DSP_OK && t->err != NULL && t->errlen > 0)
+		t->err[0] = '\0';	/* no stale sentence from a lookup */
+	if (t->txn == NULL)
+		return status;
+	if (status == DSP_OK && t->dirty) {
+		rc = mdb_txn_commit(t->txn);
+		t->txn = NULL;
+		if (rc != 0)
+			return store_mdb_fail(t, "committing", rc);
+	} else {
+		mdb_txn_abort(t->txn);
+		t->txn = NULL;
+	}
+	return status;
+}

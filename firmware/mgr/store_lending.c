@@ -1,0 +1,342 @@
+/*
+ * Lending rules. Each request is decided and recorded in one write
+ * transaction, and LMDB runs one writer at a time, so two borrowers
+ * racing for a volume are served one after the other: the second sees
+ * the first one's borrower and is refused.
+ */
+#include <string.h>
+
+#include "store_internal.h"
+
+/* Every extent's server is up and its region available. */
+static int
+lending_check_reachable(struct store_txn *t, const struct volume_record *v)
+{
+	const struct volume_extent	*e;
+	struct server_record		 sr;
+	struct region_record		 rr;
+	uint16_t			 i;
+	int				 rc;
+
+	for (i = 0; i < v->extent_count; i++) {
+		e = &v->extents[i];
+		rc = store_server_load(t, e->server, &sr);
+		if (rc == DSP_E_NOTFOUND || (rc == DSP_OK && !sr.up))
+			return store_fail(t, DSP_E_UNAVAILABLE, "volume %s is "
+			    "unavailable: server %s is %s", v->name, e->server,
+			    rc == DSP_OK ? "down" : "not registered");
+		if (rc != DSP_OK)
+			return rc;
+		rc = store_region_load(t, e->server, e->region, &rr);
+		if (rc == DSP_E_NOTFOUND)
+			return store_fail(t, DSP_E_UNAVAILABLE, "volume %s is "
+			    "unavailable: server %s has no region %s", v->name,
+			    e->server, e->region);
+		if (rc != DSP_OK)
+			return rc;
+		if (!rr.available)
+			return store_fail(t, DSP_E_UNAVAILABLE, "volume %s is "
+			    "unavailable: region %s of server %s is "
+			    "unavailable: %s", v->name, e->region, e->server,
+			    rr.reason);
+	}
+	return DSP_OK;
+}
+
+static int
+lending_check_usable(struct store_txn *t, const struct volume_record *v)
+{
+	const struct volume_extent	*e;
+	uint16_t			 i;
+	int				 rc;
+
+	if ((rc = lending_check_reachable(t, v)) != DSP_OK)
+		return rc;
+	for (i = 0; i < v->extent_count; i++) {
+		e = &v->extents[i];
+		if (e->acked_generation < v->generation)
+			return store_fail(t, DSP_E_FENCED, "volume %s waits "
+			    "for server %s to acknowledge generation %llu",
+			    v->name, e->server,
+			    (unsigned long long)v->generation);
+	}
+	return DSP_OK;
+}
+
+/* The volume is lent to this borrower. */
+static int
+lending_check_owner(struct store_txn *t, const struct volume_record *v,
+    const char *borrower)
+{
+	if (v->borrower[0] == '\0')
+		return store_fail(t, DSP_E_STATE, "volume %s is not allocated "
+		    "to you", v->name);
+	if (strcmp(v->borrower, borrower) != 0)
+		return store_fail(t, DSP_E_BUSY, "volume %s is lent to %s",
+		    v->name, v->borrower);
+	return DSP_OK;
+}
+
+struct lending_pick {
+	uint64_t		 min_size;
+	int			 found;
+	unsigned int		 unusable;
+	struct volume_record	*best;
+};
+
+static int
+lending_pick_one(struct store_txn *t, const struct volume_record *v,
+    void *arg)
+{
+	struct lending_pick	*p = arg;
+	int			 rc;
+
+	if (v->borrower[0] != '\0' || v->size < p->min_size ||
+	    (p->found && v->size >= p->best->size))
+		return 0;
+	rc = lending_check_usable(t, v);
+	if (rc == DSP_E_UNAVAILABLE || rc == DSP_E_FENCED) {
+		p->unusable++;
+		return 0;
+	}
+	if (rc != DSP_OK)
+		return rc;
+	*p->best = *v;
+	p->found = 1;
+	return 0;
+}
+
+/* The smallest free, usable volume of at least min_size. */
+static int
+lending_pick(struct store_txn *t, uint64_t min_size, struct volume_record *v)
+{
+	struct lending_pick	p = { min_size, 0, 0, v };
+	int			rc;
+
+	rc = store_walk_status(store_walk_volumes(t, lending_pick_one, &p));
+	if (rc != DSP_OK)
+		return rc;
+	if (p.found)
+		return DSP_OK;
+	if (p.unusable > 0)
+		return store_fail(t, DSP_E_NOSPACE, "no free volume of at "
+		    "least %llu bytes is usable (%u unavailable or fenced)",
+		    (unsigned long long)min_size, p.unusable);
+	return store_fail(t, DSP_E_NOSPACE, "no free volume of at least "
+	    "%llu bytes", (unsigned long long)min_size);
+}
+
+/* DSP_OK with changed = 0 if it is already lent to this borrower. */
+static int
+lending_by_name(struct store_txn *t, const char *borrower, const char *name,
+    uint64_t min_size, struct volume_record *v, int *changed)
+{
+	int	rc;
+
+	*changed = 0;
+	if ((rc = store_volume_load(t, name, v)) != DSP_OK)
+		return rc;
+	if (strcmp(v->borrower, borrower) == 0)
+		return DSP_OK;
+	if (v->borrower[0] != '\0')
+		return store_fail(t, DSP_E_BUSY, "volume %s is lent to %s",
+		    name, v->borrower);
+	if (v->size < min_size)
+		return store_fail(t, DSP_E_NOSPACE, "volume %s has %llu bytes, "
+		    "less than the %llu asked for", name,
+		    (unsigned long long)v->size, (unsigned long long)min_size);
+	*changed = 1;
+	return lending_check_usable(t, v);
+}
+
+static int
+lending_allocate(struct store_txn *t, const char *borrower, const char *name,
+    uint64_t min_size, struct volume_record *v)
+{
+	int	rc, changed = 1;
+
+	if (!msg_name_valid(borrower))
+		return store_fail(t, DSP_E_INVALID, "bad borrower name");
+	if (name[0] == '\0')
+		rc = lending_pick(t, min_size, v);
+	else
+		rc = lending_by_name(t, borrower, name, min_size, v, &changed);
+	if (rc != DSP_OK || !changed)
+		return rc;
+	store_copy(v->borrower, sizeof(v->borrower), borrower);
+	if ((rc = store_volume_save(t, v)) != DSP_OK)
+		return rc;
+	return store_audit_add(t, borrower, "allocate", v->name, "%llu bytes%s",
+	    (unsigned long long)v->size, name[0] == '\0' ? ", by size" : "");
+}
+
+int
+store_allocate(struct store *s, const char *borrower, const char *name,
+    uint64_t min_size, uint64_t now, struct volume_record *out, char *err,
+    size_t errlen)
+{
+	struct store_txn	t;
+	struct volume_record	v;
+	int			rc;
+
+	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
+		return rc;
+	rc = lending_allocate(&t, borrower, name != NULL ? name : "",
+	    min_size, &v);
+	if ((rc = store_end(&t, rc)) == DSP_OK && out != NULL)
+		*out = v;
+	return rc;
+}
+
+static int
+lending_mount(struct store_txn *t, const char *borrower, const char *name,
+    struct volume_record *v)
+{
+	int	rc;
+
+	if ((rc = store_volume_load(t, name, v)) != DSP_OK ||
+	    (rc = lending_check_owner(t, v, borrower)) != DSP_OK ||
+	    (rc = lending_check_usable(t, v)) != DSP_OK)
+		return rc;
+	if (v->mounted)
+		return DSP_OK;
+	v->mounted = 1;
+	if ((rc = store_volume_save(t, v)) != DSP_OK)
+		return rc;
+	return store_audit_add(t, borrower, "mount", name, "generation %llu",
+	    (unsigned long long)v->generation);
+}
+
+int
+store_mount(struct store *s, const char *borrower, const char *name,
+    uint64_t now, struct volume_record *out, char *err, size_t errlen)
+{
+	struct store_txn	t;
+	struct volume_record	v;
+	int			rc;
+
+	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
+		return rc;
+	rc = lending_mount(&t, borrower, name, &v);
+	if ((rc = store_end(&t, rc)) == DSP_OK && out != NULL)
+		*out = v;
+	return rc;
+}
+
+int
+store_check_mounted(struct store *s, const char *borrower, const char *name,
+    struct volume_record *out, char *err, size_t errlen)
+{
+	struct store_txn	t;
+	struct volume_record	v;
+	int			rc;
+
+	if ((rc = store_begin(s, &t, 0, 0, err, errlen)) != DSP_OK)
+		return rc;
+	if ((rc = store_volume_load(&t, name, &v)) == DSP_OK &&
+	    (rc = lending_check_owner(&t, &v, borrower)) == DSP_OK &&
+	    !v.mounted)
+		rc = store_fail(&t, DSP_E_STATE, "volume %s is not mounted",
+		    name);
+	if ((rc = store_end(&t, rc)) == DSP_OK && out != NULL)
+		*out = v;
+	return rc;
+}
+
+/* Bumps the generation: tickets of the old one stop working once the
+ * agents acknowledge it, and until then the volume is fenced. */
+static int
+lending_do_unmount(struct store_txn *t, const char *actor,
+    struct volume_record *v, int forced)
+{
+	int	rc;
+
+	v->mounted = 0;
+	v->generation++;
+	if ((rc = store_volume_save(t, v)) != DSP_OK)
+		return rc;
+	return store_audit_add(t, actor, forced ? "force-unmount" : "unmount",
+	    v->name, "generation %llu, was mounted by %s",
+	    (unsigned long long)v->generation, v->borrower);
+}
+
+static int
+lending_unmount(struct store_txn *t, const char *actor, const char *borrower,
+    const char *name, struct volume_record *v)
+{
+	int	rc;
+
+	if ((rc = store_volume_load(t, name, v)) != DSP_OK)
+		return rc;
+	if (borrower != NULL &&
+	    (rc = lending_check_owner(t, v, borrower)) != DSP_OK)
+		return rc;
+	if (!v->mounted)
+		return store_fail(t, DSP_E_STATE, "volume %s is not mounted",
+		    name);
+	return lending_do_unmount(t, actor != NULL ? actor : borrower, v,
+	    borrower == NULL);
+}
+
+int
+store_unmount(struct store *s, const char *actor, const char *borrower,
+    const char *name, uint64_t now, struct volume_record *out, char *err,
+    size_t errlen)
+{
+	struct store_txn	t;
+	struct volume_record	v;
+	int			rc;
+
+	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
+		return rc;
+	rc = lending_unmount(&t, actor, borrower, name, &v);
+	if ((rc = store_end(&t, rc)) == DSP_OK && out != NULL)
+		*out = v;
+	return rc;
+}
+
+static int
+lending_release(struct store_txn *t, const char *actor, const char *borrower,
+    const char *name, struct volume_record *v)
+{
+	dsp_name	was;
+	int		rc, forced = borrower == NULL;
+
+	if (actor == NULL)
+		actor = forced ? "" : borrower;
+	if ((rc = store_volume_load(t, name, v)) != DSP_OK)
+		return rc;
+	if (!forced && (rc = lending_check_owner(t, v, borrower)) != DSP_OK)
+		return rc;
+	if (forced && v->borrower[0] == '\0')
+		return store_fail(t, DSP_E_STATE, "volume %s is not allocated",
+		    name);
+	if (!forced && v->mounted)
+		return store_fail(t, DSP_E_STATE, "volume %s is still mounted; "
+		    "unmount it first", name);
+	if (v->mounted && (rc = lending_do_unmount(t, actor, v, 1)) != DSP_OK)
+		return rc;
+	store_copy(was, sizeof(was), v->borrower);
+	v->borrower[0] = '\0';
+	if ((rc = store_volume_save(t, v)) != DSP_OK)
+		return rc;
+	return store_audit_add(t, actor, forced ? "force-release" : "release",
+	    name, "was lent to %s", was);
+}
+
+int
+store_release(struct store *s, const char *actor, const char *borrower,
+    const char *name, uint64_t now, struct volume_record *out, char *err,
+    size_t errlen)
+{
+	struct store_txn	t;
+	struct volume_record	v;
+	int			rc;
+
+	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
+		return rc;
+	rc = lending_release(&t, actor, borrower, name, &v);
+	if ((rc = store_end(&t, rc)) == DSP_OK && out != NULL)
+		*out = v;
+	return rc;
+}

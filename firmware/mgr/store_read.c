@@ -1,0 +1,171 @@
+/*
+ * Readers: one read transaction per call, so a listing is a consistent
+ * snapshot and never blocks the writer. A record that does not decode
+ * is logged and skipped rather than hiding the rest of the table.
+ */
+#include <string.h>
+
+#include "log.h"
+#include "store_internal.h"
+
+union store_each_cb {
+	store_server_cb	server;
+	store_region_cb	region;
+	store_volume_cb	volume;
+	store_audit_cb	audit;
+};
+
+struct store_each {
+	const char		*table;
+	union store_each_cb	 cb;
+	void			*arg;
+};
+
+static void
+store_each_corrupt(const struct store_each *e, const MDB_val *k)
+{
+	log_warnx("store: skipping a corrupt %s record (key of %zu bytes)",
+	    e->table, k->mv_size);
+}
+
+static int
+store_each_server_one(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_each	*e = arg;
+	struct server_record	 sr;
+
+	if (store_decode_server(v->mv_data, v->mv_size, &sr) == -1) {
+		store_each_corrupt(e, k);
+		return 0;
+	}
+	return e->cb.server(&sr, e->arg);
+}
+
+static int
+store_each_region_one(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_each	*e = arg;
+	struct region_record	 rr;
+
+	if (store_decode_region(v->mv_data, v->mv_size, &rr) == -1) {
+		store_each_corrupt(e, k);
+		return 0;
+	}
+	return e->cb.region(&rr, e->arg);
+}
+
+static int
+store_each_volume_one(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_each	*e = arg;
+	struct volume_record	 vr;
+
+	if (store_decode_volume(v->mv_data, v->mv_size, &vr) == -1) {
+		store_each_corrupt(e, k);
+		return 0;
+	}
+	return e->cb.volume(&vr, e->arg);
+}
+
+static int
+store_each_audit_one(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_each	*e = arg;
+	struct audit_record	 a;
+	const uint8_t		*p = k->mv_data;
+	int			 i;
+
+	if (k->mv_size != 8 ||
+	    store_decode_audit(v->mv_data, v->mv_size, &a) == -1) {
+		store_each_corrupt(e, k);
+		return 0;
+	}
+	for (i = 0; i < 8; i++)
+		a.seq = a.seq << 8 | p[i];
+	return e->cb.audit(&a, e->arg);
+}
+
+static int
+store_each(struct store *s, MDB_dbi dbi, store_raw_cb one,
+    struct store_each *e)
+{
+	struct store_txn	t;
+	char			err[256];
+	int			ret;
+
+	if (store_begin(s, &t, 0, 0, err, sizeof(err)) != DSP_OK) {
+		log_warnx("store: listing %s: %s", e->table, err);
+		return -1;
+	}
+	if ((ret = store_walk(&t, dbi, NULL, one, e)) == -1)
+		log_warnx("store: listing %s: %s", e->table, err);
+	store_end(&t, DSP_OK);
+	return ret;
+}
+
+int
+store_each_server(struct store *s, store_server_cb cb, void *arg)
+{
+	struct store_each	e = { "server", { .server = cb }, arg };
+
+	return store_each(s, s->servers, store_each_server_one, &e);
+}
+
+int
+store_each_region(struct store *s, store_region_cb cb, void *arg)
+{
+	struct store_each	e = { "region", { .region = cb }, arg };
+
+	return store_each(s, s->regions, store_each_region_one, &e);
+}
+
+int
+store_each_volume(struct store *s, store_volume_cb cb, void *arg)
+{
+	struct store_each	e = { "volume", { .volume = cb }, arg };
+
+	return store_each(s, s->volumes, store_each_volume_one, &e);
+}
+
+int
+store_each_audit(struct store *s, store_audit_cb cb, void *arg)
+{
+	struct store_each	e = { "audit", { .audit = cb }, arg };
+
+	return store_each(s, s->audit, store_each_audit_one, &e);
+}
+
+int
+store_get_volume(struct store *s, const char *name, struct volume_record *out)
+{
+	struct store_txn	t;
+	int			rc;
+
+	if ((rc = store_begin(s, &t, 0, 0, NULL, 0)) != DSP_OK)
+		return rc;
+	rc = store_volume_load(&t, name, out);
+	return store_end(&t, rc);
+}
+
+int
+store_get_server(struct store *s, const char *name, struct server_record *out)
+{
+	struct store_txn	t;
+	int			rc;
+
+	if ((rc = store_begin(s, &t, 0, 0, NULL, 0)) != DSP_OK)
+		return rc;
+	rc = store_server_load(&t, name, out);
+	return store_end(&t, rc);
+}
+
+int
+volume_is_fenced(const struct volume_record *v)
+{
+	uint16_t	i;
+
+	for (i = 0; i < v->extent_count; i++)
+		if (v->extents[i].acked_generation < v->generation)
+			return 1;
+	return 0;
+}

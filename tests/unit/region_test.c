@@ -1,0 +1,398 @@
+/*
+ * Region I/O without a config: bounds, a missing or short backing file
+ * reported as unavailable (never dropped), regions at an offset and
+ * sharing one file, search across read-chunk boundaries (checked against
+ * a naive search), and zeroing. Each test works in a fresh mkdtemp dir.
+ */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "proto.h"
+#include "region.h"
+
+struct fixture {
+	char	dir[256];
+	char	path[300];
+	char	err[256];
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*f;
+	const char	*tmp = getenv("TMPDIR");
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "%s/region_test.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/disk.img", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 p[320];
+
+	snprintf(p, sizeof(p), "%s/disk.img", f->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/fifo", f->dir);
+	unlink(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A file of len bytes, every byte fill. */
+static void
+make_file(const char *path, size_t len, int fill)
+{
+	uint8_t	*buf = malloc(len ? len : 1);
+	int	 fd;
+
+	assert_non_null(buf);
+	memset(buf, fill, len);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+	free(buf);
+}
+
+static void
+file_read(const char *path, off_t off, void *buf, size_t len)
+{
+	int	fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, len, off), (ssize_t)len);
+	close(fd);
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*r;
+	char		 want[400];
+	uint8_t		 b[4];
+
+	r = region_open("A1", f->path, 0, 1 << 20);
+	assert_non_null(r);
+	assert_false(region_available(r));
+	snprintf(want, sizeof(want), "%s: No such file or directory", f->path);
+	assert_string_equal(region_reason(r), want);
+	assert_string_equal(region_name(r), "A1");
+	assert_int_equal(region_size(r), 1 << 20);
+	assert_int_equal(region_read(r, 0, b, sizeof(b), f->err,
+	    sizeof(f->err)), DSP_E_UNAVAILABLE);
+	assert_non_null(strstr(f->err, "region A1 is unavailable"));
+	assert_int_equal(region_flush(r, f->err, sizeof(f->err)),
+	    DSP_E_UNAVAILABLE);
+	region_close(r);
+}
+
+static void
+test_short_file(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*r;
+	char		 want[400];
+
+	make_file(f->path, 100 << 10, 0);
+	r = region_open("A2", f->path, 0, 200 << 10);
+	assert_false(region_available(r));
+	snprintf(want, sizeof(want), "%s is 100K, region needs 200K", f->path);
+	assert_string_equal(region_reason(r), want);
+	region_close(r);
+
+	/* The offset counts: 64K + 64K does not fit in 100K either. */
+	r = region_open("A3", f->path, 64 << 10, 64 << 10);
+	assert_false(region_available(r));
+	snprintf(want, sizeof(want), "%s is 100K, region needs 128K", f->path);
+	assert_string_equal(region_reason(r), want);
+	region_close(r);
+
+	/* One byte short: the odd size is shown exactly. */
+	r = region_open("A4", f->path, 1, 100 << 10);
+	assert_false(region_available(r));
+	snprintf(want, sizeof(want), "%s is 100K, region needs 102401B",
+	    f->path);
+	assert_string_equal(region_reason(r), want);
+	region_close(r);
+
+	/* "The rest" starting at or past the end is nothing. */
+	r = region_open("A5", f->path, 100 << 10, 0);
+	assert_false(region_available(r));
+	assert_non_null(strstr(region_reason(r), "nothing left"));
+	region_close(r);
+}
+
+static void
+test_not_regular(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*r;
+	char		 fifo[320];
+
+	r = region_open("D", f->dir, 0, 0);
+	assert_false(region_available(r));
+	assert_non_null(strstr(region_reason(r), "Is a directory"));
+	region_close(r);
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	r = region_open("F", fifo, 0, 0);
+	assert_false(region_available(r));
+	assert_non_null(strstr(region_reason(r),
+	    "is not a regular file or block device"));
+	region_close(r);
+}
+
+static void
+test_rest_of_file(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*r;
+
+	make_file(f->path, 1 << 20, 0);
+	r = region_open("R", f->path, 256 << 10, 0);
+	assert_true(region_available(r));
+	assert_string_equal(region_reason(r), "");
+	assert_int_equal(region_size(r), 768 << 10);
+	assert_int_equal(region_offset(r), 256 << 10);
+	region_close(r);
+}
+
+static void
+test_bounds(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*r;
+	uint8_t		 b[8] = { 0 };
+	uint64_t	 m[4], done;
+	uint32_t	 n;
+	struct stat	 st;
+	const size_t	 el = sizeof(f->err);
+
+	make_file(f->path, 8192, 0);
+	r = region_open("B", f->path, 4096, 4096);
+	assert_true(region_available(r));
+	assert_int_equal(region_read(r, 4095, b, 1, f->err, el), DSP_OK);
+	assert_int_equal(region_read(r, 4095, b, 2, f->err, el), DSP_E_RANGE);
+	assert_non_null(strstr(f->err, "region B"));
+	assert_int_equal(region_read(r, 4096, b, 0, f->err, el), DSP_OK);
+	assert_int_equal(region_read(r, 4097, b, 0, f->err, el), DSP_E_RANGE);
+	assert_int_equal(region_write(r, UINT64_MAX, b, 2, f->err, el),
+	    DSP_E_RANGE);
+	assert_int_equal(region_write(r, 4090, b, 8, f->err, el), DSP_E_RANGE);
+	assert_int_equal(region_zero(r, 1, 4096, f->err, el), DSP_E_RANGE);
+	assert_int_equal(region_zero(r, 8, UINT64_MAX, f->err, el),
+	    DSP_E_RANGE);
+	assert_int_equal(region_search(r, 0, 4097, (const uint8_t *)"x", 1, 4,
+	    b, sizeof(b), m, &n, &done, f->err, el), DSP_E_RANGE);
+	/* A refused write did not grow the file past the region. */
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_size, 8192);
+	region_close(r);
+}
+
+static void
+test_offset_regions(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*a, *b;
+	uint8_t		 buf[16], file[12288];
+
+	make_file(f->path, sizeof(file), '.');
+	a = region_open("A", f->path, 0, 4096);
+	b = region_open("B", f->path, 4096, 8192);
+	assert_true(region_available(a) && region_available(b));
+	assert_int_equal(region_write(b, 0, "bbbb", 4, f->err,
+	    sizeof(f->err)), DSP_OK);
+	assert_int_equal(region_write(b, 8188, "BBBB", 4, f->err,
+	    sizeof(f->err)), DSP_OK);
+	assert_int_equal(region_write(a, 4092, "aaaa", 4, f->err,
+	    sizeof(f->err)), DSP_OK);
+	file_read(f->path, 0, file, sizeof(file));
+	assert_memory_equal(file + 4092, "aaaabbbb", 8);
+	assert_memory_equal(file + 12284, "BBBB", 4);
+	assert_int_equal(file[4091], '.');
+	assert_int_equal(file[4100], '.');
+	assert_int_equal(region_read(b, 8186, buf, 6, f->err, sizeof(f->err)),
+	    DSP_OK);
+	assert_memory_equal(buf, "..BBBB", 6);
+	assert_int_equal(region_flush(b, f->err, sizeof(f->err)), DSP_OK);
+	region_close(a);
+	region_close(b);
+}
+
+static uint32_t
+naive_search(const uint8_t *d, size_t len, const uint8_t *p, size_t plen,
+    uint64_t base, uint64_t *out, uint32_t max)
+{
+	uint32_t	n = 0;
+	size_t		i;
+
+	for (i = 0; i + plen <= len && n < max; i++)
+		if (memcmp(d + i, p, plen) == 0)
+			out[n++] = base + i;
+	return n;
+}
+
+/* Every scratch size and pattern length against a naive search: a
+ * match straddling a read-chunk boundary must be found exactly once. */
+static void
+test_search_chunks(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*r;
+	uint8_t		 data[600], scratch[64], pat[5];
+	uint64_t	 got[DSP_MAX_MATCHES], want[DSP_MAX_MATCHES], done;
+	uint32_t	 n, wn;
+	size_t		 i, plen, slen, off;
+	int		 fd;
+
+	/* Small alphabet: many (also overlapping) matches. */
+	srandom(7);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = "ab"[random() % 2];
+	fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+	close(fd);
+	r = region_open("S", f->path, 0, 0);
+	assert_true(region_available(r));
+	for (plen = 1; plen <= sizeof(pat); plen++) {
+		memcpy(pat, data + 100, plen);
+		for (slen = 2 * plen; slen <= sizeof(scratch); slen++) {
+			off = slen % 7;
+			assert_int_equal(region_search(r, off, 400, pat, plen,
+			    DSP_MAX_MATCHES, scratch, slen, got, &n, &done,
+			    f->err, sizeof(f->err)), DSP_OK);
+			wn = naive_search(data + off, 400, pat, plen, off, want,
+			    DSP_MAX_MATCHES);
+			assert_int_equal(n, wn);
+			assert_memory_equal(got, want, n * sizeof(got[0]));
+			if (n < DSP_MAX_MATCHES)
+				assert_int_equal(done, 400);
+			else
+				assert_int_equal(done, got[n - 1] + 1 - off);
+		}
+	}
+	region_close(r);
+}
+
+static void
+test_search_resume(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*r;
+	uint8_t		 scratch[32];
+	uint64_t	 m[DSP_MAX_MATCHES], done, pos = 0;
+	uint32_t	 n, total = 0;
+	int		 fd;
+
+	/* "aaaaaaaaaa": "aaa" matches at 0..7, overlapping. */
+	fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(write(fd, "aaaaaaaaaa", 10), 10);
+	close(fd);
+	r = region_open("S", f->path, 0, 10);
+	/* Three at a time; each call resumes at offset + done. */
+	while (pos < 10) {
+		assert_int_equal(region_search(r, pos, 10 - pos,
+		    (const uint8_t *)"aaa", 3, 3, scratch, sizeof(scratch), m,
+		    &n, &done, f->err, sizeof(f->err)), DSP_OK);
+		if (n > 0)
+			assert_int_equal(m[0], total);
+		total += n;
+		pos += done;
+	}
+	assert_int_equal(total, 8);
+	/* No pattern, or one longer than half the scratch buffer. */
+	assert_int_equal(region_search(r, 0, 10, (const uint8_t *)"", 0, 3,
+	    scratch, sizeof(scratch), m, &n, &done, f->err, sizeof(f->err)),
+	    DSP_E_INVALID);
+	assert_int_equal(region_search(r, 0, 10, scratch, 17, 3, scratch,
+	    sizeof(scratch), m, &n, &done, f->err, sizeof(f->err)),
+	    DSP_E_TOOBIG);
+	/* A pattern longer than the range: searched, nothing found. */
+	assert_int_equal(region_search(r, 8, 2, (const uint8_t *)"aaa", 3, 3,
+	    scratch, sizeof(scratch), m, &n, &done, f->err, sizeof(f->err)),
+	    DSP_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(done, 2);
+	region_close(r);
+}
+
+static void
+test_zero(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*r;
+	const size_t	 len = 3 << 20;
+	uint8_t		*file = malloc(len + 8192);
+	size_t		 i;
+
+	assert_non_null(file);
+	make_file(f->path, len + 8192, 0xff);
+	r = region_open("Z", f->path, 4096, len);
+	/* Unaligned start and end, across several 1 MiB chunks. */
+	assert_int_equal(region_zero(r, 1000, len - 3000, f->err,
+	    sizeof(f->err)), DSP_OK);
+	assert_int_equal(region_zero(r, 5, 0, f->err, sizeof(f->err)), DSP_OK);
+	file_read(f->path, 0, file, len + 8192);
+	for (i = 0; i < len + 8192; i++) {
+		int inside = i >= 4096 + 1000 && i < 4096 + len - 2000;
+
+		if (file[i] != (inside ? 0 : 0xff))
+			fail_msg("byte %zu is %#x", i, file[i]);
+	}
+	/* Still the same size: zeroing never grows or shrinks the file. */
+	r = (region_close(r), region_open("Z", f->path, 0, 0));
+	assert_int_equal(region_size(r), len + 8192);
+	region_close(r);
+	free(file);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_missing_file, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_short_file, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_not_regular, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rest_of_file, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offset_regions, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_search_chunks, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_search_resume, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_zero, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
