@@ -50,9 +50,10 @@ usage_init(FILE *f)
 	    "\n"
 	    "  --dir DIR       directory for the files (created if missing)\n"
 	    "  --manager NAME  the manager's host name (default \"manager\")\n"
-	    "  --days N        validity in days (default %d)\n"
+	    "  --days N        validity in days (default: CA %d, manager %d)\n"
 	    "  --force         replace an existing CA (every certificate it\n"
-	    "                  issued stops working)\n", PKI_CA_DAYS);
+	    "                  issued stops working)\n", PKI_CA_DAYS,
+	    PKI_HOST_DAYS);
 }
 
 static void

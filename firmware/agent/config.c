@@ -44,7 +44,7 @@ static cfg_opt_t agent_opts[] = {
 	CFG_STR("manager_cert", "/etc/daspool/manager.crt", CFGF_NONE),
 	CFG_STR("state_dir", "/var/lib/daspool-agent", CFGF_NONE),
 	CFG_INT("heartbeat_interval", 2, CFGF_NONE),
-	CFG_STR("ciphers", "aes-128-gcm", CFGF_NONE),
+	CFG_STR("ciphers", NULL, CFGF_NONE),
 	CFG_STR("log_level", "info", CFGF_NONE),
 	CFG_SEC("region", region_opts, CFGF_MULTI | CFGF_TITLE |
 	    CFGF_NO_TITLE_DUPES),
@@ -319,7 +319,9 @@ config_scalars(const char *path, cfg_t *cfg, struct agent_config *conf,
 		return config_fail(path, err, errlen, "heartbeat_interval %ld "
 		    "is not 1-3600 seconds", hb);
 	conf->heartbeat_interval = (int)hb;
-	if (config_lookup(conf->ciphers, cipher_names, 3) == -1)
+	/* Unset: the TLS layer's default, which every peer shares. */
+	if (conf->ciphers != NULL &&
+	    config_lookup(conf->ciphers, cipher_names, 3) == -1)
 		return config_fail(path, err, errlen, "ciphers \"%s\" is not "
 		    "aes-128-gcm, aes-256-gcm or chacha20-poly1305",
 		    conf->ciphers);
@@ -427,7 +429,8 @@ agent_config_print(FILE *fp, const struct agent_config *conf)
 	fprintf(fp, "manager_cert = %s\n", conf->manager_cert);
 	fprintf(fp, "state_dir = %s\n", conf->state_dir);
 	fprintf(fp, "heartbeat_interval = %d\n", conf->heartbeat_interval);
-	fprintf(fp, "ciphers = %s\n", conf->ciphers);
+	fprintf(fp, "ciphers = %s\n", conf->ciphers ? conf->ciphers :
+	    "default");
 	fprintf(fp, "log_level = %s\n", agent_log_level_name(conf->log_level));
 	for (i = 0; i < conf->region_count; i++) {
 		r = &conf->regions[i];

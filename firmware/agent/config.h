@@ -35,7 +35,7 @@ struct agent_config {
 	char			*manager_cert;
 	char			*state_dir;
 	int			 heartbeat_interval;	/* seconds */
-	char			*ciphers;
+	char			*ciphers;	/* NULL: TLS default */
 	int			 log_level;		/* enum log_level */
 	unsigned int		 region_count;
 	struct region_conf	 regions[DSP_MAX_REGIONS];

@@ -38,6 +38,17 @@ struct enroll {
 	struct msg_generations	 gens;
 };
 
+static int
+enroll_stopping(struct enroll *e)
+{
+	int	stopping;
+
+	pthread_mutex_lock(&e->lock);
+	stopping = e->stopping;
+	pthread_mutex_unlock(&e->lock);
+	return stopping;
+}
+
 /* Sleeps ms unless stopped; returns 1 when stopping. */
 static int
 enroll_wait(struct enroll *e, long ms)
@@ -245,17 +256,11 @@ enroll_main(void *arg)
 	char		 err[512];
 	long		 backoff = ENROLL_BACKOFF_MIN_MS;
 
-	for (;;) {
-		pthread_mutex_lock(&e->lock);
-		if (e->stopping) {
-			pthread_mutex_unlock(&e->lock);
-			break;
-		}
-		pthread_mutex_unlock(&e->lock);
+	while (!enroll_stopping(e)) {
 		err[0] = '\0';
 		if (enroll_session(e, err, sizeof(err)) == 0)
 			backoff = ENROLL_BACKOFF_MIN_MS;
-		if (enroll_wait(e, 0))
+		if (enroll_stopping(e))
 			break;
 		enroll_failed(e, err);
 		if (enroll_wait(e, backoff))

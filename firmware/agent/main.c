@@ -2,7 +2,6 @@
  * daspool-agent: lends this server's regions. Registers them with the
  * manager and serves them over TLS to borrowers holding a ticket.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>

@@ -185,7 +185,8 @@ channel_fd_write(int fd, const struct iovec *iov_in, int iovcnt)
 				iov[i].iov_len = 0;
 				i++;
 			} else {
-				iov[i].iov_base = (uint8_t *)iov[i].iov_base + n;
+				iov[i].iov_base =
+				    (uint8_t *)iov[i].iov_base + n;
 				iov[i].iov_len -= (size_t)n;
 				n = 0;
 			}
@@ -381,7 +382,8 @@ channel_call(struct channel *ch, uint8_t opcode,
 	*reply = NULL;
 	*reply_len = 0;
 	if (request != NULL && request->error) {
-		snprintf(err, errlen, "out of memory while building the request");
+		snprintf(err, errlen, "out of memory while building the "
+		    "request");
 		return -1;
 	}
 	id = ++ch->next_id;

@@ -306,8 +306,10 @@ pki_make_cert(const struct pki_cert_req *req, struct pki_rng *r,
 	    req->not_after)) != 0 ||
 	    (rc = mbedtls_x509write_crt_set_basic_constraints(&crt,
 	    req->is_ca, req->is_ca ? 0 : -1)) != 0 ||
-	    (rc = mbedtls_x509write_crt_set_subject_key_identifier(&crt)) != 0 ||
-	    (rc = mbedtls_x509write_crt_set_authority_key_identifier(&crt)) != 0 ||
+	    (rc = mbedtls_x509write_crt_set_subject_key_identifier(
+	    &crt)) != 0 ||
+	    (rc = mbedtls_x509write_crt_set_authority_key_identifier(
+	    &crt)) != 0 ||
 	    (rc = mbedtls_x509write_crt_set_key_usage(&crt, req->is_ca ?
 	    MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN :
 	    MBEDTLS_X509_KU_DIGITAL_SIGNATURE)) != 0)

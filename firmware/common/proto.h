@@ -21,7 +21,7 @@
 #define DSP_MAX_EXTENTS		16
 #define DSP_MAX_REGIONS		64
 #define DSP_MAX_MATCHES		64	/* search results per request */
-#define DSP_TICKET_MAX		2048
+#define DSP_TICKET_MAX		4096
 
 #define DSP_FLAG_REPLY		0x0001
 

@@ -304,8 +304,8 @@ ticket_check_access(const struct mount_ticket *t, const char *peer,
 		return DSP_E_BORROWER;
 	}
 	if (t->generation < highest_generation) {
-		snprintf(why, whylen, "ticket generation %" PRIu64 " was revoked "
-		    "(agent has seen %" PRIu64 ")", t->generation,
+		snprintf(why, whylen, "ticket generation %" PRIu64 " was "
+		    "revoked (agent has seen %" PRIu64 ")", t->generation,
 		    highest_generation);
 		return DSP_E_STALE;
 	}
@@ -341,8 +341,9 @@ ticket_check_access(const struct mount_ticket *t, const char *peer,
 		return DSP_E_RANGE;
 	}
 	snprintf(why, whylen, "offset %" PRIu64 "+%" PRIu64 " is outside "
-	    "extent %s [%" PRIu64 ", %" PRIu64 ")", offset, length, near->region,
-	    near->offset, near->length > UINT64_MAX - near->offset ?
-	    UINT64_MAX : near->offset + near->length);
+	    "extent %s [%" PRIu64 ", %" PRIu64 ")", offset, length,
+	    near->region, near->offset,
+	    near->length > UINT64_MAX - near->offset ? UINT64_MAX :
+	    near->offset + near->length);
 	return DSP_E_RANGE;
 }

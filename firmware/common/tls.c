@@ -32,6 +32,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "log.h"
+#include "msg.h"
 #include "net.h"
 #include "proto.h"
 #include "tls.h"
@@ -46,7 +47,7 @@ struct tls_config {
 	mbedtls_x509_crt		 ca;
 	mbedtls_x509_crt		 cert;
 	mbedtls_pk_context		 key;
-	int				 suites[2];
+	int				 suites[4];	/* preferred first */
 	char				 own_name[DSP_NAME_MAX + 1];
 };
 
@@ -96,11 +97,13 @@ static const struct tls_flag {
 	{ MBEDTLS_X509_BADCERT_FUTURE,		"not valid yet" },
 	{ MBEDTLS_X509_BADCERT_REVOKED,		"revoked" },
 	{ MBEDTLS_X509_BADCERT_MISSING,		"peer sent no certificate" },
-	{ MBEDTLS_X509_BADCERT_KEY_USAGE,	"key usage does not allow TLS" },
+	{ MBEDTLS_X509_BADCERT_KEY_USAGE,
+	    "key usage does not allow TLS" },
 	{ MBEDTLS_X509_BADCERT_EXT_KEY_USAGE,
 	    "extended key usage does not allow TLS" },
 	{ MBEDTLS_X509_BADCERT_BAD_MD,		"signed with a weak hash" },
-	{ MBEDTLS_X509_BADCERT_BAD_PK,		"signed with a refused algorithm" },
+	{ MBEDTLS_X509_BADCERT_BAD_PK,
+	    "signed with a refused algorithm" },
 	{ MBEDTLS_X509_BADCERT_BAD_KEY,		"key type or size refused" },
 	{ MBEDTLS_X509_BADCERT_CN_MISMATCH,	"name mismatch" },
 };
@@ -138,6 +141,7 @@ static int	tls_verify_cb(void *, mbedtls_x509_crt *, int, uint32_t *);
 static int	tls_subject(const mbedtls_x509_name *, char *, size_t, int *);
 static void	tls_mbed_error(int, char *, size_t);
 static void	tls_verify_text(uint32_t, char *, size_t);
+static void	tls_explain_alert(struct tls_conn *, char *, size_t);
 static void	tls_explain(struct tls_conn *, int, int, char *, size_t);
 static int	tls_config_load(struct tls_config *, const struct tls_paths *,
 		    char *, size_t);
@@ -243,7 +247,8 @@ tls_bio_recv(void *ctx, unsigned char *buf, size_t len)
 }
 
 /*
- * CN and role (OU) of a subject. -1 without exactly one usable CN;
+ * CN and role (OU) of a subject. -1 without exactly one CN that is a
+ * valid host name (msg_name_valid);
  * several or unknown OUs give DSP_ROLE_NONE.
  */
 static int
@@ -275,7 +280,8 @@ tls_subject(const mbedtls_x509_name *name, char *cn, size_t cnlen, int *role)
 	}
 	if (nou > 1)
 		*role = DSP_ROLE_NONE;
-	return ncn == 1 ? 0 : -1;
+	/* The CN is matched against ticket borrowers and goes into logs. */
+	return ncn == 1 && msg_name_valid(cn) ? 0 : -1;
 }
 
 /* Notes who the peer claims to be, so a refusal can name it. */
@@ -326,13 +332,44 @@ tls_verify_text(uint32_t flags, char *out, size_t outlen)
 	}
 }
 
+/* Handshake failures that need no detail from the connection. */
+static const struct tls_cause {
+	int		 rc;
+	const char	*text;
+} tls_causes[] = {
+	{ MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE, "peer sent no certificate" },
+	{ MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN,
+	    "no cipher suite in common with the peer" },
+	{ MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE,
+	    "no cipher suite in common with the peer" },
+	{ MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION,
+	    "peer does not speak TLS 1.2" },
+	{ MBEDTLS_ERR_SSL_CONN_EOF,	"peer closed the connection" },
+	{ MBEDTLS_ERR_NET_CONN_RESET,	"peer closed the connection" },
+};
+
+static void
+tls_explain_alert(struct tls_conn *c, char *err, size_t errlen)
+{
+	size_t	i;
+	int	alert = c->ssl.in_msg != NULL ? c->ssl.in_msg[1] : -1;
+
+	for (i = 0; i < sizeof(tls_alerts) / sizeof(tls_alerts[0]); i++)
+		if (tls_alerts[i].code == alert) {
+			snprintf(err, errlen, "handshake refused by peer: %s",
+			    tls_alerts[i].text);
+			return;
+		}
+	snprintf(err, errlen, "handshake refused by peer (TLS alert %d)",
+	    alert);
+}
+
 /* Turns a failed handshake into a sentence naming the cause. */
 static void
 tls_explain(struct tls_conn *c, int rc, int timeout_ms, char *err,
     size_t errlen)
 {
 	char	why[256];
-	int	alert;
 	size_t	i;
 
 	/* A TLS record starts with content type 20..23. */
@@ -341,60 +378,42 @@ tls_explain(struct tls_conn *c, int rc, int timeout_ms, char *err,
 		    "(first byte 0x%02x)", (unsigned)c->first_byte);
 		return;
 	}
+	for (i = 0; i < sizeof(tls_causes) / sizeof(tls_causes[0]); i++)
+		if (tls_causes[i].rc == rc) {
+			snprintf(err, errlen, "handshake failed: %s",
+			    tls_causes[i].text);
+			return;
+		}
 	switch (rc) {
 	case MBEDTLS_ERR_SSL_TIMEOUT:
 		snprintf(err, errlen, "handshake timed out after %d ms",
 		    timeout_ms);
-		return;
+		break;
 	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
 		tls_verify_text(mbedtls_ssl_get_verify_result(&c->ssl), why,
 		    sizeof(why));
+		/* The CN is what the peer claims, noted before the check. */
 		if (c->peer_name[0] != '\0')
-			snprintf(err, errlen, "certificate verification failed: "
-			    "%s (peer certificate CN %s)", why, c->peer_name);
+			snprintf(err, errlen, "certificate verification "
+			    "failed: %s (peer certificate CN %s)", why,
+			    c->peer_name);
 		else
-			snprintf(err, errlen, "certificate verification failed: "
-			    "%s", why);
-		return;
-	case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE:
-		snprintf(err, errlen, "handshake failed: peer sent no "
-		    "certificate");
-		return;
-	case MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN:
-	case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
-		snprintf(err, errlen, "handshake failed: no cipher suite in "
-		    "common with the peer");
-		return;
-	case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
-		snprintf(err, errlen, "handshake failed: peer does not speak "
-		    "TLS 1.2");
-		return;
-	case MBEDTLS_ERR_SSL_CONN_EOF:
-	case MBEDTLS_ERR_NET_CONN_RESET:
-		snprintf(err, errlen, "handshake failed: peer closed the "
-		    "connection%s", c->first_byte == -1 ? " without a word" : "");
-		return;
+			snprintf(err, errlen, "certificate verification "
+			    "failed: %s", why);
+		break;
+	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+		tls_explain_alert(c, err, errlen);
+		break;
 	case MBEDTLS_ERR_NET_RECV_FAILED:
 	case MBEDTLS_ERR_NET_SEND_FAILED:
 	case MBEDTLS_ERR_NET_POLL_FAILED:
 		snprintf(err, errlen, "handshake failed: %s",
 		    strerror(c->sys_errno));
-		return;
-	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
-		alert = c->ssl.in_msg != NULL ? c->ssl.in_msg[1] : -1;
-		for (i = 0; i < sizeof(tls_alerts) / sizeof(tls_alerts[0]); i++)
-			if (tls_alerts[i].code == alert)
-				break;
-		if (i < sizeof(tls_alerts) / sizeof(tls_alerts[0]))
-			snprintf(err, errlen, "handshake refused by peer: %s",
-			    tls_alerts[i].text);
-		else
-			snprintf(err, errlen, "handshake refused by peer "
-			    "(TLS alert %d)", alert);
-		return;
+		break;
+	default:
+		tls_mbed_error(rc, why, sizeof(why));
+		snprintf(err, errlen, "handshake failed: %s", why);
 	}
-	tls_mbed_error(rc, why, sizeof(why));
-	snprintf(err, errlen, "handshake failed: %s", why);
 }
 
 static int
@@ -422,7 +441,8 @@ tls_config_load(struct tls_config *cfg, const struct tls_paths *p,
 		    p->cert_file, why);
 		return -1;
 	}
-	if ((rc = mbedtls_pk_parse_keyfile(&cfg->key, p->key_file, NULL)) != 0) {
+	if ((rc = mbedtls_pk_parse_keyfile(&cfg->key, p->key_file,
+	    NULL)) != 0) {
 		tls_mbed_error(rc, why, sizeof(why));
 		snprintf(err, errlen, "cannot load key %s: %s", p->key_file,
 		    why);
@@ -434,14 +454,14 @@ tls_config_load(struct tls_config *cfg, const struct tls_paths *p,
 		return -1;
 	}
 	if (mbedtls_pk_check_pair(&cfg->cert.pk, &cfg->key) != 0) {
-		snprintf(err, errlen, "key %s does not belong to certificate %s",
-		    p->key_file, p->cert_file);
+		snprintf(err, errlen, "key %s does not belong to certificate "
+		    "%s", p->key_file, p->cert_file);
 		return -1;
 	}
 	if (tls_subject(&cfg->cert.subject, cfg->own_name,
 	    sizeof(cfg->own_name), &role) == -1) {
 		snprintf(err, errlen, "certificate %s has no usable CN (1..%d "
-		    "characters)", p->cert_file, DSP_NAME_MAX);
+		    "of A-Z a-z 0-9 . _ : -)", p->cert_file, DSP_NAME_MAX);
 		return -1;
 	}
 	/* Peers will refuse a bad own certificate with a clear message;
@@ -464,7 +484,8 @@ tls_config_warm(struct tls_config *cfg)
 {
 	static const unsigned char	 dummy_sig[] = { 0x30, 0x06, 0x02, 0x01,
 	    0x01, 0x02, 0x01, 0x01 };
-	unsigned char			 hash[32], sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
+	unsigned char			 hash[32];
+	unsigned char			 sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
 	size_t				 len;
 	mbedtls_x509_crt		*ca;
 
@@ -473,8 +494,25 @@ tls_config_warm(struct tls_config *cfg)
 	    sig, &len, mbedtls_ctr_drbg_random, &cfg->drbg);
 	for (ca = &cfg->ca; ca != NULL && ca->raw.p != NULL; ca = ca->next)
 		if (mbedtls_pk_can_do(&ca->pk, MBEDTLS_PK_ECDSA))
-			(void)mbedtls_pk_verify(&ca->pk, MBEDTLS_MD_SHA256, hash,
-			    sizeof(hash), dummy_sig, sizeof(dummy_sig));
+			(void)mbedtls_pk_verify(&ca->pk, MBEDTLS_MD_SHA256,
+			    hash, sizeof(hash), dummy_sig, sizeof(dummy_sig));
+}
+
+/*
+ * The configured suite goes first and the other AEAD suites follow, so
+ * that hosts configured differently still agree on one (the server's
+ * preference wins).
+ */
+static void
+tls_config_order_suites(struct tls_config *cfg, size_t preferred)
+{
+	size_t	i, n = 0;
+
+	cfg->suites[n++] = tls_suites[preferred].id;
+	for (i = 0; i < sizeof(tls_suites) / sizeof(tls_suites[0]); i++)
+		if (i != preferred)
+			cfg->suites[n++] = tls_suites[i].id;
+	cfg->suites[n] = 0;
 }
 
 static int
@@ -496,13 +534,14 @@ tls_config_setup(struct tls_config *cfg, const char *ciphers, char *err,
 		    "aes-256-gcm or chacha20-poly1305)", ciphers);
 		return -1;
 	}
-	cfg->suites[0] = tls_suites[i].id;
-	cfg->suites[1] = 0;
+	tls_config_order_suites(cfg, i);
 
 	if ((rc = mbedtls_ctr_drbg_seed(&cfg->drbg, mbedtls_entropy_func,
-	    &cfg->entropy, (const unsigned char *)pers, sizeof(pers) - 1)) != 0) {
+	    &cfg->entropy, (const unsigned char *)pers,
+	    sizeof(pers) - 1)) != 0) {
 		tls_mbed_error(rc, why, sizeof(why));
-		snprintf(err, errlen, "cannot seed the random generator: %s", why);
+		snprintf(err, errlen, "cannot seed the random generator: %s",
+		    why);
 		return -1;
 	}
 	if ((rc = mbedtls_ssl_config_defaults(&cfg->conf,
@@ -647,7 +686,7 @@ tls_handshake(struct tls_conn *c, int timeout_ms, char *err, size_t errlen)
 	if (tls_subject(&peer->subject, c->peer_name, sizeof(c->peer_name),
 	    &c->peer_role) == -1) {
 		snprintf(err, errlen, "peer certificate has no usable CN "
-		    "(1..%d characters)", DSP_NAME_MAX);
+		    "(1..%d of A-Z a-z 0-9 . _ : -)", DSP_NAME_MAX);
 		return -1;
 	}
 	return 0;

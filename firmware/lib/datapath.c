@@ -41,12 +41,14 @@ struct datapath {
 	struct dp_req		 q[DP_WINDOW];	/* sent, not yet answered */
 	unsigned		 head;
 	unsigned		 count;
+	unsigned		 lost;		/* reconnects since a reply */
 	char			 why[DASPOOL_ERRLEN];	/* last connection failure */
 };
 
 static int64_t	datapath_now_ms(void);
 static void	datapath_sleep_ms(int64_t);
 static int	datapath_attach(struct datapath *);
+static int	datapath_refused(const char *);
 static int	datapath_connect_once(struct datapath *, int);
 static int	datapath_connect(struct datapath *);
 static int	datapath_send(struct datapath *, struct dp_req *);
@@ -169,6 +171,21 @@ datapath_attach(struct datapath *dp)
 	return 0;
 }
 
+/*
+ * tls_connect tells why only in words. A refused certificate or cipher
+ * is final; a closed port, a peer that hangs up mid-handshake (it is
+ * restarting) or a timeout is worth another try.
+ */
+static int
+datapath_refused(const char *why)
+{
+	if (strstr(why, "peer closed the connection") != NULL)
+		return 0;
+	return strstr(why, "handshake refused") != NULL ||
+	    strstr(why, "handshake failed") != NULL ||
+	    strstr(why, "certificate verification failed") != NULL;
+}
+
 static int
 datapath_connect_once(struct datapath *dp, int timeout_ms)
 {
@@ -180,8 +197,17 @@ datapath_connect_once(struct datapath *dp, int timeout_ms)
 		return rc;
 	t = tls_connect(c->tls, dp->host, dp->port, timeout_ms, dp->why,
 	    sizeof(dp->why));
-	if (t == NULL)
+	if (t == NULL) {
+		/* A peer that answers but refuses our certificate or
+		 * cipher will not change its mind: only a connection
+		 * that could not be made is worth retrying. */
+		if (datapath_refused(dp->why)) {
+			volume_seterr(dp->vol, "agent %s at %s:%u: %s",
+			    dp->server, dp->host, dp->port, dp->why);
+			return DASPOOL_ERR_CONNECT;
+		}
 		return DP_LOST;
+	}
 	if ((dp->ch = channel_from_tls(t)) == NULL) {
 		volume_seterr(dp->vol, "out of memory");
 		return DASPOOL_ERR_SYSTEM;
@@ -365,12 +391,12 @@ bad_match:
 static int
 datapath_recover(struct datapath *dp)
 {
-	unsigned	i, lost = 0;
+	unsigned	i;
 	int		rc;
 
 	for (;;) {
 		datapath_disconnect(dp);
-		if (++lost > DP_MAX_LOST) {
+		if (++dp->lost > DP_MAX_LOST) {
 			volume_seterr(dp->vol, "the connection to agent %s "
 			    "keeps failing: %s", dp->server, dp->why);
 			return DASPOOL_ERR_CONNECT;
@@ -411,7 +437,7 @@ datapath_run(struct datapath *dp, const struct dp_job *job)
 	struct dp_req		*r;
 	int			 rc, err_rc = 0, ended = 0, stop = 0;
 
-	dp->head = dp->count = 0;
+	dp->head = dp->count = dp->lost = 0;
 	if (dp->ch == NULL && (rc = datapath_connect(dp)) != 0)
 		return rc;
 	for (;;) {
@@ -445,6 +471,7 @@ datapath_run(struct datapath *dp, const struct dp_job *job)
 			if (rc != DP_LOST) {
 				dp->head = (dp->head + 1) % DP_WINDOW;
 				dp->count--;
+				dp->lost = 0;
 			}
 			if (rc == 0 && !stop) {
 				rc = job->done(job->arg, r, &reply);

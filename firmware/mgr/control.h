@@ -19,7 +19,8 @@ struct control	*control_open(struct mgr *, char *err, size_t errlen);
 /* Starts the accept thread. 0 or -1 with err. */
 int		 control_start(struct control *, char *err, size_t errlen);
 /* Stops accepting, closes every connection, waits for their threads
- * (bounded), removes the admin socket. */
-void		 control_close(struct control *);
+ * (bounded), removes the admin socket. -1 if some thread is still busy:
+ * then nothing they use may be freed. */
+int		 control_close(struct control *);
 
 #endif

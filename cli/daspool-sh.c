@@ -1,0 +1,291 @@
+/*
+ * daspool-sh: the admin's shell. Sends each command line to the manager
+ * (ADMIN request) over the local admin socket, or over TLS with an
+ * admin certificate, and prints the text that comes back.
+ *
+ * Exit status: 0 all commands succeeded, 1 a command was refused,
+ * 2 usage or connection error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "channel.h"
+#include "msg.h"
+#include "net.h"
+#include "proto.h"
+#include "tls.h"
+
+#define SH_PROGNAME		"daspool-sh"
+#define SH_DEFAULT_SOCKET	"/run/daspool/admin.sock"
+#define SH_SOCKET_ENV		"DASPOOL_ADMIN_SOCKET"
+#define SH_CONNECT_MS		10000
+#define SH_REPLY_MS		120000
+#define SH_PROMPT		"daspool> "
+
+struct sh_opts {
+	const char	*socket;
+	const char	*command;
+	const char	*manager;
+	const char	*ca;
+	const char	*cert;
+	const char	*key;
+};
+
+struct sh {
+	struct channel		*ch;
+	struct tls_config	*tls;
+	char			*text;		/* DSP_TEXT_MAX + 1 */
+};
+
+enum { OPT_MANAGER = 1, OPT_CA, OPT_CERT, OPT_KEY, OPT_HELP };
+
+static void __attribute__((noreturn))
+usage(int full)
+{
+	FILE	*f = full ? stdout : stderr;
+
+	fprintf(f,
+	    "usage: %s [-s socket] [-c command]\n"
+	    "       %s --manager host:port --ca file --cert file --key file "
+	    "[-c command]\n", SH_PROGNAME, SH_PROGNAME);
+	if (full)
+		fprintf(f,
+		    "\n"
+		    "Runs admin commands on the daspool manager: one with -c, "
+		    "else one per\nline read from standard input. \"help\" "
+		    "lists the commands.\n\n"
+		    "  -s socket           the manager's admin socket (default "
+		    "%s,\n"
+		    "                      or $%s)\n"
+		    "  -c command          run one command and exit\n"
+		    "  --manager host:port reach the manager over TLS instead\n"
+		    "  --ca file           the pool CA certificate\n"
+		    "  --cert file         an admin certificate (role admin)\n"
+		    "  --key file          its key\n"
+		    "  --help              this text\n\n"
+		    "Exit status: 0 success, 1 a command failed, 2 usage or "
+		    "connection error.\n", SH_DEFAULT_SOCKET, SH_SOCKET_ENV);
+	exit(full ? 0 : 2);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+sh_die(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "%s: ", SH_PROGNAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static void
+sh_parse(int argc, char **argv, struct sh_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "manager", required_argument, NULL, OPT_MANAGER },
+		{ "ca", required_argument, NULL, OPT_CA },
+		{ "cert", required_argument, NULL, OPT_CERT },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	ch;
+
+	memset(o, 0, sizeof(*o));
+	while ((ch = getopt_long(argc, argv, "c:s:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->command = optarg;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case OPT_MANAGER:
+			o->manager = optarg;
+			break;
+		case OPT_CA:
+			o->ca = optarg;
+			break;
+		case OPT_CERT:
+			o->cert = optarg;
+			break;
+		case OPT_KEY:
+			o->key = optarg;
+			break;
+		case OPT_HELP:
+			usage(1);
+		default:
+			usage(0);
+		}
+	}
+	if (optind != argc)
+		usage(0);
+	if (o->manager != NULL && o->socket != NULL)
+		sh_die("give either -s or --manager, not both");
+	if (o->manager != NULL &&
+	    (o->ca == NULL || o->cert == NULL || o->key == NULL))
+		sh_die("--manager needs --ca, --cert and --key");
+	if (o->manager == NULL && (o->ca || o->cert || o->key))
+		sh_die("--ca, --cert and --key go with --manager");
+	if (o->socket == NULL && (o->socket = getenv(SH_SOCKET_ENV)) == NULL)
+		o->socket = SH_DEFAULT_SOCKET;
+}
+
+static void
+sh_connect_tls(struct sh *sh, const struct sh_opts *o)
+{
+	struct tls_paths	 paths;
+	struct tls_conn		*t;
+	char			 host[256], err[512], *colon, *end;
+	unsigned long		 port;
+
+	snprintf(host, sizeof(host), "%s", o->manager);
+	if ((colon = strrchr(host, ':')) == NULL || colon == host)
+		sh_die("--manager %s: expected host:port", o->manager);
+	*colon = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port == 0 ||
+	    port > 65535)
+		sh_die("--manager %s: bad port", o->manager);
+	memset(&paths, 0, sizeof(paths));
+	paths.ca_file = o->ca;
+	paths.cert_file = o->cert;
+	paths.key_file = o->key;
+	if ((sh->tls = tls_config_new(TLS_SIDE_CLIENT, &paths, err,
+	    sizeof(err))) == NULL)
+		sh_die("%s", err);
+	if ((t = tls_connect(sh->tls, host, (uint16_t)port, SH_CONNECT_MS, err,
+	    sizeof(err))) == NULL)
+		sh_die("cannot reach the manager at %s: %s", o->manager, err);
+	if (tls_peer_role(t) != DSP_ROLE_MANAGER) {
+		snprintf(err, sizeof(err), "%s answers as %s (role %s), not as "
+		    "a manager", o->manager, tls_peer_name(t),
+		    dsp_role_name(tls_peer_role(t)));
+		tls_close(t);
+		sh_die("%s", err);
+	}
+	if ((sh->ch = channel_from_tls(t)) == NULL)
+		sh_die("out of memory");
+}
+
+static void
+sh_connect(struct sh *sh, const struct sh_opts *o)
+{
+	char	err[512];
+	int	fd;
+
+	if (o->manager != NULL)
+		sh_connect_tls(sh, o);
+	else {
+		if ((fd = net_connect_unix(o->socket, err, sizeof(err))) == -1)
+			sh_die("%s (is daspool-mgr running?)", err);
+		if ((sh->ch = channel_from_fd(fd)) == NULL)
+			sh_die("out of memory");
+	}
+	channel_set_timeout(sh->ch, SH_REPLY_MS);
+}
+
+/* 0 done, 1 refused by the manager; a lost connection exits 2. */
+static int
+sh_run(struct sh *sh, const char *line)
+{
+	struct buf_writer	 w;
+	const uint8_t		*reply;
+	size_t			 reply_len, n;
+	char			 err[1024];
+	int			 rc;
+
+	buf_writer_init(&w);
+	msg_encode_text(&w, line);
+	rc = channel_call(sh->ch, DSP_OP_ADMIN, &w, &reply, &reply_len, err,
+	    sizeof(err));
+	buf_writer_free(&w);
+	if (rc == -1)
+		sh_die("manager: %s", err);
+	if (rc != DSP_OK) {
+		fprintf(stderr, "%s: %s\n", SH_PROGNAME, err);
+		return 1;
+	}
+	if (msg_decode_text(reply, reply_len, sh->text) != DSP_OK)
+		sh_die("malformed reply from the manager");
+	n = strlen(sh->text);
+	fputs(sh->text, stdout);
+	if (n > 0 && sh->text[n - 1] != '\n')
+		fputc('\n', stdout);
+	fflush(stdout);
+	return 0;
+}
+
+/* Leading and trailing blanks off; NULL for a blank or comment line. */
+static char *
+sh_trim(char *line)
+{
+	size_t	n;
+
+	line += strspn(line, " \t");
+	n = strlen(line);
+	while (n > 0 && strchr(" \t\r\n", line[n - 1]) != NULL)
+		line[--n] = '\0';
+	if (n == 0 || line[0] == '#')
+		return NULL;
+	return line;
+}
+
+/* One command per line until EOF, "quit" or "exit". Line editing
+ * comes later, from a library. */
+static int
+sh_loop(struct sh *sh)
+{
+	char	*buf = NULL, *line;
+	size_t	 cap = 0;
+	int	 tty = isatty(STDIN_FILENO), failed = 0;
+
+	for (;;) {
+		if (tty) {
+			fputs(SH_PROMPT, stdout);
+			fflush(stdout);
+		}
+		if (getline(&buf, &cap, stdin) == -1)
+			break;
+		if ((line = sh_trim(buf)) == NULL)
+			continue;
+		if (strcmp(line, "quit") == 0 || strcmp(line, "exit") == 0)
+			break;
+		if (sh_run(sh, line) != 0)
+			failed = 1;
+	}
+	if (tty)
+		fputc('\n', stdout);
+	free(buf);
+	return failed;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sh_opts	o;
+	struct sh	sh;
+	int		rc;
+
+	sh_parse(argc, argv, &o);
+	memset(&sh, 0, sizeof(sh));
+	if ((sh.text = malloc(DSP_TEXT_MAX + 1)) == NULL)
+		sh_die("out of memory");
+	sh_connect(&sh, &o);
+	rc = o.command != NULL ? sh_run(&sh, o.command) : sh_loop(&sh);
+	channel_close(sh.ch);
+	tls_config_free(sh.tls);
+	free(sh.text);
+	return rc;
+}

@@ -1,0 +1,565 @@
+/*
+ * Carries out parsed admin commands: the show tables, read in one store
+ * transaction each, and the volume commands, each one store transaction
+ * plus, for the forced ones, the revocation push. Output is plain text
+ * in aligned columns, one row per line, for people and for grep.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "config.h"
+#include "log.h"
+#include "mgr.h"
+#include "size.h"
+#include "store.h"
+
+#define TABLE_COLS	10
+#define TABLE_CELL	192
+
+/* Rows of text cells, printed with each column as wide as its widest
+ * cell; the last column is not padded. */
+struct table {
+	size_t	  ncols;
+	size_t	  widths[TABLE_COLS];
+	char	(*cells)[TABLE_CELL];
+	size_t	  nrows;
+	size_t	  cap;
+	int	  error;
+};
+
+static void
+table_init(struct table *t, size_t ncols)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+}
+
+static void
+table_row(struct table *t, ...)
+{
+	char		(*p)[TABLE_CELL];
+	const char	*s;
+	va_list		 ap;
+	size_t		 i, len;
+
+	if (t->error)
+		return;
+	if (t->nrows == t->cap) {
+		p = reallocarray(t->cells, (t->cap ? t->cap * 2 : 32) * t->ncols,
+		    sizeof(*p));
+		if (p == NULL) {
+			t->error = 1;
+			return;
+		}
+		t->cells = p;
+		t->cap = t->cap ? t->cap * 2 : 32;
+	}
+	va_start(ap, t);
+	for (i = 0; i < t->ncols; i++) {
+		s = va_arg(ap, const char *);
+		snprintf(t->cells[t->nrows * t->ncols + i], TABLE_CELL, "%s",
+		    s != NULL ? s : "");
+		len = strlen(t->cells[t->nrows * t->ncols + i]);
+		if (len > t->widths[i])
+			t->widths[i] = len;
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+static void
+table_print(struct table *t, struct buf_writer *out)
+{
+	static const char	 cut[] = "(out of memory: rows left out)\n";
+	const char	*cell;
+	size_t		 r, i, len, last;
+
+	for (r = 0; r < t->nrows; r++) {
+		/* No trailing blanks: stop at the last non-empty cell. */
+		for (last = t->ncols; last > 1; last--)
+			if (t->cells[r * t->ncols + last - 1][0] != '\0')
+				break;
+		for (i = 0; i < last; i++) {
+			cell = t->cells[r * t->ncols + i];
+			len = strlen(cell);
+			buf_put_bytes(out, cell, len);
+			if (i + 1 == last)
+				break;
+			for (; len < t->widths[i] + 2; len++)
+				buf_put_u8(out, ' ');
+		}
+		buf_put_u8(out, '\n');
+	}
+	if (t->error)
+		buf_put_bytes(out, cut, sizeof(cut) - 1);
+	free(t->cells);
+	t->cells = NULL;
+}
+
+static void
+admin_printf(struct buf_writer *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+admin_printf(struct buf_writer *out, const char *fmt, ...)
+{
+	char	line[1024];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	buf_put_bytes(out, line, (size_t)n < sizeof(line) ? (size_t)n :
+	    sizeof(line) - 1);
+}
+
+/* "12s ago", "3m ago", "2h5m ago", "4d1h ago". */
+static void
+admin_age(uint64_t now, uint64_t then, char *out, size_t outlen)
+{
+	uint64_t	d;
+
+	if (then == 0) {
+		snprintf(out, outlen, "never");
+		return;
+	}
+	d = now > then ? now - then : 0;
+	if (d < 60)
+		snprintf(out, outlen, "%llus ago", (unsigned long long)d);
+	else if (d < 3600)
+		snprintf(out, outlen, "%llum ago", (unsigned long long)(d / 60));
+	else if (d < 86400)
+		snprintf(out, outlen, "%lluh%llum ago",
+		    (unsigned long long)(d / 3600),
+		    (unsigned long long)(d % 3600 / 60));
+	else
+		snprintf(out, outlen, "%llud%lluh ago",
+		    (unsigned long long)(d / 86400),
+		    (unsigned long long)(d % 86400 / 3600));
+}
+
+static void
+admin_time(uint64_t t, char *out, size_t outlen)
+{
+	struct tm	tm;
+	time_t		tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, outlen, "%llu", (unsigned long long)t);
+}
+
+/* --- show servers --- */
+
+struct show_servers {
+	struct table	*t;
+	uint64_t	 now;
+};
+
+static int
+show_server_one(const struct server_record *s, void *arg)
+{
+	struct show_servers	*ss = arg;
+	char			 addr[96], seen[32];
+
+	snprintf(addr, sizeof(addr), "%s:%u", s->host, s->port);
+	admin_age(ss->now, s->last_seen, seen, sizeof(seen));
+	table_row(ss->t, s->name, addr, s->up ? "up" : "down", seen);
+	return 0;
+}
+
+static int
+admin_show_servers(struct mgr *m, struct buf_writer *out, char *err,
+    size_t errlen)
+{
+	struct table		t;
+	struct show_servers	ss = { &t, (uint64_t)time(NULL) };
+
+	table_init(&t, 4);
+	table_row(&t, "server", "address", "state", "last-seen");
+	if (store_each_server(m->store, show_server_one, &ss) != DSP_OK) {
+		free(t.cells);
+		snprintf(err, errlen, "cannot read the server table");
+		return DSP_E_INTERNAL;
+	}
+	table_print(&t, out);
+	return DSP_OK;
+}
+
+/* --- show regions --- */
+
+struct region_use {
+	dsp_name	server;
+	dsp_name	region;
+	dsp_name	volume;
+};
+
+struct show_regions {
+	struct table		*t;
+	struct region_use	*uses;
+	size_t			 nuses;
+	size_t			 cap;
+	int			 error;
+};
+
+static int
+show_region_use(const struct volume_record *v, void *arg)
+{
+	struct show_regions	*sr = arg;
+	struct region_use	*u;
+	uint16_t		 i;
+
+	for (i = 0; i < v->extent_count; i++) {
+		if (sr->nuses == sr->cap) {
+			u = reallocarray(sr->uses, sr->cap ? sr->cap * 2 : 32,
+			    sizeof(*u));
+			if (u == NULL) {
+				sr->error = 1;
+				return 1;
+			}
+			sr->uses = u;
+			sr->cap = sr->cap ? sr->cap * 2 : 32;
+		}
+		u = &sr->uses[sr->nuses++];
+		snprintf(u->server, sizeof(u->server), "%s", v->extents[i].server);
+		snprintf(u->region, sizeof(u->region), "%s", v->extents[i].region);
+		snprintf(u->volume, sizeof(u->volume), "%s", v->name);
+	}
+	return 0;
+}
+
+static int
+show_region_one(const struct region_record *r, void *arg)
+{
+	struct show_regions	*sr = arg;
+	char			 size[32], state[160], used[256];
+	size_t			 i, n = 0;
+
+	used[0] = '\0';
+	for (i = 0; i < sr->nuses; i++)
+		if (strcmp(sr->uses[i].server, r->server) == 0 &&
+		    strcmp(sr->uses[i].region, r->name) == 0)
+			n += snprintf(used + n, n < sizeof(used) ?
+			    sizeof(used) - n : 0, "%s%s", n ? "," : "",
+			    sr->uses[i].volume);
+	size_format(r->size, size, sizeof(size));
+	if (r->available)
+		snprintf(state, sizeof(state), "available");
+	else
+		snprintf(state, sizeof(state), "unavailable: %s", r->reason);
+	table_row(sr->t, r->server, r->name, size, used[0] ? used : "-",
+	    state);
+	return 0;
+}
+
+static int
+admin_show_regions(struct mgr *m, struct buf_writer *out, char *err,
+    size_t errlen)
+{
+	struct table		t;
+	struct show_regions	sr = { &t, NULL, 0, 0, 0 };
+	int			rc;
+
+	table_init(&t, 5);
+	table_row(&t, "server", "region", "size", "volume", "state");
+	rc = store_each_volume(m->store, show_region_use, &sr);
+	if (rc == DSP_OK && !sr.error)
+		rc = store_each_region(m->store, show_region_one, &sr);
+	free(sr.uses);
+	if (rc != DSP_OK || sr.error) {
+		free(t.cells);
+		snprintf(err, errlen, "cannot read the region table");
+		return DSP_E_INTERNAL;
+	}
+	table_print(&t, out);
+	return DSP_OK;
+}
+
+/* --- show volumes: the virtual disk table --- */
+
+static int
+show_volume_one(const struct volume_record *v, void *arg)
+{
+	struct table			*t = arg;
+	const struct volume_extent	*e;
+	char				 size[32], more[DSP_NAME_MAX + 3];
+	char				 gen[24];
+	uint16_t			 i;
+
+	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)v->generation);
+	snprintf(more, sizeof(more), "(%s)", v->name);
+	for (i = 0; i < v->extent_count; i++) {
+		e = &v->extents[i];
+		size_format(e->length, size, sizeof(size));
+		/* Later extents leave the volume's columns to the first. */
+		if (i == 0)
+			table_row(t, e->server, v->borrower[0] ? v->borrower :
+			    "-", e->region, size, v->name,
+			    dsp_form_name(v->form), v->mounted ? "1" : "0", gen,
+			    volume_is_fenced(v) ? "fenced" : "");
+		else
+			table_row(t, e->server, "", e->region, size, more, "",
+			    "", "", "");
+	}
+	return 0;
+}
+
+static int
+admin_show_volumes(struct mgr *m, struct buf_writer *out, char *err,
+    size_t errlen)
+{
+	struct table	t;
+
+	table_init(&t, 9);
+	table_row(&t, "lender", "borrower", "region", "size", "volume", "form",
+	    "status", "gen", "note");
+	if (store_each_volume(m->store, show_volume_one, &t) != DSP_OK) {
+		free(t.cells);
+		snprintf(err, errlen, "cannot read the volume table");
+		return DSP_E_INTERNAL;
+	}
+	table_print(&t, out);
+	return DSP_OK;
+}
+
+/* --- show audit [N]: the last N entries, oldest first --- */
+
+struct show_audit {
+	struct audit_record	*ring;
+	size_t			 size;
+	size_t			 seen;
+};
+
+static int
+show_audit_one(const struct audit_record *a, void *arg)
+{
+	struct show_audit	*sa = arg;
+
+	sa->ring[sa->seen++ % sa->size] = *a;
+	return 0;
+}
+
+static int
+admin_show_audit(struct mgr *m, unsigned int count, struct buf_writer *out,
+    char *err, size_t errlen)
+{
+	struct show_audit	 sa;
+	struct table		 t;
+	struct audit_record	*a;
+	char			 when[32];
+	size_t			 i, first;
+
+	sa.size = count ? count : ADMIN_AUDIT_DEFAULT;
+	sa.seen = 0;
+	if ((sa.ring = calloc(sa.size, sizeof(*sa.ring))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return DSP_E_INTERNAL;
+	}
+	if (store_each_audit(m->store, show_audit_one, &sa) != DSP_OK) {
+		free(sa.ring);
+		snprintf(err, errlen, "cannot read the audit trail");
+		return DSP_E_INTERNAL;
+	}
+	table_init(&t, 5);
+	table_row(&t, "time", "actor", "action", "volume", "detail");
+	first = sa.seen > sa.size ? sa.seen - sa.size : 0;
+	for (i = first; i < sa.seen; i++) {
+		a = &sa.ring[i % sa.size];
+		admin_time(a->time, when, sizeof(when));
+		table_row(&t, when, a->actor, a->action,
+		    a->volume[0] ? a->volume : "-", a->detail);
+	}
+	free(sa.ring);
+	table_print(&t, out);
+	return DSP_OK;
+}
+
+/* --- volume commands --- */
+
+static int
+admin_volume_create(struct mgr *m, const char *actor,
+    const struct admin_command *cmd, struct buf_writer *out, char *err,
+    size_t errlen)
+{
+	struct volume_record	v;
+	char			size[32];
+	int			rc;
+
+	if (cmd->form != DSP_FORM_SINGLE) {
+		snprintf(err, errlen, "usage form %s is not built yet",
+		    dsp_form_name(cmd->form));
+		return DSP_E_INVALID;
+	}
+	if ((rc = store_volume_create_single(m->store, actor, cmd->volume,
+	    cmd->server, cmd->region, (uint64_t)time(NULL), err,
+	    errlen)) != DSP_OK)
+		return rc;
+	log_info("%s: volume %s created on %s:%s", actor, cmd->volume,
+	    cmd->server, cmd->region);
+	if (store_get_volume(m->store, cmd->volume, &v) == DSP_OK) {
+		size_format(v.size, size, sizeof(size));
+		admin_printf(out, "volume %s created: single, %s:%s, %s\n",
+		    v.name, cmd->server, cmd->region, size);
+	} else
+		admin_printf(out, "volume %s created\n", cmd->volume);
+	return DSP_OK;
+}
+
+static int
+admin_volume_delete(struct mgr *m, const char *actor,
+    const struct admin_command *cmd, struct buf_writer *out, char *err,
+    size_t errlen)
+{
+	int	rc;
+
+	if ((rc = store_volume_delete(m->store, actor, cmd->volume, err,
+	    errlen)) != DSP_OK)
+		return rc;
+	log_info("%s: volume %s deleted", actor, cmd->volume);
+	admin_printf(out, "volume %s deleted\n", cmd->volume);
+	return DSP_OK;
+}
+
+/* After a forced change: push the revocation, say where it stands. */
+static void
+admin_fence_report(struct mgr *m, const struct volume_record *v,
+    struct buf_writer *out)
+{
+	int	pending;
+
+	if (!volume_is_fenced(v))
+		return;
+	if ((pending = revoke_volume(m->revoke, v)) == 0) {
+		admin_printf(out, "tickets below generation %llu revoked at "
+		    "every lender\n", (unsigned long long)v->generation);
+		return;
+	}
+	admin_printf(out, "volume %s stays fenced until %d lender%s "
+	    "acknowledge%s generation %llu\n", v->name, pending,
+	    pending == 1 ? "" : "s", pending == 1 ? "s" : "",
+	    (unsigned long long)v->generation);
+}
+
+static int
+admin_force_unmount(struct mgr *m, const char *actor,
+    const struct admin_command *cmd, struct buf_writer *out, char *err,
+    size_t errlen)
+{
+	struct volume_record	v;
+	int			rc;
+
+	if ((rc = store_unmount(m->store, actor, NULL, cmd->volume,
+	    (uint64_t)time(NULL), &v, err, errlen)) != DSP_OK)
+		return rc;
+	log_info("%s: volume %s force-unmounted from %s, generation now %llu",
+	    actor, v.name, v.borrower, (unsigned long long)v.generation);
+	admin_printf(out, "volume %s unmounted from %s; generation %llu\n",
+	    v.name, v.borrower, (unsigned long long)v.generation);
+	admin_fence_report(m, &v, out);
+	return DSP_OK;
+}
+
+static int
+admin_force_release(struct mgr *m, const char *actor,
+    const struct admin_command *cmd, struct buf_writer *out, char *err,
+    size_t errlen)
+{
+	struct volume_record	before, v;
+	int			rc;
+
+	/* Only for the message: the store decides on its own reading. */
+	if (store_get_volume(m->store, cmd->volume, &before) != DSP_OK)
+		before.borrower[0] = '\0';
+	if ((rc = store_release(m->store, actor, NULL, cmd->volume,
+	    (uint64_t)time(NULL), &v, err, errlen)) != DSP_OK)
+		return rc;
+	log_info("%s: volume %s force-released from %s", actor, v.name,
+	    before.borrower[0] ? before.borrower : "its borrower");
+	admin_printf(out, "volume %s released from %s\n", v.name,
+	    before.borrower[0] ? before.borrower : "its borrower");
+	admin_fence_report(m, &v, out);
+	return DSP_OK;
+}
+
+int
+admin_run(struct mgr *m, const char *actor, const struct admin_command *cmd,
+    struct buf_writer *out, char *err, size_t errlen)
+{
+	switch (cmd->action) {
+	case ADMIN_NONE:
+		return DSP_OK;
+	case ADMIN_CHOICES:
+		admin_choices(cmd, out);
+		return DSP_OK;
+	case ADMIN_HELP:
+		admin_help(out);
+		return DSP_OK;
+	case ADMIN_SHOW_SERVERS:
+		return admin_show_servers(m, out, err, errlen);
+	case ADMIN_SHOW_REGIONS:
+		return admin_show_regions(m, out, err, errlen);
+	case ADMIN_SHOW_VOLUMES:
+		return admin_show_volumes(m, out, err, errlen);
+	case ADMIN_SHOW_AUDIT:
+		return admin_show_audit(m, cmd->count, out, err, errlen);
+	case ADMIN_VOLUME_CREATE:
+		return admin_volume_create(m, actor, cmd, out, err, errlen);
+	case ADMIN_VOLUME_DELETE:
+		return admin_volume_delete(m, actor, cmd, out, err, errlen);
+	case ADMIN_VOLUME_FORCE_UNMOUNT:
+		return admin_force_unmount(m, actor, cmd, out, err, errlen);
+	case ADMIN_VOLUME_FORCE_RELEASE:
+		return admin_force_release(m, actor, cmd, out, err, errlen);
+	}
+	snprintf(err, errlen, "command not implemented");
+	return DSP_E_INTERNAL;
+}
+
+/* The ADMIN request: one command line in, its output text back. */
+int
+admin_handle(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen)
+{
+	struct admin_command	 cmd;
+	struct buf_writer	 text;
+	char			*line;
+	int			 rc;
+
+	if ((line = malloc(DSP_TEXT_MAX + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return DSP_E_INTERNAL;
+	}
+	rc = msg_decode_text(payload, hdr->payload_length, line);
+	if (rc != DSP_OK) {
+		snprintf(err, errlen, rc == DSP_E_FRAME ? "malformed admin "
+		    "payload" : "admin command contains a NUL byte");
+		free(line);
+		return rc;
+	}
+	if ((rc = admin_parse(line, &cmd, err, errlen)) != DSP_OK) {
+		free(line);
+		return rc;
+	}
+	log_debug("%s (%s): admin: %s", c->peer, c->addr, line);
+	free(line);
+
+	buf_writer_init(&text);
+	rc = admin_run(c->mgr, c->peer, &cmd, &text, err, errlen);
+	buf_put_u8(&text, '\0');
+	if (rc == DSP_OK && text.error) {
+		snprintf(err, errlen, "out of memory while building the output");
+		rc = DSP_E_INTERNAL;
+	}
+	if (rc == DSP_OK)
+		msg_encode_text(reply, (const char *)text.data);
+	buf_writer_free(&text);
+	return rc;
+}

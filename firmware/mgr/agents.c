@@ -1,0 +1,267 @@
+/*
+ * Lending servers' agents: REGISTER, FENCE_ACK and HEARTBEAT on one TLS
+ * connection per agent. The connection an agent registered on is its
+ * lifeline: when it closes the server is marked down, unless a newer
+ * connection has registered the same server meanwhile. A timer marks
+ * down servers that went silent without closing.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "mgr.h"
+#include "store.h"
+
+#define AGENTS_TICK_MS		1000
+
+struct agents_link {
+	dsp_name	server;
+	uint64_t	serial;		/* connection it registered on */
+};
+
+struct agents {
+	struct mgr		*mgr;
+	pthread_t		 timer;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;		/* CLOCK_MONOTONIC */
+	int			 stopping;
+	struct agents_link	*links;
+	size_t			 nlinks;
+	size_t			 cap;
+};
+
+/* Sleeps ms unless stopped; 1 when stopping. */
+static int
+agents_wait(struct agents *a, long ms)
+{
+	struct timespec	ts;
+	int		stopping;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&a->lock);
+	while (!a->stopping)
+		if (pthread_cond_timedwait(&a->cond, &a->lock, &ts) == ETIMEDOUT)
+			break;
+	stopping = a->stopping;
+	pthread_mutex_unlock(&a->lock);
+	return stopping;
+}
+
+static void *
+agents_timer(void *arg)
+{
+	struct agents	*a = arg;
+	uint64_t	 timeout = (uint64_t)a->mgr->conf->heartbeat_timeout;
+
+	/* store_expire_servers logs each server it marks down. */
+	while (!agents_wait(a, AGENTS_TICK_MS))
+		(void)store_expire_servers(a->mgr->store,
+		    (uint64_t)time(NULL), timeout);
+	return NULL;
+}
+
+struct agents *
+agents_start(struct mgr *m)
+{
+	struct agents		*a;
+	pthread_condattr_t	 ca;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return NULL;
+	a->mgr = m;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&a->timer, NULL, agents_timer, a) != 0) {
+		pthread_mutex_destroy(&a->lock);
+		pthread_cond_destroy(&a->cond);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void
+agents_stop(struct agents *a)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stopping = 1;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->timer, NULL);
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->cond);
+	free(a->links);
+	free(a);
+}
+
+/* The server's lifeline is now this connection. */
+static int
+agents_link(struct agents *a, const char *server, uint64_t serial)
+{
+	struct agents_link	*l;
+	size_t			 i;
+
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < a->nlinks; i++)
+		if (strcmp(a->links[i].server, server) == 0)
+			break;
+	if (i == a->nlinks) {
+		if (a->nlinks == a->cap) {
+			l = reallocarray(a->links, a->cap ? a->cap * 2 : 16,
+			    sizeof(*l));
+			if (l == NULL) {
+				pthread_mutex_unlock(&a->lock);
+				return -1;
+			}
+			a->links = l;
+			a->cap = a->cap ? a->cap * 2 : 16;
+		}
+		snprintf(a->links[i].server, sizeof(a->links[i].server), "%s",
+		    server);
+		a->nlinks++;
+	}
+	a->links[i].serial = serial;
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+/* 1 if the server's lifeline was this connection (now cut). */
+static int
+agents_unlink(struct agents *a, const char *server, uint64_t serial)
+{
+	size_t	i;
+	int	was = 0;
+
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < a->nlinks; i++) {
+		if (strcmp(a->links[i].server, server) != 0)
+			continue;
+		if (a->links[i].serial == serial) {
+			a->links[i] = a->links[--a->nlinks];
+			was = 1;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return was;
+}
+
+void
+agents_conn_closed(struct conn *c)
+{
+	struct agents	*a = c->mgr->agents;
+
+	if (a == NULL || !agents_unlink(a, c->server, c->serial))
+		return;
+	/* store_server_down logs the change. */
+	if (store_server_down(c->mgr->store, c->server) != DSP_OK)
+		log_warnx("server %s: cannot record it down", c->server);
+}
+
+int
+agents_handle_register(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen)
+{
+	struct msg_register	reg;
+	struct msg_generations	gens;
+	int			rc;
+
+	rc = msg_decode_register(payload, hdr->payload_length, &reg);
+	if (rc == DSP_E_FRAME) {
+		snprintf(err, errlen, "malformed register payload");
+		return rc;
+	}
+	if (rc != DSP_OK) {
+		snprintf(err, errlen, "register payload has a field out of "
+		    "range (a name, port or region count)");
+		return rc;
+	}
+	if (strcmp(reg.server, c->peer) != 0) {
+		snprintf(err, errlen, "register names server %s but the "
+		    "certificate is for %s", reg.server, c->peer);
+		return DSP_E_INVALID;
+	}
+	if ((rc = store_register(c->mgr->store, &reg, (uint64_t)time(NULL),
+	    &gens, err, errlen)) != DSP_OK)
+		return rc;
+	if (agents_link(c->mgr->agents, reg.server, c->serial) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return DSP_E_INTERNAL;
+	}
+	snprintf(c->server, sizeof(c->server), "%s", reg.server);
+	/* A registering agent may have restarted: its old data port
+	 * connection is gone. */
+	revoke_forget(c->mgr->revoke, reg.server);
+	log_info("server %s registered from %s: %u regions, data at %s:%u, "
+	    "%u volumes", reg.server, c->addr, reg.region_count, reg.host,
+	    reg.port, gens.count);
+	msg_encode_generations(reply, &gens);
+	return DSP_OK;
+}
+
+int
+agents_handle_heartbeat(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen)
+{
+	(void)payload;
+	(void)reply;
+	if (hdr->payload_length != 0) {
+		snprintf(err, errlen, "malformed heartbeat: %u payload bytes, "
+		    "expected none", (unsigned)hdr->payload_length);
+		return DSP_E_FRAME;
+	}
+	if (c->server[0] == '\0') {
+		snprintf(err, errlen, "register before sending heartbeats");
+		return DSP_E_STATE;
+	}
+	return store_heartbeat(c->mgr->store, c->server, (uint64_t)time(NULL),
+	    err, errlen);
+}
+
+int
+agents_handle_fence_ack(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen)
+{
+	struct msg_generations	gens;
+	int			rc;
+
+	(void)reply;
+	rc = msg_decode_generations(payload, hdr->payload_length, &gens);
+	if (rc == DSP_E_FRAME) {
+		snprintf(err, errlen, "malformed fence-ack payload");
+		return rc;
+	}
+	if (rc != DSP_OK) {
+		snprintf(err, errlen, "fence-ack payload names a bad volume");
+		return rc;
+	}
+	if (c->server[0] == '\0') {
+		snprintf(err, errlen, "register before acknowledging fences");
+		return DSP_E_STATE;
+	}
+	if ((rc = store_fence_ack(c->mgr->store, c->server, &gens, err,
+	    errlen)) != DSP_OK)
+		return rc;
+	log_debug("server %s acknowledged %u volume generations", c->server,
+	    gens.count);
+	return DSP_OK;
+}

@@ -1,0 +1,671 @@
+/*
+ * Listeners and connections. The accept thread only accepts; each
+ * connection gets a detached thread that does the TLS handshake (or the
+ * peer credential check on the admin socket) and then serves requests
+ * one at a time until the peer leaves.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "channel.h"
+#include "config.h"
+#include "control.h"
+#include "log.h"
+#include "mgr.h"
+#include "net.h"
+#include "tls.h"
+
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS		59
+#endif
+
+#define CONTROL_HANDSHAKE_MS	5000
+#define CONTROL_IDLE_MS		(10 * 60 * 1000)
+#define CONTROL_STOP_WAIT_MS	8000
+#define CONTROL_PAUSE_MS	1000
+#define CONTROL_STACK		(1024 * 1024)
+#define CONTROL_MAX_GROUPS	256
+#define ROLE_BIT(r)		(1U << (r))
+
+struct control_conn {
+	struct conn		 c;
+	struct control		*ctl;
+	int			 fd;		/* until a channel owns it */
+	int			 live_fd;	/* shut down at stop; -1 if none */
+	TAILQ_ENTRY(control_conn) entry;
+};
+
+TAILQ_HEAD(control_conns, control_conn);
+
+struct control {
+	struct mgr		*mgr;
+	int			 tcp_fd;
+	int			 unix_fd;
+	int			 wake[2];
+	pthread_t		 thread;
+	int			 running;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 drained;
+	struct control_conns	 conns;
+	unsigned int		 count;
+	int			 stopping;
+	uint64_t		 serial;
+	char			 unix_path[108];
+};
+
+/* Who may send what. */
+static const struct control_handler {
+	uint8_t		 opcode;
+	unsigned int	 roles;
+	const char	*what;		/* "certificate role X may not ..." */
+	mgr_handler	 fn;
+} control_handlers[] = {
+	{ DSP_OP_REGISTER, ROLE_BIT(DSP_ROLE_AGENT), "register regions",
+	    agents_handle_register },
+	{ DSP_OP_HEARTBEAT, ROLE_BIT(DSP_ROLE_AGENT), "send heartbeats",
+	    agents_handle_heartbeat },
+	{ DSP_OP_FENCE_ACK, ROLE_BIT(DSP_ROLE_AGENT), "acknowledge fences",
+	    agents_handle_fence_ack },
+	{ DSP_OP_ALLOCATE, ROLE_BIT(DSP_ROLE_BORROWER), "allocate volumes",
+	    lending_handle_allocate },
+	{ DSP_OP_MOUNT, ROLE_BIT(DSP_ROLE_BORROWER), "mount volumes",
+	    lending_handle_mount },
+	{ DSP_OP_RENEW, ROLE_BIT(DSP_ROLE_BORROWER), "renew mount tickets",
+	    lending_handle_renew },
+	{ DSP_OP_UNMOUNT, ROLE_BIT(DSP_ROLE_BORROWER), "unmount volumes",
+	    lending_handle_unmount },
+	{ DSP_OP_RELEASE, ROLE_BIT(DSP_ROLE_BORROWER), "release volumes",
+	    lending_handle_release },
+	{ DSP_OP_ADMIN, ROLE_BIT(DSP_ROLE_ADMIN), "run admin commands",
+	    admin_handle },
+};
+
+static void	*control_main(void *);
+static void	*control_conn_main(void *);
+
+static const struct control_handler *
+control_handler_find(uint8_t opcode)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(control_handlers) / sizeof(control_handlers[0]);
+	    i++)
+		if (control_handlers[i].opcode == opcode)
+			return &control_handlers[i];
+	return NULL;
+}
+
+/* The admin socket's directory is made if missing (e.g. /run/daspool). */
+static int
+control_socket_dir(const char *path, char *err, size_t errlen)
+{
+	char	 dir[108], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s for the admin socket: %s",
+		    dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+control_open_unix(struct control *ctl, char *err, size_t errlen)
+{
+	const struct mgr_config	*conf = ctl->mgr->conf;
+	char			 why[256];
+
+	if (control_socket_dir(conf->admin_socket, err, errlen) == -1)
+		return -1;
+	if ((ctl->unix_fd = net_listen_unix(conf->admin_socket, why,
+	    sizeof(why))) == -1) {
+		snprintf(err, errlen, "admin socket: %s", why);
+		return -1;
+	}
+	snprintf(ctl->unix_path, sizeof(ctl->unix_path), "%s",
+	    conf->admin_socket);
+	if (!conf->has_admin_gid)
+		return 0;
+	/* Members of admin_group may connect; the uid check follows. */
+	if (chown(conf->admin_socket, (uid_t)-1, conf->admin_gid) == -1 ||
+	    chmod(conf->admin_socket, S_IRUSR | S_IWUSR | S_IRGRP | S_IWGRP)
+	    == -1) {
+		snprintf(err, errlen, "cannot open admin socket %s to group %s: "
+		    "%s", conf->admin_socket, conf->admin_group,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct control *
+control_open(struct mgr *m, char *err, size_t errlen)
+{
+	struct control	*ctl;
+	char		 why[256];
+
+	if ((ctl = calloc(1, sizeof(*ctl))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ctl->mgr = m;
+	ctl->tcp_fd = ctl->unix_fd = ctl->wake[0] = ctl->wake[1] = -1;
+	TAILQ_INIT(&ctl->conns);
+	pthread_mutex_init(&ctl->lock, NULL);
+	pthread_cond_init(&ctl->drained, NULL);
+	if ((ctl->tcp_fd = net_listen(m->conf->listen_address,
+	    m->conf->listen_port, why, sizeof(why))) == -1) {
+		snprintf(err, errlen, "%s", why);
+		goto fail;
+	}
+	if (control_open_unix(ctl, err, errlen) == -1)
+		goto fail;
+	if (pipe2(ctl->wake, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	return ctl;
+fail:
+	control_close(ctl);
+	return NULL;
+}
+
+int
+control_start(struct control *ctl, char *err, size_t errlen)
+{
+	int	rc;
+
+	if ((rc = pthread_create(&ctl->thread, NULL, control_main, ctl)) != 0) {
+		snprintf(err, errlen, "cannot start the accept thread: %s",
+		    strerror(rc));
+		return -1;
+	}
+	ctl->running = 1;
+	log_info("listening on %s:%u and on admin socket %s",
+	    ctl->mgr->conf->listen_address, net_local_port(ctl->tcp_fd),
+	    ctl->unix_path);
+	return 0;
+}
+
+static void
+control_addr(const struct sockaddr_storage *ss, int local, char *out,
+    size_t outlen)
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)ss;
+	char				 ip[INET_ADDRSTRLEN];
+
+	if (local || ss->ss_family != AF_INET ||
+	    inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip)) == NULL) {
+		snprintf(out, outlen, "%s", local ? "admin socket" : "?");
+		return;
+	}
+	snprintf(out, outlen, "%s:%u", ip, ntohs(sin->sin_port));
+}
+
+static void
+control_spawn(struct control *ctl, int fd, int local, const char *addr)
+{
+	struct control_conn	*cc;
+	pthread_attr_t		 attr;
+	pthread_t		 tid;
+	int			 rc;
+
+	if ((cc = calloc(1, sizeof(*cc))) == NULL) {
+		log_warnx("%s: out of memory; connection refused", addr);
+		close(fd);
+		return;
+	}
+	cc->ctl = ctl;
+	cc->fd = fd;
+	cc->live_fd = -1;
+	cc->c.mgr = ctl->mgr;
+	cc->c.local = local;
+	snprintf(cc->c.addr, sizeof(cc->c.addr), "%s", addr);
+
+	pthread_mutex_lock(&ctl->lock);
+	if (ctl->count >= (unsigned int)ctl->mgr->conf->max_connections) {
+		pthread_mutex_unlock(&ctl->lock);
+		log_warnx("%s: connection refused: %u connections open "
+		    "(max_connections)", addr, ctl->count);
+		close(fd);
+		free(cc);
+		return;
+	}
+	cc->c.serial = ++ctl->serial;
+	TAILQ_INSERT_TAIL(&ctl->conns, cc, entry);
+	ctl->count++;
+	pthread_mutex_unlock(&ctl->lock);
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, CONTROL_STACK);
+	rc = pthread_create(&tid, &attr, control_conn_main, cc);
+	pthread_attr_destroy(&attr);
+	if (rc == 0)
+		return;
+	log_warnx("%s: cannot start a connection thread: %s", addr,
+	    strerror(rc));
+	pthread_mutex_lock(&ctl->lock);
+	TAILQ_REMOVE(&ctl->conns, cc, entry);
+	ctl->count--;
+	pthread_mutex_unlock(&ctl->lock);
+	close(fd);
+	free(cc);
+}
+
+/* Sleeps ms unless woken to stop; 1 when stopping. */
+static int
+control_pause(struct control *ctl, int ms)
+{
+	struct pollfd	pfd = { ctl->wake[0], POLLIN, 0 };
+
+	return poll(&pfd, 1, ms) > 0;
+}
+
+/* 1 when the accept loop should pause. */
+static int
+control_accept(struct control *ctl, int lfd, int local)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+	char			addr[64];
+	int			fd;
+
+	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+	    SOCK_CLOEXEC)) == -1) {
+		switch (errno) {
+		case EINTR:
+		case EAGAIN:
+		case ECONNABORTED:
+			return 0;
+		case EMFILE:
+		case ENFILE:
+			/* Pause accept if we are out of file descriptors. */
+			log_warn("accept");
+			return 1;
+		default:
+			log_warn("accept");
+			return 1;
+		}
+	}
+	control_addr(&ss, local, addr, sizeof(addr));
+	control_spawn(ctl, fd, local, addr);
+	return 0;
+}
+
+static void *
+control_main(void *arg)
+{
+	struct control	*ctl = arg;
+	struct pollfd	 pfd[3];
+	int		 pause;
+
+	for (;;) {
+		pfd[0].fd = ctl->wake[0];
+		pfd[1].fd = ctl->tcp_fd;
+		pfd[2].fd = ctl->unix_fd;
+		pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
+		if (poll(pfd, 3, -1) == -1) {
+			if (errno != EINTR)
+				log_warn("poll");
+			continue;
+		}
+		if (pfd[0].revents)
+			break;
+		pause = 0;
+		if (pfd[1].revents & POLLIN)
+			pause |= control_accept(ctl, ctl->tcp_fd, 0);
+		if (pfd[2].revents & POLLIN)
+			pause |= control_accept(ctl, ctl->unix_fd, 1);
+		if (pause && control_pause(ctl, CONTROL_PAUSE_MS))
+			break;
+	}
+	return NULL;
+}
+
+/* Root, the daemon's own uid, and members of admin_group may connect. */
+static int
+control_local_allowed(struct control *ctl, int fd, uid_t *uid, char *why,
+    size_t whylen)
+{
+	const struct mgr_config	*conf = ctl->mgr->conf;
+	struct ucred		 cr;
+	gid_t			 groups[CONTROL_MAX_GROUPS];
+	socklen_t		 len = sizeof(cr);
+	size_t			 i;
+
+	*uid = (uid_t)-1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1) {
+		snprintf(why, whylen, "cannot read peer credentials: %s",
+		    strerror(errno));
+		return -1;
+	}
+	*uid = cr.uid;
+	if (cr.uid == 0 || cr.uid == ctl->mgr->uid)
+		return 0;
+	if (!conf->has_admin_gid) {
+		snprintf(why, whylen, "uid %u may not use the admin socket: "
+		    "only root and uid %u may", (unsigned)cr.uid,
+		    (unsigned)ctl->mgr->uid);
+		return -1;
+	}
+	if (cr.gid == conf->admin_gid)
+		return 0;
+	len = sizeof(groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		for (i = 0; i < len / sizeof(groups[0]); i++)
+			if (groups[i] == conf->admin_gid)
+				return 0;
+	snprintf(why, whylen, "uid %u may not use the admin socket: it is not "
+	    "root, not uid %u and not in group %s", (unsigned)cr.uid,
+	    (unsigned)ctl->mgr->uid, conf->admin_group);
+	return -1;
+}
+
+static int
+control_setup_tls(struct control_conn *cc)
+{
+	struct conn	*c = &cc->c;
+	struct tls_conn	*tls;
+	char		 err[512];
+	int		 fd = cc->fd;
+
+	cc->fd = -1;	/* tls_accept owns it now */
+	if ((tls = tls_accept(c->mgr->tls_server, fd, CONTROL_HANDSHAKE_MS,
+	    err, sizeof(err))) == NULL) {
+		log_warnx("%s: %s", c->addr, err);
+		return -1;
+	}
+	c->role = tls_peer_role(tls);
+	snprintf(c->peer, sizeof(c->peer), "%s", tls_peer_name(tls));
+	log_debug("%s: %s connected, role %s, %s", c->addr, c->peer,
+	    dsp_role_name(c->role), tls_cipher_name(tls));
+	if ((c->ch = channel_from_tls(tls)) == NULL) {
+		log_warnx("%s: out of memory", c->addr);
+		return -1;
+	}
+	/* An agent that stops heartbeating is gone; others may idle. */
+	if (c->role == DSP_ROLE_AGENT)
+		channel_set_timeout(c->ch,
+		    c->mgr->conf->heartbeat_timeout * 3 * 1000);
+	else
+		channel_set_timeout(c->ch, CONTROL_IDLE_MS);
+	return 0;
+}
+
+static int
+control_setup_local(struct control_conn *cc)
+{
+	struct conn	*c = &cc->c;
+	char		 why[256];
+	int		 fd = cc->fd;
+
+	if (control_local_allowed(cc->ctl, fd, &c->uid, why,
+	    sizeof(why)) == 0) {
+		c->role = DSP_ROLE_ADMIN;
+	} else {
+		/* Kept open just long enough to tell the peer why. */
+		log_warnx("%s: %s", c->addr, why);
+		c->role = DSP_ROLE_NONE;
+	}
+	snprintf(c->peer, sizeof(c->peer), "admin:%u", (unsigned)c->uid);
+	cc->fd = -1;
+	if ((c->ch = channel_from_fd(fd)) == NULL) {
+		log_warnx("%s: out of memory", c->addr);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+control_refuse_role(struct control_conn *cc, const struct dsp_header *hdr,
+    const struct control_handler *h)
+{
+	struct conn	*c = &cc->c;
+	char		 why[256];
+
+	if (c->local && c->role == DSP_ROLE_NONE) {
+		(void)control_local_allowed(cc->ctl, channel_fd(c->ch), &c->uid,
+		    why, sizeof(why));
+		channel_reply_error(c->ch, hdr, DSP_E_ROLE, "%s", why);
+		return -1;
+	}
+	if (c->local)
+		snprintf(why, sizeof(why), "the admin socket may not %s",
+		    h->what);
+	else
+		snprintf(why, sizeof(why), "certificate role %s may not %s",
+		    dsp_role_name(c->role), h->what);
+	log_warnx("%s (%s): %s refused: %s", c->peer, c->addr,
+	    dsp_opcode_name(hdr->opcode), why);
+	return channel_reply_error(c->ch, hdr, DSP_E_ROLE, "%s", why);
+}
+
+static int
+control_dispatch(struct control_conn *cc, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply)
+{
+	struct conn			*c = &cc->c;
+	const struct control_handler	*h;
+	char				 err[1024];
+	int				 rc;
+
+	if (hdr->flags & DSP_FLAG_REPLY) {
+		log_warnx("%s (%s): malformed frame: a reply sent as a request; "
+		    "closing connection", c->peer, c->addr);
+		channel_reply_error(c->ch, hdr, DSP_E_FRAME, "malformed frame: "
+		    "a reply sent as a request");
+		return -1;
+	}
+	if ((h = control_handler_find(hdr->opcode)) == NULL)
+		return channel_reply_error(c->ch, hdr, DSP_E_OPCODE, "the "
+		    "manager does not serve %s requests",
+		    dsp_opcode_name(hdr->opcode));
+	if (!(h->roles & ROLE_BIT(c->role)))
+		return control_refuse_role(cc, hdr, h);
+
+	buf_writer_reset(reply);
+	err[0] = '\0';
+	rc = h->fn(c, hdr, payload, reply, err, sizeof(err));
+	if (rc == DSP_OK)
+		return channel_reply(c->ch, hdr, reply);
+	if (err[0] == '\0')
+		snprintf(err, sizeof(err), "%s failed",
+		    dsp_opcode_name(hdr->opcode));
+	if (rc == DSP_E_FRAME) {
+		log_warnx("%s (%s): %s; closing connection", c->peer, c->addr,
+		    err);
+		channel_reply_error(c->ch, hdr, rc, "%s", err);
+		return -1;
+	}
+	log_debug("%s (%s): %s refused: %s: %s", c->peer, c->addr,
+	    dsp_opcode_name(hdr->opcode), dsp_status_name((uint32_t)rc), err);
+	return channel_reply_error(c->ch, hdr, (uint32_t)rc, "%s", err);
+}
+
+static void
+control_frame_reason(int rc, const struct dsp_header *hdr, char *out,
+    size_t outlen)
+{
+	switch (rc) {
+	case DSP_E_FRAME:
+		if (hdr->magic != DSP_MAGIC)
+			snprintf(out, outlen, "bad magic 0x%08x",
+			    (unsigned)hdr->magic);
+		else
+			snprintf(out, outlen, "unknown flags 0x%04x",
+			    (unsigned)hdr->flags);
+		break;
+	case DSP_E_VERSION:
+		snprintf(out, outlen, "protocol version %u, expected %u",
+		    hdr->version, DSP_VERSION);
+		break;
+	case DSP_E_OPCODE:
+		snprintf(out, outlen, "unknown opcode %u", hdr->opcode);
+		break;
+	case DSP_E_TOOBIG:
+		snprintf(out, outlen, "payload of %u bytes over the %u byte "
+		    "limit", (unsigned)hdr->payload_length,
+		    (unsigned)DSP_MAX_PAYLOAD);
+		break;
+	default:
+		snprintf(out, outlen, "%s", dsp_status_name((uint32_t)rc));
+		break;
+	}
+}
+
+static void
+control_serve(struct control_conn *cc)
+{
+	struct conn		*c = &cc->c;
+	struct dsp_header	 hdr;
+	struct buf_writer	 reply;
+	const uint8_t		*payload;
+	char			 why[128];
+	int			 rc;
+
+	buf_writer_init(&reply);
+	for (;;) {
+		memset(&hdr, 0, sizeof(hdr));
+		errno = 0;
+		if ((rc = channel_recv(c->ch, &hdr, &payload)) == -1) {
+			if (errno == ETIMEDOUT)
+				log_info("%s (%s): silent for too long; closing "
+				    "connection", c->peer, c->addr);
+			else
+				log_debug("%s (%s): connection closed", c->peer,
+				    c->addr);
+			break;
+		}
+		if (rc != DSP_OK) {
+			control_frame_reason(rc, &hdr, why, sizeof(why));
+			log_warnx("%s (%s): malformed frame: %s; closing "
+			    "connection", c->peer, c->addr, why);
+			channel_reply_error(c->ch, &hdr, (uint32_t)rc,
+			    "malformed frame: %s", why);
+			break;
+		}
+		if (control_dispatch(cc, &hdr, payload, &reply) == -1)
+			break;
+	}
+	buf_writer_free(&reply);
+}
+
+/* Makes the connection visible to control_close(); 0 unless stopping. */
+static int
+control_go_live(struct control_conn *cc)
+{
+	int	stopping;
+
+	pthread_mutex_lock(&cc->ctl->lock);
+	if (!(stopping = cc->ctl->stopping))
+		cc->live_fd = channel_fd(cc->c.ch);
+	pthread_mutex_unlock(&cc->ctl->lock);
+	return stopping ? -1 : 0;
+}
+
+static void *
+control_conn_main(void *arg)
+{
+	struct control_conn	*cc = arg;
+	struct control		*ctl = cc->ctl;
+	int			 rc;
+
+	rc = cc->c.local ? control_setup_local(cc) : control_setup_tls(cc);
+	if (rc == 0 && control_go_live(cc) == 0)
+		control_serve(cc);
+	if (cc->c.server[0] != '\0')
+		agents_conn_closed(&cc->c);
+
+	pthread_mutex_lock(&ctl->lock);
+	cc->live_fd = -1;
+	pthread_mutex_unlock(&ctl->lock);
+	channel_close(cc->c.ch);
+	if (cc->fd != -1)
+		close(cc->fd);
+
+	/* Last: control_close() may free what the above used. */
+	pthread_mutex_lock(&ctl->lock);
+	TAILQ_REMOVE(&ctl->conns, cc, entry);
+	if (--ctl->count == 0)
+		pthread_cond_broadcast(&ctl->drained);
+	pthread_mutex_unlock(&ctl->lock);
+	free(cc);
+	return NULL;
+}
+
+/* Waits for the connection threads; 0 when all are gone. */
+static int
+control_drain(struct control *ctl)
+{
+	struct control_conn	*cc;
+	struct timespec		 ts;
+	int			 rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += CONTROL_STOP_WAIT_MS / 1000;
+	pthread_mutex_lock(&ctl->lock);
+	ctl->stopping = 1;
+	TAILQ_FOREACH(cc, &ctl->conns, entry)
+		if (cc->live_fd != -1)
+			shutdown(cc->live_fd, SHUT_RDWR);
+	while (ctl->count > 0 && rc == 0)
+		rc = pthread_cond_timedwait(&ctl->drained, &ctl->lock, &ts);
+	rc = ctl->count > 0 ? -1 : 0;
+	if (rc == -1)
+		log_warnx("%u connections still busy at exit", ctl->count);
+	pthread_mutex_unlock(&ctl->lock);
+	return rc;
+}
+
+int
+control_close(struct control *ctl)
+{
+	if (ctl == NULL)
+		return 0;
+	if (ctl->running) {
+		if (write(ctl->wake[1], "x", 1) == -1)
+			log_warn("control wake");
+		pthread_join(ctl->thread, NULL);
+		ctl->running = 0;
+	}
+	if (ctl->tcp_fd != -1)
+		close(ctl->tcp_fd);
+	if (ctl->unix_fd != -1) {
+		close(ctl->unix_fd);
+		unlink(ctl->unix_path);
+	}
+	ctl->tcp_fd = ctl->unix_fd = -1;
+	/* Threads still running keep using ctl: leak it rather than free. */
+	if (control_drain(ctl) == -1)
+		return -1;
+	if (ctl->wake[0] != -1)
+		close(ctl->wake[0]);
+	if (ctl->wake[1] != -1)
+		close(ctl->wake[1]);
+	pthread_mutex_destroy(&ctl->lock);
+	pthread_cond_destroy(&ctl->drained);
+	free(ctl);
+	return 0;
+}

@@ -1,0 +1,235 @@
+/*
+ * Borrowers: ALLOCATE, MOUNT, RENEW, UNMOUNT, RELEASE. The store decides
+ * each in one transaction; tickets are signed after it committed, and
+ * revocations pushed after the unmount is recorded, so no network or
+ * crypto work happens inside a write transaction.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "mgr.h"
+#include "store.h"
+#include "ticket.h"
+
+/* The volume name of MOUNT, RENEW, UNMOUNT and RELEASE. */
+static int
+lending_volume_ref(const struct dsp_header *hdr, const uint8_t *payload,
+    struct msg_volume_ref *ref, char *err, size_t errlen)
+{
+	int	rc;
+
+	rc = msg_decode_volume_ref(payload, hdr->payload_length, ref);
+	if (rc == DSP_E_FRAME)
+		snprintf(err, errlen, "malformed %s payload",
+		    dsp_opcode_name(hdr->opcode));
+	else if (rc != DSP_OK)
+		snprintf(err, errlen, "bad volume name: use 1-%d characters of "
+		    "A-Z a-z 0-9 . _ : -", DSP_NAME_MAX);
+	return rc;
+}
+
+static void
+lending_ticket(const struct conn *c, const struct volume_record *v,
+    uint64_t now, struct mount_ticket *t)
+{
+	const struct volume_extent	*e;
+	struct ticket_extent		*te;
+	uint16_t			 i;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->volume, sizeof(t->volume), "%s", v->name);
+	snprintf(t->borrower, sizeof(t->borrower), "%s", c->peer);
+	t->mode = DSP_MODE_READWRITE;
+	t->generation = v->generation;
+	t->issued_at = now;
+	t->expires_at = now + (uint64_t)c->mgr->conf->ticket_lifetime;
+	t->extent_count = v->extent_count;
+	for (i = 0; i < v->extent_count; i++) {
+		e = &v->extents[i];
+		te = &t->extents[i];
+		snprintf(te->server, sizeof(te->server), "%s", e->server);
+		snprintf(te->region, sizeof(te->region), "%s", e->region);
+		te->offset = e->offset;
+		te->length = e->length;
+	}
+}
+
+/* Each extent's lender address, as the agents registered it. */
+static int
+lending_extents(const struct conn *c, const struct volume_record *v,
+    struct msg_mount_info *mi, char *err, size_t errlen)
+{
+	const struct volume_extent	*e;
+	struct msg_extent		*me;
+	struct server_record		 sr;
+	uint16_t			 i;
+
+	for (i = 0; i < v->extent_count; i++) {
+		e = &v->extents[i];
+		me = &mi->extents[i];
+		if (store_get_server(c->mgr->store, e->server, &sr) != DSP_OK) {
+			snprintf(err, errlen, "volume %s is unavailable: server "
+			    "%s is not registered", v->name, e->server);
+			return DSP_E_UNAVAILABLE;
+		}
+		snprintf(me->server, sizeof(me->server), "%s", e->server);
+		snprintf(me->host, sizeof(me->host), "%s", sr.host);
+		me->port = sr.port;
+		snprintf(me->region, sizeof(me->region), "%s", e->region);
+		me->offset = e->offset;
+		me->length = e->length;
+	}
+	mi->extent_count = v->extent_count;
+	return DSP_OK;
+}
+
+/* The MOUNT and RENEW reply: the table row, the lenders, a new ticket. */
+static int
+lending_mount_info(const struct conn *c, const struct volume_record *v,
+    struct buf_writer *reply, char *err, size_t errlen)
+{
+	struct msg_mount_info	mi;
+	struct mount_ticket	t;
+	size_t			len;
+	int			rc;
+
+	memset(&mi, 0, sizeof(mi));
+	snprintf(mi.volume, sizeof(mi.volume), "%s", v->name);
+	mi.form = v->form;
+	mi.size = v->size;
+	mi.status = v->mounted;
+	mi.generation = v->generation;
+	if ((rc = lending_extents(c, v, &mi, err, errlen)) != DSP_OK)
+		return rc;
+	lending_ticket(c, v, (uint64_t)time(NULL), &t);
+	if (ticket_sign(c->mgr->signer, &t, mi.ticket, sizeof(mi.ticket),
+	    &len) == -1) {
+		snprintf(err, errlen, "cannot sign the mount ticket for volume "
+		    "%s", v->name);
+		log_warnx("%s", err);
+		return DSP_E_INTERNAL;
+	}
+	mi.ticket_len = (uint32_t)len;
+	mi.expires_at = t.expires_at;
+	msg_encode_mount_info(reply, &mi);
+	return DSP_OK;
+}
+
+int
+lending_handle_allocate(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen)
+{
+	struct msg_allocate	req;
+	struct msg_allocated	out;
+	struct volume_record	v;
+	int			rc;
+
+	rc = msg_decode_allocate(payload, hdr->payload_length, &req);
+	if (rc == DSP_E_FRAME) {
+		snprintf(err, errlen, "malformed allocate payload");
+		return rc;
+	}
+	if (rc != DSP_OK) {
+		snprintf(err, errlen, "bad volume name: use 1-%d characters of "
+		    "A-Z a-z 0-9 . _ : -", DSP_NAME_MAX);
+		return rc;
+	}
+	if ((rc = store_allocate(c->mgr->store, c->peer, req.volume,
+	    req.min_size, (uint64_t)time(NULL), &v, err, errlen)) != DSP_OK)
+		return rc;
+	log_info("volume %s allocated to %s", v.name, c->peer);
+	memset(&out, 0, sizeof(out));
+	snprintf(out.volume, sizeof(out.volume), "%s", v.name);
+	out.size = v.size;
+	msg_encode_allocated(reply, &out);
+	return DSP_OK;
+}
+
+int
+lending_handle_mount(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen)
+{
+	struct msg_volume_ref	ref;
+	struct volume_record	v;
+	int			rc;
+
+	if ((rc = lending_volume_ref(hdr, payload, &ref, err, errlen)) !=
+	    DSP_OK)
+		return rc;
+	if ((rc = store_mount(c->mgr->store, c->peer, ref.volume,
+	    (uint64_t)time(NULL), &v, err, errlen)) != DSP_OK)
+		return rc;
+	log_info("volume %s mounted by %s, generation %llu", v.name, c->peer,
+	    (unsigned long long)v.generation);
+	return lending_mount_info(c, &v, reply, err, errlen);
+}
+
+int
+lending_handle_renew(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen)
+{
+	struct msg_volume_ref	ref;
+	struct volume_record	v;
+	int			rc;
+
+	if ((rc = lending_volume_ref(hdr, payload, &ref, err, errlen)) !=
+	    DSP_OK)
+		return rc;
+	if ((rc = store_check_mounted(c->mgr->store, c->peer, ref.volume, &v,
+	    err, errlen)) != DSP_OK)
+		return rc;
+	log_debug("volume %s: ticket renewed for %s", v.name, c->peer);
+	return lending_mount_info(c, &v, reply, err, errlen);
+}
+
+int
+lending_handle_unmount(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen)
+{
+	struct msg_volume_ref	ref;
+	struct volume_record	v;
+	int			rc;
+
+	(void)reply;
+	if ((rc = lending_volume_ref(hdr, payload, &ref, err, errlen)) !=
+	    DSP_OK)
+		return rc;
+	if ((rc = store_unmount(c->mgr->store, c->peer, c->peer, ref.volume,
+	    (uint64_t)time(NULL), &v, err, errlen)) != DSP_OK)
+		return rc;
+	log_info("volume %s unmounted by %s, generation now %llu", v.name,
+	    c->peer, (unsigned long long)v.generation);
+	/* The borrower is done either way; an agent that misses the
+	 * revocation keeps the volume fenced until it acknowledges. */
+	(void)revoke_volume(c->mgr->revoke, &v);
+	return DSP_OK;
+}
+
+int
+lending_handle_release(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen)
+{
+	struct msg_volume_ref	ref;
+	struct volume_record	v;
+	int			rc;
+
+	(void)reply;
+	if ((rc = lending_volume_ref(hdr, payload, &ref, err, errlen)) !=
+	    DSP_OK)
+		return rc;
+	if ((rc = store_release(c->mgr->store, c->peer, c->peer, ref.volume,
+	    (uint64_t)time(NULL), &v, err, errlen)) != DSP_OK)
+		return rc;
+	log_info("volume %s released by %s", v.name, c->peer);
+	if (volume_is_fenced(&v))
+		(void)revoke_volume(c->mgr->revoke, &v);
+	return DSP_OK;
+}
