@@ -1,21 +1,22 @@
 /*
  * io_bench: borrower throughput through libdaspool.
  *
- *   io_bench [-f CONFIG] [connection flags] seq VOLUME [--mib N] [--conns C]
- *	Sequential write, then read, of N MiB (default 1024, capped at the
+ *   io_bench [-f CONFIG] [connection flags] --volume V [--size SIZE]
+ *	    [--connections C]
+ *	Sequential write, then read, of SIZE (default 1024M, capped at the
  *	volume size) of an already mounted volume (mount info from the
  *	state dir), in 1 MiB requests, with C connections: C threads, each
  *	with its own daspool_volume_open on a disjoint slice. Reads are
  *	checked against what was written.
  *
- *   io_bench [-f CONFIG] [connection flags] cycles VOLUME [--seconds S]
- *	allocate -> mount -> unmount -> release of VOLUME for S seconds
- *	(default 10); VOLUME must be free.
+ *   io_bench [-f CONFIG] [connection flags] --volume V --cycles SECONDS
+ *	allocate -> mount -> unmount -> release of V for SECONDS; V must be
+ *	free.
  *
- * Output lines are machine-readable ("mbps" is MiB per second):
- *   seq_write conns=1 mib=1024 seconds=1.262 mbps=811.4
- *   seq_read conns=1 mib=1024 seconds=1.101 mbps=930.1
- *   cycles volume=Vol-1 seconds=10.0 count=1234 per_sec=123.4
+ * Output lines are machine-readable ("mbps" is 10^6 bytes per second):
+ *   seq_write conns=1 size=1024M seconds=1.262 mbps=850.8
+ *   seq_read conns=1 size=1024M seconds=1.101 mbps=975.2
+ *   cycles volume=Vol-1 seconds=5.0 count=600 per_sec=120.0
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +31,7 @@
 #include "daspool.h"
 #include "daspool_conf.h"
 #include "log.h"
+#include "size.h"
 
 #define MiB		(1024ULL * 1024)
 #define BENCH_CALL	(16 * MiB)	/* bytes per library call */
@@ -114,6 +116,7 @@ static int
 bench_phase(struct bench_worker *w, int conns, int writing, uint64_t total)
 {
 	double	t0, dt;
+	char	size[32];
 	int	i, rc = 0;
 
 	t0 = bench_now();
@@ -134,16 +137,17 @@ bench_phase(struct bench_worker *w, int conns, int writing, uint64_t total)
 		}
 	}
 	dt = bench_now() - t0;
+	size_format(total, size, sizeof(size));
 	if (rc == 0)
-		printf("%s conns=%d mib=%" PRIu64 " seconds=%.3f mbps=%.1f\n",
-		    writing ? "seq_write" : "seq_read", conns, (uint64_t)(total / MiB), dt,
-		    (double)total / MiB / dt);
+		printf("%s conns=%d size=%s seconds=%.3f mbps=%.1f\n",
+		    writing ? "seq_write" : "seq_read", conns, size, dt,
+		    (double)total / 1e6 / dt);
 	fflush(stdout);
 	return rc;
 }
 
 static int
-bench_seq(struct daspool_client *c, const char *volume, uint64_t mib,
+bench_seq(struct daspool_client *c, const char *volume, uint64_t want,
     int conns)
 {
 	struct bench_worker	*w;
@@ -160,7 +164,7 @@ bench_seq(struct daspool_client *c, const char *volume, uint64_t mib,
 			return 1;
 		}
 	size = daspool_volume_size(w[0].v);
-	total = mib * MiB;
+	total = want;
 	if (total > size)
 		total = size / MiB * MiB;
 	slice = total / (uint64_t)conns / MiB * MiB;
@@ -223,9 +227,9 @@ bench_usage(int status)
 	fprintf(status ? stderr : stdout,
 	    "usage: io_bench [-f CONFIG] [--manager HOST[:PORT]] [--ca F "
 	    "--cert F --key F]\n"
-	    "                [--state-dir DIR] [--ciphers NAME]\n"
-	    "                seq VOLUME [--mib N] [--conns C]\n"
-	    "       io_bench [...] cycles VOLUME [--seconds S]\n");
+	    "                [--state-dir DIR] [--ciphers NAME] --volume V\n"
+	    "                [--size SIZE] [--connections C] | "
+	    "[--cycles SECONDS]\n");
 	exit(status);
 }
 
@@ -256,9 +260,10 @@ main(int argc, char **argv)
 		{ "key",	required_argument,	NULL, 'K' },
 		{ "state-dir",	required_argument,	NULL, 'S' },
 		{ "ciphers",	required_argument,	NULL, 'c' },
-		{ "mib",	required_argument,	NULL, 'n' },
-		{ "conns",	required_argument,	NULL, 'j' },
-		{ "seconds",	required_argument,	NULL, 's' },
+		{ "volume",	required_argument,	NULL, 'V' },
+		{ "size",	required_argument,	NULL, 'n' },
+		{ "connections", required_argument,	NULL, 'j' },
+		{ "cycles",	required_argument,	NULL, 's' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -267,9 +272,10 @@ main(int argc, char **argv)
 	struct daspool_client	*c;
 	const char		*config = NULL, *manager = NULL, *ca = NULL;
 	const char		*cert = NULL, *key = NULL, *state_dir = NULL;
-	const char		*ciphers = NULL;
+	const char		*ciphers = NULL, *volume = NULL;
 	char			 why[1024], *colon;
-	long			 mib = 1024, conns = 1, seconds = 10;
+	uint64_t		 size = 1024 * MiB;
+	long			 conns = 1, cycles = 0;
 	int			 ch, rc;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -283,17 +289,25 @@ main(int argc, char **argv)
 		case 'K': key = optarg; break;
 		case 'S': state_dir = optarg; break;
 		case 'c': ciphers = optarg; break;
-		case 'n': mib = bench_number("--mib", optarg, 1L << 30); break;
-		case 'j': conns = bench_number("--conns", optarg, 256); break;
-		case 's': seconds = bench_number("--seconds", optarg, 86400);
+		case 'V': volume = optarg; break;
+		case 'n':
+			if (size_parse(optarg, &size, why, sizeof(why)) == -1 ||
+			    size < MiB) {
+				fprintf(stderr, "io_bench: invalid --size "
+				    "'%s': %s\n", optarg, why[0] ? why :
+				    "at least 1M");
+				exit(2);
+			}
+			break;
+		case 'j': conns = bench_number("--connections", optarg, 256);
+			break;
+		case 's': cycles = bench_number("--cycles", optarg, 86400);
 			break;
 		case 'h': bench_usage(0);
 		default: bench_usage(2);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 2)
+	if (optind != argc || volume == NULL)
 		bench_usage(2);
 	/* The file first, the flags over it. */
 	daspool_conf_init(&conf);
@@ -316,12 +330,10 @@ main(int argc, char **argv)
 	daspool_conf_options(&conf, &o);
 	if ((rc = daspool_client_open(&o, &c)) != 0)
 		fatalx("%s", c ? daspool_client_error(c) : "out of memory");
-	if (strcmp(argv[0], "seq") == 0)
-		rc = bench_seq(c, argv[1], (uint64_t)mib, (int)conns);
-	else if (strcmp(argv[0], "cycles") == 0)
-		rc = bench_cycles(c, argv[1], (double)seconds);
+	if (cycles > 0)
+		rc = bench_cycles(c, volume, (double)cycles);
 	else
-		bench_usage(2);
+		rc = bench_seq(c, volume, size, (int)conns);
 	daspool_client_close(c);
 	daspool_conf_free(&conf);
 	return rc;

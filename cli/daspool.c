@@ -76,7 +76,7 @@ static int	cmd_help(struct cli *, int, char **);
 
 static const struct cli_command cli_commands[] = {
 	{ "allocate", cmd_allocate, "[VOLUME] [--min-size SIZE]",
-	    "borrow VOLUME, or any free volume of at least SIZE" },
+	    "borrow VOLUME, or any free volume (of at least SIZE)" },
 	{ "mount", cmd_mount, "VOLUME",
 	    "mount a borrowed volume and print its mount info" },
 	{ "read", cmd_read, "VOLUME [--offset N] [--length N] [--output FILE]",
@@ -192,10 +192,14 @@ cli_count_arg(struct cli *cli, const char *flag, const char *s)
 	return v;
 }
 
+/* "512M", "200000123B" (exact); plain "0" reads better than "0B". */
 static void
 cli_size_text(uint64_t n, char *out, size_t outlen)
 {
-	size_format(n, out, outlen);
+	if (n == 0)
+		snprintf(out, outlen, "0");
+	else
+		size_format(n, out, outlen);
 }
 
 /* --- config and client --- */
@@ -291,7 +295,7 @@ cli_volume(struct cli *cli, const char *name)
 	int			 rc;
 
 	if ((rc = daspool_volume_open(c, name, &v)) != 0)
-		exit(cli_fail(rc, cli->cmd, daspool_client_error(c)));
+		exit(cli_fail(rc, name, daspool_client_error(c)));
 	return v;
 }
 
@@ -417,8 +421,6 @@ cmd_allocate(struct cli *cli, int argc, char **argv)
 	cli_parse(cli, argc, argv, allowed, 0, 1, &a);
 	if (a.min_size != NULL)
 		min = cli_size_arg(cli, "--min-size", a.min_size);
-	if (a.npos == 0 && a.min_size == NULL)
-		cli_usage_error(cli, "allocate: give a VOLUME or --min-size");
 	c = cli_client(cli);
 	if ((rc = daspool_allocate(c, a.npos ? a.pos[0] : NULL, min, name,
 	    &got)) != 0)

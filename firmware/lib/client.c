@@ -100,9 +100,7 @@ daspool_client_open(const struct daspool_options *o,
 	paths.ca_file = o->ca_file;
 	paths.cert_file = o->cert_file;
 	paths.key_file = o->key_file;
-	/* Each side offers one suite: name the documented default rather
-	 * than rely on the TLS layer's. */
-	paths.ciphers = o->ciphers != NULL ? o->ciphers : "aes-128-gcm";
+	paths.ciphers = o->ciphers;
 	c->tls = tls_config_new(TLS_SIDE_CLIENT, &paths, why, sizeof(why));
 	if (c->tls == NULL) {
 		client_seterr(c, "%s", why);

@@ -67,7 +67,8 @@ struct daspool_options {
 					 * is the borrower's name */
 	const char	*key_file;
 	const char	*state_dir;	/* NULL: DASPOOL_STATE_DIR */
-	const char	*ciphers;	/* NULL: aes-128-gcm; see tls.h */
+	const char	*ciphers;	/* preferred suite, NULL: the TLS
+					 * layer's; see tls.h */
 	int		 timeout_ms;	/* 0: DASPOOL_TIMEOUT_MS. Bounds every
 					 * wait for a peer, and how long a lost
 					 * agent connection is retried */

@@ -299,14 +299,23 @@ admin_step(struct admin_parse *p, const struct admin_token **table,
 }
 
 static int
-admin_finish(struct admin_parse *p, const struct admin_token *table)
+admin_has_eol(const struct admin_token *table)
 {
 	const struct admin_token	*t;
-	char				 list[256];
 
 	for (t = table; t->type != TOK_NONE; t++)
 		if (t->type == TOK_EOL)
-			return DSP_OK;
+			return 1;
+	return 0;
+}
+
+static int
+admin_finish(struct admin_parse *p, const struct admin_token *table)
+{
+	char	list[256];
+
+	if (admin_has_eol(table))
+		return DSP_OK;
 	admin_list(table, 0, list, sizeof(list));
 	return admin_fail(p, "incomplete command '%s': expected %s", p->path,
 	    list);
@@ -400,7 +409,10 @@ admin_help_walk(struct buf_writer *w, const struct admin_token *table,
 			continue;
 		snprintf(next, sizeof(next), "%s%s%s", path, path[0] ? " " : "",
 		    t->word);
-		admin_help_walk(w, t->next, next, t->help ? t->help : help);
+		/* A command's line says what its keyword does; an optional
+		 * argument says what it changes. */
+		admin_help_walk(w, t->next, next, t->type == TOK_KEYWORD ||
+		    admin_has_eol(table) ? t->help : help);
 	}
 }
 

@@ -13,7 +13,7 @@ admin "volume create Vol-1 single serverA:A1" || fail "volume create"
 admin "volume create Vol-2 single serverA:A2" || fail "volume create Vol-2"
 expect_fail "exist|already" admin "volume create Vol-1 single serverA:A2"
 expect_fail "used|overlap|belongs" admin "volume create Vol-9 single serverA:A1"
-expect_fail "unknown|no such" admin "volume create Vol-9 single serverQ:A1"
+expect_fail "not registered|unknown|no such" admin "volume create Vol-9 single serverQ:A1"
 
 out=$(as serverJ allocate Vol-1) || fail "allocate: $out"
 admin "show volumes" | grep "Vol-1" | grep -q serverJ || fail "borrower not in table"

@@ -68,6 +68,8 @@ kill_agent serverA
 sleep 0.5
 restart_agent serverA
 wait "$writer" || fail "streaming write did not survive the agent restart: $(cat "$T/write.out")"
+grep -q "reconnecting" "$T/write.out" ||
+	fail "the borrower never saw the agent go away: $(cat "$T/write.out")"
 cat "$T/first" "$T/second" >"$T/all"
 as host1 read Vol-1 --offset 0 --length 64M --output "$T/back" || fail "read back"
 cmp "$T/back" "$T/all" || fail "data lost across the agent restart"

@@ -1,0 +1,242 @@
+/*
+ * The admin command parser: every command in full and abbreviated,
+ * ambiguity, unknown words, missing and extra arguments, bad names and
+ * counts, "?" and the help text. No store: admin_parse only reads.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "admin.h"
+#include "buf.h"
+#include "proto.h"
+
+static const struct {
+	const char		*line;
+	enum admin_action	 action;
+	const char		*volume;
+	const char		*server;
+	const char		*region;
+	unsigned int		 count;
+} parse_ok[] = {
+	{ "", ADMIN_NONE, "", "", "", 0 },
+	{ "   \t ", ADMIN_NONE, "", "", "", 0 },
+	{ "help", ADMIN_HELP, "", "", "", 0 },
+	{ "h", ADMIN_HELP, "", "", "", 0 },
+	{ "show servers", ADMIN_SHOW_SERVERS, "", "", "", 0 },
+	{ "sh ser", ADMIN_SHOW_SERVERS, "", "", "", 0 },
+	{ "s s", ADMIN_SHOW_SERVERS, "", "", "", 0 },
+	{ "  show   regions  ", ADMIN_SHOW_REGIONS, "", "", "", 0 },
+	{ "show r", ADMIN_SHOW_REGIONS, "", "", "", 0 },
+	{ "show volumes", ADMIN_SHOW_VOLUMES, "", "", "", 0 },
+	{ "sh vol", ADMIN_SHOW_VOLUMES, "", "", "", 0 },
+	{ "show audit", ADMIN_SHOW_AUDIT, "", "", "", 0 },
+	{ "show audit 5", ADMIN_SHOW_AUDIT, "", "", "", 5 },
+	{ "sh a 10000", ADMIN_SHOW_AUDIT, "", "", "", 10000 },
+	{ "volume create Vol-1 single serverA:A2", ADMIN_VOLUME_CREATE,
+	    "Vol-1", "serverA", "A2", 0 },
+	{ "v c Vol-1 s serverA:A2", ADMIN_VOLUME_CREATE,
+	    "Vol-1", "serverA", "A2", 0 },
+	/* A server name may hold ':'; the region follows the last one. */
+	{ "volume create v single host:1:r", ADMIN_VOLUME_CREATE,
+	    "v", "host:1", "r", 0 },
+	{ "volume delete Vol-1", ADMIN_VOLUME_DELETE, "Vol-1", "", "", 0 },
+	{ "vol d Vol-1", ADMIN_VOLUME_DELETE, "Vol-1", "", "", 0 },
+	{ "volume force-unmount Vol-1", ADMIN_VOLUME_FORCE_UNMOUNT, "Vol-1",
+	    "", "", 0 },
+	{ "volume force-u Vol-1", ADMIN_VOLUME_FORCE_UNMOUNT, "Vol-1",
+	    "", "", 0 },
+	{ "volume force-release Vol-1", ADMIN_VOLUME_FORCE_RELEASE, "Vol-1",
+	    "", "", 0 },
+	{ "volume force-r Vol-1", ADMIN_VOLUME_FORCE_RELEASE, "Vol-1",
+	    "", "", 0 },
+	/* A volume may be named like a keyword. */
+	{ "volume delete show", ADMIN_VOLUME_DELETE, "show", "", "", 0 },
+};
+
+/* Each bad line and a piece of the sentence it must get. */
+static const struct {
+	const char	*line;
+	const char	*says;
+} parse_bad[] = {
+	{ "x", "unknown command 'x'; try: show, volume, help" },
+	{ "frobnicate now", "unknown command 'frobnicate'" },
+	{ "show x", "unknown command 'show x'; after 'show' try: servers, "
+	    "regions, volumes, audit" },
+	{ "volume explode Vol-1", "try: create, delete, force-unmount, "
+	    "force-release" },
+	{ "volume force Vol-1", "ambiguous command 'volume force'; could be: "
+	    "force-unmount, force-release" },
+	{ "volume f Vol-1", "ambiguous" },
+	{ "show", "incomplete command 'show': expected servers, regions, "
+	    "volumes, audit" },
+	{ "volume", "incomplete command 'volume'" },
+	{ "volume create", "incomplete command 'volume create': expected "
+	    "NAME" },
+	{ "volume create Vol-1", "expected single" },
+	{ "volume create Vol-1 single", "expected SERVER:REGION" },
+	{ "volume delete", "expected NAME" },
+	{ "volume force-unmount", "expected NAME" },
+	{ "show servers now", "too many arguments: 'now' after 'show "
+	    "servers'" },
+	{ "volume delete Vol-1 Vol-2", "too many arguments: 'Vol-2'" },
+	{ "show audit 5 6", "too many arguments" },
+	{ "show audit 0", "bad count '0'" },
+	{ "show audit -3", "bad count" },
+	{ "show audit 10001", "bad count" },
+	{ "show audit 5x", "bad count" },
+	{ "volume delete Vol/1", "bad volume name 'Vol/1'" },
+	{ "volume create Vol-1 mirror a:b", "unknown command 'volume create "
+	    "Vol-1 mirror'; after 'volume create Vol-1' try: single" },
+	{ "volume create Vol-1 single serverA", "expected SERVER:REGION, got "
+	    "'serverA'" },
+	{ "volume create Vol-1 single :A1", "expected SERVER:REGION" },
+	{ "volume create Vol-1 single serverA:", "expected SERVER:REGION" },
+	{ "volume create Vol-1 single server/A:A1", "bad server name" },
+	{ "volume create Vol-1 single serverA:A*", "bad region name 'A*'" },
+	{ "a b c d e f g h i j k l m n o p q", "too many words" },
+};
+
+static void
+test_parse_ok(void **state)
+{
+	struct admin_command	cmd;
+	char			err[256];
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(parse_ok) / sizeof(parse_ok[0]); i++) {
+		if (admin_parse(parse_ok[i].line, &cmd, err, sizeof(err)) !=
+		    DSP_OK)
+			fail_msg("'%s': %s", parse_ok[i].line, err);
+		assert_int_equal(cmd.action, parse_ok[i].action);
+		assert_string_equal(cmd.volume, parse_ok[i].volume);
+		assert_string_equal(cmd.server, parse_ok[i].server);
+		assert_string_equal(cmd.region, parse_ok[i].region);
+		assert_int_equal(cmd.count, parse_ok[i].count);
+		if (cmd.action == ADMIN_VOLUME_CREATE)
+			assert_int_equal(cmd.form, DSP_FORM_SINGLE);
+	}
+}
+
+static void
+test_parse_bad(void **state)
+{
+	struct admin_command	cmd;
+	char			err[256];
+	size_t			i;
+	int			rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(parse_bad) / sizeof(parse_bad[0]); i++) {
+		rc = admin_parse(parse_bad[i].line, &cmd, err, sizeof(err));
+		if (rc != DSP_E_INVALID)
+			fail_msg("'%s' gave %d, not E_INVALID", parse_bad[i].line,
+			    rc);
+		if (strstr(err, parse_bad[i].says) == NULL)
+			fail_msg("'%s' says \"%s\", not \"%s\"",
+			    parse_bad[i].line, err, parse_bad[i].says);
+	}
+}
+
+static void
+test_long_line(void **state)
+{
+	struct admin_command	 cmd;
+	char			 err[256], *line;
+
+	(void)state;
+	line = malloc(ADMIN_LINE_MAX + 2);
+	assert_non_null(line);
+	memset(line, 'a', ADMIN_LINE_MAX + 1);
+	line[ADMIN_LINE_MAX + 1] = '\0';
+	assert_int_equal(admin_parse(line, &cmd, err, sizeof(err)),
+	    DSP_E_INVALID);
+	assert_non_null(strstr(err, "longer than"));
+	free(line);
+}
+
+/* Appends a NUL and returns the text. */
+static const char *
+text_of(struct buf_writer *w)
+{
+	buf_put_u8(w, '\0');
+	assert_false(w->error);
+	return (const char *)w->data;
+}
+
+static void
+test_choices(void **state)
+{
+	struct admin_command	cmd;
+	struct buf_writer	w;
+	char			err[256];
+	const char		*text;
+
+	(void)state;
+	assert_int_equal(admin_parse("?", &cmd, err, sizeof(err)), DSP_OK);
+	assert_int_equal(cmd.action, ADMIN_CHOICES);
+	buf_writer_init(&w);
+	admin_choices(&cmd, &w);
+	text = text_of(&w);
+	assert_non_null(strstr(text, "show"));
+	assert_non_null(strstr(text, "volume"));
+	assert_non_null(strstr(text, "help"));
+	buf_writer_free(&w);
+
+	assert_int_equal(admin_parse("sh audit ?", &cmd, err, sizeof(err)),
+	    DSP_OK);
+	assert_int_equal(cmd.action, ADMIN_CHOICES);
+	assert_string_equal(cmd.path, "show audit");
+	buf_writer_init(&w);
+	admin_choices(&cmd, &w);
+	text = text_of(&w);
+	assert_non_null(strstr(text, "<cr>"));
+	assert_non_null(strstr(text, "N "));
+	buf_writer_free(&w);
+
+	/* A bad word before the "?" is still an error. */
+	assert_int_equal(admin_parse("shw ?", &cmd, err, sizeof(err)),
+	    DSP_E_INVALID);
+}
+
+static void
+test_help(void **state)
+{
+	static const char *const lines[] = {
+		"show servers", "show regions", "show volumes", "show audit N",
+		"volume create NAME single SERVER:REGION",
+		"volume delete NAME", "volume force-unmount NAME",
+		"volume force-release NAME", "help",
+	};
+	struct buf_writer	w;
+	const char		*text;
+	size_t			i;
+
+	(void)state;
+	buf_writer_init(&w);
+	admin_help(&w);
+	text = text_of(&w);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (strstr(text, lines[i]) == NULL)
+			fail_msg("help lacks '%s':\n%s", lines[i], text);
+	buf_writer_free(&w);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_ok),
+		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_choices),
+		cmocka_unit_test(test_help),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
