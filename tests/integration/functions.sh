@@ -20,16 +20,37 @@ ADMIN_SOCK="$T/mgr/admin.sock"
 declare -A AGENT_PID AGENT_ADDR AGENT_PORT
 
 cleanup() {
-	local p
+	local rc=$? p i f
+	# A polite stop first, so sanitizer builds print their leak reports.
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for i in $(seq 1 30); do
+		for p in "${PIDS[@]}"; do
+			kill -0 "$p" 2>/dev/null && break
+		done
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.1
+	done
 	for p in "${PIDS[@]}"; do
 		kill -9 "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
+	for f in "$T"/*.log; do
+		[ -f "$f" ] || continue
+		if grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" "$f"; then
+			echo "FAIL: sanitizer report in $(basename "$f"):" >&2
+			grep -E -A 12 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$f" |
+				head -n 40 >&2
+			rc=1
+		fi
+	done
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "kept $T"
 	else
 		rm -rf "$T"
 	fi
+	exit "$rc"
 }
 trap cleanup EXIT
 

@@ -266,8 +266,9 @@ usage(void)
 int
 main(int argc, char **argv)
 {
+	/* Static: still reachable when the probe exits from deep inside. */
+	static struct probe p;
 	const char *ca = NULL, *cert = NULL, *key = NULL, *action;
-	struct probe p;
 	int i;
 
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
