@@ -2,10 +2,59 @@
  * What the admin builds and removes: volumes. A byte of a region
  * belongs to at most one volume, checked against every extent.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "store_internal.h"
+
+/*
+ * Agents remember the highest generation they saw per volume name, so a
+ * name that is deleted and built again must go on counting from where
+ * the old volume stopped: meta "retired:NAME" keeps that number.
+ */
+static void
+admin_retired_key(char *key, size_t keylen, const char *name, MDB_val *k)
+{
+	snprintf(key, keylen, "retired:%s", name);
+	k->mv_size = strlen(key);
+	k->mv_data = key;
+}
+
+static uint64_t
+admin_retired_generation(struct store_txn *t, const char *name)
+{
+	char		key[DSP_NAME_MAX + 16];
+	MDB_val		k, v;
+	struct buf_reader r;
+	uint64_t	gen;
+
+	admin_retired_key(key, sizeof(key), name, &k);
+	if (mdb_get(t->txn, t->s->meta, &k, &v) != 0)
+		return 0;
+	buf_reader_init(&r, v.mv_data, v.mv_size);
+	gen = buf_get_u64(&r);
+	return buf_reader_finish(&r) == 0 ? gen : 0;
+}
+
+static int
+admin_retire_generation(struct store_txn *t, const char *name, uint64_t gen)
+{
+	char		key[DSP_NAME_MAX + 16];
+	MDB_val		k, v;
+	uint8_t		be[8];
+	int		i, rc;
+
+	for (i = 0; i < 8; i++)
+		be[i] = (uint8_t)(gen >> (56 - 8 * i));
+	admin_retired_key(key, sizeof(key), name, &k);
+	v.mv_size = sizeof(be);
+	v.mv_data = be;
+	if ((rc = mdb_put(t->txn, t->s->meta, &k, &v, 0)) != 0)
+		return store_mdb_fail(t, "retire volume generation", rc);
+	t->dirty = 1;
+	return DSP_OK;
+}
 
 static int
 admin_check_region(struct store_txn *t, const char *server,
@@ -57,7 +106,7 @@ admin_create_single(struct store_txn *t, const char *actor, const char *name,
 	store_copy(v.name, sizeof(v.name), name);
 	v.form = DSP_FORM_SINGLE;
 	v.size = rr.size;
-	v.generation = 1;
+	v.generation = admin_retired_generation(t, name) + 1;
 	v.created_at = t->now;
 	v.extent_count = 1;
 	e = &v.extents[0];
@@ -65,7 +114,7 @@ admin_create_single(struct store_txn *t, const char *actor, const char *name,
 	store_copy(e->region, sizeof(e->region), region);
 	e->offset = 0;
 	e->length = rr.size;
-	e->acked_generation = 1;
+	e->acked_generation = v.generation;
 	if ((rc = store_volume_save(t, &v)) != DSP_OK)
 		return rc;
 	return store_audit_add(t, actor, "create", name,
@@ -101,7 +150,8 @@ admin_delete(struct store_txn *t, const char *actor, const char *name)
 	if (v.borrower[0] != '\0')
 		return store_fail(t, DSP_E_BUSY, "volume %s is lent to %s; "
 		    "release it first", name, v.borrower);
-	if ((rc = store_volume_remove(t, name)) != DSP_OK)
+	if ((rc = store_volume_remove(t, name)) != DSP_OK ||
+	    (rc = admin_retire_generation(t, name, v.generation)) != DSP_OK)
 		return rc;
 	return store_audit_add(t, actor, "delete", name, "%s, %llu bytes, "
 	    "generation %llu", dsp_form_name(v.form),

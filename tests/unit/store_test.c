@@ -216,6 +216,19 @@ audit_list_cb(const struct audit_record *a, void *arg)
 	return 0;
 }
 
+static int
+store_fence_ack_one(struct fixture *f, const char *server, const char *volume,
+    uint64_t generation)
+{
+	struct msg_generations	g;
+
+	memset(&g, 0, sizeof(g));
+	g.count = 1;
+	snprintf(g.items[0].volume, sizeof(g.items[0].volume), "%s", volume);
+	g.items[0].generation = generation;
+	return store_fence_ack(f->s, server, &g, f->err, sizeof(f->err));
+}
+
 static void
 test_create_list_delete(void **state)
 {
@@ -271,6 +284,39 @@ test_create_list_delete(void **state)
 	/* The region is free again. */
 	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-3",
 	    "serverA", "A1", 1003, f->err, sizeof(f->err)), DSP_OK);
+}
+
+/* Agents remember generations by volume name: a name built again must
+ * count on from the deleted volume, or its tickets would look revoked. */
+static void
+test_recreated_volume_keeps_counting(void **state)
+{
+	struct fixture		*f = *state;
+	struct volume_record	 v;
+	int			 i;
+
+	assert_int_equal(reg(f, "serverA", 1000, "A1:1000", NULL), DSP_OK);
+	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-1",
+	    "serverA", "A1", 1001, f->err, sizeof(f->err)), DSP_OK);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(store_allocate(f->s, "serverJ", "Vol-1", 0,
+		    1002, &v, f->err, sizeof(f->err)), DSP_OK);
+		assert_int_equal(store_mount(f->s, "serverJ", "Vol-1", 1002,
+		    &v, f->err, sizeof(f->err)), DSP_OK);
+		assert_int_equal(store_release(f->s, "admin:0", NULL, "Vol-1",
+		    1003, &v, f->err, sizeof(f->err)), DSP_OK);
+		assert_int_equal(store_fence_ack_one(f, "serverA", "Vol-1",
+		    v.generation), DSP_OK);
+	}
+	assert_int_equal(v.generation, 4);
+	assert_int_equal(store_volume_delete(f->s, "admin:0", "Vol-1", f->err,
+	    sizeof(f->err)), DSP_OK);
+	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-1",
+	    "serverA", "A1", 1004, f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(store_get_volume(f->s, "Vol-1", &v), DSP_OK);
+	assert_int_equal(v.generation, 5);
+	assert_int_equal(v.extents[0].acked_generation, 5);
+	assert_false(volume_is_fenced(&v));
 }
 
 static void
@@ -779,6 +825,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_recreated_volume_keeps_counting,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_list_delete,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_refused_while_lent,
