@@ -10,11 +10,12 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/integration/functions.sh"
+export PATH="$bin/bench:$PATH"
 SIZE_MIB=${1:-1024}
 CYCLE_SECONDS=${CYCLE_SECONDS:-5}
 
 echo "# daspool bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, volume ${SIZE_MIB} MiB"
-aead
+aead || fail "aead"
 
 start_mgr
 start_agent serverA 127.0.2.1 "A1:${SIZE_MIB}M" C1:1M

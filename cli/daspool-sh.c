@@ -189,7 +189,9 @@ sh_connect(struct sh *sh, const struct sh_opts *o)
 		sh_connect_tls(sh, o);
 	else {
 		if ((fd = net_connect_unix(o->socket, err, sizeof(err))) == -1)
-			sh_die("%s (is daspool-mgr running?)", err);
+			sh_die("%s%s", err, errno == ENOENT ||
+			    errno == ECONNREFUSED ? " (is daspool-mgr running?)" :
+			    "");
 		if ((sh->ch = channel_from_fd(fd)) == NULL)
 			sh_die("out of memory");
 	}

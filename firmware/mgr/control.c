@@ -41,6 +41,7 @@
 #define CONTROL_PAUSE_MS	1000
 #define CONTROL_STACK		(1024 * 1024)
 #define CONTROL_MAX_GROUPS	256
+#define CONTROL_LOCAL_MAX	64	/* admin socket, apart from the TLS cap */
 #define ROLE_BIT(r)		(1U << (r))
 
 struct control_conn {
@@ -63,7 +64,8 @@ struct control {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 drained;
 	struct control_conns	 conns;
-	unsigned int		 count;
+	unsigned int		 count;		/* all connections */
+	unsigned int		 nlocal;	/* on the admin socket */
 	int			 stopping;
 	uint64_t		 serial;
 	char			 unix_path[108];
@@ -222,6 +224,53 @@ control_addr(const struct sockaddr_storage *ss, int local, char *out,
 	snprintf(out, outlen, "%s:%u", ip, ntohs(sin->sin_port));
 }
 
+/*
+ * Counts the connection in, or refuses it past the cap. The admin
+ * socket has a cap of its own, so a flood of TLS connections cannot
+ * lock the admin out.
+ */
+static int
+control_admit(struct control *ctl, struct control_conn *cc)
+{
+	unsigned int	max, open;
+
+	pthread_mutex_lock(&ctl->lock);
+	if (cc->c.local) {
+		max = CONTROL_LOCAL_MAX;
+		open = ctl->nlocal;
+	} else {
+		max = (unsigned int)ctl->mgr->conf->max_connections;
+		open = ctl->count - ctl->nlocal;
+	}
+	if (open >= max) {
+		pthread_mutex_unlock(&ctl->lock);
+		log_warnx("%s: connection refused: %u connections open (%s %u)",
+		    cc->c.addr, open, cc->c.local ? "admin socket limit" :
+		    "max_connections", max);
+		return -1;
+	}
+	cc->c.serial = ++ctl->serial;
+	TAILQ_INSERT_TAIL(&ctl->conns, cc, entry);
+	ctl->count++;
+	if (cc->c.local)
+		ctl->nlocal++;
+	pthread_mutex_unlock(&ctl->lock);
+	return 0;
+}
+
+static void
+control_forget(struct control *ctl, struct control_conn *cc)
+{
+	pthread_mutex_lock(&ctl->lock);
+	TAILQ_REMOVE(&ctl->conns, cc, entry);
+	if (cc->c.local)
+		ctl->nlocal--;
+	if (--ctl->count == 0)
+		pthread_cond_broadcast(&ctl->drained);
+	pthread_mutex_unlock(&ctl->lock);
+	free(cc);
+}
+
 static void
 control_spawn(struct control *ctl, int fd, int local, const char *addr)
 {
@@ -242,19 +291,11 @@ control_spawn(struct control *ctl, int fd, int local, const char *addr)
 	cc->c.local = local;
 	snprintf(cc->c.addr, sizeof(cc->c.addr), "%s", addr);
 
-	pthread_mutex_lock(&ctl->lock);
-	if (ctl->count >= (unsigned int)ctl->mgr->conf->max_connections) {
-		pthread_mutex_unlock(&ctl->lock);
-		log_warnx("%s: connection refused: %u connections open "
-		    "(max_connections)", addr, ctl->count);
+	if (control_admit(ctl, cc) == -1) {
 		close(fd);
 		free(cc);
 		return;
 	}
-	cc->c.serial = ++ctl->serial;
-	TAILQ_INSERT_TAIL(&ctl->conns, cc, entry);
-	ctl->count++;
-	pthread_mutex_unlock(&ctl->lock);
 
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -265,12 +306,8 @@ control_spawn(struct control *ctl, int fd, int local, const char *addr)
 		return;
 	log_warnx("%s: cannot start a connection thread: %s", addr,
 	    strerror(rc));
-	pthread_mutex_lock(&ctl->lock);
-	TAILQ_REMOVE(&ctl->conns, cc, entry);
-	ctl->count--;
-	pthread_mutex_unlock(&ctl->lock);
 	close(fd);
-	free(cc);
+	control_forget(ctl, cc);
 }
 
 /* Sleeps ms unless woken to stop; 1 when stopping. */
@@ -606,12 +643,7 @@ control_conn_main(void *arg)
 		close(cc->fd);
 
 	/* Last: control_close() may free what the above used. */
-	pthread_mutex_lock(&ctl->lock);
-	TAILQ_REMOVE(&ctl->conns, cc, entry);
-	if (--ctl->count == 0)
-		pthread_cond_broadcast(&ctl->drained);
-	pthread_mutex_unlock(&ctl->lock);
-	free(cc);
+	control_forget(ctl, cc);
 	return NULL;
 }
 

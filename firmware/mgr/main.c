@@ -97,7 +97,7 @@ mgr_load(struct mgr *m, const struct mgr_config *conf)
 }
 
 static void
-mgr_serve(struct mgr *m, const sigset_t *stop)
+mgr_wait(const sigset_t *stop)
 {
 	int	sig;
 
@@ -112,7 +112,6 @@ mgr_serve(struct mgr *m, const sigset_t *stop)
 		log_info("stopping on %s", strsignal(sig));
 		break;
 	}
-	(void)m;
 }
 
 static void
@@ -214,7 +213,7 @@ main(int argc, char **argv)
 	    tls_config_own_name(m.tls_server), conf.state_dir,
 	    conf.ticket_lifetime);
 
-	mgr_serve(&m, &stop);
+	mgr_wait(&stop);
 	mgr_shutdown(&m);
 	if (conf.pidfile[0] != '\0')
 		unlink(conf.pidfile);

@@ -19,17 +19,23 @@ MGR_PID=
 ADMIN_SOCK="$T/mgr/admin.sock"
 declare -A AGENT_PID AGENT_ADDR AGENT_PORT
 
+any_alive() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -0 "$p" 2>/dev/null && return 0
+	done
+	return 1
+}
+
 cleanup() {
 	local rc=$? p i f
+	set +u
 	# A polite stop first, so sanitizer builds print their leak reports.
 	for p in "${PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null
 	done
 	for i in $(seq 1 30); do
-		for p in "${PIDS[@]}"; do
-			kill -0 "$p" 2>/dev/null && break
-		done
-		kill -0 "$p" 2>/dev/null || break
+		any_alive || break
 		sleep 0.1
 	done
 	for p in "${PIDS[@]}"; do
