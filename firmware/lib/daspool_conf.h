@@ -4,7 +4,7 @@
  *
  *	manager_address = "10.0.0.1"	manager_port = 7400
  *	ca = "/etc/daspool/ca.crt"	cert = ...	key = ...
- *	state_dir = "/var/lib/daspool"	ciphers = "aes-128-gcm"
+ *	state_dir = "/var/lib/daspool"	ciphers = "chacha20-poly1305"
  *	timeout = 30			(seconds)
  */
 #ifndef DASPOOL_CONF_H

@@ -167,14 +167,18 @@ mountinfo_write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
-/* Write a temporary file and rename it: a reader sees the old mount info
- * or the new one, never half of one. */
+/*
+ * Write a temporary file and rename it: a reader sees the old mount info
+ * or the new one, never half of one. No fsync: the manager's table is the
+ * record of the mount, and a file lost in a crash is got back by mounting
+ * again, which the manager allows its borrower at any time.
+ */
 int
 mountinfo_save(const char *dir, const struct daspool_mount *m, char *err,
     size_t errlen)
 {
 	char	path[4096], tmp[4096];
-	int	fd, dfd;
+	int	fd;
 
 	if (mountinfo_mkdirs(dir, err, errlen) == -1)
 		return DASPOOL_ERR_SYSTEM;
@@ -191,8 +195,7 @@ mountinfo_save(const char *dir, const struct daspool_mount *m, char *err,
 		return DASPOOL_ERR_SYSTEM;
 	}
 	if (fchmod(fd, 0600) == -1 ||
-	    mountinfo_write_all(fd, m->raw, m->raw_len) == -1 ||
-	    fsync(fd) == -1) {
+	    mountinfo_write_all(fd, m->raw, m->raw_len) == -1) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp,
 		    strerror(errno));
 		close(fd);
@@ -205,10 +208,6 @@ mountinfo_save(const char *dir, const struct daspool_mount *m, char *err,
 		    strerror(errno));
 		unlink(tmp);
 		return DASPOOL_ERR_SYSTEM;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
 	}
 	return 0;
 }

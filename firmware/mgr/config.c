@@ -41,7 +41,7 @@ static cfg_opt_t mgr_opts[] = {
 	CFG_INT("heartbeat_timeout", 10, CFGF_NONE),
 	CFG_INT("max_connections", 1024, CFGF_NONE),
 	CFG_STR("store_map_size", "1G", CFGF_NONE),
-	CFG_STR("ciphers", "aes-128-gcm", CFGF_NONE),
+	CFG_STR("ciphers", "chacha20-poly1305", CFGF_NONE),
 	CFG_STR("log_level", "info", CFGF_NONE),
 	CFG_STR("pidfile", "", CFGF_NONE),
 	CFG_END()

@@ -173,7 +173,8 @@ key = "$T/pki/$name.key"
 manager_cert = "$T/pki/manager.crt"
 state_dir = "$T/$name/state"
 heartbeat_interval = 1
-log_level = "debug"
+log_level = "${AGENT_LOG_LEVEL:-debug}"
+${AGENT_CIPHERS:+ciphers = \"$AGENT_CIPHERS\"}
 CONF
 		local r rname rsize
 		for r in "$@"; do
