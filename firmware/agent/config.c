@@ -44,7 +44,7 @@ static cfg_opt_t agent_opts[] = {
 	CFG_STR("manager_cert", "/etc/daspool/manager.crt", CFGF_NONE),
 	CFG_STR("state_dir", "/var/lib/daspool-agent", CFGF_NONE),
 	CFG_INT("heartbeat_interval", 2, CFGF_NONE),
-	CFG_STR("ciphers", NULL, CFGF_NONE),
+	CFG_STR("ciphers", "chacha20-poly1305", CFGF_NONE),
 	CFG_STR("log_level", "info", CFGF_NONE),
 	CFG_SEC("region", region_opts, CFGF_MULTI | CFGF_TITLE |
 	    CFGF_NO_TITLE_DUPES),

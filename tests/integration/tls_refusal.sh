@@ -50,6 +50,14 @@ cp "$T/serverJ/daspool.conf" "$T/agentas.conf"
 sed -i "s|serverJ.crt|serverA.crt|; s|serverJ.key|serverA.key|" "$T/agentas.conf"
 expect_fail "role" daspool -f "$T/agentas.conf" allocate Vol-1
 
+# Admin commands over TLS need an admin certificate.
+pki_issue admin1 admin
+daspool-sh --manager "$MGR_ADDR:$MGR_PORT" --ca "$P/ca.crt" --cert "$P/admin1.crt" \
+	--key "$P/admin1.key" -c "show servers" | grep -q serverA ||
+	fail "admin over TLS cannot list servers"
+expect_fail "role" daspool-sh --manager "$MGR_ADDR:$MGR_PORT" --ca "$P/ca.crt" \
+	--cert "$P/serverJ.crt" --key "$P/serverJ.key" -c "show servers"
+
 # The daemons still serve a good borrower after all that.
 as serverJ allocate Vol-1 >/dev/null || fail "allocate after probes"
 as serverJ mount Vol-1 >/dev/null || fail "mount after probes"

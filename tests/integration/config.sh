@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The daemons' -n / -nv: the sample configs parse and print back exactly as
+# recorded in the .ok files; broken configs are refused with a message that
+# names the file and the fault.
+. "$(dirname "$0")/functions.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+
+daspool-mgr -n -f "$top/etc/daspool-mgr.conf" || fail "sample manager config refused"
+daspool-agent -n -f "$top/etc/daspool-agent.conf" || fail "sample agent config refused"
+daspool-mgr -nv -f "$top/etc/daspool-mgr.conf" | diff -u "$here/config_mgr.ok" - ||
+	fail "manager -nv differs from config_mgr.ok"
+daspool-agent -nv -f "$top/etc/daspool-agent.conf" | diff -u "$here/config_agent.ok" - ||
+	fail "agent -nv differs from config_agent.ok"
+
+bad() {
+	local prog=$1 pattern=$2
+	shift 2
+	printf '%s\n' "$@" >"$T/bad.conf"
+	expect_fail "bad.conf.*($pattern)" "$prog" -n -f "$T/bad.conf"
+}
+bad daspool-mgr "not a port" 'listen_port = 99999'
+bad daspool-mgr "ticket_lifetime" 'ticket_lifetime = "abc"'
+bad daspool-mgr "no such option" 'bogus = 1'
+bad daspool-agent "no such option" 'bogus = 1'
+agent_base=('server = "serverA"' 'listen_address = "127.0.2.1"'
+	'manager_address = "127.0.1.1"' 'ca = "/x/ca.crt"' 'cert = "/x/a.crt"'
+	'key = "/x/a.key"' 'manager_cert = "/x/m.crt"' 'state_dir = "/x/state"')
+bad daspool-agent "size|length" "${agent_base[@]}" \
+	'region "A1" {' 'path = "/tmp/x"' 'length = "12Q"' '}'
+bad daspool-agent "overlap" "${agent_base[@]}" \
+	'region "A1" {' 'path = "/tmp/x"' 'length = "2M"' '}' \
+	'region "A2" {' 'path = "/tmp/x"' 'offset = "1M"' 'length = "2M"' '}'
+expect_fail "daspool-mgr.conf|No such file|cannot" daspool-mgr -n -f "$T/missing.conf"
+pass
