@@ -1,6 +1,7 @@
 # daspool: plain make. `make` builds, `make check` runs every test,
 # `make demo` brings up a demo pool on this machine.
-#   make SANITIZE=1 check   same tests under ASan + UBSan (build-san/)
+#   make check runs every test on build/ and again under ASan + UBSan
+#   (build-san/); make SANITIZE=1 check-build runs the sanitizer half only.
 
 CC	?= cc
 OPT	?= -O2 -g
@@ -91,7 +92,13 @@ unit: $(UNIT_TESTS)
 integration: all
 	@BUILD=$(BUILD) tests/integration/run.sh
 
+# The whole suite twice: as built for use, then under ASan + UBSan.
 check: deps
+	@$(MAKE) --no-print-directory check-build
+	@$(MAKE) --no-print-directory SANITIZE=1 check-build
+
+check-build:
+	@echo "== tests, $(BUILD)"
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
 	@$(MAKE) --no-print-directory unit integration
 
@@ -110,7 +117,7 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps unit integration check demo bench install clean
+.PHONY: all deps unit integration check check-build demo bench install clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

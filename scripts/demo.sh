@@ -16,9 +16,15 @@ table() {
 	admin "show volumes" | sed 's/^/   /'
 }
 
-run() {
-	echo "\$ $*"
-	"$@" || fail "$* failed"
+# Shows each command as the admin or the borrower would type it.
+shell() {
+	echo "appliance# daspool-sh -c \"$*\""
+	admin "$@" || fail "daspool-sh -c \"$*\" failed"
+}
+
+borrow() {
+	echo "serverJ\$ daspool $*"
+	as serverJ "$@" || fail "daspool $* failed"
 }
 
 step "pool CA and certificates (daspool-pki, mbedTLS)"
@@ -36,28 +42,28 @@ admin "show servers"
 admin "show regions"
 
 step "admin builds a volume (single form)"
-run admin "volume create Vol-1 single serverA:A2"
-run admin "volume create Vol-2 single serverB:B2"
-run admin "volume create Vol-3 single serverC:C2"
+shell "volume create Vol-1 single serverA:A2"
+shell "volume create Vol-2 single serverB:B2"
+shell "volume create Vol-3 single serverC:C2"
 table
 
 borrower_setup serverJ
 step "serverJ allocates Vol-1"
-run as serverJ allocate Vol-1
+borrow allocate Vol-1
 table
 
 step "serverJ mounts Vol-1: mount info + signed mount ticket"
-run as serverJ mount Vol-1
+borrow mount Vol-1
 table
 
 step "serverJ writes 16 MiB straight to serverA (mutual TLS)"
 head -c 16M /dev/urandom >"$T/data"
 printf 'daspool-demo-marker' | dd of="$T/data" bs=1 seek=9000000 conv=notrunc status=none
-run as serverJ write Vol-1 --offset 4M --input "$T/data"
+borrow write Vol-1 --offset 4M --input "$T/data"
 table
 
 step "serverJ reads it back"
-run as serverJ read Vol-1 --offset 4M --length 16M --output "$T/back"
+borrow read Vol-1 --offset 4M --length 16M --output "$T/back"
 if cmp -s "$T/data" "$T/back"; then
 	echo "   read back identical ($(sha "$T/back" | cut -c1-16)...)"
 else
@@ -65,18 +71,18 @@ else
 fi
 
 step "serverJ searches for a marker"
-run as serverJ search Vol-1 daspool-demo-marker
+borrow search Vol-1 daspool-demo-marker
 
 step "serverJ erases 1 MiB"
-run as serverJ erase Vol-1 --offset 4M --length 1M
+borrow erase Vol-1 --offset 4M --length 1M
 table
 
 step "serverJ unmounts Vol-1 (ticket revoked at serverA)"
-run as serverJ unmount Vol-1
+borrow unmount Vol-1
 table
 
 step "serverJ releases Vol-1"
-run as serverJ release Vol-1
+borrow release Vol-1
 table
 
 step "audit trail"
