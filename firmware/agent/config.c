@@ -5,24 +5,14 @@
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
-#include <confuse.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
-#include "log.h"
+#include "confutil.h"
 #include "msg.h"
 #include "size.h"
-
-/* Where a libconfuse error message goes while parsing. */
-struct config_errbuf {
-	char	*buf;
-	size_t	 len;
-};
-static _Thread_local struct config_errbuf *config_err;
 
 static cfg_opt_t region_opts[] = {
 	CFG_STR("path", NULL, CFGF_NONE),
@@ -51,43 +41,6 @@ static cfg_opt_t agent_opts[] = {
 	CFG_END()
 };
 
-static const char *log_level_names[] = { "error", "warn", "info", "debug" };
-static const char *cipher_names[] = {
-	"aes-128-gcm", "aes-256-gcm", "chacha20-poly1305"
-};
-
-static void
-config_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
-{
-	size_t	n = 0;
-
-	if (config_err == NULL || config_err->len == 0)
-		return;
-	if (cfg != NULL && cfg->filename != NULL && cfg->line > 0)
-		n = snprintf(config_err->buf, config_err->len, "%s:%d: ",
-		    cfg->filename, cfg->line);
-	else if (cfg != NULL && cfg->filename != NULL)
-		n = snprintf(config_err->buf, config_err->len, "%s: ",
-		    cfg->filename);
-	if (n < config_err->len)
-		vsnprintf(config_err->buf + n, config_err->len - n, fmt, ap);
-}
-
-static int __attribute__((format(printf, 4, 5)))
-config_fail(const char *path, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	n = snprintf(err, errlen, "%s: ", path);
-	if (n < 0 || (size_t)n >= errlen)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int
 config_strdup(char **dst, cfg_t *cfg, const char *opt)
 {
@@ -99,25 +52,6 @@ config_strdup(char **dst, cfg_t *cfg, const char *opt)
 	if ((*dst = strdup(s)) == NULL)
 		return -1;
 	return 0;
-}
-
-static int
-config_lookup(const char *name, const char **names, size_t count)
-{
-	size_t	i;
-
-	for (i = 0; i < count; i++)
-		if (strcmp(name, names[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
-const char *
-agent_log_level_name(int level)
-{
-	if (level < 0 || level > LOG_LEVEL_DEBUG)
-		return "?";
-	return log_level_names[level];
 }
 
 /* Two regions are on the same file when stat() says so; a path that
@@ -180,7 +114,7 @@ config_check_overlap(const char *path, const struct agent_config *conf,
 				continue;
 			if (a->offset < config_region_end(b) &&
 			    b->offset < config_region_end(a))
-				return config_fail(path, err, errlen,
+				return confutil_fail(path, err, errlen,
 				    "regions %s and %s overlap on %s",
 				    a->name, b->name, b->path);
 		}
@@ -195,7 +129,7 @@ config_size(const char *path, const char *region, const char *opt,
 	char	why[128];
 
 	if (size_parse(value, out, why, sizeof(why)) == -1)
-		return config_fail(path, err, errlen, "region %s: %s: %s",
+		return confutil_fail(path, err, errlen, "region %s: %s: %s",
 		    region, opt, why);
 	return 0;
 }
@@ -209,18 +143,18 @@ config_region(const char *path, cfg_t *sec, struct region_conf *r,
 	const char	*length = cfg_getstr(sec, "length");
 
 	if (name == NULL || !msg_name_valid(name))
-		return config_fail(path, err, errlen, "region name \"%s\" is "
+		return confutil_fail(path, err, errlen, "region name \"%s\" is "
 		    "not 1-%d characters of A-Z a-z 0-9 . _ : -",
 		    name ? name : "", DSP_NAME_MAX);
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	if (rpath == NULL || *rpath == '\0')
-		return config_fail(path, err, errlen, "region %s: path is "
+		return confutil_fail(path, err, errlen, "region %s: path is "
 		    "required", name);
 	if (rpath[0] != '/')
-		return config_fail(path, err, errlen, "region %s: path \"%s\" "
-		    "must be absolute", name, rpath);
+		return confutil_fail(path, err, errlen, "region %s: path "
+		    "\"%s\" must be absolute", name, rpath);
 	if ((r->path = strdup(rpath)) == NULL)
-		return config_fail(path, err, errlen, "out of memory");
+		return confutil_fail(path, err, errlen, "out of memory");
 	if (config_size(path, name, "offset", cfg_getstr(sec, "offset"),
 	    &r->offset, err, errlen) == -1)
 		return -1;
@@ -230,26 +164,13 @@ config_region(const char *path, cfg_t *sec, struct region_conf *r,
 		    err, errlen) == -1)
 			return -1;
 		if (r->length == 0)
-			return config_fail(path, err, errlen, "region %s: "
+			return confutil_fail(path, err, errlen, "region %s: "
 			    "length must be greater than 0 (leave it out for "
 			    "the rest of the file)", name);
 		if (r->offset + r->length < r->offset)
-			return config_fail(path, err, errlen, "region %s: "
+			return confutil_fail(path, err, errlen, "region %s: "
 			    "offset + length overflows", name);
 	}
-	return 0;
-}
-
-static int
-config_port(const char *path, cfg_t *cfg, const char *opt, int allow_zero,
-    uint16_t *out, char *err, size_t errlen)
-{
-	long	v = cfg_getint(cfg, opt);
-
-	if (v < (allow_zero ? 0 : 1) || v > 65535)
-		return config_fail(path, err, errlen, "%s %ld is not a port "
-		    "number", opt, v);
-	*out = (uint16_t)v;
 	return 0;
 }
 
@@ -261,28 +182,28 @@ config_addresses(const char *path, cfg_t *cfg, struct agent_config *conf,
 	const char	*adv;
 
 	if (inet_pton(AF_INET, conf->listen_address, &in) != 1)
-		return config_fail(path, err, errlen, "listen_address \"%s\" "
+		return confutil_fail(path, err, errlen, "listen_address \"%s\" "
 		    "is not an IPv4 address", conf->listen_address);
 	adv = cfg_getstr(cfg, "advertise_address");
 	if (adv == NULL) {
 		if (in.s_addr == htonl(INADDR_ANY))
-			return config_fail(path, err, errlen, "advertise_address "
-			    "is required when listen_address is %s",
-			    conf->listen_address);
+			return confutil_fail(path, err, errlen,
+			    "advertise_address is required when "
+			    "listen_address is %s", conf->listen_address);
 		adv = conf->listen_address;
 	}
 	if (!msg_name_valid(adv))
-		return config_fail(path, err, errlen, "advertise_address \"%s\" "
-		    "is not a valid host name or address", adv);
+		return confutil_fail(path, err, errlen, "advertise_address "
+		    "\"%s\" is not a valid host name or address", adv);
 	if ((conf->advertise_address = strdup(adv)) == NULL)
-		return config_fail(path, err, errlen, "out of memory");
+		return confutil_fail(path, err, errlen, "out of memory");
 	if (conf->manager_address == NULL || *conf->manager_address == '\0')
-		return config_fail(path, err, errlen, "manager_address is "
+		return confutil_fail(path, err, errlen, "manager_address is "
 		    "required");
-	if (config_port(path, cfg, "listen_port", 1, &conf->listen_port,
+	if (confutil_port(path, cfg, "listen_port", 1, &conf->listen_port,
 	    err, errlen) == -1)
 		return -1;
-	return config_port(path, cfg, "manager_port", 0, &conf->manager_port,
+	return confutil_port(path, cfg, "manager_port", 0, &conf->manager_port,
 	    err, errlen);
 }
 
@@ -295,11 +216,12 @@ config_scalars(const char *path, cfg_t *cfg, struct agent_config *conf,
 	int		 level;
 
 	if (server == NULL)
-		return config_fail(path, err, errlen, "server is required (the "
-		    "CN of this agent's certificate)");
+		return confutil_fail(path, err, errlen, "server is required "
+		    "(the CN of this agent's certificate)");
 	if (!msg_name_valid(server))
-		return config_fail(path, err, errlen, "server \"%s\" is not 1-%d "
-		    "characters of A-Z a-z 0-9 . _ : -", server, DSP_NAME_MAX);
+		return confutil_fail(path, err, errlen, "server \"%s\" is not "
+		    "1-%d characters of A-Z a-z 0-9 . _ : -", server,
+		    DSP_NAME_MAX);
 	snprintf(conf->server, sizeof(conf->server), "%s", server);
 	if (config_strdup(&conf->listen_address, cfg, "listen_address") ||
 	    config_strdup(&conf->manager_address, cfg, "manager_address") ||
@@ -309,26 +231,24 @@ config_scalars(const char *path, cfg_t *cfg, struct agent_config *conf,
 	    config_strdup(&conf->manager_cert, cfg, "manager_cert") ||
 	    config_strdup(&conf->state_dir, cfg, "state_dir") ||
 	    config_strdup(&conf->ciphers, cfg, "ciphers"))
-		return config_fail(path, err, errlen, "out of memory");
+		return confutil_fail(path, err, errlen, "out of memory");
 	if (config_addresses(path, cfg, conf, err, errlen) == -1)
 		return -1;
 	if (conf->state_dir[0] != '/')
-		return config_fail(path, err, errlen, "state_dir \"%s\" must be "
-		    "absolute", conf->state_dir);
+		return confutil_fail(path, err, errlen, "state_dir \"%s\" must "
+		    "be absolute", conf->state_dir);
 	if (hb < 1 || hb > 3600)
-		return config_fail(path, err, errlen, "heartbeat_interval %ld "
-		    "is not 1-3600 seconds", hb);
+		return confutil_fail(path, err, errlen, "heartbeat_interval "
+		    "%ld is not 1-3600 seconds", hb);
 	conf->heartbeat_interval = (int)hb;
 	/* Unset: the TLS layer's default, which every peer shares. */
 	if (conf->ciphers != NULL &&
-	    config_lookup(conf->ciphers, cipher_names, 3) == -1)
-		return config_fail(path, err, errlen, "ciphers \"%s\" is not "
-		    "aes-128-gcm, aes-256-gcm or chacha20-poly1305",
-		    conf->ciphers);
-	level = config_lookup(cfg_getstr(cfg, "log_level"), log_level_names, 4);
+	    confutil_ciphers(path, conf->ciphers, err, errlen) == -1)
+		return -1;
+	level = confutil_log_level(path, cfg_getstr(cfg, "log_level"), err,
+	    errlen);
 	if (level == -1)
-		return config_fail(path, err, errlen, "log_level \"%s\" is not "
-		    "error, warn, info or debug", cfg_getstr(cfg, "log_level"));
+		return -1;
 	conf->log_level = level;
 	return 0;
 }
@@ -340,11 +260,11 @@ config_regions(const char *path, cfg_t *cfg, struct agent_config *conf,
 	unsigned int	i, n = cfg_size(cfg, "region");
 
 	if (n == 0)
-		return config_fail(path, err, errlen, "no region defined; "
+		return confutil_fail(path, err, errlen, "no region defined; "
 		    "nothing to lend");
 	if (n > DSP_MAX_REGIONS)
-		return config_fail(path, err, errlen, "%u regions defined, at "
-		    "most %d allowed", n, DSP_MAX_REGIONS);
+		return confutil_fail(path, err, errlen, "%u regions defined, "
+		    "at most %d allowed", n, DSP_MAX_REGIONS);
 	for (i = 0; i < n; i++) {
 		/* Counted first, so agent_config_free() sees its path. */
 		conf->region_count = i + 1;
@@ -359,28 +279,11 @@ int
 agent_config_load(const char *path, struct agent_config *conf, char *err,
     size_t errlen)
 {
-	struct config_errbuf	 eb = { err, errlen };
-	cfg_t			*cfg;
-	int			 rc;
+	cfg_t	*cfg;
 
 	memset(conf, 0, sizeof(*conf));
-	if (errlen > 0)
-		err[0] = '\0';
-	if ((cfg = cfg_init(agent_opts, CFGF_NONE)) == NULL)
-		return config_fail(path, err, errlen, "out of memory");
-	cfg_set_error_function(cfg, config_errfunc);
-	config_err = &eb;
-	rc = cfg_parse(cfg, path);
-	config_err = NULL;
-	if (rc == CFG_FILE_ERROR) {
-		config_fail(path, err, errlen, "%s", strerror(errno));
-		goto fail;
-	}
-	if (rc != CFG_SUCCESS) {
-		if (errlen > 0 && err[0] == '\0')
-			config_fail(path, err, errlen, "parse error");
-		goto fail;
-	}
+	if ((cfg = confutil_parse(agent_opts, path, err, errlen)) == NULL)
+		return -1;
 	if (config_scalars(path, cfg, conf, err, errlen) == -1 ||
 	    config_regions(path, cfg, conf, err, errlen) == -1)
 		goto fail;
@@ -431,7 +334,8 @@ agent_config_print(FILE *fp, const struct agent_config *conf)
 	fprintf(fp, "heartbeat_interval = %d\n", conf->heartbeat_interval);
 	fprintf(fp, "ciphers = %s\n", conf->ciphers ? conf->ciphers :
 	    "default");
-	fprintf(fp, "log_level = %s\n", agent_log_level_name(conf->log_level));
+	fprintf(fp, "log_level = %s\n",
+	    confutil_log_level_name(conf->log_level));
 	for (i = 0; i < conf->region_count; i++) {
 		r = &conf->regions[i];
 		fprintf(fp, "region.%s.path = %s\n", r->name, r->path);

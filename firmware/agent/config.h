@@ -47,6 +47,5 @@ int	agent_config_load(const char *path, struct agent_config *,
 void	agent_config_free(struct agent_config *);
 /* Stable `key = value` lines; regions as region.NAME.path etc. */
 void	agent_config_print(FILE *, const struct agent_config *);
-const char *agent_log_level_name(int level);
 
 #endif

@@ -7,18 +7,17 @@
  */
 #include <sys/socket.h>
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "agent.h"
 #include "channel.h"
 #include "generations.h"
 #include "log.h"
 #include "region.h"
+#include "stopper.h"
 #include "tls.h"
 
 #define ENROLL_CONNECT_MS	5000
@@ -28,49 +27,14 @@
 struct enroll {
 	struct agent		*agent;
 	pthread_t		 thread;
-	pthread_mutex_t		 lock;
-	pthread_cond_t		 cond;		/* CLOCK_MONOTONIC */
-	int			 stopping;
+	struct stopper		 stop;
+	pthread_mutex_t		 lock;		/* guards fd */
 	int			 fd;		/* live connection, or -1 */
 	int			 up;		/* registered now */
 	char			 last_error[512];
 	struct msg_register	 reg;
 	struct msg_generations	 gens;
 };
-
-static int
-enroll_stopping(struct enroll *e)
-{
-	int	stopping;
-
-	pthread_mutex_lock(&e->lock);
-	stopping = e->stopping;
-	pthread_mutex_unlock(&e->lock);
-	return stopping;
-}
-
-/* Sleeps ms unless stopped; returns 1 when stopping. */
-static int
-enroll_wait(struct enroll *e, long ms)
-{
-	struct timespec	ts;
-	int		stopping;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&e->lock);
-	while (!e->stopping)
-		if (pthread_cond_timedwait(&e->cond, &e->lock, &ts) == ETIMEDOUT)
-			break;
-	stopping = e->stopping;
-	pthread_mutex_unlock(&e->lock);
-	return stopping;
-}
 
 static void
 enroll_fill_register(struct enroll *e)
@@ -167,7 +131,8 @@ enroll_heartbeats(struct enroll *e, struct channel *ch, char *err,
 	int			 rc = 0;
 
 	buf_writer_init(&w);
-	while (!enroll_wait(e, e->agent->conf->heartbeat_interval * 1000L))
+	while (!stopper_wait(&e->stop,
+	    e->agent->conf->heartbeat_interval * 1000L))
 		if ((rc = enroll_call(ch, DSP_OP_HEARTBEAT, &w, &reply,
 		    &reply_len, err, errlen)) == -1)
 			break;
@@ -234,7 +199,7 @@ enroll_session(struct enroll *e, char *err, size_t errlen)
 	channel_set_timeout(ch, ENROLL_CONNECT_MS +
 	    conf->heartbeat_interval * 1000);
 	pthread_mutex_lock(&e->lock);
-	e->fd = e->stopping ? -1 : channel_fd(ch);
+	e->fd = stopper_stopping(&e->stop) ? -1 : channel_fd(ch);
 	pthread_mutex_unlock(&e->lock);
 	if (e->fd != -1 && enroll_register(e, ch, err, errlen) == 0) {
 		registered = 0;
@@ -256,14 +221,14 @@ enroll_main(void *arg)
 	char		 err[512];
 	long		 backoff = ENROLL_BACKOFF_MIN_MS;
 
-	while (!enroll_stopping(e)) {
+	while (!stopper_stopping(&e->stop)) {
 		err[0] = '\0';
 		if (enroll_session(e, err, sizeof(err)) == 0)
 			backoff = ENROLL_BACKOFF_MIN_MS;
-		if (enroll_stopping(e))
+		if (stopper_stopping(&e->stop))
 			break;
 		enroll_failed(e, err);
-		if (enroll_wait(e, backoff))
+		if (stopper_wait(&e->stop, backoff))
 			break;
 		backoff *= 2;
 		if (backoff > ENROLL_BACKOFF_MAX_MS)
@@ -275,8 +240,7 @@ enroll_main(void *arg)
 struct enroll *
 enroll_start(struct agent *a, char *err, size_t errlen)
 {
-	struct enroll		*e;
-	pthread_condattr_t	 ca;
+	struct enroll	*e;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -284,15 +248,12 @@ enroll_start(struct agent *a, char *err, size_t errlen)
 	}
 	e->agent = a;
 	e->fd = -1;
+	stopper_init(&e->stop);
 	pthread_mutex_init(&e->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&e->cond, &ca);
-	pthread_condattr_destroy(&ca);
 	if (pthread_create(&e->thread, NULL, enroll_main, e) != 0) {
 		snprintf(err, errlen, "cannot start the manager thread");
-		pthread_cond_destroy(&e->cond);
 		pthread_mutex_destroy(&e->lock);
+		stopper_destroy(&e->stop);
 		free(e);
 		return NULL;
 	}
@@ -304,14 +265,14 @@ enroll_stop(struct enroll *e)
 {
 	if (e == NULL)
 		return;
+	stopper_stop(&e->stop);
+	/* A session that saw no stop flag has published its fd by now. */
 	pthread_mutex_lock(&e->lock);
-	e->stopping = 1;
 	if (e->fd != -1)
 		shutdown(e->fd, SHUT_RDWR);
-	pthread_cond_broadcast(&e->cond);
 	pthread_mutex_unlock(&e->lock);
 	pthread_join(e->thread, NULL);
-	pthread_cond_destroy(&e->cond);
 	pthread_mutex_destroy(&e->lock);
+	stopper_destroy(&e->stop);
 	free(e);
 }

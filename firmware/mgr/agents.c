@@ -5,7 +5,6 @@
  * connection has registered the same server meanwhile. A timer marks
  * down servers that went silent without closing.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "config.h"
 #include "log.h"
 #include "mgr.h"
+#include "stopper.h"
 #include "store.h"
 
 #define AGENTS_TICK_MS		1000
@@ -27,36 +27,12 @@ struct agents_link {
 struct agents {
 	struct mgr		*mgr;
 	pthread_t		 timer;
-	pthread_mutex_t		 lock;
-	pthread_cond_t		 cond;		/* CLOCK_MONOTONIC */
-	int			 stopping;
+	struct stopper		 stop;
+	pthread_mutex_t		 lock;		/* guards links */
 	struct agents_link	*links;
 	size_t			 nlinks;
 	size_t			 cap;
 };
-
-/* Sleeps ms unless stopped; 1 when stopping. */
-static int
-agents_wait(struct agents *a, long ms)
-{
-	struct timespec	ts;
-	int		stopping;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&a->lock);
-	while (!a->stopping)
-		if (pthread_cond_timedwait(&a->cond, &a->lock, &ts) == ETIMEDOUT)
-			break;
-	stopping = a->stopping;
-	pthread_mutex_unlock(&a->lock);
-	return stopping;
-}
 
 static void *
 agents_timer(void *arg)
@@ -65,7 +41,7 @@ agents_timer(void *arg)
 	uint64_t	 timeout = (uint64_t)a->mgr->conf->heartbeat_timeout;
 
 	/* store_expire_servers logs each server it marks down. */
-	while (!agents_wait(a, AGENTS_TICK_MS))
+	while (!stopper_wait(&a->stop, AGENTS_TICK_MS))
 		(void)store_expire_servers(a->mgr->store,
 		    (uint64_t)time(NULL), timeout);
 	return NULL;
@@ -74,20 +50,16 @@ agents_timer(void *arg)
 struct agents *
 agents_start(struct mgr *m)
 {
-	struct agents		*a;
-	pthread_condattr_t	 ca;
+	struct agents	*a;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
 	a->mgr = m;
+	stopper_init(&a->stop);
 	pthread_mutex_init(&a->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&a->cond, &ca);
-	pthread_condattr_destroy(&ca);
 	if (pthread_create(&a->timer, NULL, agents_timer, a) != 0) {
 		pthread_mutex_destroy(&a->lock);
-		pthread_cond_destroy(&a->cond);
+		stopper_destroy(&a->stop);
 		free(a);
 		return NULL;
 	}
@@ -99,13 +71,10 @@ agents_stop(struct agents *a)
 {
 	if (a == NULL)
 		return;
-	pthread_mutex_lock(&a->lock);
-	a->stopping = 1;
-	pthread_cond_broadcast(&a->cond);
-	pthread_mutex_unlock(&a->lock);
+	stopper_stop(&a->stop);
 	pthread_join(a->timer, NULL);
 	pthread_mutex_destroy(&a->lock);
-	pthread_cond_destroy(&a->cond);
+	stopper_destroy(&a->stop);
 	free(a->links);
 	free(a);
 }

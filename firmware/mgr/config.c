@@ -3,30 +3,21 @@
  * bad config is refused at start (and by -n) with the option named.
  */
 #include <arpa/inet.h>
-#include <confuse.h>
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
 #include <stddef.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
-#include "log.h"
+#include "confutil.h"
 #include "proto.h"
 #include "size.h"
 
 #define CONFIG_MAP_MIN		(1ULL << 20)
 #define CONFIG_MAP_MAX		(1ULL << 40)
-
-/* Where a libconfuse error message goes while parsing. */
-struct config_errbuf {
-	char	*buf;
-	size_t	 len;
-};
-static _Thread_local struct config_errbuf *config_err;
 
 static cfg_opt_t mgr_opts[] = {
 	CFG_STR("listen_address", "127.0.0.1", CFGF_NONE),
@@ -47,11 +38,6 @@ static cfg_opt_t mgr_opts[] = {
 	CFG_END()
 };
 
-static const char *log_level_names[] = { "error", "warn", "info", "debug" };
-static const char *cipher_names[] = {
-	"aes-128-gcm", "aes-256-gcm", "chacha20-poly1305"
-};
-
 /* Integer options and their ranges, checked in one loop. */
 static const struct config_range {
 	const char	*name;
@@ -67,57 +53,6 @@ static const struct config_range {
 	{ "max_connections", 4, 65536, "connections",
 	    offsetof(struct mgr_config, max_connections) },
 };
-
-static void
-config_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
-{
-	size_t	n = 0;
-
-	if (config_err == NULL || config_err->len == 0)
-		return;
-	if (cfg != NULL && cfg->filename != NULL && cfg->line > 0)
-		n = snprintf(config_err->buf, config_err->len, "%s:%d: ",
-		    cfg->filename, cfg->line);
-	else if (cfg != NULL && cfg->filename != NULL)
-		n = snprintf(config_err->buf, config_err->len, "%s: ",
-		    cfg->filename);
-	if (n < config_err->len)
-		vsnprintf(config_err->buf + n, config_err->len - n, fmt, ap);
-}
-
-static int __attribute__((format(printf, 4, 5)))
-config_fail(const char *path, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	n = snprintf(err, errlen, "%s: ", path);
-	if (n < 0 || (size_t)n >= errlen)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int
-config_lookup(const char *name, const char **names, size_t count)
-{
-	size_t	i;
-
-	for (i = 0; i < count; i++)
-		if (strcmp(name, names[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
-const char *
-mgr_log_level_name(int level)
-{
-	if (level < 0 || level > LOG_LEVEL_DEBUG)
-		return "?";
-	return log_level_names[level];
-}
 
 static int
 config_strings(cfg_t *cfg, struct mgr_config *conf)
@@ -171,13 +106,14 @@ config_paths(const char *path, const struct mgr_config *conf, char *err,
 		if (paths[i].value[0] == '\0' && paths[i].optional)
 			continue;
 		if (paths[i].value[0] != '/')
-			return config_fail(path, err, errlen, "%s \"%s\" must be "
-			    "an absolute path", paths[i].name, paths[i].value);
+			return confutil_fail(path, err, errlen, "%s \"%s\" "
+			    "must be an absolute path", paths[i].name,
+			    paths[i].value);
 	}
 	/* sun_path holds 108 bytes. */
 	if (strlen(conf->admin_socket) >= 108)
-		return config_fail(path, err, errlen, "admin_socket \"%s\" is "
-		    "longer than 107 bytes", conf->admin_socket);
+		return confutil_fail(path, err, errlen, "admin_socket \"%s\" "
+		    "is longer than 107 bytes", conf->admin_socket);
 	return 0;
 }
 
@@ -201,8 +137,8 @@ config_group(const char *path, struct mgr_config *conf, char *err,
 	}
 	if (getgrnam_r(conf->admin_group, &gr, buf, sizeof(buf), &res) != 0 ||
 	    res == NULL)
-		return config_fail(path, err, errlen, "admin_group \"%s\": no "
-		    "such group", conf->admin_group);
+		return confutil_fail(path, err, errlen, "admin_group \"%s\": "
+		    "no such group", conf->admin_group);
 	conf->admin_gid = res->gr_gid;
 	conf->has_admin_gid = 1;
 	return 0;
@@ -218,27 +154,25 @@ config_numbers(const char *path, cfg_t *cfg, struct mgr_config *conf,
 	long				 v;
 	size_t				 i;
 
-	v = cfg_getint(cfg, "listen_port");
-	if (v < 0 || v > 65535)
-		return config_fail(path, err, errlen, "listen_port %ld is not a "
-		    "port number", v);
-	conf->listen_port = (uint16_t)v;
+	if (confutil_port(path, cfg, "listen_port", 1, &conf->listen_port, err,
+	    errlen) == -1)
+		return -1;
 	for (i = 0; i < sizeof(config_ranges) / sizeof(config_ranges[0]); i++) {
 		r = &config_ranges[i];
 		v = cfg_getint(cfg, r->name);
 		if (v < r->min || v > r->max)
-			return config_fail(path, err, errlen, "%s %ld is not "
+			return confutil_fail(path, err, errlen, "%s %ld is not "
 			    "%ld-%ld %s", r->name, v, r->min, r->max, r->unit);
 		*(int *)(void *)((char *)conf + r->offset) = (int)v;
 	}
 	map = cfg_getstr(cfg, "store_map_size");
 	if (size_parse(map, &conf->store_map_size, why, sizeof(why)) == -1)
-		return config_fail(path, err, errlen, "store_map_size \"%s\": %s",
-		    map, why);
+		return confutil_fail(path, err, errlen, "store_map_size "
+		    "\"%s\": %s", map, why);
 	if (conf->store_map_size < CONFIG_MAP_MIN ||
 	    conf->store_map_size > CONFIG_MAP_MAX)
-		return config_fail(path, err, errlen, "store_map_size \"%s\" is "
-		    "not 1M-1T", map);
+		return confutil_fail(path, err, errlen, "store_map_size \"%s\" "
+		    "is not 1M-1T", map);
 	return 0;
 }
 
@@ -250,50 +184,29 @@ config_check(const char *path, cfg_t *cfg, struct mgr_config *conf,
 	const char	*level = cfg_getstr(cfg, "log_level");
 
 	if (config_strings(cfg, conf) == -1)
-		return config_fail(path, err, errlen, "out of memory");
+		return confutil_fail(path, err, errlen, "out of memory");
 	if (inet_pton(AF_INET, conf->listen_address, &in) != 1)
-		return config_fail(path, err, errlen, "listen_address \"%s\" "
+		return confutil_fail(path, err, errlen, "listen_address \"%s\" "
 		    "is not an IPv4 address", conf->listen_address);
 	if (config_numbers(path, cfg, conf, err, errlen) == -1 ||
 	    config_paths(path, conf, err, errlen) == -1 ||
 	    config_group(path, conf, err, errlen) == -1)
 		return -1;
-	if (config_lookup(conf->ciphers, cipher_names, 3) == -1)
-		return config_fail(path, err, errlen, "ciphers \"%s\" is not "
-		    "aes-128-gcm, aes-256-gcm or chacha20-poly1305",
-		    conf->ciphers);
-	if ((conf->log_level = config_lookup(level, log_level_names, 4)) == -1)
-		return config_fail(path, err, errlen, "log_level \"%s\" is not "
-		    "error, warn, info or debug", level);
-	return 0;
+	if (confutil_ciphers(path, conf->ciphers, err, errlen) == -1)
+		return -1;
+	conf->log_level = confutil_log_level(path, level, err, errlen);
+	return conf->log_level == -1 ? -1 : 0;
 }
 
 int
 mgr_config_load(const char *path, struct mgr_config *conf, char *err,
     size_t errlen)
 {
-	struct config_errbuf	 eb = { err, errlen };
-	cfg_t			*cfg;
-	int			 rc;
+	cfg_t	*cfg;
 
 	memset(conf, 0, sizeof(*conf));
-	if (errlen > 0)
-		err[0] = '\0';
-	if ((cfg = cfg_init(mgr_opts, CFGF_NONE)) == NULL)
-		return config_fail(path, err, errlen, "out of memory");
-	cfg_set_error_function(cfg, config_errfunc);
-	config_err = &eb;
-	rc = cfg_parse(cfg, path);
-	config_err = NULL;
-	if (rc == CFG_FILE_ERROR) {
-		config_fail(path, err, errlen, "%s", strerror(errno));
-		goto fail;
-	}
-	if (rc != CFG_SUCCESS) {
-		if (errlen > 0 && err[0] == '\0')
-			config_fail(path, err, errlen, "parse error");
-		goto fail;
-	}
+	if ((cfg = confutil_parse(mgr_opts, path, err, errlen)) == NULL)
+		return -1;
 	if (config_check(path, cfg, conf, err, errlen) == -1)
 		goto fail;
 	cfg_free(cfg);
@@ -339,6 +252,7 @@ mgr_config_print(FILE *f, const struct mgr_config *conf)
 	fprintf(f, "max_connections = %d\n", conf->max_connections);
 	fprintf(f, "store_map_size = \"%s\"\n", map);
 	fprintf(f, "ciphers = \"%s\"\n", conf->ciphers);
-	fprintf(f, "log_level = \"%s\"\n", mgr_log_level_name(conf->log_level));
+	fprintf(f, "log_level = \"%s\"\n",
+	    confutil_log_level_name(conf->log_level));
 	fprintf(f, "pidfile = \"%s\"\n", conf->pidfile);
 }

@@ -39,6 +39,5 @@ int	mgr_config_load(const char *path, struct mgr_config *, char *err,
 void	mgr_config_free(struct mgr_config *);
 /* Every key as a `key = value` line, in a fixed order. */
 void	mgr_config_print(FILE *, const struct mgr_config *);
-const char *mgr_log_level_name(int level);
 
 #endif

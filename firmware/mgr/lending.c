@@ -14,14 +14,11 @@
 #include "store.h"
 #include "ticket.h"
 
-/* The volume name of MOUNT, RENEW, UNMOUNT and RELEASE. */
+/* Words the refusal of a payload that did not decode; returns rc. */
 static int
-lending_volume_ref(const struct dsp_header *hdr, const uint8_t *payload,
-    struct msg_volume_ref *ref, char *err, size_t errlen)
+lending_decoded(const struct dsp_header *hdr, int rc, char *err,
+    size_t errlen)
 {
-	int	rc;
-
-	rc = msg_decode_volume_ref(payload, hdr->payload_length, ref);
 	if (rc == DSP_E_FRAME)
 		snprintf(err, errlen, "malformed %s payload",
 		    dsp_opcode_name(hdr->opcode));
@@ -129,15 +126,8 @@ lending_handle_allocate(struct conn *c, const struct dsp_header *hdr,
 	int			rc;
 
 	rc = msg_decode_allocate(payload, hdr->payload_length, &req);
-	if (rc == DSP_E_FRAME) {
-		snprintf(err, errlen, "malformed allocate payload");
+	if (lending_decoded(hdr, rc, err, errlen) != DSP_OK)
 		return rc;
-	}
-	if (rc != DSP_OK) {
-		snprintf(err, errlen, "bad volume name: use 1-%d characters of "
-		    "A-Z a-z 0-9 . _ : -", DSP_NAME_MAX);
-		return rc;
-	}
 	if ((rc = store_allocate(c->mgr->store, c->peer, req.volume,
 	    req.min_size, (uint64_t)time(NULL), &v, err, errlen)) != DSP_OK)
 		return rc;
@@ -149,20 +139,50 @@ lending_handle_allocate(struct conn *c, const struct dsp_header *hdr,
 	return DSP_OK;
 }
 
+/*
+ * Decodes the volume name of MOUNT, RENEW, UNMOUNT or RELEASE and has
+ * the store decide the request for the connection's peer.
+ */
+static int
+lending_decide(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct volume_record *v, char *err,
+    size_t errlen)
+{
+	struct msg_volume_ref	 ref;
+	struct store		*s = c->mgr->store;
+	int			 rc;
+
+	rc = msg_decode_volume_ref(payload, hdr->payload_length, &ref);
+	if (lending_decoded(hdr, rc, err, errlen) != DSP_OK)
+		return rc;
+	switch (hdr->opcode) {
+	case DSP_OP_MOUNT:
+		return store_mount(s, c->peer, ref.volume,
+		    (uint64_t)time(NULL), v, err, errlen);
+	case DSP_OP_RENEW:
+		return store_check_mounted(s, c->peer, ref.volume, v, err,
+		    errlen);
+	case DSP_OP_UNMOUNT:
+		return store_unmount(s, c->peer, c->peer, ref.volume,
+		    (uint64_t)time(NULL), v, err, errlen);
+	case DSP_OP_RELEASE:
+		return store_release(s, c->peer, c->peer, ref.volume,
+		    (uint64_t)time(NULL), v, err, errlen);
+	}
+	snprintf(err, errlen, "%s is not a lending request",
+	    dsp_opcode_name(hdr->opcode));
+	return DSP_E_INTERNAL;
+}
+
 int
 lending_handle_mount(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload, struct buf_writer *reply, char *err,
     size_t errlen)
 {
-	struct msg_volume_ref	ref;
 	struct volume_record	v;
 	int			rc;
 
-	if ((rc = lending_volume_ref(hdr, payload, &ref, err, errlen)) !=
-	    DSP_OK)
-		return rc;
-	if ((rc = store_mount(c->mgr->store, c->peer, ref.volume,
-	    (uint64_t)time(NULL), &v, err, errlen)) != DSP_OK)
+	if ((rc = lending_decide(c, hdr, payload, &v, err, errlen)) != DSP_OK)
 		return rc;
 	log_info("volume %s mounted by %s, generation %llu", v.name, c->peer,
 	    (unsigned long long)v.generation);
@@ -174,15 +194,10 @@ lending_handle_renew(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload, struct buf_writer *reply, char *err,
     size_t errlen)
 {
-	struct msg_volume_ref	ref;
 	struct volume_record	v;
 	int			rc;
 
-	if ((rc = lending_volume_ref(hdr, payload, &ref, err, errlen)) !=
-	    DSP_OK)
-		return rc;
-	if ((rc = store_check_mounted(c->mgr->store, c->peer, ref.volume, &v,
-	    err, errlen)) != DSP_OK)
+	if ((rc = lending_decide(c, hdr, payload, &v, err, errlen)) != DSP_OK)
 		return rc;
 	log_debug("volume %s: ticket renewed for %s", v.name, c->peer);
 	return lending_mount_info(c, &v, reply, err, errlen);
@@ -193,16 +208,11 @@ lending_handle_unmount(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload, struct buf_writer *reply, char *err,
     size_t errlen)
 {
-	struct msg_volume_ref	ref;
 	struct volume_record	v;
 	int			rc;
 
 	(void)reply;
-	if ((rc = lending_volume_ref(hdr, payload, &ref, err, errlen)) !=
-	    DSP_OK)
-		return rc;
-	if ((rc = store_unmount(c->mgr->store, c->peer, c->peer, ref.volume,
-	    (uint64_t)time(NULL), &v, err, errlen)) != DSP_OK)
+	if ((rc = lending_decide(c, hdr, payload, &v, err, errlen)) != DSP_OK)
 		return rc;
 	log_info("volume %s unmounted by %s, generation now %llu", v.name,
 	    c->peer, (unsigned long long)v.generation);
@@ -217,16 +227,11 @@ lending_handle_release(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload, struct buf_writer *reply, char *err,
     size_t errlen)
 {
-	struct msg_volume_ref	ref;
 	struct volume_record	v;
 	int			rc;
 
 	(void)reply;
-	if ((rc = lending_volume_ref(hdr, payload, &ref, err, errlen)) !=
-	    DSP_OK)
-		return rc;
-	if ((rc = store_release(c->mgr->store, c->peer, c->peer, ref.volume,
-	    (uint64_t)time(NULL), &v, err, errlen)) != DSP_OK)
+	if ((rc = lending_decide(c, hdr, payload, &v, err, errlen)) != DSP_OK)
 		return rc;
 	log_info("volume %s released by %s", v.name, c->peer);
 	if (volume_is_fenced(&v))

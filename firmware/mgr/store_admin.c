@@ -150,6 +150,12 @@ admin_delete(struct store_txn *t, const char *actor, const char *name)
 	if (v.borrower[0] != '\0')
 		return store_fail(t, DSP_E_BUSY, "volume %s is lent to %s; "
 		    "release it first", name, v.borrower);
+	/* An agent that missed the revocation would never learn of it once
+	 * the volume is gone, and the old ticket would work there. */
+	if (volume_is_fenced(&v))
+		return store_fail(t, DSP_E_FENCED, "volume %s waits for its "
+		    "lenders to acknowledge generation %llu; bring them back "
+		    "first", name, (unsigned long long)v.generation);
 	if ((rc = store_volume_remove(t, name)) != DSP_OK ||
 	    (rc = admin_retire_generation(t, name, v.generation)) != DSP_OK)
 		return rc;

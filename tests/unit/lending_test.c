@@ -18,74 +18,12 @@
 #include <cmocka.h>
 
 #include "store.h"
-
-struct fixture {
-	char		 dir[256];
-	struct store	*s;
-	char		 err[256];
-};
+#include "store_fixture.h"
 
 static int
 setup(void **state)
 {
-	struct fixture	*f;
-	const char	*tmp = getenv("TMPDIR");
-
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/lending_test.XXXXXX",
-	    tmp != NULL ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL ||
-	    store_open(&f->s, f->dir, 0, 0, f->err, sizeof(f->err)) != 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture	*f = *state;
-	char		 path[300];
-
-	store_close(f->s);
-	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", f->dir);
-	unlink(path);
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
-
-/* Registers server with regions "name:size" ... NULL. */
-static void
-reg(struct fixture *f, const char *server, uint64_t now, ...)
-{
-	struct msg_register	m;
-	struct msg_region	*r;
-	struct msg_generations	gens;
-	const char		*spec, *colon;
-	va_list			 ap;
-
-	memset(&m, 0, sizeof(m));
-	snprintf(m.server, sizeof(m.server), "%s", server);
-	snprintf(m.host, sizeof(m.host), "127.0.2.1");
-	m.port = 7401;
-	va_start(ap, now);
-	while ((spec = va_arg(ap, const char *)) != NULL) {
-		r = &m.regions[m.region_count++];
-		colon = strchr(spec, ':');
-		snprintf(r->name, sizeof(r->name), "%.*s",
-		    (int)(colon - spec), spec);
-		r->size = strtoull(colon + 1, NULL, 10);
-		r->available = 1;
-	}
-	va_end(ap);
-	assert_int_equal(store_register(f->s, &m, now, &gens, f->err,
-	    sizeof(f->err)), DSP_OK);
+	return fixture_setup(state, "lending_test");
 }
 
 static void
@@ -145,9 +83,12 @@ ack(struct fixture *f, const char *server, const char *vol, uint64_t gen)
 static void
 pool(struct fixture *f)
 {
-	reg(f, "serverA", 1000, "A1:100", NULL);
-	reg(f, "serverB", 1000, "B1:300", NULL);
-	reg(f, "serverC", 1000, "C1:200", NULL);
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A1:100", NULL),
+	    DSP_OK);
+	assert_int_equal(fixture_register(f, "serverB", 1000, "B1:300", NULL),
+	    DSP_OK);
+	assert_int_equal(fixture_register(f, "serverC", 1000, "C1:200", NULL),
+	    DSP_OK);
 	create(f, "Vol-1", "serverA", "A1");
 	create(f, "Vol-2", "serverB", "B1");
 	create(f, "Vol-3", "serverC", "C1");
@@ -480,12 +421,14 @@ test_server_down_unavailable(void **state)
 	assert_string_equal(v.name, "Vol-3");
 
 	/* Lent, then the lender goes silent: mount refused. */
-	reg(f, "serverA", 2000, "A1:100", NULL);
+	assert_int_equal(fixture_register(f, "serverA", 2000, "A1:100", NULL),
+	    DSP_OK);
 	assert_int_equal(alloc(f, "serverJ", "Vol-1", 0, &v), DSP_OK);
 	assert_int_equal(store_expire_servers(f->s, 2031, 30), 3);
 	assert_int_equal(mount(f, "serverJ", "Vol-1", &v), DSP_E_UNAVAILABLE);
 	assert_non_null(strstr(f->err, "serverA"));
-	reg(f, "serverA", 2040, "A1:100", NULL);
+	assert_int_equal(fixture_register(f, "serverA", 2040, "A1:100", NULL),
+	    DSP_OK);
 	assert_int_equal(mount(f, "serverJ", "Vol-1", &v), DSP_OK);
 	/* Unmount works with the lender down; the ack comes later. */
 	assert_int_equal(store_server_down(f->s, "serverA"), DSP_OK);
@@ -514,23 +457,23 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_allocate_by_name,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_allocate_smallest_fit,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_allocate_no_space,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_allocate_race,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_mount_requires_allocation,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_unmount_bumps_generation,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_fenced_until_ack,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_release,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_server_down_unavailable,
-		    setup, teardown),
+		    setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,54 +18,13 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "store_fixture.h"
 #include "store_internal.h"
-
-struct fixture {
-	char		 dir[256];
-	struct store	*s;
-	char		 err[256];
-};
 
 static int
 setup(void **state)
 {
-	struct fixture	*f;
-	const char	*tmp = getenv("TMPDIR");
-
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/store_test.XXXXXX",
-	    tmp != NULL ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL ||
-	    store_open(&f->s, f->dir, 0, 0, f->err, sizeof(f->err)) != 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static void
-remove_store(const char *dir)
-{
-	char	path[300];
-
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
-	unlink(path);
-	rmdir(dir);
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture	*f = *state;
-
-	store_close(f->s);
-	remove_store(f->dir);
-	free(f);
-	return 0;
+	return fixture_setup(state, "store_test");
 }
 
 static void
@@ -75,33 +34,6 @@ reopen(struct fixture *f, int readonly)
 	f->s = NULL;
 	assert_int_equal(store_open(&f->s, f->dir, readonly, 0, f->err,
 	    sizeof(f->err)), 0);
-}
-
-/* Registers server with regions "name:size" ... NULL. */
-static int
-reg(struct fixture *f, const char *server, uint64_t now, ...)
-{
-	struct msg_register	m;
-	struct msg_region	*r;
-	struct msg_generations	gens;
-	const char		*spec, *colon;
-	va_list			 ap;
-
-	memset(&m, 0, sizeof(m));
-	snprintf(m.server, sizeof(m.server), "%s", server);
-	snprintf(m.host, sizeof(m.host), "127.0.2.1");
-	m.port = 7401;
-	va_start(ap, now);
-	while ((spec = va_arg(ap, const char *)) != NULL) {
-		r = &m.regions[m.region_count++];
-		colon = strchr(spec, ':');
-		snprintf(r->name, sizeof(r->name), "%.*s",
-		    (int)(colon - spec), spec);
-		r->size = strtoull(colon + 1, NULL, 10);
-		r->available = 1;
-	}
-	va_end(ap);
-	return store_register(f->s, &m, now, &gens, f->err, sizeof(f->err));
 }
 
 static int
@@ -235,8 +167,8 @@ test_create_list_delete(void **state)
 	struct fixture		*f = *state;
 	struct volume_record	 v;
 
-	assert_int_equal(reg(f, "serverA", 1000, "A1:1000", "A2:2000", NULL),
-	    DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A1:1000",
+	    "A2:2000", NULL), DSP_OK);
 	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-1",
 	    "serverA", "A1", 1001, f->err, sizeof(f->err)), DSP_OK);
 	assert_int_equal(count_volumes(f->s), 1);
@@ -295,7 +227,8 @@ test_recreated_volume_keeps_counting(void **state)
 	struct volume_record	 v;
 	int			 i;
 
-	assert_int_equal(reg(f, "serverA", 1000, "A1:1000", NULL), DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A1:1000", NULL),
+	    DSP_OK);
 	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-1",
 	    "serverA", "A1", 1001, f->err, sizeof(f->err)), DSP_OK);
 	for (i = 0; i < 3; i++) {
@@ -325,7 +258,8 @@ test_delete_refused_while_lent(void **state)
 	struct fixture		*f = *state;
 	struct volume_record	 v;
 
-	assert_int_equal(reg(f, "serverA", 1000, "A1:1000", NULL), DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A1:1000", NULL),
+	    DSP_OK);
 	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-1",
 	    "serverA", "A1", 1000, f->err, sizeof(f->err)), DSP_OK);
 	assert_int_equal(store_allocate(f->s, "serverJ", "Vol-1", 0, 1001, &v,
@@ -339,6 +273,16 @@ test_delete_refused_while_lent(void **state)
 	    sizeof(f->err)), DSP_E_BUSY);
 	assert_non_null(strstr(f->err, "mounted"));
 	assert_int_equal(store_get_volume(f->s, "Vol-1", &v), DSP_OK);
+
+	/* Forced back but not yet acknowledged by the agent: still kept. */
+	assert_int_equal(store_release(f->s, "admin:0", NULL, "Vol-1", 1003,
+	    &v, f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(store_volume_delete(f->s, "admin:0", "Vol-1", f->err,
+	    sizeof(f->err)), DSP_E_FENCED);
+	assert_non_null(strstr(f->err, "generation 2"));
+	assert_int_equal(store_fence_ack_one(f, "serverA", "Vol-1", 2), DSP_OK);
+	assert_int_equal(store_volume_delete(f->s, "admin:0", "Vol-1", f->err,
+	    sizeof(f->err)), DSP_OK);
 }
 
 static void
@@ -348,10 +292,10 @@ test_register_idempotent(void **state)
 	struct server_record	 sr;
 	struct region_record	 rr;
 
-	assert_int_equal(reg(f, "serverA", 1000, "A1:1000", "A2:2000", NULL),
-	    DSP_OK);
-	assert_int_equal(reg(f, "serverA", 1005, "A1:1000", "A2:2000", NULL),
-	    DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A1:1000",
+	    "A2:2000", NULL), DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1005, "A1:1000",
+	    "A2:2000", NULL), DSP_OK);
 	assert_int_equal(count_servers(f->s), 1);
 	assert_int_equal(count_regions(f->s), 2);
 	assert_int_equal(store_get_server(f->s, "serverA", &sr), DSP_OK);
@@ -367,7 +311,8 @@ test_register_idempotent(void **state)
 	/* A2 used by a volume, A1 not: dropping both keeps A2 only. */
 	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-2",
 	    "serverA", "A2", 1006, f->err, sizeof(f->err)), DSP_OK);
-	assert_int_equal(reg(f, "serverA", 1010, "A3:3000", NULL), DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1010, "A3:3000", NULL),
+	    DSP_OK);
 	assert_int_equal(count_regions(f->s), 2);
 	assert_false(find_region(f->s, "A1", &rr));
 	assert_true(find_region(f->s, "A2", &rr));
@@ -375,8 +320,8 @@ test_register_idempotent(void **state)
 	assert_string_equal(rr.reason, "no longer registered");
 	assert_true(find_region(f->s, "A3", &rr));
 	/* Listing it again brings it back. */
-	assert_int_equal(reg(f, "serverA", 1020, "A2:2000", "A3:3000", NULL),
-	    DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1020, "A2:2000",
+	    "A3:3000", NULL), DSP_OK);
 	assert_true(find_region(f->s, "A2", &rr));
 	assert_int_equal(rr.available, 1);
 	assert_string_equal(rr.reason, "");
@@ -390,9 +335,10 @@ test_register_generations(void **state)
 	struct msg_generations	 gens;
 	struct volume_record	 v;
 
-	assert_int_equal(reg(f, "serverA", 1000, "A1:1000", "A2:2000", NULL),
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A1:1000",
+	    "A2:2000", NULL), DSP_OK);
+	assert_int_equal(fixture_register(f, "serverB", 1000, "B1:1000", NULL),
 	    DSP_OK);
-	assert_int_equal(reg(f, "serverB", 1000, "B1:1000", NULL), DSP_OK);
 	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-1",
 	    "serverA", "A1", 1001, f->err, sizeof(f->err)), DSP_OK);
 	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-2",
@@ -426,14 +372,17 @@ test_register_shrunk_region(void **state)
 	struct fixture		*f = *state;
 	struct region_record	 rr;
 
-	assert_int_equal(reg(f, "serverA", 1000, "A1:1000", NULL), DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A1:1000", NULL),
+	    DSP_OK);
 	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-1",
 	    "serverA", "A1", 1001, f->err, sizeof(f->err)), DSP_OK);
-	assert_int_equal(reg(f, "serverA", 1002, "A1:999", NULL), DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1002, "A1:999", NULL),
+	    DSP_OK);
 	assert_true(find_region(f->s, "A1", &rr));
 	assert_int_equal(rr.available, 0);
 	assert_non_null(strstr(rr.reason, "Vol-1"));
-	assert_int_equal(reg(f, "serverA", 1003, "A1:4000", NULL), DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1003, "A1:4000", NULL),
+	    DSP_OK);
 	assert_true(find_region(f->s, "A1", &rr));
 	assert_int_equal(rr.available, 1);
 }
@@ -443,12 +392,12 @@ test_register_invalid(void **state)
 {
 	struct fixture		*f = *state;
 
-	assert_int_equal(reg(f, "bad name", 1000, "A1:1000", NULL),
+	assert_int_equal(fixture_register(f, "bad name", 1000, "A1:1000", NULL),
 	    DSP_E_INVALID);
-	assert_int_equal(reg(f, "serverA", 1000, "A1:1000", "A1:20", NULL),
-	    DSP_E_INVALID);
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A1:1000",
+	    "A1:20", NULL), DSP_E_INVALID);
 	assert_non_null(strstr(f->err, "twice"));
-	assert_int_equal(reg(f, "serverA", 1000, "A/1:1000", NULL),
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A/1:1000", NULL),
 	    DSP_E_INVALID);
 	assert_int_equal(count_servers(f->s), 0);
 	assert_int_equal(count_regions(f->s), 0);
@@ -461,8 +410,10 @@ test_heartbeat_expiry(void **state)
 	struct fixture		*f = *state;
 	struct server_record	 sr;
 
-	assert_int_equal(reg(f, "serverA", 1000, "A1:1000", NULL), DSP_OK);
-	assert_int_equal(reg(f, "serverB", 1000, "B1:1000", NULL), DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A1:1000", NULL),
+	    DSP_OK);
+	assert_int_equal(fixture_register(f, "serverB", 1000, "B1:1000", NULL),
+	    DSP_OK);
 	assert_int_equal(store_heartbeat(f->s, "serverA", 1005, f->err,
 	    sizeof(f->err)), DSP_OK);
 	assert_int_equal(store_get_server(f->s, "serverA", &sr), DSP_OK);
@@ -502,7 +453,8 @@ test_readonly_other_process(void **state)
 	pid_t		 pid;
 	int		 status;
 
-	assert_int_equal(reg(f, "serverA", 1000, "A1:1000", NULL), DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A1:1000", NULL),
+	    DSP_OK);
 	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-1",
 	    "serverA", "A1", 1000, f->err, sizeof(f->err)), DSP_OK);
 	pid = fork();
@@ -542,8 +494,8 @@ test_persistence(void **state)
 	struct store		*missing;
 	char			 path[300];
 
-	assert_int_equal(reg(f, "serverA", 1000, "A1:1000", "A2:500", NULL),
-	    DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A1:1000",
+	    "A2:500", NULL), DSP_OK);
 	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-1",
 	    "serverA", "A1", 1001, f->err, sizeof(f->err)), DSP_OK);
 	assert_int_equal(store_allocate(f->s, "serverJ", "Vol-1", 0, 1002, &v,
@@ -620,8 +572,8 @@ test_failure_changes_nothing(void **state)
 	struct volume_record	 v;
 	struct snapshot		 sn;
 
-	assert_int_equal(reg(f, "serverA", 1000, "A1:1000", "A2:500", NULL),
-	    DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A1:1000",
+	    "A2:500", NULL), DSP_OK);
 	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-1",
 	    "serverA", "A1", 1001, f->err, sizeof(f->err)), DSP_OK);
 	assert_int_equal(store_allocate(f->s, "serverJ", "Vol-1", 0, 1002, &v,
@@ -642,8 +594,8 @@ test_failure_changes_nothing(void **state)
 	    "serverA", "A1", 1003, f->err, sizeof(f->err)), DSP_E_BUSY);
 	assert_int_equal(store_volume_delete(f->s, "admin:0", "Vol-1", f->err,
 	    sizeof(f->err)), DSP_E_BUSY);
-	assert_int_equal(reg(f, "serverA", 1003, "A1:1000", "A1:5", NULL),
-	    DSP_E_INVALID);
+	assert_int_equal(fixture_register(f, "serverA", 1003, "A1:1000", "A1:5",
+	    NULL), DSP_E_INVALID);
 	assert_int_equal(store_heartbeat(f->s, "nobody", 1003, f->err,
 	    sizeof(f->err)), DSP_E_NOTFOUND);
 	assert_unchanged(f, &sn);
@@ -710,12 +662,13 @@ test_audit_rows(void **state)
 	static const char	*want[] = {
 		"register", "create", "allocate", "mount", "unmount",
 		"fence-ack", "release", "allocate", "mount", "force-unmount",
-		"force-release", "delete"
+		"force-release", "fence-ack", "delete"
 	};
 	struct msg_generations	 gens;
 	size_t			 i;
 
-	assert_int_equal(reg(f, "serverA", 1000, "A1:1000", NULL), DSP_OK);
+	assert_int_equal(fixture_register(f, "serverA", 1000, "A1:1000", NULL),
+	    DSP_OK);
 	assert_int_equal(store_volume_create_single(f->s, "admin:0", "Vol-1",
 	    "serverA", "A1", 1001, f->err, sizeof(f->err)), DSP_OK);
 	assert_int_equal(store_allocate(f->s, "serverJ", "Vol-1", 0, 1002, &v,
@@ -744,6 +697,9 @@ test_audit_rows(void **state)
 	    f->err, sizeof(f->err)), DSP_OK);
 	assert_int_equal(store_release(f->s, "admin:0", NULL, "Vol-1", 1008,
 	    &v, f->err, sizeof(f->err)), DSP_OK);
+	gens.items[0].generation = v.generation;
+	assert_int_equal(store_fence_ack(f->s, "serverA", &gens, f->err,
+	    sizeof(f->err)), DSP_OK);
 	assert_int_equal(store_volume_delete(f->s, "admin:0", "Vol-1", f->err,
 	    sizeof(f->err)), DSP_OK);
 
@@ -826,31 +782,31 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_recreated_volume_keeps_counting,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_create_list_delete,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_delete_refused_while_lent,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_register_idempotent,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_register_generations,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_register_shrunk_region,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_register_invalid,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_heartbeat_expiry,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_other_process,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_persistence,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_failure_changes_nothing,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_failure_late_rolls_back,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_audit_rows,
-		    setup, teardown),
+		    setup, fixture_teardown),
 		cmocka_unit_test(test_codec),
 	};
 
