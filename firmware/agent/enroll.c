@@ -189,9 +189,13 @@ enroll_session(struct enroll *e, char *err, size_t errlen)
 	    conf->manager_port, ENROLL_CONNECT_MS, err, errlen);
 	if (tls == NULL)
 		return -1;
-	if (tls_peer_role(tls) != DSP_ROLE_MANAGER) {
-		snprintf(err, errlen, "peer %s has role %s, not manager",
-		    tls_peer_name(tls), dsp_role_name(tls_peer_role(tls)));
+	/* Only the manager whose key signs our tickets may hear our regions
+	 * and hand us generations. */
+	if (tls_peer_role(tls) != DSP_ROLE_MANAGER ||
+	    strcmp(tls_peer_name(tls), e->agent->manager_name) != 0) {
+		snprintf(err, errlen, "peer %s (role %s) is not the manager "
+		    "%s of manager_cert", tls_peer_name(tls),
+		    dsp_role_name(tls_peer_role(tls)), e->agent->manager_name);
 		tls_close(tls);
 		return -1;
 	}
