@@ -16,6 +16,7 @@ export PATH="$bin/bench:$PATH"
 SIZE_MIB=${1:-1024}
 CYCLE_SECONDS=${CYCLE_SECONDS:-5}
 AGENT_LOG_LEVEL=info
+MGR_LOG_LEVEL=info
 
 echo "# daspool bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, volume ${SIZE_MIB} MiB"
 aead || fail "aead"
@@ -34,6 +35,27 @@ for v in Vol-1 Vol-2; do
 	as serverJ allocate $v >/dev/null || fail "allocate $v"
 	as serverJ mount $v >/dev/null || fail "mount $v"
 done
+
+# The disk's own rate of small durable writes: the ceiling of every
+# durable commit below.
+dd if=/dev/zero of="$T/syncprobe" bs=4k count=1000 oflag=dsync 2>&1 |
+	awk '/copied/ { for (i = 1; i <= NF; i++) if ($i ~ /^s,?$/) secs = $(i - 1)
+		printf "disk_dsync_writes per_sec=%.0f\n", 1000 / secs }'
+
+# Control path first, before the data runs leave the disk busy flushing.
+io_bench -f "$T/serverJ/daspool.conf" --volume Vol-C1 --cycles "$CYCLE_SECONDS" ||
+	fail "cycles"
+cyclers=()
+for i in 1 2 3 4; do
+	borrower_setup "host$i"
+	io_bench -f "$T/host$i/daspool.conf" --volume "Vol-C$i" \
+		--cycles "$CYCLE_SECONDS" >"$T/cycles.$i" &
+	cyclers+=($!)
+done
+wait "${cyclers[@]}"
+cat "$T"/cycles.* | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^per_sec=/) {
+	split($i, a, "="); sum += a[2] } }
+	END { printf "cycles borrowers=4 per_sec=%.1f\n", sum }'
 
 for v in Vol-1 Vol-2; do
 	cipher=chacha20-poly1305
@@ -57,16 +79,3 @@ if command -v nbdkit >/dev/null && command -v nbdcopy >/dev/null; then
 		'BEGIN { printf "nbdcopy_read nbdkit-file mbps=%.1f\n", m * 1048576 / (e - s) / 1e6 }'
 fi
 
-io_bench -f "$T/serverJ/daspool.conf" --volume Vol-C1 --cycles "$CYCLE_SECONDS" ||
-	fail "cycles"
-cyclers=()
-for i in 1 2 3 4; do
-	borrower_setup "host$i"
-	io_bench -f "$T/host$i/daspool.conf" --volume "Vol-C$i" \
-		--cycles "$CYCLE_SECONDS" >"$T/cycles.$i" &
-	cyclers+=($!)
-done
-wait "${cyclers[@]}"
-cat "$T"/cycles.* | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^per_sec=/) {
-	split($i, a, "="); sum += a[2] } }
-	END { printf "cycles borrowers=4 per_sec=%.1f\n", sum }'

@@ -128,7 +128,7 @@ key = "$T/pki/manager.key"
 admin_socket = "$ADMIN_SOCK"
 ticket_lifetime = ${TICKET_LIFETIME:-300}
 heartbeat_timeout = ${HEARTBEAT_TIMEOUT:-6}
-log_level = "debug"
+log_level = "${MGR_LOG_LEVEL:-debug}"
 CONF
 }
 
@@ -136,7 +136,8 @@ start_mgr() {
 	[ -n "$MGR_PORT" ] || MGR_PORT=$(free_port)
 	[ -f "$T/pki/ca.crt" ] || pki_init
 	write_mgr_conf
-	daspool-mgr -d -v -f "$T/mgr/daspool-mgr.conf" >>"$T/mgr.log" 2>&1 &
+	daspool-mgr -d $([ "${MGR_LOG_LEVEL:-debug}" = debug ] && echo -v) \
+		-f "$T/mgr/daspool-mgr.conf" >>"$T/mgr.log" 2>&1 &
 	MGR_PID=$!
 	PIDS+=("$MGR_PID")
 	wait_for 10 admin "show servers" || fail "manager did not start"
@@ -191,7 +192,7 @@ CONF
 
 restart_agent() {
 	local name=$1
-	daspool-agent -d -v -f "$T/$name/daspool-agent.conf" >>"$T/$name.log" 2>&1 &
+	daspool-agent -d $([ "${AGENT_LOG_LEVEL:-debug}" = debug ] && echo -v) -f "$T/$name/daspool-agent.conf" >>"$T/$name.log" 2>&1 &
 	AGENT_PID[$name]=$!
 	PIDS+=("${AGENT_PID[$name]}")
 	wait_for 10 server_is_up "$name" || fail "agent $name did not register"
