@@ -28,6 +28,7 @@ struct generation_entry {
 struct generations {
 	pthread_mutex_t		 mem;		/* entries */
 	pthread_mutex_t		 write;		/* one commit at a time */
+	pthread_rwlock_t	 inflight;	/* read-held by data requests */
 	struct generation_entry	*entries;	/* sorted by volume */
 	size_t			 count;
 	size_t			 cap;
@@ -184,6 +185,20 @@ fail:
 	return -1;
 }
 
+/* Writers first: a steady stream of data requests must not starve a
+ * revocation. */
+static void
+generations_inflight_init(struct generations *g)
+{
+	pthread_rwlockattr_t	attr;
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&g->inflight, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
+
 struct generations *
 generations_open(const char *dir, char *err, size_t errlen)
 {
@@ -197,6 +212,7 @@ generations_open(const char *dir, char *err, size_t errlen)
 	g->lockfd = -1;
 	pthread_mutex_init(&g->mem, NULL);
 	pthread_mutex_init(&g->write, NULL);
+	generations_inflight_init(g);
 	if (generations_lock(g, dir, err, errlen) == -1)
 		goto fail;
 	if ((rc = mdb_env_create(&g->env)) != 0 ||
@@ -224,6 +240,7 @@ generations_close(struct generations *g)
 		close(g->lockfd);
 	pthread_mutex_destroy(&g->mem);
 	pthread_mutex_destroy(&g->write);
+	pthread_rwlock_destroy(&g->inflight);
 	free(g->entries);
 	free(g);
 }
@@ -310,5 +327,20 @@ generations_raise(struct generations *g, const char *volume, uint64_t gen,
 	else
 		rc = generations_commit(g, volume, gen, err, errlen);
 	pthread_mutex_unlock(&g->write);
+	/* Requests checked from now on see gen; wait out the older ones. */
+	pthread_rwlock_wrlock(&g->inflight);
+	pthread_rwlock_unlock(&g->inflight);
 	return rc;
+}
+
+void
+generations_use_begin(struct generations *g)
+{
+	pthread_rwlock_rdlock(&g->inflight);
+}
+
+void
+generations_use_end(struct generations *g)
+{
+	pthread_rwlock_unlock(&g->inflight);
 }

@@ -27,10 +27,19 @@ uint64_t		 generations_get(struct generations *, const char *volume);
  * Raises the volume's generation to gen if gen is higher and commits it.
  * The in-memory value is raised even when the commit fails, so the
  * fence holds in this process; returns 0, or -1 with err when it could
- * not be made durable.
+ * not be made durable. Never call it between use_begin and use_end.
  */
 int			 generations_raise(struct generations *, const char *volume,
 			    uint64_t gen, char *err, size_t errlen);
 size_t			 generations_count(struct generations *);
+
+/*
+ * Brackets a data request, from its ticket check to the end of its I/O.
+ * generations_raise returns only once every request that was checked
+ * against the old generation has finished, so a revoked borrower has no
+ * request still running when the manager lends the volume again.
+ */
+void			 generations_use_begin(struct generations *);
+void			 generations_use_end(struct generations *);
 
 #endif

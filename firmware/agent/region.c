@@ -313,10 +313,12 @@ region_zero_fast(const struct region *r, uint64_t off, uint64_t len)
 			return -1;
 		return ioctl(r->fd, BLKZEROOUT, range) == -1 ? -1 : 0;
 	}
-	if (fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	/* Zero-range keeps the blocks the lender set aside; a punched hole
+	 * would hand them back to its file system to fill. */
+	if (fallocate(r->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
 	    (off_t)range[0], (off_t)len) == 0)
 		return 0;
-	if (fallocate(r->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+	if (fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 	    (off_t)range[0], (off_t)len) == 0)
 		return 0;
 	return -1;

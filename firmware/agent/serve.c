@@ -56,6 +56,7 @@ struct conn {
 	struct buf_writer	 reply;		/* reused for every reply */
 	uint8_t			*scratch;	/* SEARCH reads, on first use */
 	struct access_table	 access;
+	int			 in_use;	/* holds generations_use */
 };
 
 /* READ replies are built by reading straight into the reply buffer when
@@ -117,6 +118,17 @@ serve_opname(uint8_t opcode)
 	return name ? name : "unknown";
 }
 
+/* The disk work of a request is over: a revocation need not wait for
+ * the reply to reach a peer that may be slow to read it. */
+static void
+conn_use_end(struct conn *c)
+{
+	if (c->in_use) {
+		generations_use_end(c->agent->generations);
+		c->in_use = 0;
+	}
+}
+
 /* Logs and answers a refused request; -1 if the reply could not go. */
 static int __attribute__((format(printf, 4, 5)))
 conn_refuse(struct conn *c, const struct dsp_header *hdr, uint32_t status,
@@ -125,6 +137,7 @@ conn_refuse(struct conn *c, const struct dsp_header *hdr, uint32_t status,
 	char	why[512];
 	va_list	ap;
 
+	conn_use_end(c);
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
@@ -147,6 +160,7 @@ conn_bad_frame(struct conn *c, const struct dsp_header *hdr, const char *why)
 static int
 conn_reply(struct conn *c, const struct dsp_header *hdr)
 {
+	conn_use_end(c);
 	if (c->reply.error)
 		return conn_refuse(c, hdr, DSP_E_INTERNAL, "out of memory");
 	return channel_reply(c->ch, hdr, &c->reply) == 0 ? 0 : -1;
@@ -338,12 +352,18 @@ conn_data(struct conn *c, const struct dsp_header *hdr,
 	if (rc != DSP_OK)
 		return conn_refuse(c, hdr, rc, "invalid %s request",
 		    serve_opname(hdr->opcode));
+	/* From the ticket check to the end of the I/O, a revocation waits. */
+	generations_use_begin(c->agent->generations);
+	c->in_use = 1;
 	if ((rc = access_check(c->agent, &c->access, c->peer, hdr->opcode, &req,
 	    &r, why, sizeof(why))) != DSP_OK)
 		return conn_refuse(c, hdr, rc, "%s", why);
 	if (hdr->opcode == DSP_OP_READ)
-		return conn_read(c, hdr, &req, r);
-	return conn_io(c, hdr, &req, r);
+		rc = conn_read(c, hdr, &req, r);
+	else
+		rc = conn_io(c, hdr, &req, r);
+	conn_use_end(c);
+	return rc;
 }
 
 static int

@@ -217,6 +217,48 @@ test_concurrent_raises(void **state)
 	generations_close(g);
 }
 
+struct revoker {
+	struct generations	*g;
+	volatile int		 done;
+};
+
+static void *
+revoke_thread(void *arg)
+{
+	struct revoker	*rv = arg;
+	char		 err[256];
+
+	if (generations_raise(rv->g, "Vol-U", 9, err, sizeof(err)) != 0)
+		return rv;
+	rv->done = 1;
+	return NULL;
+}
+
+/* A raise returns only after the requests checked before it are done. */
+static void
+test_raise_waits_for_requests_in_flight(void **state)
+{
+	struct fixture		*f = *state;
+	struct revoker		 rv;
+	pthread_t		 t;
+	void			*ret;
+
+	rv.g = generations_open(f->dir, f->err, sizeof(f->err));
+	assert_non_null(rv.g);
+	rv.done = 0;
+	generations_use_begin(rv.g);
+	assert_int_equal(pthread_create(&t, NULL, revoke_thread, &rv), 0);
+	usleep(200000);
+	assert_int_equal(rv.done, 0);
+	/* The new generation is already visible to later checks. */
+	assert_int_equal(generations_get(rv.g, "Vol-U"), 9);
+	generations_use_end(rv.g);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_null(ret);
+	assert_int_equal(rv.done, 1);
+	generations_close(rv.g);
+}
+
 int
 main(void)
 {
@@ -231,6 +273,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_raises, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_raise_waits_for_requests_in_flight, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
