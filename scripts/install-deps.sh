@@ -2,7 +2,8 @@
 # Installs the Debian packages daspool builds and tests with, when missing.
 set -eu
 packages=(gcc make pkg-config liblmdb-dev lmdb-utils libmbedtls-dev
-	  libconfuse-dev libcmocka-dev nbdkit libnbd-bin procps psmisc)
+	  libconfuse-dev libcmocka-dev nbdkit libnbd-bin procps psmisc
+	  iproute2 diffutils coreutils)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
