@@ -10,7 +10,6 @@
 
 #include "msg.h"
 
-#define MSG_PATTERN_MAX		4096	/* longest SEARCH pattern */
 #define MSG_REASON_MAX		(sizeof(((struct msg_region *)0)->reason) - 1)
 #define MSG_GENERATIONS_MAX	\
 	(sizeof(((struct msg_generations *)0)->items) / \
@@ -409,7 +408,7 @@ msg_data_request_check(uint8_t opcode, const struct msg_data_request *m)
 			return DSP_E_FRAME;
 		break;
 	case DSP_OP_SEARCH:
-		if (m->data_len < 1 || m->data_len > MSG_PATTERN_MAX ||
+		if (m->data_len < 1 || m->data_len > DSP_MAX_PATTERN ||
 		    m->max_matches > DSP_MAX_MATCHES)
 			return DSP_E_INVALID;
 		break;

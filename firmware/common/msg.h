@@ -38,7 +38,7 @@ struct msg_generation {
 
 struct msg_generations {
 	uint16_t		count;
-	struct msg_generation	items[256];
+	struct msg_generation	items[DSP_MAX_GENERATIONS];
 };
 
 /* ALLOCATE request / reply */

@@ -21,6 +21,8 @@
 #define DSP_MAX_EXTENTS		16
 #define DSP_MAX_REGIONS		64
 #define DSP_MAX_MATCHES		64	/* search results per request */
+#define DSP_MAX_PATTERN		4096	/* longest search pattern */
+#define DSP_MAX_GENERATIONS	256	/* volumes in one generation list */
 #define DSP_TICKET_MAX		4096
 
 #define DSP_FLAG_REPLY		0x0001

@@ -240,6 +240,15 @@ ticket_decode(struct buf_reader *r, struct mount_ticket *t)
 }
 
 int
+ticket_peek(const uint8_t *data, size_t len, struct mount_ticket *out)
+{
+	struct buf_reader	r;
+
+	buf_reader_init(&r, data, len);
+	return ticket_decode(&r, out);
+}
+
+int
 ticket_verify(struct ticket_verifier *v, const uint8_t *data, size_t len,
     struct mount_ticket *out)
 {

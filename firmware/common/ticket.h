@@ -59,6 +59,11 @@ void			 ticket_verifier_free(struct ticket_verifier *);
 int			 ticket_verify(struct ticket_verifier *, const uint8_t *,
 			    size_t, struct mount_ticket *out);
 
+/* Reads a ticket without checking its signature: for its holder, who
+ * needs to know when it expires. DSP_OK or DSP_E_FRAME. */
+int			 ticket_peek(const uint8_t *, size_t,
+			    struct mount_ticket *out);
+
 /*
  * Checks one access against a verified ticket: the TLS peer is the
  * borrower, the server/region/range lies inside one extent, writes need

@@ -58,6 +58,7 @@ struct tls_conn {
 	int64_t			 deadline;	/* monotonic ms, 0 = none */
 	int			 first_byte;	/* -1 until data arrives */
 	int			 sys_errno;
+	int			 handshake_errno;	/* why it failed */
 	char			 peer_name[DSP_NAME_MAX + 1];
 	int			 peer_role;
 };
@@ -416,6 +417,28 @@ tls_explain(struct tls_conn *c, int rc, int timeout_ms, char *err,
 	}
 }
 
+/*
+ * The errno a failed handshake leaves: EACCES when a side refused (a
+ * certificate, a cipher, the protocol), which no retry will change;
+ * ETIMEDOUT or ECONNRESET when the peer went quiet or away.
+ */
+static int
+tls_handshake_errno(int rc)
+{
+	switch (rc) {
+	case MBEDTLS_ERR_SSL_TIMEOUT:
+		return ETIMEDOUT;
+	case MBEDTLS_ERR_SSL_CONN_EOF:
+	case MBEDTLS_ERR_NET_CONN_RESET:
+	case MBEDTLS_ERR_NET_RECV_FAILED:
+	case MBEDTLS_ERR_NET_SEND_FAILED:
+	case MBEDTLS_ERR_NET_POLL_FAILED:
+		return ECONNRESET;
+	default:
+		return EACCES;
+	}
+}
+
 static int
 tls_config_load(struct tls_config *cfg, const struct tls_paths *p,
     char *err, size_t errlen)
@@ -666,6 +689,7 @@ tls_handshake(struct tls_conn *c, int timeout_ms, char *err, size_t errlen)
 		    rc == MBEDTLS_ERR_SSL_WANT_WRITE)
 			continue;
 		tls_explain(c, rc, timeout_ms, err, errlen);
+		c->handshake_errno = tls_handshake_errno(rc);
 		/* mbedTLS sends no alert for a missing client certificate;
 		 * tell the client why it is dropped. */
 		if (rc == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE) {
@@ -678,6 +702,7 @@ tls_handshake(struct tls_conn *c, int timeout_ms, char *err, size_t errlen)
 	}
 	c->deadline = 0;
 
+	c->handshake_errno = EACCES;
 	if ((peer = mbedtls_ssl_get_peer_cert(&c->ssl)) == NULL) {
 		snprintf(err, errlen, "handshake failed: peer sent no "
 		    "certificate");
@@ -741,7 +766,7 @@ tls_connect(struct tls_config *cfg, const char *host, uint16_t port,
 	struct tls_conn	*c;
 	char		 why[256];
 	int64_t		 start = tls_now_ms();
-	int		 fd, left;
+	int		 fd, left, saved;
 
 	if ((fd = net_connect(host, port, timeout_ms, err, errlen)) == -1)
 		return NULL;
@@ -756,7 +781,9 @@ tls_connect(struct tls_config *cfg, const char *host, uint16_t port,
 		left = 1;
 	if (tls_handshake(c, left, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "%s:%u: %s", host, port, why);
+		saved = c->handshake_errno;
 		tls_fail_close(c);
+		errno = saved;
 		return NULL;
 	}
 	return c;

@@ -38,7 +38,9 @@ const char	*tls_config_own_name(const struct tls_config *);	/* own CN */
  * failure). timeout_ms bounds the handshake. */
 struct tls_conn	*tls_accept(struct tls_config *, int fd, int timeout_ms,
 		    char *err, size_t errlen);
-/* Client: connect to host:port and handshake. */
+/* Client: connect to host:port and handshake. On failure errno is
+ * EACCES when the handshake was refused (certificate, cipher, protocol:
+ * retrying cannot help), otherwise the connect or transport error. */
 struct tls_conn	*tls_connect(struct tls_config *, const char *host,
 		    uint16_t port, int timeout_ms, char *err, size_t errlen);
 void		 tls_close(struct tls_conn *);	/* close_notify + free */

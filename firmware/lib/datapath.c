@@ -48,7 +48,6 @@ struct datapath {
 static int64_t	datapath_now_ms(void);
 static void	datapath_sleep_ms(int64_t);
 static int	datapath_attach(struct datapath *);
-static int	datapath_refused(const char *);
 static int	datapath_connect_once(struct datapath *, int);
 static int	datapath_connect(struct datapath *);
 static int	datapath_send(struct datapath *, struct dp_req *);
@@ -171,20 +170,6 @@ datapath_attach(struct datapath *dp)
 	return 0;
 }
 
-/*
- * tls_connect tells why only in words. A refused certificate or cipher
- * is final; a closed port, a peer that hangs up mid-handshake (it is
- * restarting) or a timeout is worth another try.
- */
-static int
-datapath_refused(const char *why)
-{
-	if (strstr(why, "peer closed the connection") != NULL)
-		return 0;
-	return strstr(why, "handshake refused") != NULL ||
-	    strstr(why, "handshake failed") != NULL ||
-	    strstr(why, "certificate verification failed") != NULL;
-}
 
 static int
 datapath_connect_once(struct datapath *dp, int timeout_ms)
@@ -201,7 +186,7 @@ datapath_connect_once(struct datapath *dp, int timeout_ms)
 		/* A peer that answers but refuses our certificate or
 		 * cipher will not change its mind: only a connection
 		 * that could not be made is worth retrying. */
-		if (datapath_refused(dp->why)) {
+		if (errno == EACCES) {
 			volume_seterr(dp->vol, "agent %s at %s:%u: %s",
 			    dp->server, dp->host, dp->port, dp->why);
 			return DASPOOL_ERR_CONNECT;

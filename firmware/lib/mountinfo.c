@@ -15,10 +15,10 @@
 
 #include "internal.h"
 #include "log.h"
+#include "ticket.h"
 
 #define MOUNTINFO_SUFFIX	".mount"
 #define MOUNTINFO_FILE_MAX	65536
-#define TICKET_VERSION		1
 
 static int	mountinfo_ticket_peek(struct daspool_mount *, char *, size_t);
 static int	mountinfo_mkdirs(const char *, char *, size_t);
@@ -34,28 +34,21 @@ static int	mountinfo_name_cmp(const void *, const void *);
 static int
 mountinfo_ticket_peek(struct daspool_mount *m, char *err, size_t errlen)
 {
-	struct buf_reader	r;
-	char			volume[DSP_NAME_MAX + 1];
-	uint8_t			version;
+	struct mount_ticket	t;
 
-	buf_reader_init(&r, m->info.ticket, m->info.ticket_len);
-	version = buf_get_u8(&r);
-	buf_get_string(&r, volume, DSP_NAME_MAX);
-	buf_get_string(&r, m->borrower, DSP_NAME_MAX);
-	m->mode = buf_get_u8(&r);
-	(void)buf_get_u64(&r);		/* generation */
-	m->issued_at = buf_get_u64(&r);
-	(void)buf_get_u64(&r);		/* expires_at */
-	if (r.error || version != TICKET_VERSION) {
+	if (ticket_peek(m->info.ticket, m->info.ticket_len, &t) != DSP_OK) {
 		snprintf(err, errlen, "the mount ticket of volume %s is "
 		    "malformed", m->info.volume);
 		return -1;
 	}
-	if (strcmp(volume, m->info.volume) != 0) {
+	if (strcmp(t.volume, m->info.volume) != 0) {
 		snprintf(err, errlen, "the mount info of volume %s carries a "
-		    "ticket for volume %s", m->info.volume, volume);
+		    "ticket for volume %s", m->info.volume, t.volume);
 		return -1;
 	}
+	memcpy(m->borrower, t.borrower, sizeof(m->borrower));
+	m->mode = t.mode;
+	m->issued_at = t.issued_at;
 	return 0;
 }
 

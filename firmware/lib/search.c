@@ -180,6 +180,8 @@ daspool_volume_search(struct daspool_volume *v, const void *pattern,
 		volume_seterr(v, "volume %s was unmounted", v->name);
 		return DASPOOL_ERR_NOTMOUNTED;
 	}
+	_Static_assert(DASPOOL_MAX_PATTERN == DSP_MAX_PATTERN,
+	    "the public pattern limit is the protocol's");
 	if (plen == 0 || plen > DASPOOL_MAX_PATTERN) {
 		volume_seterr(v, "a search pattern has 1 to %d bytes, not %zu",
 		    DASPOOL_MAX_PATTERN, plen);
