@@ -320,31 +320,31 @@ agent_config_print(FILE *fp, const struct agent_config *conf)
 	const struct region_conf *r;
 	unsigned int	i;
 
-	fprintf(fp, "server = %s\n", conf->server);
-	fprintf(fp, "listen_address = %s\n", conf->listen_address);
+	fprintf(fp, "server = \"%s\"\n", conf->server);
+	fprintf(fp, "listen_address = \"%s\"\n", conf->listen_address);
 	fprintf(fp, "listen_port = %u\n", conf->listen_port);
-	fprintf(fp, "advertise_address = %s\n", conf->advertise_address);
-	fprintf(fp, "manager_address = %s\n", conf->manager_address);
+	fprintf(fp, "advertise_address = \"%s\"\n", conf->advertise_address);
+	fprintf(fp, "manager_address = \"%s\"\n", conf->manager_address);
 	fprintf(fp, "manager_port = %u\n", conf->manager_port);
-	fprintf(fp, "ca = %s\n", conf->ca);
-	fprintf(fp, "cert = %s\n", conf->cert);
-	fprintf(fp, "key = %s\n", conf->key);
-	fprintf(fp, "manager_cert = %s\n", conf->manager_cert);
-	fprintf(fp, "state_dir = %s\n", conf->state_dir);
+	fprintf(fp, "ca = \"%s\"\n", conf->ca);
+	fprintf(fp, "cert = \"%s\"\n", conf->cert);
+	fprintf(fp, "key = \"%s\"\n", conf->key);
+	fprintf(fp, "manager_cert = \"%s\"\n", conf->manager_cert);
+	fprintf(fp, "state_dir = \"%s\"\n", conf->state_dir);
 	fprintf(fp, "heartbeat_interval = %d\n", conf->heartbeat_interval);
-	fprintf(fp, "ciphers = %s\n", conf->ciphers ? conf->ciphers :
-	    "default");
-	fprintf(fp, "log_level = %s\n",
+	fprintf(fp, "ciphers = \"%s\"\n", conf->ciphers);
+	fprintf(fp, "log_level = \"%s\"\n",
 	    confutil_log_level_name(conf->log_level));
+	/* Printed as config syntax, so the output reads back as a config. */
 	for (i = 0; i < conf->region_count; i++) {
 		r = &conf->regions[i];
-		fprintf(fp, "region.%s.path = %s\n", r->name, r->path);
-		fprintf(fp, "region.%s.offset = %llu\n", r->name,
+		fprintf(fp, "region \"%s\" {\n", r->name);
+		fprintf(fp, "\tpath = \"%s\"\n", r->path);
+		fprintf(fp, "\toffset = \"%llu\"\n",
 		    (unsigned long long)r->offset);
-		if (r->length == 0)
-			fprintf(fp, "region.%s.length = rest\n", r->name);
-		else
-			fprintf(fp, "region.%s.length = %llu\n", r->name,
+		if (r->length != 0)	/* 0: the rest of the file or disk */
+			fprintf(fp, "\tlength = \"%llu\"\n",
 			    (unsigned long long)r->length);
+		fprintf(fp, "}\n");
 	}
 }

@@ -11,6 +11,13 @@ daspool-mgr -nv -f "$top/etc/daspool-mgr.conf" | diff -u "$here/config_mgr.ok" -
 	fail "manager -nv differs from config_mgr.ok"
 daspool-agent -nv -f "$top/etc/daspool-agent.conf" | diff -u "$here/config_agent.ok" - ||
 	fail "agent -nv differs from config_agent.ok"
+# What -nv prints is itself a config that reads back the same.
+daspool-mgr -nv -f "$top/etc/daspool-mgr.conf" >"$T/mgr-nv.conf"
+daspool-mgr -nv -f "$T/mgr-nv.conf" | diff -u "$T/mgr-nv.conf" - ||
+	fail "manager -nv output does not read back"
+daspool-agent -nv -f "$top/etc/daspool-agent.conf" >"$T/agent-nv.conf"
+daspool-agent -nv -f "$T/agent-nv.conf" | diff -u "$T/agent-nv.conf" - ||
+	fail "agent -nv output does not read back"
 
 bad() {
 	local prog=$1 pattern=$2
