@@ -79,7 +79,7 @@ $(BUILD)/bench/%: $(call obj,bench/%.c) $(CLIENT_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(COMMON_A)
+$(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(CLIENT_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

@@ -69,6 +69,7 @@ static int	cmd_write(struct cli *, int, char **);
 static int	cmd_search(struct cli *, int, char **);
 static int	cmd_erase(struct cli *, int, char **);
 static int	cmd_init(struct cli *, int, char **);
+static int	cmd_resync(struct cli *, int, char **);
 static int	cmd_unmount(struct cli *, int, char **);
 static int	cmd_release(struct cli *, int, char **);
 static int	cmd_status(struct cli *, int, char **);
@@ -90,6 +91,8 @@ static const struct cli_command cli_commands[] = {
 	    "zero a range of the volume" },
 	{ "init", cmd_init, "VOLUME [--progress]",
 	    "zero the whole volume" },
+	{ "resync", cmd_resync, "VOLUME [--timeout SECONDS]",
+	    "bring every leg of a mirror back in sync (600 s at most)" },
 	{ "unmount", cmd_unmount, "VOLUME",
 	    "unmount the volume and forget its mount info" },
 	{ "release", cmd_release, "VOLUME",
@@ -302,7 +305,7 @@ cli_volume(struct cli *cli, const char *name)
 /* --- per-command option parsing --- */
 
 enum {
-	OPT_OFFSET = 256, OPT_LENGTH, OPT_OUTPUT, OPT_INPUT, OPT_MAX,
+	OPT_OFFSET = 256, OPT_LENGTH, OPT_OUTPUT, OPT_INPUT, OPT_MAX, OPT_TIMEOUT,
 	OPT_MIN_SIZE, OPT_PROGRESS, OPT_HELP
 };
 
@@ -312,6 +315,7 @@ struct cli_args {
 	const char	*output;
 	const char	*input;
 	const char	*max;
+	const char	*timeout;
 	const char	*min_size;
 	int		 progress;
 	int		 npos;
@@ -332,6 +336,7 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		{ "output",	required_argument,	NULL, OPT_OUTPUT },
 		{ "input",	required_argument,	NULL, OPT_INPUT },
 		{ "max",	required_argument,	NULL, OPT_MAX },
+		{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
 		{ "min-size",	required_argument,	NULL, OPT_MIN_SIZE },
 		{ "progress",	no_argument,		NULL, OPT_PROGRESS },
 		{ "help",	no_argument,		NULL, OPT_HELP },
@@ -359,6 +364,7 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		case OPT_OUTPUT:	a->output = optarg; break;
 		case OPT_INPUT:		a->input = optarg; break;
 		case OPT_MAX:		a->max = optarg; break;
+		case OPT_TIMEOUT:	a->timeout = optarg; break;
 		case OPT_MIN_SIZE:	a->min_size = optarg; break;
 		case OPT_PROGRESS:	a->progress = 1; break;
 		}
@@ -757,6 +763,32 @@ cmd_init(struct cli *cli, int argc, char **argv)
 		return cli_fail(rc, a.pos[0], daspool_volume_error(v));
 	if ((rc = daspool_volume_flush(v)) != 0)
 		return cli_fail(rc, a.pos[0], daspool_volume_error(v));
+	return 0;
+}
+
+static int
+cmd_resync(struct cli *cli, int argc, char **argv)
+{
+	static const int	 allowed[] = { OPT_TIMEOUT, 0 };
+	struct daspool_volume	*v;
+	struct cli_args		 a;
+	uint64_t		 copied;
+	long			 limit = 600;
+	char			*end;
+	int			 rc;
+
+	cli_parse(cli, argc, argv, allowed, 1, 1, &a);
+	if (a.timeout != NULL) {
+		limit = strtol(a.timeout, &end, 10);
+		if (*end != '\0' || limit < 1 || limit > 86400)
+			cli_usage_error(cli, "resync: --timeout is 1 to 86400 "
+			    "seconds");
+	}
+	v = cli_volume(cli, a.pos[0]);
+	if ((rc = daspool_volume_resync(v, (int)limit, &copied)) != 0)
+		return cli_fail(rc, a.pos[0], daspool_volume_error(v));
+	printf("%s: every leg in sync; %llu chunks copied\n", a.pos[0],
+	    (unsigned long long)copied);
 	return 0;
 }
 

@@ -14,10 +14,19 @@
 #include "msg.h"
 #include "size.h"
 
-static cfg_opt_t region_opts[] = {
+static cfg_opt_t part_opts[] = {
 	CFG_STR("path", NULL, CFGF_NONE),
 	CFG_STR("offset", "0", CFGF_NONE),
 	CFG_STR("length", NULL, CFGF_NONE),
+	CFG_END()
+};
+
+/* No default offset here: set beside part sections it is refused. */
+static cfg_opt_t region_opts[] = {
+	CFG_STR("path", NULL, CFGF_NONE),
+	CFG_STR("offset", NULL, CFGF_NONE),
+	CFG_STR("length", NULL, CFGF_NONE),
+	CFG_SEC("part", part_opts, CFGF_MULTI),
 	CFG_END()
 };
 
@@ -90,47 +99,168 @@ config_same_file(const struct config_file_id *a, const struct config_file_id *b)
 	return strcmp(a->path, b->path) == 0;
 }
 
-static uint64_t
-config_region_end(const struct region_conf *r)
+/* One part of one region, as the overlap check sees it. */
+struct config_span {
+	const struct region_conf *region;
+	unsigned int		 part;
+	struct config_file_id	 id;
+	uint64_t		 start;
+	uint64_t		 end;	/* UINT64_MAX: to the end */
+};
+
+static unsigned int
+config_spans(const struct agent_config *conf, struct config_span *spans)
 {
-	return r->length == 0 ? UINT64_MAX : r->offset + r->length;
+	const struct region_conf *r;
+	const struct region_part *p;
+	unsigned int		 i, j, n = 0;
+
+	for (i = 0; i < conf->region_count; i++) {
+		r = &conf->regions[i];
+		for (j = 0; j < r->part_count; j++, n++) {
+			p = &r->parts[j];
+			spans[n].region = r;
+			spans[n].part = j;
+			config_file_id(p->path, &spans[n].id);
+			spans[n].start = p->offset;
+			spans[n].end = p->length == 0 ? UINT64_MAX :
+			    p->offset + p->length;
+		}
+	}
+	return n;
 }
 
+static int
+config_overlap_fail(const char *path, const struct config_span *a,
+    const struct config_span *b, char *err, size_t errlen)
+{
+	const char	*file = a->region->parts[a->part].path;
+
+	if (a->region == b->region)
+		return confutil_fail(path, err, errlen, "region %s: parts %u "
+		    "and %u overlap on %s", a->region->name, a->part + 1,
+		    b->part + 1, file);
+	return confutil_fail(path, err, errlen, "regions %s and %s overlap "
+	    "on %s", a->region->name, b->region->name, file);
+}
+
+/* Every part against every other, those of one region included: two
+ * parts on one byte range would lend the same bytes twice. */
 static int
 config_check_overlap(const char *path, const struct agent_config *conf,
     char *err, size_t errlen)
 {
-	struct config_file_id	ids[DSP_MAX_REGIONS];
-	const struct region_conf *a, *b;
-	unsigned int		i, j;
+	struct config_span	*spans, *a, *b;
+	unsigned int		 i, j, n;
+	int			 rc = 0;
 
-	for (i = 0; i < conf->region_count; i++)
-		config_file_id(conf->regions[i].path, &ids[i]);
-	for (i = 0; i < conf->region_count; i++) {
-		a = &conf->regions[i];
-		for (j = i + 1; j < conf->region_count; j++) {
-			b = &conf->regions[j];
-			if (!config_same_file(&ids[i], &ids[j]))
-				continue;
-			if (a->offset < config_region_end(b) &&
-			    b->offset < config_region_end(a))
-				return confutil_fail(path, err, errlen,
-				    "regions %s and %s overlap on %s",
-				    a->name, b->name, b->path);
+	spans = calloc((size_t)conf->region_count * REGION_PARTS_MAX,
+	    sizeof(*spans));
+	if (spans == NULL)
+		return confutil_fail(path, err, errlen, "out of memory");
+	n = config_spans(conf, spans);
+	for (i = 0; i < n && rc == 0; i++) {
+		a = &spans[i];
+		for (j = i + 1; j < n && rc == 0; j++) {
+			b = &spans[j];
+			if (config_same_file(&a->id, &b->id) &&
+			    a->start < b->end && b->start < a->end)
+				rc = config_overlap_fail(path, a, b, err,
+				    errlen);
 		}
 	}
-	return 0;
+	free(spans);
+	return rc;
 }
 
 static int
-config_size(const char *path, const char *region, const char *opt,
+config_size(const char *where, const char *label, const char *opt,
     const char *value, uint64_t *out, char *err, size_t errlen)
 {
 	char	why[128];
 
 	if (size_parse(value, out, why, sizeof(why)) == -1)
-		return confutil_fail(path, err, errlen, "region %s: %s: %s",
-		    region, opt, why);
+		return confutil_fail(where, err, errlen, "%s: %s: %s", label,
+		    opt, why);
+	return 0;
+}
+
+/*
+ * path, offset and length of sec into p; label ("region A4: part 2")
+ * starts each error, where ("file:line") is its place.
+ */
+static int
+config_part(const char *where, const char *label, cfg_t *sec,
+    struct region_part *p, char *err, size_t errlen)
+{
+	const char	*ppath = cfg_getstr(sec, "path");
+	const char	*offset = cfg_getstr(sec, "offset");
+	const char	*length = cfg_getstr(sec, "length");
+
+	if (ppath == NULL || *ppath == '\0')
+		return confutil_fail(where, err, errlen, "%s: path is "
+		    "required", label);
+	if (ppath[0] != '/')
+		return confutil_fail(where, err, errlen, "%s: path \"%s\" "
+		    "must be absolute", label, ppath);
+	if ((p->path = strdup(ppath)) == NULL)
+		return confutil_fail(where, err, errlen, "out of memory");
+	p->offset = 0;
+	if (offset != NULL && config_size(where, label, "offset", offset,
+	    &p->offset, err, errlen) == -1)
+		return -1;
+	p->length = 0;
+	if (length == NULL)
+		return 0;
+	if (config_size(where, label, "length", length, &p->length, err,
+	    errlen) == -1)
+		return -1;
+	if (p->length == 0)
+		return confutil_fail(where, err, errlen, "%s: length must be "
+		    "greater than 0 (leave it out for the rest of the file)",
+		    label);
+	if (p->offset + p->length < p->offset)
+		return confutil_fail(where, err, errlen, "%s: offset + length "
+		    "overflows", label);
+	return 0;
+}
+
+/* "file:line" of a section, so an error points into the file; the line
+ * libconfuse keeps is that of the section's closing brace. */
+static void
+config_where(const char *path, cfg_t *sec, char *where, size_t len)
+{
+	snprintf(where, len, "%s:%d", path, sec->line);
+}
+
+static int
+config_region_parts(const char *path, cfg_t *sec, struct region_conf *r,
+    char *err, size_t errlen)
+{
+	char		where[1024], label[96];
+	cfg_t		*psec;
+	unsigned int	i, n = cfg_size(sec, "part");
+
+	config_where(path, sec, where, sizeof(where));
+	if (cfg_getstr(sec, "offset") != NULL ||
+	    cfg_getstr(sec, "length") != NULL)
+		return confutil_fail(where, err, errlen, "region %s: offset "
+		    "and length go in each part, not beside them", r->name);
+	if (n > REGION_PARTS_MAX)
+		return confutil_fail(where, err, errlen, "region %s: %u parts, "
+		    "at most %d allowed", r->name, n, REGION_PARTS_MAX);
+	r->joined = 1;
+	for (i = 0; i < n; i++) {
+		psec = cfg_getnsec(sec, "part", i);
+		config_where(path, psec, where, sizeof(where));
+		snprintf(label, sizeof(label), "region %s: part %u", r->name,
+		    i + 1);
+		/* Counted first, so agent_config_free() sees its path. */
+		r->part_count = i + 1;
+		if (config_part(where, label, psec, &r->parts[i], err,
+		    errlen) == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -139,39 +269,28 @@ config_region(const char *path, cfg_t *sec, struct region_conf *r,
     char *err, size_t errlen)
 {
 	const char	*name = cfg_title(sec);
-	const char	*rpath = cfg_getstr(sec, "path");
-	const char	*length = cfg_getstr(sec, "length");
+	int		 has_path = cfg_getstr(sec, "path") != NULL;
+	int		 has_parts = cfg_size(sec, "part") > 0;
+	char		 where[1024], label[96];
 
+	config_where(path, sec, where, sizeof(where));
 	if (name == NULL || !msg_name_valid(name))
-		return confutil_fail(path, err, errlen, "region name \"%s\" is "
-		    "not 1-%d characters of A-Z a-z 0-9 . _ : -",
+		return confutil_fail(where, err, errlen, "region name \"%s\" "
+		    "is not 1-%d characters of A-Z a-z 0-9 . _ : -",
 		    name ? name : "", DSP_NAME_MAX);
 	snprintf(r->name, sizeof(r->name), "%s", name);
-	if (rpath == NULL || *rpath == '\0')
-		return confutil_fail(path, err, errlen, "region %s: path is "
-		    "required", name);
-	if (rpath[0] != '/')
-		return confutil_fail(path, err, errlen, "region %s: path "
-		    "\"%s\" must be absolute", name, rpath);
-	if ((r->path = strdup(rpath)) == NULL)
-		return confutil_fail(path, err, errlen, "out of memory");
-	if (config_size(path, name, "offset", cfg_getstr(sec, "offset"),
-	    &r->offset, err, errlen) == -1)
-		return -1;
-	r->length = 0;
-	if (length != NULL) {
-		if (config_size(path, name, "length", length, &r->length,
-		    err, errlen) == -1)
-			return -1;
-		if (r->length == 0)
-			return confutil_fail(path, err, errlen, "region %s: "
-			    "length must be greater than 0 (leave it out for "
-			    "the rest of the file)", name);
-		if (r->offset + r->length < r->offset)
-			return confutil_fail(path, err, errlen, "region %s: "
-			    "offset + length overflows", name);
-	}
-	return 0;
+	if (has_path && has_parts)
+		return confutil_fail(where, err, errlen, "region %s: either "
+		    "path (with offset, length) or part sections, not both",
+		    name);
+	if (!has_path && !has_parts)
+		return confutil_fail(where, err, errlen, "region %s: path or "
+		    "at least one part section is required", name);
+	if (has_parts)
+		return config_region_parts(path, sec, r, err, errlen);
+	snprintf(label, sizeof(label), "region %s", name);
+	r->part_count = 1;
+	return config_part(where, label, sec, &r->parts[0], err, errlen);
 }
 
 static int
@@ -298,7 +417,7 @@ fail:
 void
 agent_config_free(struct agent_config *conf)
 {
-	unsigned int	i;
+	unsigned int	i, j;
 
 	free(conf->listen_address);
 	free(conf->advertise_address);
@@ -310,14 +429,41 @@ agent_config_free(struct agent_config *conf)
 	free(conf->state_dir);
 	free(conf->ciphers);
 	for (i = 0; i < conf->region_count; i++)
-		free(conf->regions[i].path);
+		for (j = 0; j < conf->regions[i].part_count; j++)
+			free(conf->regions[i].parts[j].path);
 	memset(conf, 0, sizeof(*conf));
+}
+
+static void
+config_print_part(FILE *fp, const char *indent, const struct region_part *p)
+{
+	fprintf(fp, "%spath = \"%s\"\n", indent, p->path);
+	fprintf(fp, "%soffset = \"%llu\"\n", indent,
+	    (unsigned long long)p->offset);
+	if (p->length != 0)	/* 0: the rest of the file or disk */
+		fprintf(fp, "%slength = \"%llu\"\n", indent,
+		    (unsigned long long)p->length);
+}
+
+static void
+config_print_region(FILE *fp, const struct region_conf *r)
+{
+	unsigned int	i;
+
+	fprintf(fp, "region \"%s\" {\n", r->name);
+	if (!r->joined)
+		config_print_part(fp, "\t", &r->parts[0]);
+	for (i = 0; r->joined && i < r->part_count; i++) {
+		fprintf(fp, "\tpart {\n");
+		config_print_part(fp, "\t\t", &r->parts[i]);
+		fprintf(fp, "\t}\n");
+	}
+	fprintf(fp, "}\n");
 }
 
 void
 agent_config_print(FILE *fp, const struct agent_config *conf)
 {
-	const struct region_conf *r;
 	unsigned int	i;
 
 	fprintf(fp, "server = \"%s\"\n", conf->server);
@@ -336,15 +482,6 @@ agent_config_print(FILE *fp, const struct agent_config *conf)
 	fprintf(fp, "log_level = \"%s\"\n",
 	    confutil_log_level_name(conf->log_level));
 	/* Printed as config syntax, so the output reads back as a config. */
-	for (i = 0; i < conf->region_count; i++) {
-		r = &conf->regions[i];
-		fprintf(fp, "region \"%s\" {\n", r->name);
-		fprintf(fp, "\tpath = \"%s\"\n", r->path);
-		fprintf(fp, "\toffset = \"%llu\"\n",
-		    (unsigned long long)r->offset);
-		if (r->length != 0)	/* 0: the rest of the file or disk */
-			fprintf(fp, "\tlength = \"%llu\"\n",
-			    (unsigned long long)r->length);
-		fprintf(fp, "}\n");
-	}
+	for (i = 0; i < conf->region_count; i++)
+		config_print_region(fp, &conf->regions[i]);
 }

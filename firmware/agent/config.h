@@ -1,7 +1,7 @@
 /*
  * daspool-agent configuration (libconfuse), see etc/daspool-agent.conf.
  * agent_config_load() parses and validates; nothing is opened except a
- * stat() of each region path to tell whether two regions share a file.
+ * stat() of each part's path to tell whether two parts share a file.
  */
 #ifndef DASPOOL_AGENT_CONFIG_H
 #define DASPOOL_AGENT_CONFIG_H
@@ -10,16 +10,21 @@
 #include <stdio.h>
 
 #include "proto.h"
+#include "region.h"
 
 #define AGENT_CONF_FILE		"/etc/daspool/daspool-agent.conf"
 
-/* One `region NAME { ... }` section. length 0 means "to the end of the
- * file or device" (an explicit length of 0 is refused). */
+/*
+ * One `region NAME { ... }` section: path (+ offset, length) is one
+ * part; `part { ... }` subsections, joined is set, are the parts in
+ * order. A part's length 0 means "to the end of the file or device"
+ * (an explicit length of 0 is refused).
+ */
 struct region_conf {
-	char		 name[DSP_NAME_MAX + 1];
-	char		*path;
-	uint64_t	 offset;
-	uint64_t	 length;
+	char			 name[DSP_NAME_MAX + 1];
+	int			 joined;
+	unsigned int		 part_count;
+	struct region_part	 parts[REGION_PARTS_MAX];
 };
 
 struct agent_config {
@@ -45,7 +50,7 @@ struct agent_config {
 int	agent_config_load(const char *path, struct agent_config *,
 	    char *err, size_t errlen);
 void	agent_config_free(struct agent_config *);
-/* Stable `key = value` lines; regions as region.NAME.path etc. */
+/* The config as config syntax that reads back the same. */
 void	agent_config_print(FILE *, const struct agent_config *);
 
 #endif

@@ -68,14 +68,21 @@ agent_open_regions(struct agent *a)
 
 	for (i = 0; i < a->conf->region_count; i++) {
 		rc = &a->conf->regions[i];
-		if ((r = region_open(rc->name, rc->path, rc->offset,
-		    rc->length)) == NULL)
+		if ((r = region_open_parts(rc->name, rc->parts,
+		    rc->part_count)) == NULL)
 			fatalx("out of memory");
 		a->regions[a->region_count++] = r;
 		if (region_available(r)) {
 			size_format(region_size(r), size, sizeof(size));
-			log_info("region %s: %s at offset %llu, %s", rc->name,
-			    rc->path, (unsigned long long)rc->offset, size);
+			if (rc->joined)
+				log_info("region %s: %u parts from %s on, %s",
+				    rc->name, rc->part_count,
+				    rc->parts[0].path, size);
+			else
+				log_info("region %s: %s at offset %llu, %s",
+				    rc->name, rc->parts[0].path,
+				    (unsigned long long)rc->parts[0].offset,
+				    size);
 		} else
 			log_warnx("region %s unavailable: %s", rc->name,
 			    region_reason(r));

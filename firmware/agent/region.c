@@ -1,6 +1,8 @@
 /*
  * Regions: byte ranges of files or block devices, read and written with
- * pread/pwrite at the region's base offset.
+ * pread/pwrite at each part's base offset. A joined region is a list of
+ * parts; a region offset falls in the last part that starts at or
+ * before it.
  */
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -20,15 +22,23 @@
 #include "region.h"
 #include "size.h"
 
-struct region {
-	char		 name[DSP_NAME_MAX + 1];
+/* One part as opened: its backing file or device. */
+struct region_store {
 	char		*path;
 	int		 fd;		/* -1 when unavailable */
 	int		 is_blk;
 	uint64_t	 base;		/* offset in the file or device */
+	uint64_t	 start;		/* offset in the region */
 	uint64_t	 size;
-	int		 available;
-	char		 reason[REGION_REASON_MAX];
+};
+
+struct region {
+	char			 name[DSP_NAME_MAX + 1];
+	unsigned int		 store_count;
+	struct region_store	 stores[REGION_PARTS_MAX];
+	uint64_t		 size;
+	int			 available;
+	char			 reason[REGION_REASON_MAX];
 };
 
 /* Source for zero-filling; never written. */
@@ -38,18 +48,22 @@ static void
 region_unavailable(struct region *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* All parts are closed: a region is lent whole or not at all. */
 static void
 region_unavailable(struct region *r, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list		ap;
+	unsigned int	i;
 
 	va_start(ap, fmt);
 	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
 	va_end(ap);
 	r->available = 0;
-	if (r->fd != -1)
-		close(r->fd);
-	r->fd = -1;
+	for (i = 0; i < r->store_count; i++) {
+		if (r->stores[i].fd != -1)
+			close(r->stores[i].fd);
+		r->stores[i].fd = -1;
+	}
 }
 
 /* "100M" unless rounding hides the difference, then exact bytes. */
@@ -65,18 +79,18 @@ region_sizes(uint64_t have, uint64_t need, char *h, char *n, size_t len)
 }
 
 static int
-region_measure(struct region *r, uint64_t *total)
+region_measure(struct region *r, struct region_store *s, uint64_t *total)
 {
 	struct stat	st;
 
-	if (fstat(r->fd, &st) == -1) {
-		region_unavailable(r, "%s: %s", r->path, strerror(errno));
+	if (fstat(s->fd, &st) == -1) {
+		region_unavailable(r, "%s: %s", s->path, strerror(errno));
 		return -1;
 	}
 	if (S_ISBLK(st.st_mode)) {
-		r->is_blk = 1;
-		if (ioctl(r->fd, BLKGETSIZE64, total) == -1) {
-			region_unavailable(r, "%s: BLKGETSIZE64: %s", r->path,
+		s->is_blk = 1;
+		if (ioctl(s->fd, BLKGETSIZE64, total) == -1) {
+			region_unavailable(r, "%s: BLKGETSIZE64: %s", s->path,
 			    strerror(errno));
 			return -1;
 		}
@@ -84,70 +98,137 @@ region_measure(struct region *r, uint64_t *total)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		region_unavailable(r, "%s is not a regular file or block "
-		    "device", r->path);
+		    "device", s->path);
 		return -1;
 	}
 	*total = (uint64_t)st.st_size;
 	return 0;
 }
 
-static void
-region_probe(struct region *r, uint64_t length)
+/* Opens one part and sets its size; -1 made the region unavailable. */
+static int
+region_probe_store(struct region *r, struct region_store *s,
+    uint64_t length)
 {
-	char		have[32], need[32];
-	uint64_t	total;
+	const char	*what = r->store_count > 1 ? "part" : "region";
+	char		 have[32], need[32];
+	uint64_t	 total;
 
-	if ((r->fd = open(r->path, O_RDWR | O_CLOEXEC)) == -1) {
-		region_unavailable(r, "%s: %s", r->path, strerror(errno));
-		return;
+	if ((s->fd = open(s->path, O_RDWR | O_CLOEXEC)) == -1) {
+		region_unavailable(r, "%s: %s", s->path, strerror(errno));
+		return -1;
 	}
-	if (region_measure(r, &total) == -1)
-		return;
+	if (region_measure(r, s, &total) == -1)
+		return -1;
 	if (length == 0) {
-		if (total <= r->base) {
-			region_sizes(total, r->base, have, need, sizeof(have));
+		if (total <= s->base) {
+			region_sizes(total, s->base, have, need, sizeof(have));
 			region_unavailable(r, "%s is %s, nothing left after "
-			    "offset %s", r->path, have, need);
+			    "offset %s", s->path, have, need);
+			return -1;
+		}
+		s->size = total - s->base;
+	} else if (total < s->base + length) {
+		region_sizes(total, s->base + length, have, need, sizeof(have));
+		region_unavailable(r, "%s is %s, %s needs %s", s->path, have,
+		    what, need);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+region_probe(struct region *r, const struct region_part *parts)
+{
+	struct region_store	*s;
+	uint64_t		 size = 0;
+	unsigned int		 i;
+
+	for (i = 0; i < r->store_count; i++) {
+		s = &r->stores[i];
+		if (region_probe_store(r, s, parts[i].length) == -1)
+			return;
+		s->start = size;
+		if (size + s->size < size) {
+			region_unavailable(r, "region %s: its parts add up to "
+			    "more than 2^64 bytes", r->name);
 			return;
 		}
-		r->size = total - r->base;
-	} else if (total < r->base + length) {
-		region_sizes(total, r->base + length, have, need, sizeof(have));
-		region_unavailable(r, "%s is %s, region needs %s", r->path,
-		    have, need);
-		return;
+		size += s->size;
 	}
+	r->size = size;
 	r->available = 1;
+}
+
+/* What region_size() says until the parts are measured. */
+static uint64_t
+region_configured_size(const struct region_part *parts, unsigned int count)
+{
+	uint64_t	size = 0;
+	unsigned int	i;
+
+	for (i = 0; i < count; i++) {
+		if (parts[i].length == 0 || size + parts[i].length < size)
+			return 0;
+		size += parts[i].length;
+	}
+	return size;
+}
+
+struct region *
+region_open_parts(const char *name, const struct region_part *parts,
+    unsigned int count)
+{
+	struct region	*r;
+	unsigned int	 i;
+
+	if (count == 0 || count > REGION_PARTS_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	for (i = 0; i < count; i++) {
+		r->stores[i].fd = -1;
+		r->stores[i].base = parts[i].offset;
+		r->stores[i].size = parts[i].length;
+		r->store_count = i + 1;
+		if ((r->stores[i].path = strdup(parts[i].path)) == NULL) {
+			region_close(r);
+			return NULL;
+		}
+	}
+	r->size = region_configured_size(parts, count);
+	region_probe(r, parts);
+	return r;
 }
 
 struct region *
 region_open(const char *name, const char *path, uint64_t offset,
     uint64_t length)
 {
-	struct region	*r;
+	struct region_part	part;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return NULL;
-	if ((r->path = strdup(path)) == NULL) {
-		free(r);
-		return NULL;
-	}
-	snprintf(r->name, sizeof(r->name), "%s", name);
-	r->fd = -1;
-	r->base = offset;
-	r->size = length;
-	region_probe(r, length);
-	return r;
+	/* The part only borrows path: region_open_parts() copies it. */
+	part.path = (char *)path;
+	part.offset = offset;
+	part.length = length;
+	return region_open_parts(name, &part, 1);
 }
 
 void
 region_close(struct region *r)
 {
+	unsigned int	i;
+
 	if (r == NULL)
 		return;
-	if (r->fd != -1)
-		close(r->fd);
-	free(r->path);
+	for (i = 0; i < r->store_count; i++) {
+		if (r->stores[i].fd != -1)
+			close(r->stores[i].fd);
+		free(r->stores[i].path);
+	}
 	free(r);
 }
 
@@ -160,13 +241,19 @@ region_name(const struct region *r)
 const char *
 region_path(const struct region *r)
 {
-	return r->path;
+	return r->stores[0].path;
 }
 
 uint64_t
 region_offset(const struct region *r)
 {
-	return r->base;
+	return r->stores[0].base;
+}
+
+unsigned int
+region_part_count(const struct region *r)
+{
+	return r->store_count;
 }
 
 uint64_t
@@ -206,6 +293,26 @@ region_check(const struct region *r, uint64_t off, uint64_t len, char *err,
 	return DSP_OK;
 }
 
+/*
+ * The part holding region offset off (< r->size), and in *n how many of
+ * the len bytes from there it holds: the rest go to the next part.
+ */
+static const struct region_store *
+region_piece(const struct region *r, uint64_t off, uint64_t len,
+    uint64_t *n)
+{
+	const struct region_store	*s;
+	unsigned int			 i = r->store_count - 1;
+
+	while (i > 0 && r->stores[i].start > off)
+		i--;
+	s = &r->stores[i];
+	*n = s->start + s->size - off;
+	if (*n > len)
+		*n = len;
+	return s;
+}
+
 static int
 region_error(const struct region *r, const char *what, uint64_t off, int e,
     char *err, size_t errlen)
@@ -215,21 +322,22 @@ region_error(const struct region *r, const char *what, uint64_t off, int e,
 	return (e == ENOSPC || e == EDQUOT) ? DSP_E_NOSPACE : DSP_E_IO;
 }
 
+/* off is region-relative (for the message); it lies within s. */
 static int
-region_pread(const struct region *r, uint64_t off, uint8_t *p, size_t len,
-    char *err, size_t errlen)
+region_store_pread(const struct region *r, const struct region_store *s,
+    uint64_t off, uint8_t *p, size_t len, char *err, size_t errlen)
 {
 	ssize_t	n;
 
 	while (len > 0) {
-		n = pread(r->fd, p, len, (off_t)(r->base + off));
+		n = pread(s->fd, p, len, (off_t)(s->base + off - s->start));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
 			return region_error(r, "read", off, errno, err, errlen);
 		if (n == 0) {
 			snprintf(err, errlen, "region %s: %s ends before offset "
-			    "%llu of the region (truncated?)", r->name, r->path,
+			    "%llu of the region (truncated?)", r->name, s->path,
 			    (unsigned long long)off);
 			return DSP_E_IO;
 		}
@@ -241,13 +349,13 @@ region_pread(const struct region *r, uint64_t off, uint8_t *p, size_t len,
 }
 
 static int
-region_pwrite(const struct region *r, uint64_t off, const uint8_t *p,
-    size_t len, char *err, size_t errlen)
+region_store_pwrite(const struct region *r, const struct region_store *s,
+    uint64_t off, const uint8_t *p, size_t len, char *err, size_t errlen)
 {
 	ssize_t	n;
 
 	while (len > 0) {
-		n = pwrite(r->fd, p, len, (off_t)(r->base + off));
+		n = pwrite(s->fd, p, len, (off_t)(s->base + off - s->start));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -256,6 +364,46 @@ region_pwrite(const struct region *r, uint64_t off, const uint8_t *p,
 		p += n;
 		len -= (size_t)n;
 		off += (uint64_t)n;
+	}
+	return DSP_OK;
+}
+
+static int
+region_pread(const struct region *r, uint64_t off, uint8_t *p, size_t len,
+    char *err, size_t errlen)
+{
+	const struct region_store	*s;
+	uint64_t			 n;
+	int				 rc;
+
+	while (len > 0) {
+		s = region_piece(r, off, len, &n);
+		if ((rc = region_store_pread(r, s, off, p, (size_t)n, err,
+		    errlen)) != DSP_OK)
+			return rc;
+		p += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	return DSP_OK;
+}
+
+static int
+region_pwrite(const struct region *r, uint64_t off, const uint8_t *p,
+    size_t len, char *err, size_t errlen)
+{
+	const struct region_store	*s;
+	uint64_t			 n;
+	int				 rc;
+
+	while (len > 0) {
+		s = region_piece(r, off, len, &n);
+		if ((rc = region_store_pwrite(r, s, off, p, (size_t)n, err,
+		    errlen)) != DSP_OK)
+			return rc;
+		p += n;
+		off += n;
+		len -= (size_t)n;
 	}
 	return DSP_OK;
 }
@@ -283,15 +431,15 @@ region_write(struct region *r, uint64_t off, const void *buf, size_t len,
 }
 
 static int
-region_zero_fill(const struct region *r, uint64_t off, uint64_t len,
-    char *err, size_t errlen)
+region_zero_fill(const struct region *r, const struct region_store *s,
+    uint64_t off, uint64_t len, char *err, size_t errlen)
 {
 	size_t	n;
 	int	rc;
 
 	while (len > 0) {
 		n = len < REGION_ZERO_CHUNK ? (size_t)len : REGION_ZERO_CHUNK;
-		if ((rc = region_pwrite(r, off, region_zeroes, n, err,
+		if ((rc = region_store_pwrite(r, s, off, region_zeroes, n, err,
 		    errlen)) != DSP_OK)
 			return rc;
 		off += n;
@@ -302,39 +450,49 @@ region_zero_fill(const struct region *r, uint64_t off, uint64_t len,
 
 /* Lets the file system or device do the zeroing; 0 if it did. */
 static int
-region_zero_fast(const struct region *r, uint64_t off, uint64_t len)
+region_zero_fast(const struct region_store *s, uint64_t off, uint64_t len)
 {
-	uint64_t	range[2] = { r->base + off, len };
+	uint64_t	range[2] = { s->base + off - s->start, len };
 
-	if (r->is_blk) {
+	if (s->is_blk) {
 		/* BLKZEROOUT, not BLKDISCARD: discard need not read back
 		 * as zeroes. It wants logical-block alignment. */
 		if ((range[0] | range[1]) & 511)
 			return -1;
-		return ioctl(r->fd, BLKZEROOUT, range) == -1 ? -1 : 0;
+		return ioctl(s->fd, BLKZEROOUT, range) == -1 ? -1 : 0;
 	}
 	/* Zero-range keeps the blocks the lender set aside; a punched hole
 	 * would hand them back to its file system to fill. */
-	if (fallocate(r->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+	if (fallocate(s->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
 	    (off_t)range[0], (off_t)len) == 0)
 		return 0;
-	if (fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	if (fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 	    (off_t)range[0], (off_t)len) == 0)
 		return 0;
 	return -1;
 }
 
+/* Per part: a disk and a file of one region may zero differently. */
 int
 region_zero(struct region *r, uint64_t off, uint64_t len, char *err,
     size_t errlen)
 {
-	int	rc;
+	const struct region_store	*s;
+	uint64_t			 n;
+	int				 rc;
 
 	if ((rc = region_check(r, off, len, err, errlen)) != DSP_OK)
 		return rc;
-	if (len == 0 || region_zero_fast(r, off, len) == 0)
-		return DSP_OK;
-	return region_zero_fill(r, off, len, err, errlen);
+	while (len > 0) {
+		s = region_piece(r, off, len, &n);
+		if (region_zero_fast(s, off, n) != 0 &&
+		    (rc = region_zero_fill(r, s, off, n, err, errlen)) !=
+		    DSP_OK)
+			return rc;
+		off += n;
+		len -= n;
+	}
+	return DSP_OK;
 }
 
 /* Records the matches in buf[0, avail); returns 1 once max is reached. */
@@ -410,12 +568,19 @@ region_search(struct region *r, uint64_t off, uint64_t len,
 int
 region_flush(struct region *r, char *err, size_t errlen)
 {
+	unsigned int	i;
+	int		rc = DSP_OK;
+
 	if (!r->available) {
 		snprintf(err, errlen, "region %s is unavailable: %s", r->name,
 		    r->reason);
 		return DSP_E_UNAVAILABLE;
 	}
-	if (fdatasync(r->fd) == -1)
-		return region_error(r, "flush", 0, errno, err, errlen);
-	return DSP_OK;
+	/* Every part even after a failure, so no part is left unsynced
+	 * for want of trying; the first failure is the one reported. */
+	for (i = 0; i < r->store_count; i++)
+		if (fdatasync(r->stores[i].fd) == -1 && rc == DSP_OK)
+			rc = region_error(r, "flush", r->stores[i].start,
+			    errno, err, errlen);
+	return rc;
 }

@@ -1,12 +1,16 @@
 /*
  * A region: a byte range of a file or block device that this agent
- * lends. Offsets given to the I/O functions are region-relative; every
- * call checks them against the region size before touching the disk.
+ * lends, or several such parts of one server joined end to end. Offsets
+ * given to the I/O functions are region-relative; every call checks
+ * them against the region size before touching the disk, and a range
+ * that crosses from one part into the next is split between them.
  *
  * region_open() never drops a region: a missing, unreadable or short
  * backing store gives an unavailable region carrying the reason, so it
- * is still reported to the manager. A region is read-only after open
- * and may be used from many threads at once.
+ * is still reported to the manager. One bad part makes the whole
+ * joined region unavailable, with that part's path in the reason. A
+ * region is read-only after open and may be used from many threads at
+ * once.
  *
  * The I/O functions return DSP_OK or DSP_E_UNAVAILABLE, DSP_E_RANGE,
  * DSP_E_INVALID, DSP_E_IO, DSP_E_NOSPACE with a sentence in err.
@@ -21,18 +25,33 @@ struct region;
 
 #define REGION_REASON_MAX	128
 #define REGION_ZERO_CHUNK	(1024U * 1024U)
+/* Parts of one joined region; enough for the disks of one server. */
+#define REGION_PARTS_MAX	8
 
-/* length 0: from offset to the end of the file or device. NULL only
- * when out of memory. */
+/* One part: length 0 means from offset to the end of the file or
+ * device. Also the parsed config's form of it (hence not const). */
+struct region_part {
+	char		*path;
+	uint64_t	 offset;
+	uint64_t	 length;
+};
+
+/* A region of one part. NULL only when out of memory. */
 struct region	*region_open(const char *name, const char *path,
 		    uint64_t offset, uint64_t length);
+/* parts[0] first, 1..REGION_PARTS_MAX of them (else NULL, EINVAL).
+ * NULL otherwise only when out of memory. */
+struct region	*region_open_parts(const char *name,
+		    const struct region_part *parts, unsigned int count);
 void		 region_close(struct region *);
 
 const char	*region_name(const struct region *);
-const char	*region_path(const struct region *);
-uint64_t	 region_offset(const struct region *);	/* in the file */
-/* Bytes lent; for an unavailable region the configured length (0 if
- * it was "the rest" and could not be measured). */
+const char	*region_path(const struct region *);	/* of the first part */
+uint64_t	 region_offset(const struct region *);	/* in that file */
+unsigned int	 region_part_count(const struct region *);
+/* Bytes lent, the sum of the parts; for an unavailable region the sum
+ * of the configured lengths (0 if a part was "the rest" and so could
+ * not be counted). */
 uint64_t	 region_size(const struct region *);
 int		 region_available(const struct region *);
 const char	*region_reason(const struct region *);	/* "" if available */
@@ -57,6 +76,7 @@ int	region_search(struct region *, uint64_t offset, uint64_t len,
 	    const uint8_t *pattern, size_t pattern_len, uint32_t max_matches,
 	    uint8_t *scratch, size_t scratch_len, uint64_t *matches,
 	    uint32_t *match_count, uint64_t *done, char *err, size_t errlen);
+/* fdatasync of every part. */
 int	region_flush(struct region *, char *err, size_t errlen);
 
 #endif

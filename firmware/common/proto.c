@@ -40,6 +40,12 @@ static const char *const opcode_names[256] = {
 	[DSP_OP_RENEW]		= "renew",
 	[DSP_OP_UNMOUNT]	= "unmount",
 	[DSP_OP_RELEASE]	= "release",
+	[DSP_OP_MIRROR_STATUS]	= "mirror-status",
+	[DSP_OP_LEG_FAIL]	= "leg-fail",
+	[DSP_OP_MARK_DIRTY]	= "mark-dirty",
+	[DSP_OP_RESYNC_BEGIN]	= "resync-begin",
+	[DSP_OP_RESYNC_PROGRESS] = "resync-progress",
+	[DSP_OP_RESYNC_DONE]	= "resync-done",
 	[DSP_OP_ADMIN]		= "admin",
 	[DSP_OP_ATTACH]		= "attach",
 	[DSP_OP_INIT]		= "init",
@@ -56,6 +62,19 @@ static const char *const form_names[] = {
 	[DSP_FORM_CONCAT]	= "concat",
 	[DSP_FORM_MIRROR]	= "mirror",
 	[DSP_FORM_SPLIT]	= "split",
+};
+
+static const char *const leg_state_names[] = {
+	[DSP_LEG_IN_SYNC]	= "in-sync",
+	[DSP_LEG_OUT_OF_SYNC]	= "out-of-sync",
+	[DSP_LEG_RESYNCING]	= "resyncing",
+};
+
+static const char *const health_names[] = {
+	[DSP_HEALTH_OK]		= "ok",
+	[DSP_HEALTH_DEGRADED]	= "degraded",
+	[DSP_HEALTH_RESYNCING]	= "resyncing",
+	[DSP_HEALTH_FAILED]	= "failed",
 };
 
 static const char *const role_names[] = {
@@ -110,6 +129,28 @@ int
 dsp_form_parse(const char *name)
 {
 	return proto_lookup(form_names, NITEMS(form_names), name);
+}
+
+static const char *
+proto_name(const char *const *names, size_t n, int i, const char *none)
+{
+	if (i < 0 || (size_t)i >= n || names[i] == NULL)
+		return none;
+	return names[i];
+}
+
+const char *
+dsp_leg_state_name(int state)
+{
+	return proto_name(leg_state_names, NITEMS(leg_state_names), state,
+	    "unknown");
+}
+
+const char *
+dsp_health_name(int health)
+{
+	return proto_name(health_names, NITEMS(health_names), health,
+	    "unknown");
 }
 
 const char *

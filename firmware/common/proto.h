@@ -24,6 +24,12 @@
 #define DSP_MAX_PATTERN		4096	/* longest search pattern */
 #define DSP_MAX_GENERATIONS	256	/* volumes in one generation list */
 #define DSP_TICKET_MAX		4096
+#define DSP_MAX_RANGES		64	/* dirty ranges in one mirror report */
+/* Write-intent bitmap chunk of a mirror: 1 MiB, doubled for big volumes
+ * so that a bitmap never has more than DSP_MAX_CHUNKS bits (128 KiB). */
+#define DSP_MIRROR_CHUNK	(1024U * 1024U)
+#define DSP_MAX_CHUNKS		(1024U * 1024U)
+#define DSP_MAX_BITMAP		(DSP_MAX_CHUNKS / 8)
 
 #define DSP_FLAG_REPLY		0x0001
 
@@ -42,6 +48,13 @@ enum dsp_opcode {
 	DSP_OP_RENEW		= 12,
 	DSP_OP_UNMOUNT		= 13,
 	DSP_OP_RELEASE		= 14,
+	/* control: borrower -> manager, mirror legs (docs/PROTOCOL.md) */
+	DSP_OP_MIRROR_STATUS	= 15,
+	DSP_OP_LEG_FAIL		= 16,
+	DSP_OP_MARK_DIRTY	= 17,
+	DSP_OP_RESYNC_BEGIN	= 18,
+	DSP_OP_RESYNC_PROGRESS	= 19,
+	DSP_OP_RESYNC_DONE	= 21,
 	/* control: admin -> manager (admin socket, or admin-role TLS) */
 	DSP_OP_ADMIN		= 20,
 	/* data: borrower -> agent */
@@ -80,12 +93,29 @@ enum dsp_status {
 	DSP_E_TOOBIG		= 20,	/* request larger than allowed */
 };
 
-/* Usage forms of a volume. Only SINGLE is built so far. */
+/* Usage forms of a volume. */
 enum dsp_usage_form {
 	DSP_FORM_SINGLE		= 1,
 	DSP_FORM_CONCAT		= 2,
 	DSP_FORM_MIRROR		= 3,
 	DSP_FORM_SPLIT		= 4,
+};
+
+/* State of one mirror leg (an extent of a mirror volume). A leg is
+ * read only while in sync; it is written while in sync or resyncing. */
+enum dsp_leg_state {
+	DSP_LEG_IN_SYNC		= 0,
+	DSP_LEG_OUT_OF_SYNC	= 1,
+	DSP_LEG_RESYNCING	= 2,
+};
+
+/* Health of a volume: failed = no in-sync leg (or, for the other forms,
+ * an extent) can be reached. */
+enum dsp_health {
+	DSP_HEALTH_OK		= 0,
+	DSP_HEALTH_DEGRADED	= 1,
+	DSP_HEALTH_RESYNCING	= 2,
+	DSP_HEALTH_FAILED	= 3,
 };
 
 enum dsp_role {
@@ -116,6 +146,8 @@ const char	*dsp_status_name(uint32_t status);	/* "E_TICKET" ... */
 const char	*dsp_opcode_name(uint8_t opcode);	/* "read", or NULL */
 const char	*dsp_form_name(int form);		/* "single" ... */
 int		 dsp_form_parse(const char *name);	/* 0 if unknown */
+const char	*dsp_leg_state_name(int state);	/* "in-sync" ... */
+const char	*dsp_health_name(int health);		/* "ok" ... */
 const char	*dsp_role_name(int role);		/* "agent" ... */
 int		 dsp_role_parse(const char *name);	/* DSP_ROLE_NONE */
 

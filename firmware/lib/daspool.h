@@ -211,4 +211,15 @@ int		 daspool_volume_search(struct daspool_volume *,
 /* Asks every lender to make the written data durable. */
 int		 daspool_volume_flush(struct daspool_volume *);
 
+/*
+ * Mirrors. A handle on a mirror resyncs a leg that comes back by itself,
+ * in a thread of its own, while it is used. daspool_volume_resync()
+ * starts that at once and waits, at most timeout_s seconds, until every
+ * leg is in sync: 0, or an error naming a leg still out of sync (its
+ * server down, or the time ran out). 0 at once for other forms.
+ * *copied (may be NULL) is the chunks this handle's resyncs copied.
+ */
+int		 daspool_volume_resync(struct daspool_volume *, int timeout_s,
+		    uint64_t *copied);
+
 #endif

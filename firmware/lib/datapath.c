@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,13 @@ struct datapath {
 	unsigned		 head;
 	unsigned		 count;
 	unsigned		 lost;		/* reconnects since a reply */
+	int			 retry_ms;	/* how long to try to reconnect */
 	char			 why[DASPOOL_ERRLEN];	/* last connection failure */
+	char			 err[DASPOOL_ERRLEN];	/* why the last run failed */
 };
 
+static void	dp_seterr(struct datapath *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 static int64_t	datapath_now_ms(void);
 static void	datapath_sleep_ms(int64_t);
 static int	datapath_attach(struct datapath *);
@@ -69,8 +74,33 @@ datapath_new(struct daspool_volume *v, const struct msg_extent *e)
 	memcpy(dp->server, e->server, sizeof(dp->server));
 	memcpy(dp->host, e->host, sizeof(dp->host));
 	dp->port = e->port;
+	dp->retry_ms = v->client->timeout_ms;
 	buf_writer_init(&dp->wbuf);
 	return dp;
+}
+
+/* Each leg of a mirror runs in its own thread: errors stay with the
+ * connection until the volume takes the one it reports. */
+static void
+dp_seterr(struct datapath *dp, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dp->err, sizeof(dp->err), fmt, ap);
+	va_end(ap);
+}
+
+const char *
+datapath_error(const struct datapath *dp)
+{
+	return dp->err;
+}
+
+void
+datapath_set_retry(struct datapath *dp, int ms)
+{
+	dp->retry_ms = ms;
 }
 
 void
@@ -137,10 +167,12 @@ datapath_attach(struct datapath *dp)
 	const uint8_t		*reply;
 	size_t			 len;
 	char			 why[DASPOOL_ERRLEN];
+	struct volume_ticket	 t;
 	int			 rc;
 
+	volume_ticket_get(v, &t);
 	buf_writer_init(&w);
-	buf_put_blob(&w, v->ticket, v->ticket_len);
+	buf_put_blob(&w, t.ticket, t.ticket_len);
 	rc = channel_call(dp->ch, DSP_OP_ATTACH, &w, &reply, &len, why,
 	    sizeof(why));
 	buf_writer_free(&w);
@@ -149,24 +181,24 @@ datapath_attach(struct datapath *dp)
 		return DP_LOST;
 	}
 	if (rc != DSP_OK) {
-		volume_seterr(v, "agent %s refused the ticket of volume %s: "
+		dp_seterr(dp, "agent %s refused the ticket of volume %s: "
 		    "%s", dp->server, v->name, why);
 		return rc;
 	}
 	if ((rc = msg_decode_attached(reply, len, &att)) != DSP_OK) {
-		volume_seterr(v, "malformed ATTACH reply from agent %s (%s)",
+		dp_seterr(dp, "malformed ATTACH reply from agent %s (%s)",
 		    dp->server, dsp_status_name((uint32_t)rc));
 		return DASPOOL_ERR_PROTOCOL;
 	}
 	if (strcmp(att.volume, v->name) != 0 ||
-	    att.generation != v->generation) {
-		volume_seterr(v, "agent %s attached volume %s generation %llu "
+	    att.generation != t.generation) {
+		dp_seterr(dp, "agent %s attached volume %s generation %llu "
 		    "instead of %s generation %llu", dp->server, att.volume,
 		    (unsigned long long)att.generation, v->name,
-		    (unsigned long long)v->generation);
+		    (unsigned long long)t.generation);
 		return DASPOOL_ERR_PROTOCOL;
 	}
-	dp->attached_serial = v->serial;
+	dp->attached_serial = t.serial;
 	return 0;
 }
 
@@ -178,7 +210,8 @@ datapath_connect_once(struct datapath *dp, int timeout_ms)
 	struct tls_conn		*t;
 	int			 rc;
 
-	if ((rc = volume_ticket_refresh(dp->vol)) != 0)
+	if ((rc = volume_ticket_refresh(dp->vol, dp->err,
+	    sizeof(dp->err))) != 0)
 		return rc;
 	t = tls_connect(c->tls, dp->host, dp->port, timeout_ms, dp->why,
 	    sizeof(dp->why));
@@ -187,14 +220,14 @@ datapath_connect_once(struct datapath *dp, int timeout_ms)
 		 * cipher will not change its mind: only a connection
 		 * that could not be made is worth retrying. */
 		if (errno == EACCES) {
-			volume_seterr(dp->vol, "agent %s at %s:%u: %s",
+			dp_seterr(dp, "agent %s at %s:%u: %s",
 			    dp->server, dp->host, dp->port, dp->why);
 			return DASPOOL_ERR_CONNECT;
 		}
 		return DP_LOST;
 	}
 	if ((dp->ch = channel_from_tls(t)) == NULL) {
-		volume_seterr(dp->vol, "out of memory");
+		dp_seterr(dp, "out of memory");
 		return DASPOOL_ERR_SYSTEM;
 	}
 	channel_set_timeout(dp->ch, c->timeout_ms);
@@ -207,7 +240,7 @@ datapath_connect_once(struct datapath *dp, int timeout_ms)
 static int
 datapath_connect(struct datapath *dp)
 {
-	int	 timeout = dp->vol->client->timeout_ms;
+	int	 timeout = dp->retry_ms;
 	int64_t	 deadline, left, backoff = DP_BACKOFF_MIN_MS;
 	int	 rc;
 
@@ -225,7 +258,7 @@ datapath_connect(struct datapath *dp)
 		if ((backoff *= 2) > DP_BACKOFF_MAX_MS)
 			backoff = DP_BACKOFF_MAX_MS;
 	}
-	volume_seterr(dp->vol, "cannot reach agent %s at %s:%u within %d s: "
+	dp_seterr(dp, "cannot reach agent %s at %s:%u within %d s: "
 	    "%s", dp->server, dp->host, dp->port, (timeout + 999) / 1000,
 	    dp->why);
 	return DASPOOL_ERR_CONNECT;
@@ -250,7 +283,7 @@ datapath_send(struct datapath *dp, struct dp_req *r)
 	buf_writer_reset(&dp->wbuf);
 	msg_encode_data_request(&dp->wbuf, r->opcode, &m);
 	if (dp->wbuf.error) {
-		volume_seterr(v, "out of memory");
+		dp_seterr(dp, "out of memory");
 		return DASPOOL_ERR_SYSTEM;
 	}
 	errno = 0;
@@ -267,7 +300,6 @@ static int
 datapath_receive(struct datapath *dp, struct dp_req *r,
     struct msg_data_reply *reply)
 {
-	struct daspool_volume	*v = dp->vol;
 	struct dsp_header	 hdr;
 	const uint8_t		*p;
 	char			 msg[DASPOOL_ERRLEN];
@@ -282,13 +314,13 @@ datapath_receive(struct datapath *dp, struct dp_req *r,
 		return DP_LOST;
 	}
 	if (rc != DSP_OK) {
-		volume_seterr(v, "agent %s sent a malformed frame (%s)",
+		dp_seterr(dp, "agent %s sent a malformed frame (%s)",
 		    dp->server, dsp_status_name((uint32_t)rc));
 		return DASPOOL_ERR_PROTOCOL;
 	}
 	if (!(hdr.flags & DSP_FLAG_REPLY) || hdr.opcode != r->opcode ||
 	    hdr.request_id != r->id) {
-		volume_seterr(v, "agent %s answered %s request %llu while the "
+		dp_seterr(dp, "agent %s answered %s request %llu while the "
 		    "reply to %s request %llu was due", dp->server,
 		    datapath_opname(hdr.opcode),
 		    (unsigned long long)hdr.request_id,
@@ -297,14 +329,14 @@ datapath_receive(struct datapath *dp, struct dp_req *r,
 	}
 	if (hdr.status != DSP_OK) {
 		channel_error_text(p, hdr.payload_length, msg, sizeof(msg));
-		volume_seterr(v, "agent %s refused %s of region %s at %llu: %s",
+		dp_seterr(dp, "agent %s refused %s of region %s at %llu: %s",
 		    dp->server, datapath_opname(r->opcode), r->region,
 		    (unsigned long long)r->offset, msg);
 		return hdr.status > INT_MAX ? DSP_E_INTERNAL : (int)hdr.status;
 	}
 	rc = msg_decode_data_reply(p, hdr.payload_length, r->opcode, reply);
 	if (rc != DSP_OK) {
-		volume_seterr(v, "malformed %s reply from agent %s (%s)",
+		dp_seterr(dp, "malformed %s reply from agent %s (%s)",
 		    datapath_opname(r->opcode), dp->server,
 		    dsp_status_name((uint32_t)rc));
 		return DASPOOL_ERR_PROTOCOL;
@@ -324,7 +356,7 @@ datapath_verify(struct datapath *dp, struct dp_req *r,
 	    strcmp(reply->volume, v->name) != 0 ||
 	    strcmp(reply->region, r->region) != 0 ||
 	    reply->offset != r->offset || reply->length != r->length) {
-		volume_seterr(v, "agent %s answered about %s/%s region %s "
+		dp_seterr(dp, "agent %s answered about %s/%s region %s "
 		    "%llu+%llu instead of %s/%s region %s %llu+%llu",
 		    dp->server, reply->requester, reply->volume, reply->region,
 		    (unsigned long long)reply->offset,
@@ -360,13 +392,13 @@ datapath_verify(struct datapath *dp, struct dp_req *r,
 	}
 	return 0;
 short_op:
-	volume_seterr(v, "agent %s did %llu of the %llu bytes of %s at region "
+	dp_seterr(dp, "agent %s did %llu of the %llu bytes of %s at region "
 	    "%s offset %llu", dp->server, (unsigned long long)reply->done,
 	    (unsigned long long)r->length, datapath_opname(r->opcode),
 	    r->region, (unsigned long long)r->offset);
 	return DASPOOL_ERR_PROTOCOL;
 bad_match:
-	volume_seterr(v, "agent %s reported search matches outside region %s "
+	dp_seterr(dp, "agent %s reported search matches outside region %s "
 	    "%llu+%llu", dp->server, r->region, (unsigned long long)r->offset,
 	    (unsigned long long)r->length);
 	return DASPOOL_ERR_PROTOCOL;
@@ -382,7 +414,7 @@ datapath_recover(struct datapath *dp)
 	for (;;) {
 		datapath_disconnect(dp);
 		if (++dp->lost > DP_MAX_LOST) {
-			volume_seterr(dp->vol, "the connection to agent %s "
+			dp_seterr(dp, "the connection to agent %s "
 			    "keeps failing: %s", dp->server, dp->why);
 			return DASPOOL_ERR_CONNECT;
 		}
@@ -428,13 +460,14 @@ datapath_run(struct datapath *dp, const struct dp_job *job)
 	for (;;) {
 		rc = 0;
 		while (!ended && !stop && dp->count < DP_WINDOW) {
-			if ((rc = volume_ticket_refresh(dp->vol)) != 0) {
+			if ((rc = volume_ticket_refresh(dp->vol, dp->err,
+			    sizeof(dp->err))) != 0) {
 				err_rc = rc;
 				stop = 1;
 				rc = 0;
 				break;
 			}
-			if (dp->attached_serial != dp->vol->serial) {
+			if (dp->attached_serial != volume_serial(dp->vol)) {
 				if (dp->count > 0)
 					break;
 				if ((rc = datapath_attach(dp)) != 0)

@@ -17,6 +17,7 @@
 
 struct channel;
 struct datapath;
+struct dp_job;
 struct tls_config;
 
 /* A mount info as the manager sent it (raw payload kept for the state
@@ -47,13 +48,20 @@ struct daspool_client {
 	char			 err[DASPOOL_ERRLEN];
 };
 
+struct mirror;
+
 struct daspool_volume {
 	struct daspool_volume	*next;		/* in client->volumes */
 	struct daspool_client	*client;
 	char			 name[DSP_NAME_MAX + 1];
-	struct extent_map	 map;
+	uint8_t			 form;		/* enum dsp_usage_form */
+	struct extent_map	 map;		/* mirror: leg 0 only */
 	struct msg_extent	 extents[DSP_MAX_EXTENTS];
-	/* Own copy of the ticket: another thread may renew the mount's. */
+	uint16_t		 extent_count;
+	struct mirror		*mirror;	/* NULL unless a mirror */
+	/* Own copy of the ticket: another thread may renew the mount's.
+	 * tlock guards it, for the mirror's leg and resync threads. */
+	pthread_mutex_t		 tlock;
 	uint8_t			 ticket[DSP_TICKET_MAX];
 	size_t			 ticket_len;
 	uint64_t		 generation;
@@ -106,10 +114,39 @@ int	mountinfo_needs_renewal(uint64_t issued_at, uint64_t expires_at,
 	    uint64_t now);
 
 /* volume.c */
+struct volume_ticket {
+	uint8_t		ticket[DSP_TICKET_MAX];
+	size_t		ticket_len;
+	uint64_t	generation;
+	uint64_t	serial;
+};
+
 void	volume_seterr(struct daspool_volume *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-/* Renews the ticket when a third of its lifetime is left. */
-int	volume_ticket_refresh(struct daspool_volume *);
+/* Renews the ticket when a third of its lifetime is left; a failure is
+ * described in err. Safe from any thread. */
+int	volume_ticket_refresh(struct daspool_volume *, char *err,
+	    size_t errlen);
+void	volume_ticket_get(struct daspool_volume *, struct volume_ticket *);
+uint64_t volume_serial(struct daspool_volume *);
+/* datapath_run, with its failure told on the volume. */
+int	volume_run(struct daspool_volume *, struct datapath *,
+	    const struct dp_job *);
+/* One request stream over one extent piece (volume.c). */
+struct volume_job {
+	struct daspool_volume	*v;
+	uint8_t			 opcode;
+	uint16_t		 extent;
+	const char		*region;
+	uint64_t		 roffset;	/* next region offset to ask */
+	uint64_t		 left;		/* bytes not asked yet */
+	uint8_t			*rbuf;
+	const uint8_t		*wbuf;
+	int			 quiet;		/* no progress reports */
+};
+void	volume_job_init(struct volume_job *, struct dp_job *,
+	    struct daspool_volume *, uint8_t opcode, uint16_t extent,
+	    uint64_t roffset, uint64_t length);
 void	volume_detach(struct daspool_volume *);
 int	volume_range_check(struct daspool_volume *, uint64_t offset,
 	    uint64_t length);
@@ -152,9 +189,25 @@ struct dp_job {
 };
 
 struct datapath	*datapath_new(struct daspool_volume *, const struct msg_extent *);
+const char	*datapath_error(const struct datapath *);
+/* How long a lost connection is tried again (default: client timeout). */
+void		 datapath_set_retry(struct datapath *, int ms);
 void		 datapath_free(struct datapath *);
 void		 datapath_disconnect(struct datapath *);
 const char	*datapath_server(const struct datapath *);
 int		 datapath_run(struct datapath *, const struct dp_job *);
+
+/* mirror.c: I/O over the legs of a mirror, see the file's comment. */
+int	mirror_open(struct daspool_volume *);
+void	mirror_close(struct daspool_volume *);
+/* WRITE, INIT, ERASE and FLUSH on every writable leg; READ from one
+ * in-sync leg. */
+int	mirror_io(struct daspool_volume *, uint8_t opcode, uint8_t *rbuf,
+	    const uint8_t *wbuf, uint64_t length, uint64_t offset);
+/* The in-sync leg to read from now; an error when there is none. */
+int	mirror_read_leg(struct daspool_volume *, uint16_t *leg);
+/* A read on this leg failed with rc: reports it. 0 when another leg
+ * may be tried, else the error for the caller. */
+int	mirror_read_failed(struct daspool_volume *, uint16_t leg, int rc);
 
 #endif

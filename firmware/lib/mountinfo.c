@@ -52,6 +52,19 @@ mountinfo_ticket_peek(struct daspool_mount *m, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+mountinfo_legs_differ(const struct msg_mount_info *info)
+{
+	uint16_t	i;
+
+	if (info->form != DSP_FORM_MIRROR)
+		return 0;
+	for (i = 1; i < info->extent_count; i++)
+		if (info->extents[i].length != info->extents[0].length)
+			return 1;
+	return 0;
+}
+
 int
 mountinfo_decode(const uint8_t *raw, size_t len, struct daspool_mount *m,
     char *err, size_t errlen)
@@ -64,8 +77,11 @@ mountinfo_decode(const uint8_t *raw, size_t len, struct daspool_mount *m,
 		    dsp_status_name((uint32_t)rc));
 		return DASPOOL_ERR_PROTOCOL;
 	}
+	/* The legs of a mirror each hold the whole volume: the map is
+	 * the first leg's, the others are at the same volume offsets. */
 	if (extent_map_init(&m->map, m->info.extents,
-	    m->info.extent_count) == -1) {
+	    m->info.form == DSP_FORM_MIRROR ? 1 : m->info.extent_count) == -1 ||
+	    mountinfo_legs_differ(&m->info)) {
 		snprintf(err, errlen, "the mount info of volume %s has no "
 		    "usable extents", m->info.volume);
 		return DASPOOL_ERR_PROTOCOL;

@@ -38,6 +38,8 @@ static int	search_done(void *, const struct dp_req *,
 static int	search_u64_cmp(const void *, const void *);
 static int	search_add(struct search_job *, uint64_t);
 static int	search_piece(struct search_job *);
+static int	search_mirror_piece(struct search_job *,
+		    const struct extent_piece *);
 static int	search_boundary(struct search_job *, uint64_t, uint64_t,
 		    uint64_t);
 
@@ -123,9 +125,37 @@ search_piece(struct search_job *j)
 
 	do {
 		j->restart = 0;
-		rc = datapath_run(volume_path(j->v, j->extent), &job);
+		rc = volume_run(j->v, volume_path(j->v, j->extent), &job);
 	} while (rc == 0 && j->restart && *j->count < j->max);
 	return rc;
+}
+
+/*
+ * A mirror is searched on one in-sync leg. When that leg fails it is
+ * reported and the piece searched again on another: matches already
+ * taken are not taken twice (search_add).
+ */
+static int
+search_mirror_piece(struct search_job *j, const struct extent_piece *p)
+{
+	struct daspool_volume	*v = j->v;
+	uint64_t		 base;
+	uint16_t		 leg;
+	int			 rc;
+
+	for (;;) {
+		if ((rc = mirror_read_leg(v, &leg)) != 0)
+			return rc;
+		base = v->extents[leg].offset + (p->roffset -
+		    v->extents[p->extent].offset);
+		j->extent = leg;
+		j->region = v->extents[leg].region;
+		j->pos = j->rbase = base;
+		j->end = base + p->length;
+		if ((rc = search_piece(j)) == 0 ||
+		    (rc = mirror_read_failed(v, leg, rc)) != 0)
+			return rc;
+	}
 }
 
 /*
@@ -207,7 +237,9 @@ daspool_volume_search(struct daspool_volume *v, const void *pattern,
 		j.end = p.roffset + p.length;
 		j.vbase = p.voffset;
 		j.rbase = p.roffset;
-		if ((rc = search_piece(&j)) != 0)
+		rc = v->mirror != NULL ? search_mirror_piece(&j, &p) :
+		    search_piece(&j);
+		if (rc != 0)
 			return rc;
 		offset = p.voffset + p.length;
 		if (*count >= max_matches || offset >= end)

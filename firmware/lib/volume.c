@@ -17,18 +17,6 @@
 #define VOLUME_CHUNK		DSP_MAX_IO
 #define VOLUME_RENEW_RETRY	5	/* seconds between renewal attempts */
 
-/* A stream of READ/WRITE/INIT/ERASE requests over one piece. */
-struct volume_job {
-	struct daspool_volume	*v;
-	uint8_t			 opcode;
-	uint16_t		 extent;
-	const char		*region;
-	uint64_t		 roffset;	/* next region offset to ask */
-	uint64_t		 left;		/* bytes not asked yet */
-	uint8_t			*rbuf;
-	const uint8_t		*wbuf;
-};
-
 static void	volume_take_ticket(struct daspool_volume *,
 		    const struct daspool_mount *);
 static int	volume_job_next(void *, struct dp_req *);
@@ -103,16 +91,51 @@ volume_path(struct daspool_volume *v, uint16_t extent)
 	return v->paths[v->extent_path[extent]];
 }
 
-/* Lock held. */
+/* Client lock held. */
 static void
 volume_take_ticket(struct daspool_volume *v, const struct daspool_mount *m)
 {
+	pthread_mutex_lock(&v->tlock);
 	memcpy(v->ticket, m->info.ticket, m->info.ticket_len);
 	v->ticket_len = m->info.ticket_len;
 	v->generation = m->info.generation;
 	v->issued_at = m->issued_at;
 	v->expires_at = m->info.expires_at;
 	v->serial = m->serial;
+	pthread_mutex_unlock(&v->tlock);
+}
+
+void
+volume_ticket_get(struct daspool_volume *v, struct volume_ticket *t)
+{
+	pthread_mutex_lock(&v->tlock);
+	memcpy(t->ticket, v->ticket, v->ticket_len);
+	t->ticket_len = v->ticket_len;
+	t->generation = v->generation;
+	t->serial = v->serial;
+	pthread_mutex_unlock(&v->tlock);
+}
+
+uint64_t
+volume_serial(struct daspool_volume *v)
+{
+	uint64_t	serial;
+
+	pthread_mutex_lock(&v->tlock);
+	serial = v->serial;
+	pthread_mutex_unlock(&v->tlock);
+	return serial;
+}
+
+int
+volume_run(struct daspool_volume *v, struct datapath *dp,
+    const struct dp_job *job)
+{
+	int	rc;
+
+	if ((rc = datapath_run(dp, job)) != 0)
+		volume_seterr(v, "%s", datapath_error(dp));
+	return rc;
 }
 
 int
@@ -135,14 +158,17 @@ daspool_volume_open(struct daspool_client *c, const char *volume,
 		client_seterr(c, "out of memory");
 		return DASPOOL_ERR_SYSTEM;
 	}
+	pthread_mutex_init(&v->tlock, NULL);
 	pthread_mutex_lock(&c->lock);
 	if ((rc = client_mount_get(c, volume, &m, c->err,
 	    sizeof(c->err))) != 0)
 		goto fail;
 	v->client = c;
 	memcpy(v->name, m->info.volume, sizeof(v->name));
+	v->form = m->info.form;
 	v->map = m->map;
 	memcpy(v->extents, m->info.extents, sizeof(v->extents));
+	v->extent_count = m->info.extent_count;
 	volume_take_ticket(v, m);
 	/* Extents on the same lender share its connection. */
 	for (i = 0; i < m->info.extent_count; i++) {
@@ -164,12 +190,18 @@ daspool_volume_open(struct daspool_client *c, const char *volume,
 	v->next = c->volumes;
 	c->volumes = v;
 	pthread_mutex_unlock(&c->lock);
+	if (v->form == DSP_FORM_MIRROR && (rc = mirror_open(v)) != 0) {
+		client_seterr(c, "%s", v->err);
+		daspool_volume_close(v);
+		return rc;
+	}
 	*vp = v;
 	return 0;
 fail:
 	pthread_mutex_unlock(&c->lock);
 	for (j = 0; j < v->path_count; j++)
 		datapath_free(v->paths[j]);
+	pthread_mutex_destroy(&v->tlock);
 	free(v);
 	return rc;
 }
@@ -191,8 +223,10 @@ daspool_volume_close(struct daspool_volume *v)
 			break;
 		}
 	pthread_mutex_unlock(&c->lock);
+	mirror_close(v);
 	for (i = 0; i < v->path_count; i++)
 		datapath_free(v->paths[i]);
+	pthread_mutex_destroy(&v->tlock);
 	free(v);
 }
 
@@ -213,38 +247,48 @@ volume_detach(struct daspool_volume *v)
  * an expired ticket stops the I/O.
  */
 int
-volume_ticket_refresh(struct daspool_volume *v)
+volume_ticket_refresh(struct daspool_volume *v, char *err, size_t errlen)
 {
 	struct daspool_client	*c = v->client;
 	struct daspool_mount	*m;
 	char			 why[DASPOOL_ERRLEN];
 	uint64_t		 now = (uint64_t)time(NULL);
+	uint64_t		 serial, expires_at;
 	int			 rc;
 
 	if (v->detached) {
-		volume_seterr(v, "volume %s was unmounted", v->name);
+		snprintf(err, errlen, "volume %s was unmounted", v->name);
 		return DASPOOL_ERR_NOTMOUNTED;
 	}
+	/* Renewal is under the ticket lock, so legs renew once. */
+	pthread_mutex_lock(&v->tlock);
 	if (!mountinfo_needs_renewal(v->issued_at, v->expires_at, now) ||
-	    (now < v->renew_retry_at && now < v->expires_at))
+	    (now < v->renew_retry_at && now < v->expires_at)) {
+		pthread_mutex_unlock(&v->tlock);
 		return 0;
+	}
+	serial = v->serial;
+	expires_at = v->expires_at;
+	pthread_mutex_unlock(&v->tlock);
 	pthread_mutex_lock(&c->lock);
 	rc = client_mount_get(c, v->name, &m, why, sizeof(why));
-	if (rc == 0 && (rc = client_renew(c, m, v->serial, why,
+	if (rc == 0 && (rc = client_renew(c, m, serial, why,
 	    sizeof(why))) == 0)
 		volume_take_ticket(v, m);
 	pthread_mutex_unlock(&c->lock);
 	if (rc == 0)
 		return 0;
+	pthread_mutex_lock(&v->tlock);
 	v->renew_retry_at = now + VOLUME_RENEW_RETRY;
-	if (now < v->expires_at) {
+	pthread_mutex_unlock(&v->tlock);
+	if (now < expires_at) {
 		log_warnx("cannot renew the ticket of volume %s (%s); it is "
 		    "good for %llu s more", v->name, why,
-		    (unsigned long long)(v->expires_at - now));
+		    (unsigned long long)(expires_at - now));
 		return 0;
 	}
-	volume_seterr(v, "the ticket of volume %s has expired and cannot be "
-	    "renewed: %s", v->name, why);
+	snprintf(err, errlen, "the ticket of volume %s has expired and cannot "
+	    "be renewed: %s", v->name, why);
 	return rc;
 }
 
@@ -306,6 +350,23 @@ volume_job_next(void *arg, struct dp_req *r)
 	return 0;
 }
 
+void
+volume_job_init(struct volume_job *j, struct dp_job *job,
+    struct daspool_volume *v, uint8_t opcode, uint16_t extent,
+    uint64_t roffset, uint64_t length)
+{
+	memset(j, 0, sizeof(*j));
+	j->v = v;
+	j->opcode = opcode;
+	j->extent = extent;
+	j->region = v->extents[extent].region;
+	j->roffset = roffset;
+	j->left = length;
+	job->next = volume_job_next;
+	job->done = volume_job_done;
+	job->arg = j;
+}
+
 static int
 volume_job_done(void *arg, const struct dp_req *r,
     const struct msg_data_reply *reply)
@@ -313,7 +374,7 @@ volume_job_done(void *arg, const struct dp_req *r,
 	struct volume_job	*j = arg;
 
 	(void)reply;
-	if (r->opcode != DSP_OP_FLUSH)
+	if (r->opcode != DSP_OP_FLUSH && !j->quiet)
 		volume_progress(j->v, r->length);
 	return DP_GO;
 }
@@ -325,24 +386,21 @@ volume_io(struct daspool_volume *v, uint8_t opcode, uint8_t *rbuf,
 {
 	struct extent_piece	 p;
 	struct volume_job	 j;
-	struct dp_job		 job = { volume_job_next, volume_job_done, &j };
+	struct dp_job		 job;
 	int			 rc;
 
 	if ((rc = volume_usable(v)) != 0 ||
 	    (rc = volume_range_check(v, offset, length)) != 0)
 		return rc;
 	volume_progress_start(v, length);
+	if (v->mirror != NULL)
+		return mirror_io(v, opcode, rbuf, wbuf, length, offset);
 	while (extent_map_piece(&v->map, offset, length, &p) == 0) {
-		memset(&j, 0, sizeof(j));
-		j.v = v;
-		j.opcode = opcode;
-		j.extent = p.extent;
-		j.region = v->extents[p.extent].region;
-		j.roffset = p.roffset;
-		j.left = p.length;
+		volume_job_init(&j, &job, v, opcode, p.extent, p.roffset,
+		    p.length);
 		j.rbuf = rbuf;
 		j.wbuf = wbuf;
-		if ((rc = datapath_run(volume_path(v, p.extent), &job)) != 0)
+		if ((rc = volume_run(v, volume_path(v, p.extent), &job)) != 0)
 			return rc;
 		if (rbuf != NULL)
 			rbuf += p.length;
@@ -388,23 +446,20 @@ daspool_volume_flush(struct daspool_volume *v)
 {
 	const struct msg_extent	*e;
 	struct volume_job	 j;
-	struct dp_job		 job = { volume_job_next, volume_job_done, &j };
+	struct dp_job		 job;
 	uint16_t		 i;
 	int			 rc;
 
 	if ((rc = volume_usable(v)) != 0)
 		return rc;
 	volume_progress_start(v, 0);
+	if (v->mirror != NULL)
+		return mirror_io(v, DSP_OP_FLUSH, NULL, NULL, 0, 0);
 	for (i = 0; i < v->map.count; i++) {
 		e = &v->extents[i];
-		memset(&j, 0, sizeof(j));
-		j.v = v;
-		j.opcode = DSP_OP_FLUSH;
-		j.extent = i;
-		j.region = e->region;
-		j.roffset = e->offset;
-		j.left = e->length < VOLUME_CHUNK ? e->length : VOLUME_CHUNK;
-		if ((rc = datapath_run(volume_path(v, i), &job)) != 0)
+		volume_job_init(&j, &job, v, DSP_OP_FLUSH, i, e->offset,
+		    e->length < VOLUME_CHUNK ? e->length : VOLUME_CHUNK);
+		if ((rc = volume_run(v, volume_path(v, i), &job)) != 0)
 			return rc;
 	}
 	return 0;

@@ -1,7 +1,10 @@
 /*
  * Parser of the admin command language: a static tree of tokens, one
  * help line each, walked word by word. Keywords match by unambiguous
- * prefix; an exact match wins over longer keywords.
+ * prefix; an exact match wins over longer keywords, and a prefix of a
+ * keyword and its longer forms ("vol" of volumes, volume) picks the
+ * first of them in the table. A token whose next table is its own table
+ * may repeat (the regions of a concat, the pieces of a split).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,8 +14,9 @@
 
 #include "admin.h"
 #include "proto.h"
+#include "size.h"
 
-#define ADMIN_MAX_WORDS		16
+#define ADMIN_MAX_WORDS		40
 
 enum admin_token_type {
 	TOK_NONE = 0,		/* ends a table */
@@ -21,6 +25,7 @@ enum admin_token_type {
 	TOK_FORM,		/* a usage form keyword */
 	TOK_VOLUME,		/* a volume name */
 	TOK_SERVER_REGION,	/* SERVER:REGION */
+	TOK_PIECE,		/* NAME:SIZE or NAME:rest */
 	TOK_COUNT,		/* 1..ADMIN_AUDIT_MAX */
 };
 
@@ -43,15 +48,57 @@ static const struct admin_token t_region[] = {
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
 
+static const struct admin_token t_regions_more[] = {
+	{ TOK_EOL, "<cr>", ADMIN_NONE, NULL, NULL },
+	{ TOK_SERVER_REGION, "SERVER:REGION", ADMIN_NONE, t_regions_more,
+	    "another region" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_regions_second[] = {
+	{ TOK_SERVER_REGION, "SERVER:REGION", ADMIN_NONE, t_regions_more,
+	    "the second region" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_regions[] = {
+	{ TOK_SERVER_REGION, "SERVER:REGION", ADMIN_NONE, t_regions_second,
+	    "the first region" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
 static const struct admin_token t_form[] = {
 	{ TOK_FORM, "single", ADMIN_NONE, t_region,
 	    "one region is one volume" },
+	{ TOK_FORM, "concat", ADMIN_NONE, t_regions,
+	    "regions joined end to end, in the order given" },
+	{ TOK_FORM, "mirror", ADMIN_NONE, t_regions,
+	    "the same data on every region, each on its own server" },
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
 
 static const struct admin_token t_create[] = {
 	{ TOK_VOLUME, "NAME", ADMIN_NONE, t_form,
 	    "the new volume's name" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_pieces_more[] = {
+	{ TOK_EOL, "<cr>", ADMIN_NONE, NULL, NULL },
+	{ TOK_PIECE, "NAME:SIZE", ADMIN_NONE, t_pieces_more,
+	    "another piece; the last may be NAME:rest" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_pieces[] = {
+	{ TOK_PIECE, "NAME:SIZE", ADMIN_NONE, t_pieces_more,
+	    "a new volume of SIZE (512M, 50G); NAME:rest takes what is left" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_split[] = {
+	{ TOK_SERVER_REGION, "SERVER:REGION", ADMIN_NONE, t_pieces,
+	    "the region to cut, after the last volume already in it" },
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
 
@@ -62,7 +109,7 @@ static const struct admin_token t_volume_name[] = {
 
 static const struct admin_token t_volume[] = {
 	{ TOK_KEYWORD, "create", ADMIN_VOLUME_CREATE, t_create,
-	    "build a volume from a region" },
+	    "build a volume from regions" },
 	{ TOK_KEYWORD, "delete", ADMIN_VOLUME_DELETE, t_volume_name,
 	    "delete a volume that is not lent" },
 	{ TOK_KEYWORD, "force-unmount", ADMIN_VOLUME_FORCE_UNMOUNT,
@@ -71,6 +118,15 @@ static const struct admin_token t_volume[] = {
 	{ TOK_KEYWORD, "force-release", ADMIN_VOLUME_FORCE_RELEASE,
 	    t_volume_name, "take a volume back from its borrower (unmounts "
 	    "it first)" },
+	{ TOK_KEYWORD, "split", ADMIN_VOLUME_SPLIT, t_split,
+	    "cut split volumes out of one region" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_volumes[] = {
+	{ TOK_EOL, "<cr>", ADMIN_NONE, NULL, NULL },
+	{ TOK_VOLUME, "NAME", ADMIN_SHOW_VOLUME, t_eol,
+	    "one volume in detail, as show volume NAME" },
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
 
@@ -86,8 +142,11 @@ static const struct admin_token t_show[] = {
 	    "lending servers: address, up or down, last heard from" },
 	{ TOK_KEYWORD, "regions", ADMIN_SHOW_REGIONS, t_eol,
 	    "registered regions: size, availability, volume using it" },
-	{ TOK_KEYWORD, "volumes", ADMIN_SHOW_VOLUMES, t_eol,
+	/* Before "volume": "sh vol" is the table, as it always was. */
+	{ TOK_KEYWORD, "volumes", ADMIN_SHOW_VOLUMES, t_volumes,
 	    "the virtual disk table" },
+	{ TOK_KEYWORD, "volume", ADMIN_SHOW_VOLUME, t_volume_name,
+	    "one volume in detail: extents, mirror legs, resync" },
 	{ TOK_KEYWORD, "audit", ADMIN_SHOW_AUDIT, t_audit,
 	    "the last entries of the audit trail" },
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
@@ -153,12 +212,30 @@ admin_path_add(struct admin_parse *p, const char *word)
 	snprintf(p->path + n, sizeof(p->path) - n, "%s%s", n ? " " : "", word);
 }
 
+/* Each candidate starts with the shortest: one word and longer forms. */
+static int
+admin_nested(const struct admin_token *table, const char *word)
+{
+	const struct admin_token	*t, *shortest = NULL;
+	size_t				 len = strlen(word);
+
+	for (t = table; t->type != TOK_NONE; t++)
+		if (admin_is_keyword(t) && strncmp(word, t->word, len) == 0 &&
+		    (shortest == NULL || strlen(t->word) < strlen(shortest->word)))
+			shortest = t;
+	for (t = table; t->type != TOK_NONE; t++)
+		if (admin_is_keyword(t) && strncmp(word, t->word, len) == 0 &&
+		    strncmp(t->word, shortest->word, strlen(shortest->word)) != 0)
+			return 0;
+	return 1;
+}
+
 /* The keyword word abbreviates: exact match, else the only prefix. */
 static const struct admin_token *
 admin_match_keyword(struct admin_parse *p, const struct admin_token *table,
     const char *word, int *rc)
 {
-	const struct admin_token	*t, *found = NULL;
+	const struct admin_token	*t, *found = NULL, *first = NULL;
 	char				 cands[256];
 	size_t				 len = strlen(word), n = 0, matches = 0;
 
@@ -169,11 +246,15 @@ admin_match_keyword(struct admin_parse *p, const struct admin_token *table,
 			continue;
 		if (t->word[len] == '\0')
 			return t;
+		if (first == NULL)
+			first = t;
 		found = t;
 		matches++;
 		n += snprintf(cands + n, n < sizeof(cands) ? sizeof(cands) - n :
 		    0, "%s%s", n ? ", " : "", t->word);
 	}
+	if (matches > 1 && admin_nested(table, word))
+		return first;
 	if (matches > 1) {
 		*rc = admin_fail(p, "ambiguous command '%s%s%s'; could be: %s",
 		    p->path, p->path[0] ? " " : "", word, cands);
@@ -196,8 +277,10 @@ admin_take_volume(struct admin_parse *p, const char *word)
 static int
 admin_take_server_region(struct admin_parse *p, const char *word)
 {
-	const char	*colon = strrchr(word, ':');
-	size_t		 slen;
+	struct admin_command	*cmd = p->cmd;
+	struct admin_region	*r;
+	const char		*colon = strrchr(word, ':');
+	size_t			 slen;
 
 	if (colon == NULL || colon == word || colon[1] == '\0')
 		return admin_fail(p, "expected SERVER:REGION, got '%s'", word);
@@ -205,15 +288,66 @@ admin_take_server_region(struct admin_parse *p, const char *word)
 	if (slen > DSP_NAME_MAX)
 		return admin_fail(p, "server name in '%s' is longer than %d "
 		    "characters", word, DSP_NAME_MAX);
-	memcpy(p->cmd->server, word, slen);
-	p->cmd->server[slen] = '\0';
-	if (!msg_name_valid(p->cmd->server))
-		return admin_fail(p, "bad server name '%s' in '%s'",
-		    p->cmd->server, word);
+	if (cmd->nregions == ADMIN_MAX_ARGS)
+		return admin_fail(p, "too many regions (at most %d)",
+		    ADMIN_MAX_ARGS);
+	r = &cmd->regions[cmd->nregions];
+	memcpy(r->server, word, slen);
+	r->server[slen] = '\0';
+	if (!msg_name_valid(r->server))
+		return admin_fail(p, "bad server name '%s' in '%s'", r->server,
+		    word);
 	if (!msg_name_valid(colon + 1))
 		return admin_fail(p, "bad region name '%s' in '%s'", colon + 1,
 		    word);
-	snprintf(p->cmd->region, sizeof(p->cmd->region), "%s", colon + 1);
+	snprintf(r->region, sizeof(r->region), "%s", colon + 1);
+	if (cmd->nregions++ == 0) {
+		snprintf(cmd->server, sizeof(cmd->server), "%s", r->server);
+		snprintf(cmd->region, sizeof(cmd->region), "%s", r->region);
+	}
+	return DSP_OK;
+}
+
+/* NAME:SIZE or NAME:rest; names may hold ':', the size follows the last.
+ * Only the last piece may be rest. */
+static int
+admin_take_piece(struct admin_parse *p, const char *word)
+{
+	struct admin_command	*cmd = p->cmd;
+	struct admin_piece	*pc;
+	const char		*colon = strrchr(word, ':');
+	char			 why[128];
+	size_t			 nlen;
+
+	if (colon == NULL || colon == word || colon[1] == '\0')
+		return admin_fail(p, "expected NAME:SIZE or NAME:rest, got '%s'",
+		    word);
+	if (cmd->npieces > 0 && cmd->pieces[cmd->npieces - 1].size == 0)
+		return admin_fail(p, "'%s' follows %s:rest; only the last piece "
+		    "may take the rest", word, cmd->pieces[cmd->npieces - 1].name);
+	if (cmd->npieces == ADMIN_MAX_ARGS)
+		return admin_fail(p, "too many pieces (at most %d)",
+		    ADMIN_MAX_ARGS);
+	nlen = (size_t)(colon - word);
+	pc = &cmd->pieces[cmd->npieces];
+	if (nlen > DSP_NAME_MAX)
+		return admin_fail(p, "volume name in '%s' is longer than %d "
+		    "characters", word, DSP_NAME_MAX);
+	memcpy(pc->name, word, nlen);
+	pc->name[nlen] = '\0';
+	if (!msg_name_valid(pc->name))
+		return admin_fail(p, "bad volume name '%s' in '%s': use 1-%d "
+		    "characters of A-Z a-z 0-9 . _ : -", pc->name, word,
+		    DSP_NAME_MAX);
+	if (strcmp(colon + 1, "rest") == 0)
+		pc->size = 0;
+	else if (size_parse(colon + 1, &pc->size, why, sizeof(why)) == -1)
+		return admin_fail(p, "bad size '%s' in '%s': %s", colon + 1,
+		    word, why);
+	else if (pc->size == 0)
+		return admin_fail(p, "bad size '%s' in '%s': a volume needs at "
+		    "least one byte", colon + 1, word);
+	cmd->npieces++;
 	return DSP_OK;
 }
 
@@ -247,6 +381,9 @@ admin_match_param(struct admin_parse *p, const struct admin_token *table,
 			return t;
 		case TOK_SERVER_REGION:
 			*rc = admin_take_server_region(p, word);
+			return t;
+		case TOK_PIECE:
+			*rc = admin_take_piece(p, word);
 			return t;
 		case TOK_COUNT:
 			*rc = admin_take_count(p, word);
@@ -393,26 +530,46 @@ admin_put_line(struct buf_writer *w, const char *left, const char *help)
 		    (size_t)n : sizeof(line) - 1);
 }
 
+/* The token of table that may repeat (its next is table), or NULL. */
+static const struct admin_token *
+admin_repeat(const struct admin_token *table)
+{
+	const struct admin_token	*t;
+
+	for (t = table; t->type != TOK_NONE; t++)
+		if (t->next == table)
+			return t;
+	return NULL;
+}
+
 /* One line for every place a command may end. */
 static void
 admin_help_walk(struct buf_writer *w, const struct admin_token *table,
     const char *path, const char *help)
 {
-	const struct admin_token	*t;
+	const struct admin_token	*t, *rep = admin_repeat(table);
 	char				 next[256];
 
-	for (t = table; t->type != TOK_NONE; t++)
-		if (t->type == TOK_EOL)
-			admin_put_line(w, path, help);
 	for (t = table; t->type != TOK_NONE; t++) {
-		if (t->type == TOK_EOL)
+		if (t->type != TOK_EOL)
+			continue;
+		if (rep != NULL) {
+			snprintf(next, sizeof(next), "%s [%s...]", path,
+			    rep->word);
+			admin_put_line(w, next, help);
+		} else
+			admin_put_line(w, path, help);
+	}
+	for (t = table; t->type != TOK_NONE; t++) {
+		if (t->type == TOK_EOL || t == rep)
 			continue;
 		snprintf(next, sizeof(next), "%s%s%s", path, path[0] ? " " : "",
 		    t->word);
 		/* A command's line says what its keyword does; an optional
 		 * argument says what it changes. */
 		admin_help_walk(w, t->next, next, t->type == TOK_KEYWORD ||
-		    admin_has_eol(table) ? t->help : help);
+		    t->type == TOK_FORM || admin_has_eol(table) ? t->help :
+		    help);
 	}
 }
 

@@ -1,8 +1,11 @@
 /*
  * The admin command language of daspool-sh, run by the manager:
  *
- *   show servers | regions | volumes | audit [N]
+ *   show servers | regions | volumes [NAME] | audit [N]
+ *   show volume NAME
  *   volume create NAME single SERVER:REGION
+ *   volume create NAME concat|mirror SERVER:REGION SERVER:REGION...
+ *   volume split SERVER:REGION NAME:SIZE... [NAME:rest]
  *   volume delete | force-unmount | force-release NAME
  *   help
  *
@@ -15,6 +18,7 @@
 #define DASPOOL_ADMIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "msg.h"
@@ -22,6 +26,7 @@
 #define ADMIN_AUDIT_DEFAULT	50
 #define ADMIN_AUDIT_MAX		10000
 #define ADMIN_LINE_MAX		4096
+#define ADMIN_MAX_ARGS		32	/* regions of a create, pieces of a split */
 
 enum admin_action {
 	ADMIN_NONE = 0,			/* empty line */
@@ -30,21 +35,38 @@ enum admin_action {
 	ADMIN_SHOW_SERVERS,
 	ADMIN_SHOW_REGIONS,
 	ADMIN_SHOW_VOLUMES,
+	ADMIN_SHOW_VOLUME,		/* one volume in detail */
 	ADMIN_SHOW_AUDIT,
 	ADMIN_VOLUME_CREATE,
 	ADMIN_VOLUME_DELETE,
 	ADMIN_VOLUME_FORCE_UNMOUNT,
 	ADMIN_VOLUME_FORCE_RELEASE,
+	ADMIN_VOLUME_SPLIT,
 };
 
 struct admin_token;
+
+struct admin_region {
+	dsp_name	server;
+	dsp_name	region;
+};
+
+/* A piece of a split: NAME:SIZE, size 0 for NAME:rest. */
+struct admin_piece {
+	dsp_name	name;
+	uint64_t	size;
+};
 
 struct admin_command {
 	enum admin_action	 action;
 	dsp_name		 volume;
 	int			 form;		/* enum dsp_usage_form */
-	dsp_name		 server;
+	dsp_name		 server;	/* the first region given */
 	dsp_name		 region;
+	struct admin_region	 regions[ADMIN_MAX_ARGS];	/* all, in order */
+	unsigned int		 nregions;
+	struct admin_piece	 pieces[ADMIN_MAX_ARGS];
+	unsigned int		 npieces;
 	unsigned int		 count;		/* show audit N */
 	/* ADMIN_CHOICES: the words matched so far and where they lead */
 	char			 path[256];

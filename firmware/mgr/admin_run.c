@@ -17,7 +17,7 @@
 #include "size.h"
 #include "store.h"
 
-#define TABLE_COLS	10
+#define TABLE_COLS	12
 #define TABLE_CELL	192
 
 /* Rows of text cells, printed with each column as wide as its widest
@@ -284,48 +284,315 @@ admin_show_regions(struct mgr *m, struct buf_writer *out, char *err,
 
 /* --- show volumes: the virtual disk table --- */
 
-static int
-show_volume_one(const struct volume_record *v, void *arg)
-{
-	struct table			*t = arg;
-	const struct volume_extent	*e;
-	char				 size[32], more[DSP_NAME_MAX + 3];
-	char				 gen[24];
-	uint16_t			 i;
+/* Which servers are up: one snapshot for a whole listing. */
+struct server_states {
+	struct server_record	*list;
+	size_t			 count;
+	size_t			 cap;
+	int			 error;
+};
 
+static int
+server_states_one(const struct server_record *sr, void *arg)
+{
+	struct server_states	*ss = arg;
+	struct server_record	*p;
+
+	if (ss->count == ss->cap) {
+		p = reallocarray(ss->list, ss->cap ? ss->cap * 2 : 16,
+		    sizeof(*p));
+		if (p == NULL) {
+			ss->error = 1;
+			return 1;
+		}
+		ss->list = p;
+		ss->cap = ss->cap ? ss->cap * 2 : 16;
+	}
+	ss->list[ss->count++] = *sr;
+	return 0;
+}
+
+static int
+server_states_load(struct mgr *m, struct server_states *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (store_each_server(m->store, server_states_one, ss) != 0 ||
+	    ss->error) {
+		free(ss->list);
+		ss->list = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+server_is_up(const struct server_states *ss, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < ss->count; i++)
+		if (strcmp(ss->list[i].name, name) == 0)
+			return ss->list[i].up;
+	return 0;
+}
+
+static int
+admin_volume_health(const struct server_states *ss,
+    const struct volume_record *v, uint8_t *up)
+{
+	uint16_t	i;
+
+	for (i = 0; i < v->extent_count; i++)
+		up[i] = (uint8_t)server_is_up(ss, v->extents[i].server);
+	return volume_health(v, up);
+}
+
+/* "in-sync", "out-of-sync", "resyncing 12/40"; "-" if not a leg. */
+static void
+admin_leg_state(const struct volume_record *v, const struct volume_extent *e,
+    char *out, size_t outlen)
+{
+	if (v->form != DSP_FORM_MIRROR)
+		snprintf(out, outlen, "-");
+	else if (e->leg_state == DSP_LEG_RESYNCING)
+		snprintf(out, outlen, "resyncing %llu/%llu",
+		    (unsigned long long)e->resync_done,
+		    (unsigned long long)e->resync_total);
+	else
+		snprintf(out, outlen, "%s", dsp_leg_state_name(e->leg_state));
+}
+
+struct show_volumes {
+	struct table		*t;
+	struct server_states	*ss;
+	struct volume_record	*list;
+	size_t			 count;
+	size_t			 cap;
+	int			 error;
+};
+
+static int
+show_volume_collect(const struct volume_record *v, void *arg)
+{
+	struct show_volumes	*sv = arg;
+	struct volume_record	*p;
+
+	if (sv->count == sv->cap) {
+		p = reallocarray(sv->list, sv->cap ? sv->cap * 2 : 16,
+		    sizeof(*p));
+		if (p == NULL) {
+			sv->error = 1;
+			return 1;
+		}
+		sv->list = p;
+		sv->cap = sv->cap ? sv->cap * 2 : 16;
+	}
+	sv->list[sv->count++] = *v;
+	return 0;
+}
+
+/* One line per extent; the volume's columns on its first line only.
+ * A split piece after the first of its region leaves lender and
+ * region blank, as in the brief's table. */
+static void
+show_volume_rows(struct show_volumes *sv, const struct volume_record *v,
+    int same_region)
+{
+	const struct volume_extent	*e;
+	uint8_t				 up[DSP_MAX_EXTENTS];
+	char				 size[32], more[DSP_NAME_MAX + 3];
+	char				 gen[24], leg[48], note[64];
+	const char			*health;
+	uint16_t			 i;
+	int				 fenced = volume_is_fenced(v);
+
+	health = dsp_health_name(admin_volume_health(sv->ss, v, up));
 	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)v->generation);
 	snprintf(more, sizeof(more), "(%s)", v->name);
 	for (i = 0; i < v->extent_count; i++) {
 		e = &v->extents[i];
 		size_format(e->length, size, sizeof(size));
-		/* Later extents leave the volume's columns to the first. */
+		admin_leg_state(v, e, leg, sizeof(leg));
+		snprintf(note, sizeof(note), "%s%s%s",
+		    i == 0 && fenced ? "fenced" : "",
+		    i == 0 && fenced && !up[i] ? ", " : "",
+		    up[i] ? "" : "server down");
 		if (i == 0)
-			table_row(t, e->server, v->borrower[0] ? v->borrower :
-			    "-", e->region, size, v->name,
-			    dsp_form_name(v->form), v->mounted ? "1" : "0", gen,
-			    volume_is_fenced(v) ? "fenced" : "");
+			table_row(sv->t, same_region ? "" : e->server,
+			    v->borrower[0] ? v->borrower : "-",
+			    same_region ? "" : e->region, size, v->name,
+			    dsp_form_name(v->form), v->mounted ? "1" : "0",
+			    gen, health, leg, note);
 		else
-			table_row(t, e->server, "", e->region, size, more, "",
-			    "", "", "");
+			table_row(sv->t, e->server, "", e->region, size, more,
+			    "", "", "", "", leg, note);
 	}
-	return 0;
+}
+
+static int
+show_same_region(const struct volume_record *a, const struct volume_record *b)
+{
+	return a->form == DSP_FORM_SPLIT && b->form == DSP_FORM_SPLIT &&
+	    a->extent_count == 1 && b->extent_count == 1 &&
+	    strcmp(a->extents[0].server, b->extents[0].server) == 0 &&
+	    strcmp(a->extents[0].region, b->extents[0].region) == 0;
+}
+
+/*
+ * Volumes by name, except that the pieces of a split region follow one
+ * another by offset, where the first of them by name would be.
+ */
+static void
+show_volume_table(struct show_volumes *sv)
+{
+	uint8_t		*done;
+	size_t		 i, j, best;
+
+	if ((done = calloc(sv->count ? sv->count : 1, 1)) == NULL) {
+		sv->error = 1;
+		return;
+	}
+	for (i = 0; i < sv->count; i++) {
+		if (done[i])
+			continue;
+		if (sv->list[i].form != DSP_FORM_SPLIT) {
+			done[i] = 1;
+			show_volume_rows(sv, &sv->list[i], 0);
+			continue;
+		}
+		/* The group's pieces, lowest offset first. */
+		for (;;) {
+			best = sv->count;
+			for (j = i; j < sv->count; j++)
+				if (!done[j] && show_same_region(&sv->list[i],
+				    &sv->list[j]) && (best == sv->count ||
+				    sv->list[j].extents[0].offset <
+				    sv->list[best].extents[0].offset))
+					best = j;
+			if (best == sv->count)
+				break;
+			show_volume_rows(sv, &sv->list[best], done[i]);
+			done[best] = 1;
+		}
+	}
+	free(done);
 }
 
 static int
 admin_show_volumes(struct mgr *m, struct buf_writer *out, char *err,
     size_t errlen)
 {
-	struct table	t;
+	struct table		t;
+	struct server_states	ss;
+	struct show_volumes	sv;
 
-	table_init(&t, 9);
+	if (server_states_load(m, &ss) == -1) {
+		snprintf(err, errlen, "cannot read the server table");
+		return DSP_E_INTERNAL;
+	}
+	memset(&sv, 0, sizeof(sv));
+	sv.t = &t;
+	sv.ss = &ss;
+	table_init(&t, 11);
 	table_row(&t, "lender", "borrower", "region", "size", "volume", "form",
-	    "status", "gen", "note");
-	if (store_each_volume(m->store, show_volume_one, &t) != DSP_OK) {
+	    "status", "gen", "health", "leg", "note");
+	if (store_each_volume(m->store, show_volume_collect, &sv) != 0 ||
+	    sv.error) {
+		free(sv.list);
+		free(ss.list);
 		free(t.cells);
 		snprintf(err, errlen, "cannot read the volume table");
 		return DSP_E_INTERNAL;
 	}
+	show_volume_table(&sv);
+	free(sv.list);
+	free(ss.list);
 	table_print(&t, out);
+	return DSP_OK;
+}
+
+/* --- show volume NAME --- */
+
+static void
+show_volume_legs(const struct volume_record *v, const uint8_t *up,
+    struct buf_writer *out)
+{
+	const struct volume_extent	*e;
+	struct table			 t;
+	char				 idx[8], off[24], len[32], leg[48];
+	char				 copied[40];
+	uint16_t			 i;
+	int				 mirror = v->form == DSP_FORM_MIRROR;
+
+	table_init(&t, 9);
+	table_row(&t, mirror ? "  leg" : "  extent", "server", "region",
+	    "offset", "length", "server-state", "leg", "last-resync",
+	    "reason");
+	for (i = 0; i < v->extent_count; i++) {
+		e = &v->extents[i];
+		snprintf(idx, sizeof(idx), "  %u", i);
+		snprintf(off, sizeof(off), "%llu",
+		    (unsigned long long)e->offset);
+		size_format(e->length, len, sizeof(len));
+		admin_leg_state(v, e, leg, sizeof(leg));
+		/* "-" until a resync copied something into the leg. */
+		if (e->last_copied > 0)
+			snprintf(copied, sizeof(copied), "%llu copied",
+			    (unsigned long long)e->last_copied);
+		else
+			snprintf(copied, sizeof(copied), "-");
+		if (mirror && e->full_resync &&
+		    e->leg_state != DSP_LEG_IN_SYNC)
+			snprintf(leg + strlen(leg), sizeof(leg) - strlen(leg),
+			    " (full)");
+		table_row(&t, idx, e->server, e->region, off, len,
+		    up[i] ? "up" : "down", leg, copied,
+		    e->leg_reason[0] ? e->leg_reason : "-");
+	}
+	table_print(&t, out);
+}
+
+static int
+admin_show_volume(struct mgr *m, const struct admin_command *cmd,
+    struct buf_writer *out, char *err, size_t errlen)
+{
+	struct volume_record	v;
+	struct server_states	ss;
+	uint8_t			up[DSP_MAX_EXTENTS];
+	char			size[32], chunk[32];
+	int			rc, health;
+
+	if ((rc = store_get_volume(m->store, cmd->volume, &v)) != DSP_OK) {
+		snprintf(err, errlen, rc == DSP_E_NOTFOUND ? "there is no "
+		    "volume %s" : "cannot read volume %s", cmd->volume);
+		return rc;
+	}
+	if (server_states_load(m, &ss) == -1) {
+		snprintf(err, errlen, "cannot read the server table");
+		return DSP_E_INTERNAL;
+	}
+	health = admin_volume_health(&ss, &v, up);
+	free(ss.list);
+	size_format(v.size, size, sizeof(size));
+	admin_printf(out, "volume        %s\n", v.name);
+	admin_printf(out, "form          %s\n", dsp_form_name(v.form));
+	admin_printf(out, "size          %s (%llu bytes)\n", size,
+	    (unsigned long long)v.size);
+	admin_printf(out, "borrower      %s\n", v.borrower[0] ? v.borrower :
+	    "-");
+	admin_printf(out, "status        %d (%s)\n", v.mounted, v.mounted ?
+	    "mounted" : "not mounted");
+	admin_printf(out, "generation    %llu%s\n",
+	    (unsigned long long)v.generation, volume_is_fenced(&v) ?
+	    " (fenced: a lender has not acknowledged it)" : "");
+	admin_printf(out, "health        %s\n", dsp_health_name(health));
+	if (v.form == DSP_FORM_MIRROR) {
+		size_format(v.chunk_size, chunk, sizeof(chunk));
+		admin_printf(out, "chunk size    %s\n", chunk);
+		admin_printf(out, "dirty chunks  %llu\n",
+		    (unsigned long long)v.dirty_chunks);
+	}
+	show_volume_legs(&v, up, out);
 	return DSP_OK;
 }
 
@@ -388,27 +655,75 @@ admin_volume_create(struct mgr *m, const char *actor,
     const struct admin_command *cmd, struct buf_writer *out, char *err,
     size_t errlen)
 {
+	struct store_region_ref	refs[ADMIN_MAX_ARGS];
 	struct volume_record	v;
 	char			size[32];
+	unsigned int		i;
 	int			rc;
 
-	if (cmd->form != DSP_FORM_SINGLE) {
-		snprintf(err, errlen, "usage form %s is not built yet",
-		    dsp_form_name(cmd->form));
-		return DSP_E_INVALID;
+	memset(refs, 0, sizeof(refs));
+	for (i = 0; i < cmd->nregions; i++) {
+		snprintf(refs[i].server, sizeof(refs[i].server), "%s",
+		    cmd->regions[i].server);
+		snprintf(refs[i].region, sizeof(refs[i].region), "%s",
+		    cmd->regions[i].region);
 	}
-	if ((rc = store_volume_create_single(m->store, actor, cmd->volume,
-	    cmd->server, cmd->region, (uint64_t)time(NULL), err,
+	if ((rc = store_volume_create(m->store, actor, cmd->volume, cmd->form,
+	    refs, (uint16_t)cmd->nregions, (uint64_t)time(NULL), err,
 	    errlen)) != DSP_OK)
 		return rc;
-	log_info("%s: volume %s created on %s:%s", actor, cmd->volume,
-	    cmd->server, cmd->region);
-	if (store_get_volume(m->store, cmd->volume, &v) == DSP_OK) {
-		size_format(v.size, size, sizeof(size));
-		admin_printf(out, "volume %s created: single, %s:%s, %s\n",
-		    v.name, cmd->server, cmd->region, size);
-	} else
+	log_info("%s: %s volume %s created on %u region%s", actor,
+	    dsp_form_name(cmd->form), cmd->volume, cmd->nregions,
+	    cmd->nregions == 1 ? "" : "s");
+	if (store_get_volume(m->store, cmd->volume, &v) != DSP_OK) {
 		admin_printf(out, "volume %s created\n", cmd->volume);
+		return DSP_OK;
+	}
+	size_format(v.size, size, sizeof(size));
+	admin_printf(out, "volume %s created: %s, ", v.name,
+	    dsp_form_name(v.form));
+	for (i = 0; i < v.extent_count; i++)
+		admin_printf(out, "%s%s:%s", i ? " + " : "",
+		    v.extents[i].server, v.extents[i].region);
+	admin_printf(out, ", %s\n", size);
+	return DSP_OK;
+}
+
+static int
+admin_volume_split(struct mgr *m, const char *actor,
+    const struct admin_command *cmd, struct buf_writer *out, char *err,
+    size_t errlen)
+{
+	struct store_region_ref	ref;
+	struct store_piece	pieces[ADMIN_MAX_ARGS];
+	struct volume_record	v;
+	char			size[32];
+	unsigned int		i;
+	int			rc;
+
+	memset(&ref, 0, sizeof(ref));
+	snprintf(ref.server, sizeof(ref.server), "%s", cmd->server);
+	snprintf(ref.region, sizeof(ref.region), "%s", cmd->region);
+	memset(pieces, 0, sizeof(pieces));
+	for (i = 0; i < cmd->npieces; i++) {
+		snprintf(pieces[i].name, sizeof(pieces[i].name), "%s",
+		    cmd->pieces[i].name);
+		pieces[i].size = cmd->pieces[i].size;
+	}
+	if ((rc = store_volume_split(m->store, actor, &ref, pieces,
+	    (uint16_t)cmd->npieces, (uint64_t)time(NULL), err,
+	    errlen)) != DSP_OK)
+		return rc;
+	log_info("%s: region %s:%s split into %u volume%s", actor, ref.server,
+	    ref.region, cmd->npieces, cmd->npieces == 1 ? "" : "s");
+	for (i = 0; i < cmd->npieces; i++) {
+		if (store_get_volume(m->store, pieces[i].name, &v) != DSP_OK)
+			continue;
+		size_format(v.size, size, sizeof(size));
+		admin_printf(out, "volume %s created: split, %s:%s at offset "
+		    "%llu, %s\n", v.name, ref.server, ref.region,
+		    (unsigned long long)v.extents[0].offset, size);
+	}
 	return DSP_OK;
 }
 
@@ -432,13 +747,24 @@ static void
 admin_fence_report(struct mgr *m, const struct volume_record *v,
     struct buf_writer *out)
 {
-	int	pending;
+	struct volume_record	now;
+	int			pending;
 
 	if (!volume_is_fenced(v))
 		return;
 	if ((pending = revoke_volume(m->revoke, v)) == 0) {
 		admin_printf(out, "tickets below generation %llu revoked at "
 		    "every lender\n", (unsigned long long)v->generation);
+		return;
+	}
+	/* Out-of-sync mirror legs do not fence: they learn it later. */
+	if (store_get_volume(m->store, v->name, &now) == DSP_OK &&
+	    !volume_is_fenced(&now)) {
+		admin_printf(out, "tickets below generation %llu revoked at "
+		    "every lender of an in-sync leg; %d lender%s of "
+		    "out-of-sync legs learn%s it when registering again\n",
+		    (unsigned long long)v->generation, pending,
+		    pending == 1 ? "" : "s", pending == 1 ? "s" : "");
 		return;
 	}
 	admin_printf(out, "volume %s stays fenced until %d lender%s "
@@ -507,6 +833,8 @@ admin_run(struct mgr *m, const char *actor, const struct admin_command *cmd,
 		return admin_show_regions(m, out, err, errlen);
 	case ADMIN_SHOW_VOLUMES:
 		return admin_show_volumes(m, out, err, errlen);
+	case ADMIN_SHOW_VOLUME:
+		return admin_show_volume(m, cmd, out, err, errlen);
 	case ADMIN_SHOW_AUDIT:
 		return admin_show_audit(m, cmd->count, out, err, errlen);
 	case ADMIN_VOLUME_CREATE:
@@ -517,6 +845,8 @@ admin_run(struct mgr *m, const char *actor, const struct admin_command *cmd,
 		return admin_force_unmount(m, actor, cmd, out, err, errlen);
 	case ADMIN_VOLUME_FORCE_RELEASE:
 		return admin_force_release(m, actor, cmd, out, err, errlen);
+	case ADMIN_VOLUME_SPLIT:
+		return admin_volume_split(m, actor, cmd, out, err, errlen);
 	}
 	snprintf(err, errlen, "command not implemented");
 	return DSP_E_INTERNAL;

@@ -28,6 +28,7 @@
 #include "control.h"
 #include "log.h"
 #include "mgr.h"
+#include "mirror.h"
 #include "net.h"
 #include "tls.h"
 
@@ -94,6 +95,18 @@ static const struct control_handler {
 	    lending_handle_unmount },
 	{ DSP_OP_RELEASE, ROLE_BIT(DSP_ROLE_BORROWER), "release volumes",
 	    lending_handle_release },
+	{ DSP_OP_MIRROR_STATUS, ROLE_BIT(DSP_ROLE_BORROWER),
+	    "read mirror leg states", mirror_handle_status },
+	{ DSP_OP_LEG_FAIL, ROLE_BIT(DSP_ROLE_BORROWER),
+	    "report failed mirror legs", mirror_handle_leg_fail },
+	{ DSP_OP_MARK_DIRTY, ROLE_BIT(DSP_ROLE_BORROWER),
+	    "mark mirror chunks dirty", mirror_handle_mark_dirty },
+	{ DSP_OP_RESYNC_BEGIN, ROLE_BIT(DSP_ROLE_BORROWER),
+	    "resync mirror legs", mirror_handle_resync_begin },
+	{ DSP_OP_RESYNC_PROGRESS, ROLE_BIT(DSP_ROLE_BORROWER),
+	    "report resync progress", mirror_handle_resync_progress },
+	{ DSP_OP_RESYNC_DONE, ROLE_BIT(DSP_ROLE_BORROWER),
+	    "finish mirror resyncs", mirror_handle_resync_done },
 	{ DSP_OP_ADMIN, ROLE_BIT(DSP_ROLE_ADMIN), "run admin commands",
 	    admin_handle },
 };

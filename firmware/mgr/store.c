@@ -140,10 +140,11 @@ static int
 store_open_dbs(struct store *s, const char *dir, char *err, size_t errlen)
 {
 	static const char *names[] = {
-	    "meta", "servers", "regions", "volumes", "audit"
+	    "meta", "servers", "regions", "volumes", "audit", "bitmaps"
 	};
 	MDB_dbi		*dbis[] = {
-	    &s->meta, &s->servers, &s->regions, &s->volumes, &s->audit
+	    &s->meta, &s->servers, &s->regions, &s->volumes, &s->audit,
+	    &s->bitmaps
 	};
 	MDB_txn		*txn;
 	unsigned int	 flags = s->readonly ? 0 : MDB_CREATE;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "msg.h"
+#include "msg_mirror.h"
 
 struct store;
 
@@ -38,6 +39,13 @@ struct volume_extent {
 	uint64_t	offset;			/* in the region */
 	uint64_t	length;
 	uint64_t	acked_generation;	/* highest the agent confirmed */
+	/* Mirror legs only (enum dsp_leg_state; in sync for other forms). */
+	uint8_t		leg_state;
+	uint8_t		full_resync;	/* bitmap cannot be trusted for it */
+	uint64_t	resync_done;	/* chunks copied by the current resync */
+	uint64_t	resync_total;
+	uint64_t	last_copied;	/* chunks copied by the last resync */
+	char		leg_reason[128];	/* why it went out of sync */
 };
 
 struct volume_record {
@@ -48,6 +56,8 @@ struct volume_record {
 	uint8_t			mounted;	/* status: 1 mounted, 0 not */
 	uint64_t		generation;	/* bumped by every unmount */
 	uint64_t		created_at;
+	uint32_t		chunk_size;	/* mirror: bitmap chunk, else 0 */
+	uint64_t		dirty_chunks;	/* bits set in its bitmap */
 	uint16_t		extent_count;
 	struct volume_extent	extents[DSP_MAX_EXTENTS];
 };
@@ -88,9 +98,36 @@ int	store_fence_ack(struct store *, const char *server,
 	    const struct msg_generations *, char *err, size_t errlen);
 
 /* --- admin --- */
-int	store_volume_create_single(struct store *, const char *actor,
-	    const char *name, const char *server, const char *region,
-	    uint64_t now, char *err, size_t errlen);
+struct store_region_ref {
+	dsp_name	server;
+	dsp_name	region;
+};
+
+/*
+ * Creates a single (1 region), concat (2..DSP_MAX_EXTENTS regions, laid
+ * end to end in the order given) or mirror volume (2..DSP_MAX_EXTENTS
+ * legs on distinct servers, as large as the smallest leg; every leg uses
+ * that many bytes from the start of its region). Each region is used
+ * whole and must be available and not hold a byte of another volume.
+ */
+int	store_volume_create(struct store *, const char *actor,
+	    const char *name, int form, const struct store_region_ref *,
+	    uint16_t count, uint64_t now, char *err, size_t errlen);
+
+/* A piece of a split region; size 0 = the rest of the region. */
+struct store_piece {
+	dsp_name	name;
+	uint64_t	size;
+};
+
+/*
+ * Cuts new split volumes out of one region, back to back from the first
+ * byte after the last volume already in it; all are created or none.
+ * Only the last piece may be "rest". Overlaps are refused.
+ */
+int	store_volume_split(struct store *, const char *actor,
+	    const struct store_region_ref *, const struct store_piece *,
+	    uint16_t count, uint64_t now, char *err, size_t errlen);
 /* Refused while lent or mounted. */
 int	store_volume_delete(struct store *, const char *actor, const char *name,
 	    char *err, size_t errlen);
@@ -123,6 +160,50 @@ int	store_unmount(struct store *, const char *actor, const char *borrower,
 int	store_release(struct store *, const char *actor, const char *borrower,
 	    const char *name, uint64_t now, struct volume_record *out,
 	    char *err, size_t errlen);
+
+/* --- mirror legs (docs/STORE.md) ---
+ * All of these need a mirror volume lent to borrower and mounted (E_STATE
+ * otherwise; E_INVALID for another form). A leg is an extent index.
+ */
+/* Leg states, health and bitmap summary; server_up from the servers. */
+int	store_mirror_status(struct store *, const char *borrower,
+	    const char *volume, struct msg_mirror_status *out, char *err,
+	    size_t errlen);
+/* Marks the leg out of sync (with reason) and the chunks of the ranges
+ * dirty, in one txn. Refused (E_STATE) when it is the last in-sync leg:
+ * that leg holds the newest data and must stay the reference. A leg
+ * already out of sync only gets the marks. */
+int	store_leg_fail(struct store *, const char *borrower,
+	    const char *volume, uint16_t leg, const char *reason,
+	    const struct msg_range *, uint16_t nranges, uint64_t now,
+	    struct msg_mirror_status *out, char *err, size_t errlen);
+/* Sets the chunks of the ranges dirty (durable when it returns). A
+ * range past the end of the volume is E_RANGE. */
+int	store_mark_dirty(struct store *, const char *borrower,
+	    const char *volume, const struct msg_range *, uint16_t nranges,
+	    char *err, size_t errlen);
+/* Leg out of sync or resyncing, its server up -> resyncing; fills plan
+ * with the chunks to copy (a malloc'd copy of the bitmap in *bits, NULL
+ * when full; the caller frees it). resync_total = chunks to copy. */
+int	store_resync_begin(struct store *, const char *borrower,
+	    const char *volume, uint16_t leg, uint64_t now,
+	    struct msg_resync_plan *plan, uint8_t **bits, char *err,
+	    size_t errlen);
+int	store_resync_progress(struct store *, const char *borrower,
+	    const char *volume, uint16_t leg, uint64_t done, uint64_t total,
+	    char *err, size_t errlen);
+/* Resyncing leg -> in sync, last_copied = copied, audit row naming the
+ * count. When no leg is left out of sync the bitmap is cleared. */
+int	store_resync_done(struct store *, const char *borrower,
+	    const char *volume, uint16_t leg, uint64_t copied, uint64_t now,
+	    struct msg_mirror_status *out, char *err, size_t errlen);
+/* For show commands and tests: a malloc'd copy of the bitmap (NULL with
+ * *len 0 when it is empty). DSP_OK, E_NOTFOUND, E_INVALID. */
+int	store_get_bitmap(struct store *, const char *volume, uint8_t **bits,
+	    size_t *len);
+/* Health from the leg states and the servers' up flags (up[i] for
+ * extent i; for non-mirror forms any extent down is failed). */
+int	volume_health(const struct volume_record *, const uint8_t *up);
 
 /* --- reading (one read txn each; callbacks must not call the store) ---
  * store_each_* return 0 after the last record, the callback's value if

@@ -100,7 +100,7 @@ store_encode_volume(struct buf_writer *w, const struct volume_record *v)
 	const struct volume_extent	*e;
 	uint16_t			 i;
 
-	buf_put_u8(w, STORE_RECORD_VERSION);
+	buf_put_u8(w, STORE_VOLUME_VERSION);
 	buf_put_string(w, v->name);
 	buf_put_u8(w, v->form);
 	buf_put_u64(w, v->size);
@@ -108,6 +108,8 @@ store_encode_volume(struct buf_writer *w, const struct volume_record *v)
 	buf_put_u8(w, v->mounted);
 	buf_put_u64(w, v->generation);
 	buf_put_u64(w, v->created_at);
+	buf_put_u32(w, v->chunk_size);
+	buf_put_u64(w, v->dirty_chunks);
 	buf_put_u16(w, v->extent_count);
 	for (i = 0; i < v->extent_count && i < DSP_MAX_EXTENTS; i++) {
 		e = &v->extents[i];
@@ -116,7 +118,27 @@ store_encode_volume(struct buf_writer *w, const struct volume_record *v)
 		buf_put_u64(w, e->offset);
 		buf_put_u64(w, e->length);
 		buf_put_u64(w, e->acked_generation);
+		buf_put_u8(w, e->leg_state);
+		buf_put_u8(w, e->full_resync);
+		buf_put_u64(w, e->resync_done);
+		buf_put_u64(w, e->resync_total);
+		buf_put_u64(w, e->last_copied);
+		buf_put_string(w, e->leg_reason);
 	}
+}
+
+/* Version 2 fields of an extent; version 1 legs are all in sync. */
+static int
+store_decode_leg(struct buf_reader *r, struct volume_extent *e)
+{
+	e->leg_state = buf_get_u8(r);
+	e->full_resync = buf_get_u8(r);
+	e->resync_done = buf_get_u64(r);
+	e->resync_total = buf_get_u64(r);
+	e->last_copied = buf_get_u64(r);
+	buf_get_string(r, e->leg_reason, sizeof(e->leg_reason) - 1);
+	return e->leg_state <= DSP_LEG_RESYNCING && e->full_resync <= 1 ?
+	    0 : -1;
 }
 
 int
@@ -125,9 +147,12 @@ store_decode_volume(const void *p, size_t len, struct volume_record *v)
 	struct buf_reader	 r;
 	struct volume_extent	*e;
 	uint16_t		 i;
+	uint8_t			 version;
 
 	memset(v, 0, sizeof(*v));
-	if (store_decode_start(&r, p, len) == -1)
+	buf_reader_init(&r, p, len);
+	version = buf_get_u8(&r);
+	if (version != 1 && version != STORE_VOLUME_VERSION)
 		return -1;
 	buf_get_string(&r, v->name, DSP_NAME_MAX);
 	v->form = buf_get_u8(&r);
@@ -136,6 +161,10 @@ store_decode_volume(const void *p, size_t len, struct volume_record *v)
 	v->mounted = buf_get_u8(&r);
 	v->generation = buf_get_u64(&r);
 	v->created_at = buf_get_u64(&r);
+	if (version >= 2) {
+		v->chunk_size = buf_get_u32(&r);
+		v->dirty_chunks = buf_get_u64(&r);
+	}
 	v->extent_count = buf_get_u16(&r);
 	if (v->extent_count > DSP_MAX_EXTENTS)
 		return -1;
@@ -146,6 +175,8 @@ store_decode_volume(const void *p, size_t len, struct volume_record *v)
 		e->offset = buf_get_u64(&r);
 		e->length = buf_get_u64(&r);
 		e->acked_generation = buf_get_u64(&r);
+		if (version >= 2 && store_decode_leg(&r, e) == -1)
+			return -1;
 	}
 	return buf_reader_finish(&r);
 }

@@ -7,8 +7,9 @@
  *   store_table.c    typed get/put/delete of records, the audit trail
  *   store_read.c     store_each_*, store_get_*
  *   store_agents.c   register, heartbeat, expiry, fence acks
- *   store_admin.c    volume create/delete
+ *   store_admin.c    volume create/split/delete
  *   store_lending.c  allocate, mount, unmount, release
+ *   store_mirror.c   mirror legs, the write-intent bitmaps, health
  */
 #ifndef DASPOOL_STORE_INTERNAL_H
 #define DASPOOL_STORE_INTERNAL_H
@@ -20,6 +21,9 @@
 
 #define STORE_SCHEMA_VERSION	1	/* meta "schema" */
 #define STORE_RECORD_VERSION	1	/* leading byte of every record */
+/* Volume records: 2 adds the mirror leg fields; 1 is still read. */
+#define STORE_VOLUME_VERSION	2
+#define STORE_MAX_PIECES	64	/* volumes cut by one split */
 #define STORE_MAP_SIZE		(1024ULL * 1024 * 1024)
 #define STORE_MAX_READERS	1024
 #define STORE_AUDIT_KEEP	100000	/* oldest rows pruned beyond this */
@@ -33,6 +37,7 @@ struct store {
 	MDB_dbi		 regions;
 	MDB_dbi		 volumes;
 	MDB_dbi		 audit;
+	MDB_dbi		 bitmaps;	/* mirror volume name -> bits */
 	int		 readonly;
 };
 
@@ -83,6 +88,14 @@ int	store_volume_load(struct store_txn *, const char *,
 	    struct volume_record *);
 int	store_volume_save(struct store_txn *, const struct volume_record *);
 int	store_volume_remove(struct store_txn *, const char *);
+/* The write-intent bitmap of a mirror: *bits is a malloc'd array of
+ * BITMAP_BYTES(chunks) bytes, all clear when the volume has none. */
+int	store_bitmap_load(struct store_txn *, const char *volume,
+	    uint64_t chunks, uint8_t **bits);
+int	store_bitmap_save(struct store_txn *, const char *volume,
+	    const uint8_t *bits, size_t len);
+/* DSP_OK also when there was none. */
+int	store_bitmap_remove(struct store_txn *, const char *volume);
 int	store_audit_add(struct store_txn *, const char *actor,
 	    const char *action, const char *volume, const char *detail, ...)
 	    __attribute__((format(printf, 5, 6)));
@@ -103,5 +116,12 @@ int	store_walk_volumes(struct store_txn *, store_txn_volume_cb, void *);
 int	store_region_user(struct store_txn *, const char *server,
 	    const char *region, uint64_t off, uint64_t len, const char *skip,
 	    char *user);
+
+/* store_lending.c: the volume is lent to borrower (E_STATE, E_BUSY). */
+int	store_check_owner(struct store_txn *, const struct volume_record *,
+	    const char *borrower);
+
+/* store_read.c: every extent, in sync or not, acked the generation. */
+int	volume_all_acked(const struct volume_record *);
 
 #endif

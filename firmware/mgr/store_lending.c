@@ -4,42 +4,76 @@
  * racing for a volume are served one after the other: the second sees
  * the first one's borrower and is refused.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "store_internal.h"
 
-/* Every extent's server is up and its region available. */
+/* The extent's server is up and its region available; else a reason. */
+static int
+lending_extent_reachable(struct store_txn *t, const struct volume_extent *e,
+    char *why, size_t whylen)
+{
+	struct server_record	sr;
+	struct region_record	rr;
+	int			rc;
+
+	rc = store_server_load(t, e->server, &sr);
+	if (rc == DSP_E_NOTFOUND || (rc == DSP_OK && !sr.up)) {
+		snprintf(why, whylen, "server %s is %s", e->server,
+		    rc == DSP_OK ? "down" : "not registered");
+		return DSP_E_UNAVAILABLE;
+	}
+	if (rc != DSP_OK)
+		return rc;
+	rc = store_region_load(t, e->server, e->region, &rr);
+	if (rc == DSP_E_NOTFOUND) {
+		snprintf(why, whylen, "server %s has no region %s", e->server,
+		    e->region);
+		return DSP_E_UNAVAILABLE;
+	}
+	if (rc != DSP_OK)
+		return rc;
+	if (!rr.available) {
+		snprintf(why, whylen, "region %s of server %s is unavailable: "
+		    "%s", e->region, e->server, rr.reason);
+		return DSP_E_UNAVAILABLE;
+	}
+	return DSP_OK;
+}
+
+/*
+ * Every extent reachable; for a mirror, one in-sync leg is enough: the
+ * borrower reads from it and marks the others out of sync.
+ */
 static int
 lending_check_reachable(struct store_txn *t, const struct volume_record *v)
 {
 	const struct volume_extent	*e;
-	struct server_record		 sr;
-	struct region_record		 rr;
+	char				 why[256], first[256];
 	uint16_t			 i;
-	int				 rc;
+	int				 rc, mirror = v->form == DSP_FORM_MIRROR;
 
+	first[0] = '\0';
 	for (i = 0; i < v->extent_count; i++) {
 		e = &v->extents[i];
-		rc = store_server_load(t, e->server, &sr);
-		if (rc == DSP_E_NOTFOUND || (rc == DSP_OK && !sr.up))
-			return store_fail(t, DSP_E_UNAVAILABLE, "volume %s is "
-			    "unavailable: server %s is %s", v->name, e->server,
-			    rc == DSP_OK ? "down" : "not registered");
-		if (rc != DSP_OK)
+		if (mirror && e->leg_state != DSP_LEG_IN_SYNC)
+			continue;
+		rc = lending_extent_reachable(t, e, why, sizeof(why));
+		if (rc == DSP_OK && mirror)
+			return DSP_OK;
+		if (rc == DSP_E_UNAVAILABLE && !mirror)
+			return store_fail(t, rc, "volume %s is unavailable: %s",
+			    v->name, why);
+		if (rc != DSP_OK && rc != DSP_E_UNAVAILABLE)
 			return rc;
-		rc = store_region_load(t, e->server, e->region, &rr);
-		if (rc == DSP_E_NOTFOUND)
-			return store_fail(t, DSP_E_UNAVAILABLE, "volume %s is "
-			    "unavailable: server %s has no region %s", v->name,
-			    e->server, e->region);
-		if (rc != DSP_OK)
-			return rc;
-		if (!rr.available)
-			return store_fail(t, DSP_E_UNAVAILABLE, "volume %s is "
-			    "unavailable: region %s of server %s is "
-			    "unavailable: %s", v->name, e->region, e->server,
-			    rr.reason);
+		if (first[0] == '\0')
+			snprintf(first, sizeof(first), "%s", why);
 	}
+	if (mirror)
+		return store_fail(t, DSP_E_UNAVAILABLE, "volume %s is "
+		    "unavailable: no in-sync leg can be reached (%s)", v->name,
+		    first[0] ? first : "no leg is in sync");
 	return DSP_OK;
 }
 
@@ -52,20 +86,24 @@ lending_check_usable(struct store_txn *t, const struct volume_record *v)
 
 	if ((rc = lending_check_reachable(t, v)) != DSP_OK)
 		return rc;
+	if (!volume_is_fenced(v))
+		return DSP_OK;
 	for (i = 0; i < v->extent_count; i++) {
 		e = &v->extents[i];
-		if (e->acked_generation < v->generation)
-			return store_fail(t, DSP_E_FENCED, "volume %s waits "
-			    "for server %s to acknowledge generation %llu",
-			    v->name, e->server,
-			    (unsigned long long)v->generation);
+		if (e->acked_generation < v->generation &&
+		    !(v->form == DSP_FORM_MIRROR &&
+		    e->leg_state == DSP_LEG_OUT_OF_SYNC))
+			break;
 	}
-	return DSP_OK;
+	return store_fail(t, DSP_E_FENCED, "volume %s waits for server %s to "
+	    "acknowledge generation %llu", v->name,
+	    i < v->extent_count ? v->extents[i].server : "?",
+	    (unsigned long long)v->generation);
 }
 
 /* The volume is lent to this borrower. */
-static int
-lending_check_owner(struct store_txn *t, const struct volume_record *v,
+int
+store_check_owner(struct store_txn *t, const struct volume_record *v,
     const char *borrower)
 {
 	if (v->borrower[0] == '\0')
@@ -195,7 +233,7 @@ lending_mount(struct store_txn *t, const char *borrower, const char *name,
 	int	rc;
 
 	if ((rc = store_volume_load(t, name, v)) != DSP_OK ||
-	    (rc = lending_check_owner(t, v, borrower)) != DSP_OK ||
+	    (rc = store_check_owner(t, v, borrower)) != DSP_OK ||
 	    (rc = lending_check_usable(t, v)) != DSP_OK)
 		return rc;
 	if (v->mounted)
@@ -234,7 +272,7 @@ store_check_mounted(struct store *s, const char *borrower, const char *name,
 	if ((rc = store_begin(s, &t, 0, 0, err, errlen)) != DSP_OK)
 		return rc;
 	if ((rc = store_volume_load(&t, name, &v)) == DSP_OK &&
-	    (rc = lending_check_owner(&t, &v, borrower)) == DSP_OK &&
+	    (rc = store_check_owner(&t, &v, borrower)) == DSP_OK &&
 	    !v.mounted)
 		rc = store_fail(&t, DSP_E_STATE, "volume %s is not mounted",
 		    name);
@@ -243,21 +281,65 @@ store_check_mounted(struct store *s, const char *borrower, const char *name,
 	return rc;
 }
 
+/*
+ * A borrower forced off a mounted mirror may have died between writing
+ * one leg and the next, and while every leg was in sync it marked
+ * nothing: only the first in-sync leg stays the reference, the others
+ * are copied whole. A resync in progress starts over (same bitmap).
+ * Returns how many legs went out of sync.
+ */
+static int
+lending_force_legs(struct volume_record *v)
+{
+	struct volume_extent	*e;
+	uint16_t		 i;
+	int			 ref = 0, n = 0;
+
+	for (i = 0; i < v->extent_count; i++) {
+		e = &v->extents[i];
+		if (e->leg_state == DSP_LEG_IN_SYNC && !ref) {
+			ref = 1;
+			continue;
+		}
+		if (e->leg_state == DSP_LEG_OUT_OF_SYNC)
+			continue;
+		if (e->leg_state == DSP_LEG_IN_SYNC) {
+			e->full_resync = 1;
+			snprintf(e->leg_reason, sizeof(e->leg_reason), "forced "
+			    "unmount: writes of %s may be on some legs only",
+			    v->borrower);
+		} else
+			snprintf(e->leg_reason, sizeof(e->leg_reason), "forced "
+			    "unmount of %s during the resync", v->borrower);
+		e->leg_state = DSP_LEG_OUT_OF_SYNC;
+		e->resync_done = e->resync_total = 0;
+		n++;
+	}
+	return n;
+}
+
 /* Bumps the generation: tickets of the old one stop working once the
  * agents acknowledge it, and until then the volume is fenced. */
 static int
 lending_do_unmount(struct store_txn *t, const char *actor,
     struct volume_record *v, int forced)
 {
-	int	rc;
+	char	legs[64];
+	int	rc, n = 0;
 
+	if (forced && v->form == DSP_FORM_MIRROR)
+		n = lending_force_legs(v);
 	v->mounted = 0;
 	v->generation++;
 	if ((rc = store_volume_save(t, v)) != DSP_OK)
 		return rc;
+	legs[0] = '\0';
+	if (n > 0)
+		snprintf(legs, sizeof(legs), "; %d leg%s out of sync", n,
+		    n == 1 ? "" : "s");
 	return store_audit_add(t, actor, forced ? "force-unmount" : "unmount",
-	    v->name, "generation %llu, was mounted by %s",
-	    (unsigned long long)v->generation, v->borrower);
+	    v->name, "generation %llu, was mounted by %s%s",
+	    (unsigned long long)v->generation, v->borrower, legs);
 }
 
 static int
@@ -269,7 +351,7 @@ lending_unmount(struct store_txn *t, const char *actor, const char *borrower,
 	if ((rc = store_volume_load(t, name, v)) != DSP_OK)
 		return rc;
 	if (borrower != NULL &&
-	    (rc = lending_check_owner(t, v, borrower)) != DSP_OK)
+	    (rc = store_check_owner(t, v, borrower)) != DSP_OK)
 		return rc;
 	if (!v->mounted)
 		return store_fail(t, DSP_E_STATE, "volume %s is not mounted",
@@ -306,7 +388,7 @@ lending_release(struct store_txn *t, const char *actor, const char *borrower,
 		actor = forced ? "" : borrower;
 	if ((rc = store_volume_load(t, name, v)) != DSP_OK)
 		return rc;
-	if (!forced && (rc = lending_check_owner(t, v, borrower)) != DSP_OK)
+	if (!forced && (rc = store_check_owner(t, v, borrower)) != DSP_OK)
 		return rc;
 	if (forced && v->borrower[0] == '\0')
 		return store_fail(t, DSP_E_STATE, "volume %s is not allocated",

@@ -159,13 +159,35 @@ store_get_server(struct store *s, const char *name, struct server_record *out)
 	return store_end(&t, rc);
 }
 
+/*
+ * An out-of-sync mirror leg does not fence its volume: it is never read
+ * before a resync rewrites it, and its agent learns the generation when
+ * it registers (a resync waits for that ack).
+ */
 int
 volume_is_fenced(const struct volume_record *v)
+{
+	const struct volume_extent	*e;
+	uint16_t			 i;
+
+	for (i = 0; i < v->extent_count; i++) {
+		e = &v->extents[i];
+		if (v->form == DSP_FORM_MIRROR &&
+		    e->leg_state == DSP_LEG_OUT_OF_SYNC)
+			continue;
+		if (e->acked_generation < v->generation)
+			return 1;
+	}
+	return 0;
+}
+
+int
+volume_all_acked(const struct volume_record *v)
 {
 	uint16_t	i;
 
 	for (i = 0; i < v->extent_count; i++)
 		if (v->extents[i].acked_generation < v->generation)
-			return 1;
-	return 0;
+			return 0;
+	return 1;
 }

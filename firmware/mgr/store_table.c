@@ -4,9 +4,11 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "bitmap.h"
 #include "store_internal.h"
 
 static int
@@ -184,6 +186,53 @@ store_volume_remove(struct store_txn *t, const char *name)
 	if (rc == DSP_E_NOTFOUND)
 		return store_fail(t, rc, "there is no volume %s", name);
 	return rc;
+}
+
+int
+store_bitmap_load(struct store_txn *t, const char *volume, uint64_t chunks,
+    uint8_t **bits)
+{
+	size_t	len = (size_t)BITMAP_BYTES(chunks);
+	MDB_val	v;
+	int	rc;
+
+	*bits = NULL;
+	rc = store_get(t, t->s->bitmaps, volume, strlen(volume), &v,
+	    "reading a bitmap");
+	if (rc != DSP_OK && rc != DSP_E_NOTFOUND)
+		return rc;
+	if (rc == DSP_OK && v.mv_size != len)
+		return store_fail(t, DSP_E_INTERNAL, "the store's bitmap of "
+		    "volume %s has %zu bytes, not %zu", volume, v.mv_size, len);
+	/* calloc(0) may return NULL: keep one byte. */
+	if ((*bits = calloc(len ? len : 1, 1)) == NULL)
+		return store_fail(t, DSP_E_INTERNAL, "out of memory while "
+		    "reading the bitmap of volume %s", volume);
+	if (rc == DSP_OK)
+		memcpy(*bits, v.mv_data, len);
+	return DSP_OK;
+}
+
+int
+store_bitmap_save(struct store_txn *t, const char *volume,
+    const uint8_t *bits, size_t len)
+{
+	struct buf_writer	w;
+
+	buf_writer_init(&w);
+	buf_put_bytes(&w, bits, len);
+	return store_put(t, t->s->bitmaps, volume, strlen(volume), &w, 0,
+	    "writing a bitmap");
+}
+
+int
+store_bitmap_remove(struct store_txn *t, const char *volume)
+{
+	int	rc;
+
+	rc = store_del(t, t->s->bitmaps, volume, strlen(volume),
+	    "removing a bitmap");
+	return rc == DSP_E_NOTFOUND ? DSP_OK : rc;
 }
 
 static void

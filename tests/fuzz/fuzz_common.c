@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "msg.h"
+#include "msg_mirror.h"
 #include "fuzz_common.h"
 
 /* Big structs live here, not on the fuzzer's stack. */
@@ -21,6 +22,12 @@ static union {
 	struct msg_data_request	dreq;
 	struct msg_data_reply	drep;
 	struct msg_revoke	revoke;
+	struct msg_mirror_status mstatus;
+	struct msg_leg_fail	legfail;
+	struct msg_mark_dirty	mark;
+	struct msg_leg_ref	legref;
+	struct msg_resync_plan	plan;
+	struct msg_resync_progress progress;
 	char			text[DSP_TEXT_MAX + 1];
 } m;
 
@@ -144,6 +151,29 @@ fuzz_payload(uint8_t opcode, int reply, const uint8_t *data, size_t len)
 		if (!reply)
 			ROUND_TRIP(revoke, revoke, data, len);
 		break;
+	case DSP_OP_MIRROR_STATUS:
+		if (reply)
+			ROUND_TRIP(mirror_status, mstatus, data, len);
+		break;
+	case DSP_OP_LEG_FAIL:
+		if (!reply)
+			ROUND_TRIP(leg_fail, legfail, data, len);
+		break;
+	case DSP_OP_MARK_DIRTY:
+		if (!reply)
+			ROUND_TRIP(mark_dirty, mark, data, len);
+		break;
+	case DSP_OP_RESYNC_BEGIN:
+		if (reply)
+			ROUND_TRIP(resync_plan, plan, data, len);
+		else
+			ROUND_TRIP(leg_ref, legref, data, len);
+		break;
+	case DSP_OP_RESYNC_PROGRESS:
+	case DSP_OP_RESYNC_DONE:
+		if (!reply)
+			ROUND_TRIP(resync_progress, progress, data, len);
+		break;
 	default:
 		/* Not a data opcode: both data decoders must refuse it. */
 		if (msg_decode_data_request(data, len, opcode, &m.dreq) !=
@@ -163,6 +193,8 @@ fuzz_every_decoder(const uint8_t *data, size_t len)
 		DSP_OP_MOUNT, DSP_OP_ADMIN, DSP_OP_ATTACH, DSP_OP_INIT,
 		DSP_OP_WRITE, DSP_OP_READ, DSP_OP_SEARCH, DSP_OP_ERASE,
 		DSP_OP_FLUSH, DSP_OP_REVOKE, DSP_OP_HEARTBEAT,
+		DSP_OP_MIRROR_STATUS, DSP_OP_LEG_FAIL, DSP_OP_MARK_DIRTY,
+		DSP_OP_RESYNC_BEGIN, DSP_OP_RESYNC_PROGRESS,
 	};
 	size_t			i;
 

@@ -19,7 +19,8 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 fi
 
 common="$top/firmware/common/proto.c $top/firmware/common/buf.c \
-	$top/firmware/common/frame.c $top/firmware/common/msg.c"
+	$top/firmware/common/frame.c $top/firmware/common/msg.c \
+	$top/firmware/common/msg_mirror.c $top/firmware/common/bitmap.c"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
 	-I$top/firmware/common -I$top/tests/fuzz"

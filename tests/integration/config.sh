@@ -37,5 +37,49 @@ bad daspool-agent "size|length" "${agent_base[@]}" \
 bad daspool-agent "overlap" "${agent_base[@]}" \
 	'region "A1" {' 'path = "/tmp/x"' 'length = "2M"' '}' \
 	'region "A2" {' 'path = "/tmp/x"' 'offset = "1M"' 'length = "2M"' '}'
+# A region joined from parts prints with its part sections and reads back.
+printf '%s\n' "${agent_base[@]}" 'region "A4" {' \
+	'part { path = "/dev/sdc" }' \
+	'part { path = "/srv/daspool/b.img"  offset = "1M"  length = "64M" }' \
+	'}' >"$T/joined.conf"
+daspool-agent -nv -f "$T/joined.conf" >"$T/joined-nv.conf" ||
+	fail "joined region refused"
+sed -n '/^region/,$p' "$T/joined-nv.conf" | diff -u - <(cat <<'EOF'
+region "A4" {
+	part {
+		path = "/dev/sdc"
+		offset = "0"
+	}
+	part {
+		path = "/srv/daspool/b.img"
+		offset = "1048576"
+		length = "67108864"
+	}
+}
+EOF
+) || fail "joined region printed wrong by -nv"
+daspool-agent -nv -f "$T/joined-nv.conf" | diff -u "$T/joined-nv.conf" - ||
+	fail "agent -nv output of a joined region does not read back"
+bad daspool-agent ":[0-9]+: region A4: .*not both" "${agent_base[@]}" \
+	'region "A4" {' 'path = "/tmp/x"' 'part { path = "/tmp/y" }' '}'
+bad daspool-agent ":[0-9]+: region A4: path or at least one part" \
+	"${agent_base[@]}" 'region "A4" {' '}'
+bad daspool-agent "region A4: offset and length go in each part" \
+	"${agent_base[@]}" 'region "A4" {' 'length = "1M"' \
+	'part { path = "/tmp/y" }' '}'
+bad daspool-agent "region A4: 9 parts, at most 8" "${agent_base[@]}" \
+	'region "A4" {' $(printf 'part{path="/tmp/p%d"} ' 1 2 3 4 5 6 7 8 9) '}'
+bad daspool-agent "region A4: part 2: path .* must be absolute" \
+	"${agent_base[@]}" 'region "A4" {' 'part { path = "/tmp/x" }' \
+	'part { path = "y" }' '}'
+# Overlap is checked part by part, within a region and across regions.
+bad daspool-agent "region A4: parts 1 and 2 overlap on /tmp/x" \
+	"${agent_base[@]}" 'region "A4" {' \
+	'part { path = "/tmp/x"  length = "2M" }' \
+	'part { path = "/tmp/x"  offset = "1M" }' '}'
+bad daspool-agent "regions A1 and A4 overlap on /tmp/x" "${agent_base[@]}" \
+	'region "A1" {' 'path = "/tmp/x"' 'length = "2M"' '}' \
+	'region "A4" {' 'part { path = "/tmp/y" }' \
+	'part { path = "/tmp/x"  offset = "1M"  length = "2M" }' '}'
 expect_fail "daspool-mgr.conf|No such file|cannot" daspool-mgr -n -f "$T/missing.conf"
 pass

@@ -12,8 +12,20 @@
  *                   answers with an error reply or closes the connection
  *         register  handshake, then REGISTER; prints the reply status
  *                   name and message; exit 0 if the reply status is DSP_OK
+ *
+ *   dsp_probe [--ca F] --cert F --key F HOST PORT data MOUNTFILE
+ *       read|write REGION OFFSET LENGTH [VOLUME]
+ *
+ *         handshake, ATTACH the ticket held in MOUNTFILE (a borrower's
+ *         state_dir/VOLUME.mount), then one READ or WRITE (LENGTH bytes
+ *         of 0x5a) at region offset OFFSET, in the name of the ticket's
+ *         borrower and for VOLUME (default: the ticket's). Prints
+ *         "attach STATUS" and "read|write STATUS[: message]"; exit 0 if
+ *         the data request was answered DSP_OK. It bypasses every check
+ *         of the client library: only the agent stands in the way.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +42,7 @@
 #include "frame.h"
 #include "msg.h"
 #include "proto.h"
+#include "ticket.h"
 
 struct probe {
 	mbedtls_net_context	 net;
@@ -193,9 +206,10 @@ probe_reply(struct probe *p)
 static int
 probe_send(struct probe *p, uint8_t opcode, const struct buf_writer *w)
 {
+	static uint32_t	next_id = 1;
 	struct dsp_header hdr = {
 		.magic = DSP_MAGIC, .version = DSP_VERSION, .opcode = opcode,
-		.request_id = 1, .payload_length = (uint32_t)w->len,
+		.request_id = next_id++, .payload_length = (uint32_t)w->len,
 	};
 	uint8_t raw[DSP_HEADER_SIZE];
 
@@ -259,8 +273,111 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: dsp_probe [--ca F] [--cert F --key F] HOST PORT "
-	    "plain|handshake|garbage|register\n");
+	    "plain|handshake|garbage|register\n"
+	    "       dsp_probe [--ca F] --cert F --key F HOST PORT data MOUNTFILE "
+	    "read|write REGION OFFSET LENGTH [VOLUME]\n");
 	exit(2);
+}
+
+static uint64_t
+probe_number(const char *s)
+{
+	char		*end;
+	uint64_t	 v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (*s == '\0' || *end != '\0' || errno != 0)
+		usage();
+	return v;
+}
+
+/* The raw MOUNT reply the client keeps in its state dir. */
+static void
+probe_load_mount(const char *path, struct msg_mount_info *info)
+{
+	static uint8_t	raw[65536];
+	FILE		*f;
+	size_t		 len;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		printf("cannot open %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	len = fread(raw, 1, sizeof(raw), f);
+	fclose(f);
+	if (msg_decode_mount_info(raw, len, info) != DSP_OK) {
+		printf("%s holds no mount info\n", path);
+		exit(2);
+	}
+}
+
+/* argv: MOUNTFILE read|write REGION OFFSET LENGTH [VOLUME] */
+static int
+data_action(struct probe *p, int argc, char **argv)
+{
+	static struct msg_mount_info	info;
+	struct msg_data_request		req;
+	struct mount_ticket		t;
+	struct buf_writer		w;
+	uint8_t				*data = NULL;
+	int				 writing, status;
+
+	if (argc < 5 || argc > 6)
+		usage();
+	if (strcmp(argv[1], "read") == 0)
+		writing = 0;
+	else if (strcmp(argv[1], "write") == 0)
+		writing = 1;
+	else
+		usage();
+	probe_load_mount(argv[0], &info);
+	if (ticket_peek(info.ticket, info.ticket_len, &t) != DSP_OK) {
+		printf("%s holds a malformed ticket\n", argv[0]);
+		return 2;
+	}
+
+	buf_writer_init(&w);
+	buf_put_blob(&w, info.ticket, info.ticket_len);
+	if (probe_send(p, DSP_OP_ATTACH, &w) != 0) {
+		buf_writer_free(&w);
+		printf("connection closed\n");
+		return 1;
+	}
+	buf_writer_free(&w);
+	printf("attach ");
+	if (probe_reply(p) != DSP_OK)
+		return 1;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.requester, sizeof(req.requester), "%s", t.borrower);
+	snprintf(req.volume, sizeof(req.volume), "%s",
+	    argc == 6 ? argv[5] : t.volume);
+	snprintf(req.region, sizeof(req.region), "%s", argv[2]);
+	req.offset = probe_number(argv[3]);
+	req.length = probe_number(argv[4]);
+	if (writing) {
+		if (req.length > DSP_MAX_IO)
+			usage();
+		if ((data = malloc(req.length ? req.length : 1)) == NULL)
+			probe_die("malloc", 0);
+		memset(data, 0x5a, req.length);
+		req.data = data;
+		req.data_len = req.length;
+	}
+	buf_writer_init(&w);
+	msg_encode_data_request(&w, writing ? DSP_OP_WRITE : DSP_OP_READ, &req);
+	free(data);
+	if (probe_send(p, writing ? DSP_OP_WRITE : DSP_OP_READ, &w) != 0) {
+		buf_writer_free(&w);
+		printf("connection closed\n");
+		return 1;
+	}
+	buf_writer_free(&w);
+	printf("%s %s %s@%" PRIu64 "+%" PRIu64 " ", writing ? "write" :
+	    "read", req.volume, req.region, req.offset, req.length);
+	status = probe_reply(p);
+	return status == DSP_OK ? 0 : 1;
 }
 
 int
@@ -283,9 +400,11 @@ main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (argc - i != 3 || (cert && !key))
+	if (argc - i < 3 || (cert && !key))
 		usage();
 	action = argv[i + 2];
+	if (argc - i != 3 && strcmp(action, "data") != 0)
+		usage();
 	if (strcmp(action, "plain") == 0)
 		return plain_action(argv[i], argv[i + 1]);
 	probe_handshake(&p, argv[i], argv[i + 1], ca, cert, key);
@@ -304,6 +423,8 @@ main(int argc, char **argv)
 		return garbage_action(&p);
 	if (strcmp(action, "register") == 0)
 		return register_action(&p);
+	if (strcmp(action, "data") == 0)
+		return data_action(&p, argc - i - 3, argv + i + 3);
 	usage();
 	return 2;
 }

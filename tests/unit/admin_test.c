@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -66,18 +67,18 @@ static const struct {
 	{ "x", "unknown command 'x'; try: show, volume, help" },
 	{ "frobnicate now", "unknown command 'frobnicate'" },
 	{ "show x", "unknown command 'show x'; after 'show' try: servers, "
-	    "regions, volumes, audit" },
+	    "regions, volumes, volume, audit" },
 	{ "volume explode Vol-1", "try: create, delete, force-unmount, "
-	    "force-release" },
+	    "force-release, split" },
 	{ "volume force Vol-1", "ambiguous command 'volume force'; could be: "
 	    "force-unmount, force-release" },
 	{ "volume f Vol-1", "ambiguous" },
 	{ "show", "incomplete command 'show': expected servers, regions, "
-	    "volumes, audit" },
+	    "volumes, volume, audit" },
 	{ "volume", "incomplete command 'volume'" },
 	{ "volume create", "incomplete command 'volume create': expected "
 	    "NAME" },
-	{ "volume create Vol-1", "expected single" },
+	{ "volume create Vol-1", "expected single, concat, mirror" },
 	{ "volume create Vol-1 single", "expected SERVER:REGION" },
 	{ "volume delete", "expected NAME" },
 	{ "volume force-unmount", "expected NAME" },
@@ -90,15 +91,40 @@ static const struct {
 	{ "show audit 10001", "bad count" },
 	{ "show audit 5x", "bad count" },
 	{ "volume delete Vol/1", "bad volume name 'Vol/1'" },
-	{ "volume create Vol-1 mirror a:b", "unknown command 'volume create "
-	    "Vol-1 mirror'; after 'volume create Vol-1' try: single" },
+	{ "volume create Vol-1 stripe a:b", "unknown command 'volume create "
+	    "Vol-1 stripe'; after 'volume create Vol-1' try: single, concat, "
+	    "mirror" },
+	/* Two regions at least, for concat and mirror. */
+	{ "volume create Vol-2 concat serverB:B2", "incomplete command "
+	    "'volume create Vol-2 concat serverB:B2': expected SERVER:REGION" },
+	{ "volume create Vol-3 mirror", "expected SERVER:REGION" },
+	{ "volume create Vol-1 single a:b c:d", "too many arguments: 'c:d'" },
+	{ "volume create Vol-3 mirror serverD:D serverE", "expected "
+	    "SERVER:REGION, got 'serverE'" },
+	{ "volume split serverX:X2", "incomplete command 'volume split "
+	    "serverX:X2': expected NAME:SIZE" },
+	{ "volume split serverX", "expected SERVER:REGION" },
+	{ "volume split serverX:X2 Vol-4", "expected NAME:SIZE or NAME:rest, "
+	    "got 'Vol-4'" },
+	{ "volume split serverX:X2 Vol-4:", "expected NAME:SIZE" },
+	{ "volume split serverX:X2 :50G", "expected NAME:SIZE" },
+	{ "volume split serverX:X2 Vol-4:50Q", "bad size '50Q' in "
+	    "'Vol-4:50Q'" },
+	{ "volume split serverX:X2 Vol-4:0", "at least one byte" },
+	{ "volume split serverX:X2 Vol/4:50G", "bad volume name 'Vol/4'" },
+	{ "volume split serverX:X2 Vol-4:rest Vol-5:50G", "'Vol-5:50G' "
+	    "follows Vol-4:rest; only the last piece may take the rest" },
+	{ "show volume", "incomplete command 'show volume': expected NAME" },
+	{ "show volume Vol-1 Vol-2", "too many arguments" },
+	{ "show volumes Vol-1 Vol-2", "too many arguments" },
 	{ "volume create Vol-1 single serverA", "expected SERVER:REGION, got "
 	    "'serverA'" },
 	{ "volume create Vol-1 single :A1", "expected SERVER:REGION" },
 	{ "volume create Vol-1 single serverA:", "expected SERVER:REGION" },
 	{ "volume create Vol-1 single server/A:A1", "bad server name" },
 	{ "volume create Vol-1 single serverA:A*", "bad region name 'A*'" },
-	{ "a b c d e f g h i j k l m n o p q", "too many words" },
+	{ "a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h "
+	    "i j k l m n o", "too many words" },
 };
 
 static void
@@ -118,8 +144,10 @@ test_parse_ok(void **state)
 		assert_string_equal(cmd.server, parse_ok[i].server);
 		assert_string_equal(cmd.region, parse_ok[i].region);
 		assert_int_equal(cmd.count, parse_ok[i].count);
-		if (cmd.action == ADMIN_VOLUME_CREATE)
+		if (cmd.action == ADMIN_VOLUME_CREATE) {
 			assert_int_equal(cmd.form, DSP_FORM_SINGLE);
+			assert_int_equal(cmd.nregions, 1);
+		}
 	}
 }
 
@@ -141,6 +169,78 @@ test_parse_bad(void **state)
 			fail_msg("'%s' says \"%s\", not \"%s\"",
 			    parse_bad[i].line, err, parse_bad[i].says);
 	}
+}
+
+/* The regions of concat and mirror, in order; the pieces of a split. */
+static void
+test_parse_forms(void **state)
+{
+	struct admin_command	cmd;
+	char			err[256], line[1024];
+	size_t			n;
+	int			i;
+
+	(void)state;
+	assert_int_equal(admin_parse("volume create Vol-2 concat serverB:B2 "
+	    "serverC:C2", &cmd, err, sizeof(err)), DSP_OK);
+	assert_int_equal(cmd.action, ADMIN_VOLUME_CREATE);
+	assert_int_equal(cmd.form, DSP_FORM_CONCAT);
+	assert_string_equal(cmd.volume, "Vol-2");
+	assert_int_equal(cmd.nregions, 2);
+	assert_string_equal(cmd.regions[0].server, "serverB");
+	assert_string_equal(cmd.regions[0].region, "B2");
+	assert_string_equal(cmd.regions[1].server, "serverC");
+	assert_string_equal(cmd.regions[1].region, "C2");
+	assert_string_equal(cmd.server, "serverB");
+	assert_string_equal(cmd.region, "B2");
+
+	assert_int_equal(admin_parse("v c Vol-3 m serverD:D serverE:E h:1:F",
+	    &cmd, err, sizeof(err)), DSP_OK);
+	assert_int_equal(cmd.form, DSP_FORM_MIRROR);
+	assert_int_equal(cmd.nregions, 3);
+	assert_string_equal(cmd.regions[2].server, "h:1");
+	assert_string_equal(cmd.regions[2].region, "F");
+
+	assert_int_equal(admin_parse("volume create Vol-1 single serverA:A2",
+	    &cmd, err, sizeof(err)), DSP_OK);
+	assert_int_equal(cmd.nregions, 1);
+
+	/* 17 regions parse; the store refuses more than 16 extents. */
+	n = (size_t)snprintf(line, sizeof(line), "volume create V concat");
+	for (i = 0; i < 17; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " s%d:r", i);
+	assert_int_equal(admin_parse(line, &cmd, err, sizeof(err)), DSP_OK);
+	assert_int_equal(cmd.nregions, 17);
+
+	assert_int_equal(admin_parse("volume split serverX:X2 Vol-4:50G "
+	    "Vol-5:rest", &cmd, err, sizeof(err)), DSP_OK);
+	assert_int_equal(cmd.action, ADMIN_VOLUME_SPLIT);
+	assert_string_equal(cmd.server, "serverX");
+	assert_string_equal(cmd.region, "X2");
+	assert_int_equal(cmd.npieces, 2);
+	assert_string_equal(cmd.pieces[0].name, "Vol-4");
+	assert_int_equal(cmd.pieces[0].size, 50ULL << 30);
+	assert_string_equal(cmd.pieces[1].name, "Vol-5");
+	assert_int_equal(cmd.pieces[1].size, 0);
+
+	/* Names may hold ':'; the size follows the last one. */
+	assert_int_equal(admin_parse("vol sp x:y a:b:512M c:1.5K", &cmd, err,
+	    sizeof(err)), DSP_OK);
+	assert_string_equal(cmd.pieces[0].name, "a:b");
+	assert_int_equal(cmd.pieces[0].size, 512ULL << 20);
+	assert_int_equal(cmd.pieces[1].size, 1536);
+
+	/* "sh vol" is still the table; a NAME after it is the detail. */
+	assert_int_equal(admin_parse("sh vol", &cmd, err, sizeof(err)), DSP_OK);
+	assert_int_equal(cmd.action, ADMIN_SHOW_VOLUMES);
+	assert_int_equal(admin_parse("sh vol Vol-3", &cmd, err, sizeof(err)),
+	    DSP_OK);
+	assert_int_equal(cmd.action, ADMIN_SHOW_VOLUME);
+	assert_string_equal(cmd.volume, "Vol-3");
+	assert_int_equal(admin_parse("show volume Vol-3", &cmd, err,
+	    sizeof(err)), DSP_OK);
+	assert_int_equal(cmd.action, ADMIN_SHOW_VOLUME);
+	assert_string_equal(cmd.volume, "Vol-3");
 }
 
 static void
@@ -210,6 +310,12 @@ test_help(void **state)
 	static const char *const lines[] = {
 		"show servers", "show regions", "show volumes", "show audit N",
 		"volume create NAME single SERVER:REGION",
+		"volume create NAME concat SERVER:REGION SERVER:REGION "
+		    "[SERVER:REGION...]",
+		"volume create NAME mirror SERVER:REGION SERVER:REGION "
+		    "[SERVER:REGION...]",
+		"volume split SERVER:REGION NAME:SIZE [NAME:SIZE...]",
+		"show volume NAME", "show volumes NAME",
 		"volume delete NAME", "volume force-unmount NAME",
 		"volume force-release NAME", "help",
 	};
@@ -233,6 +339,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_parse_forms),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_choices),
 		cmocka_unit_test(test_help),

@@ -26,11 +26,26 @@ setup(void **state)
 	return fixture_setup(state, "lending_test");
 }
 
+/* A single volume from one region (the form most tests need). */
+static int
+create_single(struct store *s, const char *actor, const char *name,
+    const char *server, const char *region, uint64_t now, char *err,
+    size_t errlen)
+{
+	struct store_region_ref	r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.server, sizeof(r.server), "%s", server);
+	snprintf(r.region, sizeof(r.region), "%s", region);
+	return store_volume_create(s, actor, name, DSP_FORM_SINGLE, &r, 1,
+	    now, err, errlen);
+}
+
 static void
 create(struct fixture *f, const char *vol, const char *server,
     const char *region)
 {
-	assert_int_equal(store_volume_create_single(f->s, "admin:0", vol,
+	assert_int_equal(create_single(f->s, "admin:0", vol,
 	    server, region, 1000, f->err, sizeof(f->err)), DSP_OK);
 }
 

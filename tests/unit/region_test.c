@@ -2,7 +2,9 @@
  * Region I/O without a config: bounds, a missing or short backing file
  * reported as unavailable (never dropped), regions at an offset and
  * sharing one file, search across read-chunk boundaries (checked against
- * a naive search), and zeroing. Each test works in a fresh mkdtemp dir.
+ * a naive search), zeroing, and regions joined from two files (I/O,
+ * zeroing and search across the boundary between the parts). Each test
+ * works in a fresh mkdtemp dir.
  */
 #include <sys/stat.h>
 
@@ -24,6 +26,7 @@
 struct fixture {
 	char	dir[256];
 	char	path[300];
+	char	path2[300];	/* a joined region's second part */
 	char	err[256];
 };
 
@@ -42,6 +45,7 @@ setup(void **state)
 		return -1;
 	}
 	snprintf(f->path, sizeof(f->path), "%s/disk.img", f->dir);
+	snprintf(f->path2, sizeof(f->path2), "%s/disk2.img", f->dir);
 	*state = f;
 	return 0;
 }
@@ -53,6 +57,8 @@ teardown(void **state)
 	char		 p[320];
 
 	snprintf(p, sizeof(p), "%s/disk.img", f->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/disk2.img", f->dir);
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/fifo", f->dir);
 	unlink(p);
@@ -372,6 +378,198 @@ test_zero(void **state)
 	free(file);
 }
 
+/*
+ * Region J: the last 4K of disk.img after 4K, then disk2.img from 1K to
+ * its end (3K): 7K with the boundary between the parts at 4096.
+ */
+static struct region *
+joined_open(struct fixture *f)
+{
+	struct region_part	parts[2] = {
+		{ f->path, 4096, 4096 },
+		{ f->path2, 1024, 0 },
+	};
+
+	return region_open_parts("J", parts, 2);
+}
+
+static void
+test_joined_io(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*r;
+	uint8_t		 buf[16], file[8192];
+	const size_t	 el = sizeof(f->err);
+
+	make_file(f->path, 8192, '.');
+	make_file(f->path2, 4096, ',');
+	r = joined_open(f);
+	assert_true(region_available(r));
+	assert_int_equal(region_size(r), 7 << 10);
+	assert_int_equal(region_part_count(r), 2);
+	assert_string_equal(region_path(r), f->path);
+	/* Split at the boundary: 4 bytes in each file. */
+	assert_int_equal(region_write(r, 4092, "aaaabbbb", 8, f->err, el),
+	    DSP_OK);
+	file_read(f->path, 0, file, 8192);
+	assert_memory_equal(file + 8188, "aaaa", 4);
+	assert_int_equal(file[8187], '.');
+	file_read(f->path2, 0, file, 4096);
+	assert_memory_equal(file + 1024, "bbbb", 4);
+	assert_int_equal(file[1023], ',');
+	assert_int_equal(file[1028], ',');
+	assert_int_equal(region_read(r, 4090, buf, 12, f->err, el), DSP_OK);
+	assert_memory_equal(buf, "..aaaabbbb,,", 12);
+	/* The last byte is the end of the second file. */
+	assert_int_equal(region_write(r, 7167, "z", 1, f->err, el), DSP_OK);
+	file_read(f->path2, 4095, file, 1);
+	assert_int_equal(file[0], 'z');
+	/* Past the sum of the parts is refused, in any part's terms. */
+	assert_int_equal(region_read(r, 7167, buf, 2, f->err, el),
+	    DSP_E_RANGE);
+	assert_non_null(strstr(f->err, "region J"));
+	assert_int_equal(region_write(r, 7168, buf, 1, f->err, el),
+	    DSP_E_RANGE);
+	assert_int_equal(region_zero(r, 4000, 4000, f->err, el),
+	    DSP_E_RANGE);
+	assert_int_equal(region_flush(r, f->err, el), DSP_OK);
+	region_close(r);
+}
+
+static void
+test_joined_zero(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*r;
+	uint8_t		 a[8192], b[4096];
+	size_t		 i;
+
+	make_file(f->path, sizeof(a), 0xff);
+	make_file(f->path2, sizeof(b), 0xff);
+	r = joined_open(f);
+	assert_int_equal(region_zero(r, 4000, 1000, f->err, sizeof(f->err)),
+	    DSP_OK);
+	file_read(f->path, 0, a, sizeof(a));
+	file_read(f->path2, 0, b, sizeof(b));
+	for (i = 0; i < sizeof(a); i++)
+		if (a[i] != (i >= 4096 + 4000 ? 0 : 0xff))
+			fail_msg("disk.img byte %zu is %#x", i, a[i]);
+	/* 904 of the 1000 bytes land in the second part, after its 1K. */
+	for (i = 0; i < sizeof(b); i++)
+		if (b[i] != (i >= 1024 && i < 1024 + 904 ? 0 : 0xff))
+			fail_msg("disk2.img byte %zu is %#x", i, b[i]);
+	region_close(r);
+}
+
+static void
+test_joined_search(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*r;
+	uint8_t		 scratch[64];
+	uint64_t	 m[4], done;
+	uint32_t	 n;
+
+	make_file(f->path, 8192, 0);
+	make_file(f->path2, 4096, 0);
+	r = joined_open(f);
+	/* "needle" with "nee" in the first part and "dle" in the second. */
+	assert_int_equal(region_write(r, 4093, "needle", 6, f->err,
+	    sizeof(f->err)), DSP_OK);
+	assert_int_equal(region_search(r, 0, region_size(r),
+	    (const uint8_t *)"needle", 6, 4, scratch, sizeof(scratch), m, &n,
+	    &done, f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(m[0], 4093);
+	assert_int_equal(done, region_size(r));
+	/* Also when the search starts right at the straddling match. */
+	assert_int_equal(region_search(r, 4093, 6, (const uint8_t *)"needle",
+	    6, 4, scratch, 12, m, &n, &done, f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(m[0], 4093);
+	region_close(r);
+}
+
+/* Every scratch size against a naive search of a region whose parts
+ * meet at 300: matches across the part and chunk boundaries alike. */
+static void
+test_joined_search_chunks(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*r;
+	struct region_part parts[2] = {
+		{ f->path, 0, 300 },
+		{ f->path2, 0, 0 },
+	};
+	uint8_t		 data[600], scratch[48];
+	uint64_t	 got[DSP_MAX_MATCHES], want[DSP_MAX_MATCHES], done;
+	uint32_t	 n, wn;
+	size_t		 i, slen;
+	int		 fd;
+
+	srandom(11);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = "ab"[random() % 2];
+	fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(write(fd, data, 300), 300);
+	close(fd);
+	fd = open(f->path2, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(write(fd, data + 300, 300), 300);
+	close(fd);
+	r = region_open_parts("J", parts, 2);
+	assert_int_equal(region_size(r), sizeof(data));
+	for (slen = 8; slen <= sizeof(scratch); slen++) {
+		assert_int_equal(region_search(r, 290, 20, data + 297, 4,
+		    DSP_MAX_MATCHES, scratch, slen, got, &n, &done, f->err,
+		    sizeof(f->err)), DSP_OK);
+		wn = naive_search(data + 290, 20, data + 297, 4, 290, want,
+		    DSP_MAX_MATCHES);
+		assert_true(wn > 0);
+		assert_int_equal(n, wn);
+		assert_memory_equal(got, want, n * sizeof(got[0]));
+	}
+	region_close(r);
+}
+
+static void
+test_joined_missing(void **state)
+{
+	struct fixture	*f = *state;
+	struct region	*r;
+	struct region_part parts[REGION_PARTS_MAX + 1];
+	char		 want[400];
+	uint8_t		 b[4];
+
+	make_file(f->path, 8192, 0);
+	r = joined_open(f);
+	assert_false(region_available(r));
+	snprintf(want, sizeof(want), "%s: No such file or directory",
+	    f->path2);
+	assert_string_equal(region_reason(r), want);
+	/* The second part was "the rest": the size cannot be counted. */
+	assert_int_equal(region_size(r), 0);
+	assert_int_equal(region_read(r, 0, b, sizeof(b), f->err,
+	    sizeof(f->err)), DSP_E_UNAVAILABLE);
+	assert_int_equal(region_flush(r, f->err, sizeof(f->err)),
+	    DSP_E_UNAVAILABLE);
+	region_close(r);
+
+	/* A short part names itself, and the configured sizes add up. */
+	make_file(f->path2, 2048, 0);
+	parts[0] = (struct region_part){ f->path, 0, 8192 };
+	parts[1] = (struct region_part){ f->path2, 1024, 2048 };
+	r = region_open_parts("J", parts, 2);
+	assert_false(region_available(r));
+	snprintf(want, sizeof(want), "%s is 2K, part needs 3K", f->path2);
+	assert_string_equal(region_reason(r), want);
+	assert_int_equal(region_size(r), 8192 + 2048);
+	region_close(r);
+
+	/* No parts, or more than the limit: refused outright. */
+	assert_null(region_open_parts("J", parts, 0));
+	assert_null(region_open_parts("J", parts, REGION_PARTS_MAX + 1));
+}
+
 int
 main(void)
 {
@@ -392,6 +590,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_search_resume, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_zero, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_joined_io, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_joined_zero, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_joined_search, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_joined_search_chunks,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_joined_missing, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
