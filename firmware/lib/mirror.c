@@ -391,6 +391,21 @@ mirror_settle(struct daspool_volume *v, struct leg_run *runs,
 	return result;
 }
 
+/* A write must reach a leg that is in sync, not only resyncing ones. */
+static int
+mirror_has_in_sync(struct mirror *m, const uint8_t *targets)
+{
+	uint16_t	i;
+	int		found = 0;
+
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < m->legs; i++)
+		if (targets[i] && m->state[i] == DSP_LEG_IN_SYNC)
+			found = 1;
+	pthread_mutex_unlock(&m->lock);
+	return found;
+}
+
 static int
 mirror_modify(struct daspool_volume *v, uint8_t opcode, const uint8_t *wbuf,
     uint64_t length, uint64_t offset)
@@ -407,6 +422,11 @@ mirror_modify(struct daspool_volume *v, uint8_t opcode, const uint8_t *wbuf,
 	if (opcode != DSP_OP_FLUSH && !ranged)
 		return 0;	/* nothing to write */
 	rc = mirror_begin_write(v, ranged, first, last, targets);
+	if (rc == 0 && !mirror_has_in_sync(m, targets)) {
+		volume_seterr(v, "volume %s has no in-sync leg to write to",
+		    v->name);
+		rc = DASPOOL_ERR_CONNECT;
+	}
 	if (rc == 0) {
 		memset(runs, 0, sizeof(runs));
 		for (i = 0; i < m->legs; i++) {

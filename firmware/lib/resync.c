@@ -276,7 +276,8 @@ resync_leg(struct daspool_volume *v, uint16_t leg,
     const struct msg_mirror_status *st)
 {
 	struct resync	r;
-	int		rc;
+	char		why[DASPOOL_ERRLEN];
+	int		rc, was_resyncing;
 
 	memset(&r, 0, sizeof(r));
 	r.v = v;
@@ -298,9 +299,18 @@ resync_leg(struct daspool_volume *v, uint16_t leg,
 		log_warnx("resync of leg %s of volume %s stopped after %llu "
 		    "chunks: %s", r.name, v->name,
 		    (unsigned long long)r.copied, r.err);
-		/* The leg is no longer written: the next pass restarts. */
-		resync_set_state(r.m, leg, r.m->state[leg] ==
-		    DSP_LEG_RESYNCING ? DSP_LEG_OUT_OF_SYNC : -1, 0);
+		/* The leg is no longer written, and the manager is told so
+		 * (a closed handle leaves no resync behind it); the next
+		 * pass starts again. */
+		pthread_mutex_lock(&r.m->lock);
+		was_resyncing = r.m->state[leg] == DSP_LEG_RESYNCING;
+		pthread_mutex_unlock(&r.m->lock);
+		if (was_resyncing) {
+			resync_exclusive(r.m);
+			(void)mirror_leg_lost(v, leg, r.err, 0, 0, why,
+			    sizeof(why));
+			resync_set_state(r.m, leg, DSP_LEG_OUT_OF_SYNC, 0);
+		}
 		pthread_mutex_lock(&r.m->lock);
 		snprintf(r.m->last_error, sizeof(r.m->last_error), "%s",
 		    r.err);

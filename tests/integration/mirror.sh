@@ -5,8 +5,9 @@
 # restart keeps the leg states and the write-intent bitmap; the agent's
 # return starts a resync, in the workload's own process, that copies only
 # the dirty chunks, after which both legs' backing files are identical.
-# No read is served by the stale leg (the workload reads back every block
-# it writes). With both legs gone, I/O fails with a clear error in
+# No read is served by the stale leg: the workload reads back every block
+# it writes, and the stale leg's copy of those blocks is noise until its
+# resync. With both legs gone, I/O fails with a clear error in
 # bounded time.
 . "$(dirname "$0")/functions.sh"
 
@@ -59,8 +60,13 @@ after=$(dirty)
 kill -0 "$load" 2>/dev/null || fail "workload stopped over the manager restart: $(cat "$T/load.out")"
 
 # The leg comes back: resync of the dirty chunks while the load goes on.
-sleep 1
+# Every block of the load is dirty by now; the dead leg's copy of them is
+# overwritten with noise, so a read served by it before its resync would
+# fail the load's read-back check.
+wait_for 15 bash -c "daspool-sh -s '$ADMIN_SOCK' -c 'show volume Vol-3' | grep -Eq '^dirty.* 12$'" ||
+	fail "the 12 blocks written degraded are not all dirty: $(admin "show volume Vol-3")"
 dirty_at_restart=$(dirty)
+head -c 12M /dev/urandom | dd of="$T/disks/serverD-D" conv=notrunc status=none
 restart_agent serverD
 wait_for 30 bash -c "daspool-sh -s '$ADMIN_SOCK' -c 'show volume Vol-3' | grep -Eq '^health[[:space:]]+ok'" ||
 	fail "no resync: $(admin "show volume Vol-3"; tail -5 "$T/load.out")"
@@ -74,7 +80,7 @@ legs_equal || fail "legs differ after the resync"
 copied=$(grep -ho "in sync: [0-9]* chunks copied" "$T/load.out" | tail -1 | grep -o "[0-9]*" | head -1)
 [ -z "$copied" ] && copied=$(admin "show volume Vol-3" | awk '/copied/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) n = $i } END { print n }')
 [ -n "$copied" ] || fail "no copied count reported: $(admin "show volume Vol-3")"
-[ "$copied" -ge "$dirty_at_restart" ] && [ "$copied" -lt 32 ] ||
+[ "$copied" = "$dirty_at_restart" ] ||
 	fail "resync copied $copied chunks; $dirty_at_restart were dirty of 32"
 echo "resync copied $copied of 32 chunks ($dirty_at_restart dirty when the leg came back)"
 admin "show audit" | grep -q "resync" || fail "resync not in the audit trail"
