@@ -95,4 +95,6 @@ echo "$out" | grep -Eqi "leg|reach" || fail "unclear error with both legs down: 
 [ "$took" -le $((CLIENT_TIMEOUT * 2)) ] || fail "both legs down: the write hung $took s"
 out=$(as serverJ read Vol-3 --length 4096 2>&1 >/dev/null) && fail "read with both legs down succeeded"
 echo "$out" | grep -Eqi "leg|reach" || fail "unclear read error with both legs down: $out"
+wait_for 15 bash -c "daspool-sh -s '$ADMIN_SOCK' -c 'show volume Vol-3' | grep -Eq '^health[[:space:]]+failed'" ||
+	fail "both legs down but not shown failed: $(admin "show volume Vol-3")"
 pass
