@@ -13,11 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "channel.h"
 #include "frame.h"
+#include "timeutil.h"
 #include "tls.h"
 
 /* One TLS record's worth of plaintext: header plus the first bytes of
@@ -37,7 +37,6 @@ struct channel {
 };
 
 static struct channel	*channel_new(struct tls_conn *, int);
-static int64_t		 channel_now_ms(void);
 static int		 channel_fd_read(struct channel *, void *, size_t);
 static int		 channel_fd_write(int, const struct iovec *, int);
 static int		 channel_read(struct channel *, void *, size_t);
@@ -107,15 +106,6 @@ channel_set_timeout(struct channel *ch, int timeout_ms)
 	ch->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
 }
 
-static int64_t
-channel_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reads exactly len bytes from a plain socket within the timeout. */
 static int
 channel_fd_read(struct channel *ch, void *buf, size_t len)
@@ -127,10 +117,10 @@ channel_fd_read(struct channel *ch, void *buf, size_t len)
 	int		 r;
 
 	if (ch->timeout_ms > 0)
-		deadline = channel_now_ms() + ch->timeout_ms;
+		deadline = timeutil_now_ms() + ch->timeout_ms;
 	while (len > 0) {
 		if (deadline != 0) {
-			if ((left = deadline - channel_now_ms()) <= 0) {
+			if ((left = deadline - timeutil_now_ms()) <= 0) {
 				errno = ETIMEDOUT;
 				return -1;
 			}

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "stopper.h"
+#include "timeutil.h"
 
 void
 stopper_init(struct stopper *s)
@@ -54,13 +55,7 @@ stopper_wait(struct stopper *s, long ms)
 	struct timespec	ts;
 	int		stopping;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	timeutil_deadline(&ts, CLOCK_MONOTONIC, ms);
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping)
 		if (pthread_cond_timedwait(&s->cond, &s->lock, &ts) ==

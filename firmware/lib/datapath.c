@@ -18,11 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "channel.h"
 #include "internal.h"
 #include "log.h"
+#include "timeutil.h"
 #include "tls.h"
 
 #define DP_LOST			(-100)	/* connection failed: reconnect */
@@ -50,8 +50,6 @@ struct datapath {
 
 static void	dp_seterr(struct datapath *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-static int64_t	datapath_now_ms(void);
-static void	datapath_sleep_ms(int64_t);
 static int	datapath_attach(struct datapath *);
 static int	datapath_connect_once(struct datapath *, int);
 static int	datapath_connect(struct datapath *);
@@ -133,28 +131,6 @@ datapath_opname(uint8_t opcode)
 	const char	*name = dsp_opcode_name(opcode);
 
 	return name != NULL ? name : "request";
-}
-
-static int64_t
-datapath_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-datapath_sleep_ms(int64_t ms)
-{
-	struct timespec	ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
 }
 
 /* Presents the volume's current ticket on this connection. */
@@ -244,17 +220,17 @@ datapath_connect(struct datapath *dp)
 	int64_t	 deadline, left, backoff = DP_BACKOFF_MIN_MS;
 	int	 rc;
 
-	deadline = datapath_now_ms() + timeout;
+	deadline = timeutil_now_ms() + timeout;
 	for (;;) {
-		left = deadline - datapath_now_ms();
+		left = deadline - timeutil_now_ms();
 		rc = datapath_connect_once(dp, left > 0 ? (int)left : 1);
 		if (rc != DP_LOST)
 			return rc;
-		if ((left = deadline - datapath_now_ms()) <= 0)
+		if ((left = deadline - timeutil_now_ms()) <= 0)
 			break;
 		log_debug("agent %s at %s:%u: %s; retrying", dp->server,
 		    dp->host, dp->port, dp->why);
-		datapath_sleep_ms(backoff < left ? backoff : left);
+		timeutil_sleep_ms(backoff < left ? backoff : left);
 		if ((backoff *= 2) > DP_BACKOFF_MAX_MS)
 			backoff = DP_BACKOFF_MAX_MS;
 	}

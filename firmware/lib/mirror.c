@@ -44,14 +44,14 @@ static int	 mirror_modify(struct daspool_volume *, uint8_t,
 		    const uint8_t *, uint64_t, uint64_t);
 
 int
-mirror_any_stale(const struct mirror *m)
+mirror_stale_leg(const struct mirror *m)
 {
 	uint16_t	i;
 
 	for (i = 0; i < m->legs; i++)
 		if (m->state[i] != DSP_LEG_IN_SYNC)
-			return 1;
-	return 0;
+			return i;
+	return -1;
 }
 
 /* Failures that are the leg's, not the volume's: a refused ticket or a
@@ -289,7 +289,7 @@ mirror_begin_write(struct daspool_volume *v, int ranged, uint64_t first,
 	struct mirror	*m = v->mirror;
 	char		 err[DASPOOL_ERRLEN];
 	uint64_t	 c, mark_off, mark_end;
-	uint16_t	 i;
+	uint16_t	 i, in_sync = 0;
 	int		 need_mark = 0, rc;
 
 	pthread_mutex_lock(&m->lock);
@@ -299,12 +299,20 @@ mirror_begin_write(struct daspool_volume *v, int ranged, uint64_t first,
 	m->fg_busy = 1;
 	m->fg_first = first;
 	m->fg_last = last;
-	for (i = 0; i < m->legs; i++)
+	for (i = 0; i < m->legs; i++) {
 		targets[i] = m->state[i] != DSP_LEG_OUT_OF_SYNC;
-	if (ranged && mirror_any_stale(m))
+		in_sync += m->state[i] == DSP_LEG_IN_SYNC;
+	}
+	if (ranged && in_sync < m->legs)
 		for (c = first; c <= last && !need_mark; c++)
 			need_mark = !bitmap_test(m->marked, c);
 	pthread_mutex_unlock(&m->lock);
+	/* Resyncing legs alone do not hold the volume's data. */
+	if (in_sync == 0) {
+		volume_seterr(v, "volume %s has no in-sync leg to write to",
+		    v->name);
+		return DASPOOL_ERR_CONNECT;
+	}
 	if (!need_mark)
 		return 0;
 	mark_off = first * m->chunk_size;
@@ -391,21 +399,6 @@ mirror_settle(struct daspool_volume *v, struct leg_run *runs,
 	return result;
 }
 
-/* A write must reach a leg that is in sync, not only resyncing ones. */
-static int
-mirror_has_in_sync(struct mirror *m, const uint8_t *targets)
-{
-	uint16_t	i;
-	int		found = 0;
-
-	pthread_mutex_lock(&m->lock);
-	for (i = 0; i < m->legs; i++)
-		if (targets[i] && m->state[i] == DSP_LEG_IN_SYNC)
-			found = 1;
-	pthread_mutex_unlock(&m->lock);
-	return found;
-}
-
 static int
 mirror_modify(struct daspool_volume *v, uint8_t opcode, const uint8_t *wbuf,
     uint64_t length, uint64_t offset)
@@ -422,11 +415,6 @@ mirror_modify(struct daspool_volume *v, uint8_t opcode, const uint8_t *wbuf,
 	if (opcode != DSP_OP_FLUSH && !ranged)
 		return 0;	/* nothing to write */
 	rc = mirror_begin_write(v, ranged, first, last, targets);
-	if (rc == 0 && !mirror_has_in_sync(m, targets)) {
-		volume_seterr(v, "volume %s has no in-sync leg to write to",
-		    v->name);
-		rc = DASPOOL_ERR_CONNECT;
-	}
 	if (rc == 0) {
 		memset(runs, 0, sizeof(runs));
 		for (i = 0; i < m->legs; i++) {

@@ -45,7 +45,8 @@ struct mirror {
 };
 
 /* mirror.c */
-int	mirror_any_stale(const struct mirror *);	/* lock held */
+/* The first leg not in sync, or -1; lock held. */
+int	mirror_stale_leg(const struct mirror *);
 int	mirror_leg_broken(int rc);
 /* Tells the manager the leg is out of sync (length 0: nothing to
  * mark). 0, or the error with a sentence in err. */

@@ -4,27 +4,17 @@
  * link that fails (a manager restart) is tried again for the client
  * timeout before the caller is told.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "internal.h"
 #include "mirror_mgr.h"
+#include "timeutil.h"
 
 #define MM_BACKOFF_MS	200
 
 typedef int (*mm_decode_fn)(const uint8_t *, size_t, void *);
-
-static void
-mm_sleep_ms(long ms)
-{
-	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 /* One call; decode (may be NULL) takes the reply while the lock holds
  * the payload. */
@@ -55,7 +45,7 @@ mm_call(struct daspool_volume *v, uint8_t opcode, const struct buf_writer *w,
 		pthread_mutex_unlock(&c->lock);
 		if (rc != DASPOOL_ERR_CONNECT || waited >= c->timeout_ms)
 			return rc;
-		mm_sleep_ms(MM_BACKOFF_MS);
+		timeutil_sleep_ms(MM_BACKOFF_MS);
 		waited += MM_BACKOFF_MS;
 	}
 }

@@ -15,7 +15,6 @@
  * The thread has its own connections, so it never waits on the I/O
  * thread's. Progress goes to the manager at most twice a second.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "log.h"
 #include "mirror.h"
 #include "mirror_mgr.h"
+#include "timeutil.h"
 
 #define RESYNC_REPORT_MS	500
 
@@ -42,15 +42,6 @@ struct resync {
 	char			 name[2 * DSP_NAME_MAX + 2];
 	char			 err[DASPOOL_ERRLEN];
 };
-
-static int64_t
-resync_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct datapath *
 resync_path(struct daspool_volume *v, uint16_t leg)
@@ -106,7 +97,7 @@ resync_set_state(struct mirror *m, uint16_t leg, int state, int exclusive)
 	pthread_mutex_lock(&m->lock);
 	if (state >= 0)
 		m->state[leg] = (uint8_t)state;
-	if (state == DSP_LEG_IN_SYNC && !mirror_any_stale(m))
+	if (state == DSP_LEG_IN_SYNC && mirror_stale_leg(m) < 0)
 		memset(m->marked, 0, BITMAP_BYTES(m->chunks));
 	m->rs_exclusive = exclusive;
 	pthread_cond_broadcast(&m->cond);
@@ -193,7 +184,7 @@ static void
 resync_report(struct resync *r)
 {
 	char	err[DASPOOL_ERRLEN];
-	int64_t	now = resync_now_ms();
+	int64_t	now = timeutil_now_ms();
 
 	if (now - r->reported_ms < RESYNC_REPORT_MS)
 		return;
@@ -347,13 +338,7 @@ resync_wait(struct mirror *m, int ms)
 {
 	struct timespec	ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	timeutil_deadline(&ts, CLOCK_REALTIME, ms);
 	pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 }
 
@@ -366,7 +351,7 @@ resync_main(void *arg)
 
 	pthread_mutex_lock(&m->lock);
 	while (!m->stop) {
-		work = mirror_any_stale(m) || m->kick;
+		work = mirror_stale_leg(m) >= 0 || m->kick;
 		m->kick = 0;
 		if (!work) {
 			pthread_cond_wait(&m->cond, &m->lock);
@@ -375,22 +360,11 @@ resync_main(void *arg)
 		pthread_mutex_unlock(&m->lock);
 		resync_pass(v);
 		pthread_mutex_lock(&m->lock);
-		if (!m->stop && mirror_any_stale(m) && !m->kick)
+		if (!m->stop && mirror_stale_leg(m) >= 0 && !m->kick)
 			resync_wait(m, MIRROR_POLL_MS);
 	}
 	pthread_mutex_unlock(&m->lock);
 	return NULL;
-}
-
-static int
-resync_stale_leg(const struct mirror *m)
-{
-	uint16_t	i;
-
-	for (i = 0; i < m->legs; i++)
-		if (m->state[i] != DSP_LEG_IN_SYNC)
-			return i;
-	return -1;
 }
 
 int
@@ -399,7 +373,7 @@ daspool_volume_resync(struct daspool_volume *v, int timeout_s,
 {
 	struct mirror	*m = v->mirror;
 	char		 name[2 * DSP_NAME_MAX + 2];
-	int64_t		 deadline = resync_now_ms() + (int64_t)timeout_s * 1000;
+	int64_t		 deadline = timeutil_now_ms() + (int64_t)timeout_s * 1000;
 	int		 leg;
 
 	if (copied != NULL)
@@ -409,8 +383,8 @@ daspool_volume_resync(struct daspool_volume *v, int timeout_s,
 	pthread_mutex_lock(&m->lock);
 	m->kick = 1;
 	pthread_cond_broadcast(&m->cond);
-	while ((leg = resync_stale_leg(m)) >= 0 &&
-	    resync_now_ms() < deadline)
+	while ((leg = mirror_stale_leg(m)) >= 0 &&
+	    timeutil_now_ms() < deadline)
 		resync_wait(m, 200);
 	if (copied != NULL)
 		*copied = m->copied;
