@@ -33,6 +33,7 @@ struct sh_opts {
 	const char	*socket;
 	const char	*command;
 	const char	*manager;
+	const char	*manager_name;
 	const char	*ca;
 	const char	*cert;
 	const char	*key;
@@ -44,7 +45,7 @@ struct sh {
 	char			*text;		/* DSP_TEXT_MAX + 1 */
 };
 
-enum { OPT_MANAGER = 1, OPT_CA, OPT_CERT, OPT_KEY, OPT_HELP };
+enum { OPT_MANAGER = 1, OPT_MANAGER_NAME, OPT_CA, OPT_CERT, OPT_KEY, OPT_HELP };
 
 static void __attribute__((noreturn))
 usage(int full)
@@ -66,6 +67,9 @@ usage(int full)
 		    "                      or $%s)\n"
 		    "  -c command          run one command and exit\n"
 		    "  --manager host:port reach the manager over TLS instead\n"
+		    "  --manager-name CN   the CN its certificate must have "
+		    "(default\n"
+		    "                      \"manager\")\n"
 		    "  --ca file           the pool CA certificate\n"
 		    "  --cert file         an admin certificate (role admin)\n"
 		    "  --key file          its key\n"
@@ -93,6 +97,7 @@ sh_parse(int argc, char **argv, struct sh_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "manager", required_argument, NULL, OPT_MANAGER },
+		{ "manager-name", required_argument, NULL, OPT_MANAGER_NAME },
 		{ "ca", required_argument, NULL, OPT_CA },
 		{ "cert", required_argument, NULL, OPT_CERT },
 		{ "key", required_argument, NULL, OPT_KEY },
@@ -112,6 +117,9 @@ sh_parse(int argc, char **argv, struct sh_opts *o)
 			break;
 		case OPT_MANAGER:
 			o->manager = optarg;
+			break;
+		case OPT_MANAGER_NAME:
+			o->manager_name = optarg;
 			break;
 		case OPT_CA:
 			o->ca = optarg;
@@ -135,8 +143,12 @@ sh_parse(int argc, char **argv, struct sh_opts *o)
 	if (o->manager != NULL &&
 	    (o->ca == NULL || o->cert == NULL || o->key == NULL))
 		sh_die("--manager needs --ca, --cert and --key");
-	if (o->manager == NULL && (o->ca || o->cert || o->key))
-		sh_die("--ca, --cert and --key go with --manager");
+	if (o->manager == NULL && (o->ca || o->cert || o->key ||
+	    o->manager_name))
+		sh_die("--ca, --cert, --key and --manager-name go with "
+		    "--manager");
+	if (o->manager_name == NULL)
+		o->manager_name = "manager";
 	if (o->socket == NULL && (o->socket = getenv(SH_SOCKET_ENV)) == NULL)
 		o->socket = SH_DEFAULT_SOCKET;
 }
@@ -144,6 +156,8 @@ sh_parse(int argc, char **argv, struct sh_opts *o)
 static void
 sh_connect_tls(struct sh *sh, const struct sh_opts *o)
 {
+	const struct tls_peer	 manager = { DSP_ROLE_MANAGER,
+				    o->manager_name };
 	struct tls_paths	 paths;
 	struct tls_conn		*t;
 	char			 host[256], err[512], *colon, *end;
@@ -165,16 +179,10 @@ sh_connect_tls(struct sh *sh, const struct sh_opts *o)
 	if ((sh->tls = tls_config_new(TLS_SIDE_CLIENT, &paths, err,
 	    sizeof(err))) == NULL)
 		sh_die("%s", err);
-	if ((t = tls_connect(sh->tls, host, (uint16_t)port, SH_CONNECT_MS, err,
-	    sizeof(err))) == NULL)
-		sh_die("cannot reach the manager at %s: %s", o->manager, err);
-	if (tls_peer_role(t) != DSP_ROLE_MANAGER) {
-		snprintf(err, sizeof(err), "%s answers as %s (role %s), not as "
-		    "a manager", o->manager, tls_peer_name(t),
-		    dsp_role_name(tls_peer_role(t)));
-		tls_close(t);
-		sh_die("%s", err);
-	}
+	if ((t = tls_connect(sh->tls, host, (uint16_t)port, &manager,
+	    SH_CONNECT_MS, err, sizeof(err))) == NULL)
+		sh_die("cannot %s the manager at %s: %s", errno == EACCES ?
+		    "talk to" : "reach", o->manager, err);
 	if ((sh->ch = channel_from_tls(t)) == NULL)
 		sh_die("out of memory");
 }

@@ -181,24 +181,18 @@ static int
 enroll_session(struct enroll *e, char *err, size_t errlen)
 {
 	const struct agent_config	*conf = e->agent->conf;
+	const struct tls_peer		 manager = { DSP_ROLE_MANAGER,
+					    e->agent->manager_name };
 	struct tls_conn			*tls;
 	struct channel			*ch;
 	int				 registered = -1;
 
-	tls = tls_connect(e->agent->tls_client, conf->manager_address,
-	    conf->manager_port, ENROLL_CONNECT_MS, err, errlen);
-	if (tls == NULL)
-		return -1;
 	/* Only the manager whose key signs our tickets may hear our regions
 	 * and hand us generations. */
-	if (tls_peer_role(tls) != DSP_ROLE_MANAGER ||
-	    strcmp(tls_peer_name(tls), e->agent->manager_name) != 0) {
-		snprintf(err, errlen, "peer %s (role %s) is not the manager "
-		    "%s of manager_cert", tls_peer_name(tls),
-		    dsp_role_name(tls_peer_role(tls)), e->agent->manager_name);
-		tls_close(tls);
+	tls = tls_connect(e->agent->tls_client, conf->manager_address,
+	    conf->manager_port, &manager, ENROLL_CONNECT_MS, err, errlen);
+	if (tls == NULL)
 		return -1;
-	}
 	ch = channel_from_tls(tls);
 	channel_set_timeout(ch, ENROLL_CONNECT_MS +
 	    conf->heartbeat_interval * 1000);

@@ -759,9 +759,25 @@ tls_accept(struct tls_config *cfg, int fd, int timeout_ms, char *err,
 	return c;
 }
 
+/* The peer is who the caller meant to reach; -1 with a sentence if not. */
+static int
+tls_check_peer(const struct tls_conn *c, const char *host, uint16_t port,
+    const struct tls_peer *expect, char *err, size_t errlen)
+{
+	if (c->peer_role == expect->role && (expect->name == NULL ||
+	    strcmp(c->peer_name, expect->name) == 0))
+		return 0;
+	snprintf(err, errlen, "%s:%u answers with the certificate of %s "
+	    "(role %s), not of %s %s: refusing to talk to it", host, port,
+	    c->peer_name, dsp_role_name(c->peer_role),
+	    dsp_role_name(expect->role),
+	    expect->name != NULL ? expect->name : "(any name)");
+	return -1;
+}
+
 struct tls_conn *
 tls_connect(struct tls_config *cfg, const char *host, uint16_t port,
-    int timeout_ms, char *err, size_t errlen)
+    const struct tls_peer *expect, int timeout_ms, char *err, size_t errlen)
 {
 	struct tls_conn	*c;
 	char		 why[256];
@@ -784,6 +800,11 @@ tls_connect(struct tls_config *cfg, const char *host, uint16_t port,
 		saved = c->handshake_errno;
 		tls_fail_close(c);
 		errno = saved;
+		return NULL;
+	}
+	if (tls_check_peer(c, host, port, expect, err, errlen) == -1) {
+		tls_close(c);
+		errno = EACCES;
 		return NULL;
 	}
 	return c;

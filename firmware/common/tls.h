@@ -38,11 +38,23 @@ const char	*tls_config_own_name(const struct tls_config *);	/* own CN */
  * failure). timeout_ms bounds the handshake. */
 struct tls_conn	*tls_accept(struct tls_config *, int fd, int timeout_ms,
 		    char *err, size_t errlen);
-/* Client: connect to host:port and handshake. On failure errno is
- * EACCES when the handshake was refused (certificate, cipher, protocol:
- * retrying cannot help), otherwise the connect or transport error. */
+/*
+ * Whom a client accepts at the far end: a certificate of this role and,
+ * when name is not NULL, this CN. Checked as soon as the handshake is
+ * done, before the caller can send a byte (a ticket, data).
+ */
+struct tls_peer {
+	int		 role;		/* enum dsp_role */
+	const char	*name;		/* CN, or NULL for any */
+};
+
+/* Client: connect to host:port, handshake and check the peer against
+ * expect. On failure errno is EACCES when the handshake was refused
+ * (certificate, cipher, protocol) or the peer is not the one expected:
+ * retrying cannot help; otherwise the connect or transport error. */
 struct tls_conn	*tls_connect(struct tls_config *, const char *host,
-		    uint16_t port, int timeout_ms, char *err, size_t errlen);
+		    uint16_t port, const struct tls_peer *expect,
+		    int timeout_ms, char *err, size_t errlen);
 void		 tls_close(struct tls_conn *);	/* close_notify + free */
 
 const char	*tls_peer_name(const struct tls_conn *);	/* CN */

@@ -84,6 +84,8 @@ daspool_client_open(const struct daspool_options *o,
 	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DASPOOL_TIMEOUT_MS;
 	if ((o->manager_host != NULL &&
 	    (c->manager_host = strdup(o->manager_host)) == NULL) ||
+	    (c->manager_name = strdup(o->manager_name != NULL ?
+	    o->manager_name : DASPOOL_MANAGER_NAME)) == NULL ||
 	    (c->state_dir = strdup(o->state_dir != NULL ? o->state_dir :
 	    DASPOOL_STATE_DIR)) == NULL) {
 		client_seterr(c, "out of memory");
@@ -126,6 +128,7 @@ daspool_client_close(struct daspool_client *c)
 	if (c->tls != NULL)
 		tls_config_free(c->tls);
 	free(c->manager_host);
+	free(c->manager_name);
 	free(c->state_dir);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

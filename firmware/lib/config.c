@@ -68,6 +68,7 @@ void
 daspool_conf_free(struct daspool_conf *conf)
 {
 	free(conf->manager_host);
+	free(conf->manager_name);
 	free(conf->ca);
 	free(conf->cert);
 	free(conf->key);
@@ -106,6 +107,7 @@ daspool_conf_load(const char *path, struct daspool_conf *conf, char *err,
 	cfg_opt_t	 opts[] = {
 		CFG_STR("manager_address", NULL, CFGF_NODEFAULT),
 		CFG_INT_CB("manager_port", DSP_MGR_PORT, CFGF_NODEFAULT, NULL),
+		CFG_STR("manager_name", NULL, CFGF_NODEFAULT),
 		CFG_STR("ca", NULL, CFGF_NODEFAULT),
 		CFG_STR("cert", NULL, CFGF_NODEFAULT),
 		CFG_STR("key", NULL, CFGF_NODEFAULT),
@@ -140,6 +142,7 @@ daspool_conf_load(const char *path, struct daspool_conf *conf, char *err,
 		goto fail;
 	}
 	if (conf_take(&conf->manager_host, cfg, "manager_address") == -1 ||
+	    conf_take(&conf->manager_name, cfg, "manager_name") == -1 ||
 	    conf_take(&conf->ca, cfg, "ca") == -1 ||
 	    conf_take(&conf->cert, cfg, "cert") == -1 ||
 	    conf_take(&conf->key, cfg, "key") == -1 ||
@@ -166,6 +169,7 @@ daspool_conf_options(const struct daspool_conf *conf,
 	memset(o, 0, sizeof(*o));
 	o->manager_host = conf->manager_host;
 	o->manager_port = conf->manager_port;
+	o->manager_name = conf->manager_name;
 	o->ca_file = conf->ca;
 	o->cert_file = conf->cert;
 	o->key_file = conf->key;

@@ -40,6 +40,7 @@
 #define DASPOOL_NAME_MAX	63		/* volume, server, region */
 #define DASPOOL_STATE_DIR	"/var/lib/daspool"
 #define DASPOOL_TIMEOUT_MS	30000
+#define DASPOOL_MANAGER_NAME	"manager"
 #define DASPOOL_MAX_PATTERN	4096		/* longest search pattern */
 
 enum daspool_error {
@@ -62,6 +63,8 @@ struct daspool_client;
 struct daspool_options {
 	const char	*manager_host;	/* required */
 	uint16_t	 manager_port;	/* 0: 7400 */
+	const char	*manager_name;	/* CN of the manager's certificate;
+					 * NULL: "manager" */
 	const char	*ca_file;	/* pool CA certificate (PEM) */
 	const char	*cert_file;	/* this borrower's certificate; its CN
 					 * is the borrower's name */

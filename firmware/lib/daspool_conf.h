@@ -3,6 +3,7 @@
  * the daspool command and other programs that borrow through libdaspool:
  *
  *	manager_address = "10.0.0.1"	manager_port = 7400
+ *	manager_name = "manager"	(CN of the manager's certificate)
  *	ca = "/etc/daspool/ca.crt"	cert = ...	key = ...
  *	state_dir = "/var/lib/daspool"	ciphers = "chacha20-poly1305"
  *	timeout = 30			(seconds)
@@ -21,6 +22,7 @@
 struct daspool_conf {
 	char		*manager_host;
 	uint16_t	 manager_port;
+	char		*manager_name;
 	char		*ca;
 	char		*cert;
 	char		*key;

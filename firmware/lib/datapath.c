@@ -183,13 +183,14 @@ static int
 datapath_connect_once(struct datapath *dp, int timeout_ms)
 {
 	struct daspool_client	*c = dp->vol->client;
+	const struct tls_peer	 agent = { DSP_ROLE_AGENT, dp->server };
 	struct tls_conn		*t;
 	int			 rc;
 
 	if ((rc = volume_ticket_refresh(dp->vol, dp->err,
 	    sizeof(dp->err))) != 0)
 		return rc;
-	t = tls_connect(c->tls, dp->host, dp->port, timeout_ms, dp->why,
+	t = tls_connect(c->tls, dp->host, dp->port, &agent, timeout_ms, dp->why,
 	    sizeof(dp->why));
 	if (t == NULL) {
 		/* A peer that answers but refuses our certificate or

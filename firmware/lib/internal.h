@@ -38,6 +38,7 @@ struct daspool_client {
 	struct tls_config	*tls;
 	char			*manager_host;
 	uint16_t		 manager_port;
+	char			*manager_name;	/* its certificate's CN */
 	char			*state_dir;
 	int			 timeout_ms;
 	/* Guards the manager link, the mounts and the volume list. */

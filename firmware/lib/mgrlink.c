@@ -15,18 +15,23 @@ static int	mgrlink_connect(struct daspool_client *, char *, size_t);
 static int
 mgrlink_connect(struct daspool_client *c, char *err, size_t errlen)
 {
-	struct tls_conn	*t;
-	char		 why[512];
+	const struct tls_peer	 manager = { DSP_ROLE_MANAGER,
+				    c->manager_name };
+	struct tls_conn		*t;
+	char			 why[512];
 
 	if (c->manager_host == NULL || c->manager_host[0] == '\0') {
 		snprintf(err, errlen, "no manager address: set manager_address "
 		    "in the config file or give --manager");
 		return DASPOOL_ERR_CONFIG;
 	}
-	t = tls_connect(c->tls, c->manager_host, c->manager_port,
+	t = tls_connect(c->tls, c->manager_host, c->manager_port, &manager,
 	    c->timeout_ms, why, sizeof(why));
 	if (t == NULL) {
-		snprintf(err, errlen, "cannot reach the manager at %s:%u: %s",
+		/* EACCES: it answered, but refused us or is not the
+		 * manager we trust. */
+		snprintf(err, errlen, "%s the manager at %s:%u: %s",
+		    errno == EACCES ? "cannot talk to" : "cannot reach",
 		    c->manager_host, c->manager_port, why);
 		return DASPOOL_ERR_CONNECT;
 	}

@@ -104,20 +104,13 @@ static int
 revoke_connect(struct revoke *rv, struct revoke_peer *p, char *err,
     size_t errlen)
 {
-	struct tls_conn	*tls;
+	const struct tls_peer	 agent = { DSP_ROLE_AGENT, p->server };
+	struct tls_conn		*tls;
 
-	tls = tls_connect(rv->mgr->tls_client, p->host, p->port,
+	tls = tls_connect(rv->mgr->tls_client, p->host, p->port, &agent,
 	    REVOKE_TIMEOUT_MS, err, errlen);
 	if (tls == NULL)
 		return -1;
-	if (tls_peer_role(tls) != DSP_ROLE_AGENT ||
-	    strcmp(tls_peer_name(tls), p->server) != 0) {
-		snprintf(err, errlen, "%s:%u answers as %s (role %s), not as "
-		    "agent %s", p->host, p->port, tls_peer_name(tls),
-		    dsp_role_name(tls_peer_role(tls)), p->server);
-		tls_close(tls);
-		return -1;
-	}
 	if ((p->ch = channel_from_tls(tls)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

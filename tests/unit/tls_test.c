@@ -45,6 +45,8 @@ struct pki_dirs {
 };
 
 static struct pki_dirs	d;
+/* Every test server presents serverA's agent certificate. */
+static const struct tls_peer	agent_a = { DSP_ROLE_AGENT, "serverA" };
 
 /* What the server thread did with one connection. */
 struct server {
@@ -240,7 +242,8 @@ pair(struct server *s, struct tls_config *srv, struct tls_config *cli,
 	uint16_t	port;
 
 	port = server_start(s, srv, T_TIMEOUT, 0);
-	return tls_connect(cli, "127.0.0.1", port, T_TIMEOUT, err, errlen);
+	return tls_connect(cli, "127.0.0.1", port, &agent_a, T_TIMEOUT, err,
+	    errlen);
 }
 
 static void
@@ -295,6 +298,38 @@ test_manager_role(void **state)
 	server_wait(&s);
 	assert_string_equal(s.peer, "mgr1");
 	assert_int_equal(s.role, DSP_ROLE_MANAGER);
+	tls_config_free(srv);
+	tls_config_free(cli);
+}
+
+/* A client refuses a peer that is not the one it meant to reach, before
+ * it could send anything: wrong CN, then wrong role. */
+static void
+test_unexpected_peer(void **state)
+{
+	static const struct tls_peer	 expect[] = {
+		{ DSP_ROLE_AGENT, "serverB" },
+		{ DSP_ROLE_MANAGER, NULL },
+	};
+	struct tls_config		*srv, *cli;
+	struct server			 s;
+	char				 err[512];
+	size_t				 i;
+
+	(void)state;
+	srv = config(TLS_SIDE_SERVER, d.pool, "serverA", d.pool, NULL);
+	cli = config(TLS_SIDE_CLIENT, d.pool, "serverJ", d.pool, NULL);
+	for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+		errno = 0;
+		assert_null(tls_connect(cli, "127.0.0.1", server_start(&s, srv,
+		    T_TIMEOUT, 0), &expect[i], T_TIMEOUT, err, sizeof(err)));
+		assert_int_equal(errno, EACCES);
+		assert_non_null(strstr(err, "certificate of serverA (role "
+		    "agent)"));
+		assert_non_null(strstr(err, i == 0 ? "not of agent serverB" :
+		    "not of manager"));
+		server_wait(&s);
+	}
 	tls_config_free(srv);
 	tls_config_free(cli);
 }
@@ -620,7 +655,8 @@ par_client(void *arg)
 	int		 i;
 
 	for (i = 0; i < PAR_ROUNDS; i++) {
-		c = tls_connect(p->cfg, "127.0.0.1", p->port, T_TIMEOUT, err,
+		c = tls_connect(p->cfg, "127.0.0.1", p->port, &agent_a,
+		    T_TIMEOUT, err,
 		    sizeof(err));
 		if (c == NULL || strcmp(tls_peer_name(c), "serverA") != 0)
 			__atomic_add_fetch(&p->failures, 1, __ATOMIC_SEQ_CST);
@@ -679,7 +715,7 @@ test_channel_tls(void **state)
 	srv = config(TLS_SIDE_SERVER, d.pool, "serverA", d.pool, NULL);
 	cli = config(TLS_SIDE_CLIENT, d.pool, "serverJ", d.pool, NULL);
 	c = tls_connect(cli, "127.0.0.1", server_start(&s, srv, T_TIMEOUT, 1),
-	    T_TIMEOUT, err, sizeof(err));
+	    &agent_a, T_TIMEOUT, err, sizeof(err));
 	assert_non_null(c);
 	ch = channel_from_tls(c);
 	assert_ptr_equal(channel_tls(ch), c);
@@ -742,7 +778,7 @@ test_channel_timeout(void **state)
 	srv = config(TLS_SIDE_SERVER, d.pool, "serverA", d.pool, NULL);
 	cli = config(TLS_SIDE_CLIENT, d.pool, "serverJ", d.pool, NULL);
 	c = tls_connect(cli, "127.0.0.1", server_start(&s, srv, T_TIMEOUT, 0),
-	    T_TIMEOUT, err, sizeof(err));
+	    &agent_a, T_TIMEOUT, err, sizeof(err));
 	assert_non_null(c);
 	ch = channel_from_tls(c);
 	channel_set_timeout(ch, 100);
@@ -869,6 +905,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake_ok),
 		cmocka_unit_test(test_manager_role),
+		cmocka_unit_test(test_unexpected_peer),
 		cmocka_unit_test(test_ciphers),
 		cmocka_unit_test(test_cipher_mismatch),
 		cmocka_unit_test(test_client_without_cert),
