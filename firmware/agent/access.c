@@ -96,23 +96,10 @@ access_admit(const struct agent *a, const struct mount_ticket *t,
 	}
 	/* A newer generation proves the older ones are revoked, even if
 	 * the REVOKE never reached us. */
-	if (t->generation > highest && generations_raise(a->generations,
+	if (t->generation > highest && generations_raise_one(a->generations,
 	    t->volume, t->generation, why, whylen) == -1)
 		log_warnx("%s", why);
 	return DSP_OK;
-}
-
-static void
-access_drop_expired(struct access_table *tab, uint64_t now)
-{
-	unsigned int	i = 0;
-
-	while (i < tab->count) {
-		if (now >= tab->tickets[i].expires_at)
-			tab->tickets[i] = tab->tickets[--tab->count];
-		else
-			i++;
-	}
 }
 
 static int
@@ -121,46 +108,51 @@ access_index(const struct access_table *tab, const char *volume)
 	unsigned int	i;
 
 	for (i = 0; i < tab->count; i++)
-		if (strcmp(tab->tickets[i].volume, volume) == 0)
+		if (strcmp(tab->slots[i].ticket.volume, volume) == 0)
 			return (int)i;
 	return -1;
 }
 
 int
 access_attach(struct access_table *tab, const struct mount_ticket *t,
-    uint64_t now, char *why, size_t whylen)
+    uint64_t stream, uint64_t *replaced, char *why, size_t whylen)
 {
-	struct mount_ticket	*old;
+	struct access_slot	*old;
 	int			 i;
 
+	*replaced = 0;
 	if ((i = access_index(tab, t->volume)) != -1) {
-		old = &tab->tickets[i];
-		if (old->generation > t->generation) {
+		old = &tab->slots[i];
+		if (old->ticket.generation > t->generation) {
 			snprintf(why, whylen, "a newer ticket (generation %llu) "
 			    "for volume %s is already attached",
-			    (unsigned long long)old->generation, t->volume);
+			    (unsigned long long)old->ticket.generation,
+			    t->volume);
 			return DSP_E_STALE;
 		}
-		*old = *t;
+		if (old->stream != stream)
+			*replaced = old->stream;
+		old->ticket = *t;
+		old->stream = stream;
 		return DSP_OK;
 	}
-	if (tab->count == ACCESS_MAX_TICKETS)
-		access_drop_expired(tab, now);
 	if (tab->count == ACCESS_MAX_TICKETS) {
-		snprintf(why, whylen, "%d tickets are attached on this "
-		    "connection already", ACCESS_MAX_TICKETS);
+		snprintf(why, whylen, "%d volumes are attached on this "
+		    "connection already; open another", ACCESS_MAX_TICKETS);
 		return DSP_E_BUSY;
 	}
-	tab->tickets[tab->count++] = *t;
+	tab->slots[tab->count].ticket = *t;
+	tab->slots[tab->count].stream = stream;
+	tab->count++;
 	return DSP_OK;
 }
 
-const struct mount_ticket *
+const struct access_slot *
 access_find(const struct access_table *tab, const char *volume)
 {
 	int	i = access_index(tab, volume);
 
-	return i == -1 ? NULL : &tab->tickets[i];
+	return i == -1 ? NULL : &tab->slots[i];
 }
 
 static const struct ticket_extent *
@@ -179,7 +171,8 @@ access_extent(const struct mount_ticket *t, const char *server,
 int
 access_check(const struct agent *a, const struct access_table *tab,
     const char *peer, uint8_t opcode, const struct msg_data_request *req,
-    struct region **out, char *why, size_t whylen)
+    struct region **out, const struct access_slot **slot, char *why,
+    size_t whylen)
 {
 	const struct mount_ticket	*t;
 	const struct ticket_extent	*e;
@@ -191,11 +184,12 @@ access_check(const struct agent *a, const struct access_table *tab,
 		    "peer %s", req->requester, peer);
 		return DSP_E_BORROWER;
 	}
-	if ((t = access_find(tab, req->volume)) == NULL) {
+	if ((*slot = access_find(tab, req->volume)) == NULL) {
 		snprintf(why, whylen, "no ticket attached for volume %s",
 		    req->volume);
 		return DSP_E_TICKET;
 	}
+	t = &(*slot)->ticket;
 	if ((*out = agent_region(a, req->region)) == NULL) {
 		snprintf(why, whylen, "%s has no region %s", a->conf->server,
 		    req->region);

@@ -34,9 +34,15 @@ struct agent {
 /* access.c: which ticket lets a connection do what. */
 #define ACCESS_MAX_TICKETS	64
 
+/* A ticket attached on a connection, with the borrower's stream id. */
+struct access_slot {
+	struct mount_ticket	ticket;
+	uint64_t		stream;
+};
+
 struct access_table {
 	unsigned int		count;
-	struct mount_ticket	tickets[ACCESS_MAX_TICKETS];
+	struct access_slot	slots[ACCESS_MAX_TICKETS];
 };
 
 struct region	*agent_region(const struct agent *, const char *name);
@@ -46,20 +52,27 @@ void		 access_init(struct access_table *);
  * regions we have and that are available. DSP_OK or a status + why. */
 int		 access_admit(const struct agent *, const struct mount_ticket *,
 		    const char *peer, uint64_t now, char *why, size_t whylen);
-/* Keeps the ticket for its volume, replacing one that is not newer. */
+/*
+ * Keeps the ticket and stream for its volume, replacing one that is not
+ * newer; *replaced is the stream id of the slot replaced, if another
+ * (0 otherwise). A connection holds at most ACCESS_MAX_TICKETS volumes.
+ */
 int		 access_attach(struct access_table *, const struct mount_ticket *,
-		    uint64_t now, char *why, size_t whylen);
-const struct mount_ticket *access_find(const struct access_table *,
+		    uint64_t stream, uint64_t *replaced, char *why,
+		    size_t whylen);
+const struct access_slot *access_find(const struct access_table *,
 		    const char *volume);
 /* Per data request: requester is the peer, a ticket is attached for
  * the volume, the region is ours and available, and the ticket allows
- * this range/op with the generation and clock as they are now. */
+ * this range/op with the generation and clock as they are now. The
+ * slot used is returned in *slot. */
 int		 access_check(const struct agent *, const struct access_table *,
 		    const char *peer, uint8_t opcode,
 		    const struct msg_data_request *, struct region **,
-		    char *why, size_t whylen);
+		    const struct access_slot **slot, char *why, size_t whylen);
 
-/* serve.c: the TLS data port, one thread per connection. */
+/* serve.c: the TLS data port behind a gate (gate.h), one thread per
+ * authenticated connection. */
 struct serve;
 
 struct serve	*serve_start(struct agent *, int listen_fd, char *err,

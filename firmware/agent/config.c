@@ -14,6 +14,11 @@
 #include "msg.h"
 #include "size.h"
 
+/* A borrower opens a connection per volume handle; an idle one with no
+ * ticket is someone holding a slot for nothing. */
+#define AGENT_PER_PEER		64
+#define AGENT_IDLE_S		10
+
 static cfg_opt_t part_opts[] = {
 	CFG_STR("path", NULL, CFGF_NONE),
 	CFG_STR("offset", "0", CFGF_NONE),
@@ -43,6 +48,7 @@ static cfg_opt_t agent_opts[] = {
 	CFG_STR("manager_cert", "/etc/daspool/manager.crt", CFGF_NONE),
 	CFG_STR("state_dir", "/var/lib/daspool-agent", CFGF_NONE),
 	CFG_INT("heartbeat_interval", 2, CFGF_NONE),
+	CONFUTIL_GATE_OPTS(AGENT_PER_PEER, AGENT_IDLE_S),
 	CFG_STR("ciphers", "chacha20-poly1305", CFGF_NONE),
 	CFG_STR("log_level", "info", CFGF_NONE),
 	CFG_SEC("region", region_opts, CFGF_MULTI | CFGF_TITLE |
@@ -360,6 +366,9 @@ config_scalars(const char *path, cfg_t *cfg, struct agent_config *conf,
 		return confutil_fail(path, err, errlen, "heartbeat_interval "
 		    "%ld is not 1-3600 seconds", hb);
 	conf->heartbeat_interval = (int)hb;
+	if (confutil_gate(path, cfg, &conf->gate, &conf->idle_timeout, err,
+	    errlen) == -1)
+		return -1;
 	/* Unset: the TLS layer's default, which every peer shares. */
 	if (conf->ciphers != NULL &&
 	    confutil_ciphers(path, conf->ciphers, err, errlen) == -1)
@@ -478,6 +487,7 @@ agent_config_print(FILE *fp, const struct agent_config *conf)
 	fprintf(fp, "manager_cert = \"%s\"\n", conf->manager_cert);
 	fprintf(fp, "state_dir = \"%s\"\n", conf->state_dir);
 	fprintf(fp, "heartbeat_interval = %d\n", conf->heartbeat_interval);
+	confutil_gate_print(fp, &conf->gate, conf->idle_timeout);
 	fprintf(fp, "ciphers = \"%s\"\n", conf->ciphers);
 	fprintf(fp, "log_level = \"%s\"\n",
 	    confutil_log_level_name(conf->log_level));

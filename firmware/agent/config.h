@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "gate.h"
 #include "proto.h"
 #include "region.h"
 
@@ -40,6 +41,8 @@ struct agent_config {
 	char			*manager_cert;
 	char			*state_dir;
 	int			 heartbeat_interval;	/* seconds */
+	struct gate_limits	 gate;		/* the data port's door */
+	int			 idle_timeout;	/* s, without a ticket */
 	char			*ciphers;	/* NULL: TLS default */
 	int			 log_level;		/* enum log_level */
 	unsigned int		 region_count;

@@ -1,9 +1,12 @@
 /*
  * The agent's link to the manager: REGISTER its regions, take the
- * volume generations the manager sends back (persisted before they are
- * acknowledged), FENCE_ACK them, then HEARTBEAT until the connection
- * fails; reconnect with backoff. Logged once per change of state, not
- * per attempt.
+ * volume generations the manager sends back, a page at a time (each
+ * persisted, and every older request drained, before it is
+ * acknowledged with FENCE_ACK; GENERATIONS asks for the next page),
+ * then HEARTBEAT until the connection fails; reconnect with backoff.
+ * After the first complete registration the state_dir is marked
+ * synced, which lets an agent whose state was lost serve data.
+ * Logged once per change of state, not per attempt.
  */
 #include <sys/socket.h>
 
@@ -33,7 +36,8 @@ struct enroll {
 	int			 up;		/* registered now */
 	char			 last_error[512];
 	struct msg_register	 reg;
-	struct msg_generations	 gens;
+	struct msg_generation_page page;
+	size_t			 acked;		/* volumes, this session */
 };
 
 static void
@@ -86,36 +90,76 @@ enroll_call(struct channel *ch, uint8_t opcode, const struct buf_writer *req,
 	return 0;
 }
 
-/* REGISTER, persist the generations, FENCE_ACK them. */
+/* Persists a page of generations (waiting out older requests) and
+ * acknowledges it. */
+static int
+enroll_ack_page(struct enroll *e, struct channel *ch, struct buf_writer *w,
+    char *err, size_t errlen)
+{
+	const uint8_t	*reply;
+	size_t		 reply_len;
+
+	if (generations_raise(e->agent->generations, e->page.gens.items,
+	    e->page.gens.count, err, errlen) == -1)
+		return -1;
+	buf_writer_reset(w);
+	msg_encode_generations(w, &e->page.gens);
+	if (enroll_call(ch, DSP_OP_FENCE_ACK, w, &reply, &reply_len, err,
+	    errlen) == -1)
+		return -1;
+	e->acked += e->page.gens.count;
+	return 0;
+}
+
+/* Takes a REGISTER or GENERATIONS reply into e->page. */
+static int
+enroll_take_page(struct enroll *e, const uint8_t *reply, size_t reply_len,
+    char *err, size_t errlen)
+{
+	if (msg_decode_generation_page(reply, reply_len,
+	    &e->page) != DSP_OK) {
+		snprintf(err, errlen, "malformed page of generations from the "
+		    "manager");
+		return -1;
+	}
+	return 0;
+}
+
+/* REGISTER, then every page of generations, then the synced mark. */
 static int
 enroll_register(struct enroll *e, struct channel *ch, char *err,
     size_t errlen)
 {
 	struct buf_writer	 w;
+	struct msg_volume_ref	 after;
 	const uint8_t		*reply;
 	size_t			 reply_len;
-	unsigned int		 i;
 	int			 rc = -1;
 
 	buf_writer_init(&w);
 	enroll_fill_register(e);
 	msg_encode_register(&w, &e->reg);
+	e->acked = 0;
 	if (enroll_call(ch, DSP_OP_REGISTER, &w, &reply, &reply_len, err,
-	    errlen) == -1)
+	    errlen) == -1 ||
+	    enroll_take_page(e, reply, reply_len, err, errlen) == -1)
 		goto done;
-	if (msg_decode_generations(reply, reply_len, &e->gens) != DSP_OK) {
-		snprintf(err, errlen, "malformed register reply");
-		goto done;
-	}
-	for (i = 0; i < e->gens.count; i++)
-		if (generations_raise(e->agent->generations,
-		    e->gens.items[i].volume, e->gens.items[i].generation, err,
-		    errlen) == -1)
+	for (;;) {
+		if (enroll_ack_page(e, ch, &w, err, errlen) == -1)
 			goto done;
-	buf_writer_reset(&w);
-	msg_encode_generations(&w, &e->gens);
-	rc = enroll_call(ch, DSP_OP_FENCE_ACK, &w, &reply, &reply_len, err,
-	    errlen);
+		if (!e->page.more)
+			break;
+		memset(&after, 0, sizeof(after));
+		memcpy(after.volume, e->page.gens.items[e->page.gens.count -
+		    1].volume, sizeof(after.volume));
+		buf_writer_reset(&w);
+		msg_encode_volume_ref(&w, &after);
+		if (enroll_call(ch, DSP_OP_GENERATIONS, &w, &reply, &reply_len,
+		    err, errlen) == -1 ||
+		    enroll_take_page(e, reply, reply_len, err, errlen) == -1)
+			goto done;
+	}
+	rc = generations_set_synced(e->agent->generations, err, errlen);
 done:
 	buf_writer_free(&w);
 	return rc;
@@ -150,10 +194,10 @@ enroll_registered(struct enroll *e)
 		if (!region_available(a->regions[i]))
 			down++;
 	log_info("registered with manager %s:%u as %s: %u regions (%u "
-	    "unavailable), generations of %u volumes acknowledged",
+	    "unavailable), generations of %zu volumes acknowledged",
 	    a->conf->manager_address,
 	    a->conf->manager_port, a->conf->server, a->region_count, down,
-	    e->gens.count);
+	    e->acked);
 	e->up = 1;
 	e->last_error[0] = '\0';
 }

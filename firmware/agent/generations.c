@@ -1,7 +1,14 @@
 /*
  * Highest-seen generations: a sorted array in memory (looked up on every
  * data request) mirrored in LMDB (key: volume name, value: u64
- * big-endian). Each raise is its own durable write transaction.
+ * big-endian; the key "#synced" records the first full registration).
+ * Each raise is one durable write transaction.
+ *
+ * Every entry counts the requests running under it: "current" ones were
+ * admitted under the entry's generation, "older" ones under a lower
+ * one. Raising the generation moves the current ones to older; a raise
+ * waits until older is zero. Admission only takes the current
+ * generation, so older only ever drains.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -13,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "generations.h"
@@ -20,18 +28,23 @@
 
 #define GENERATIONS_MAPSIZE	(16UL * 1024 * 1024)
 
+#define GENERATIONS_SYNCED	"#synced"	/* no volume name has a '#' */
+
 struct generation_entry {
 	char		volume[DSP_NAME_MAX + 1];
 	uint64_t	generation;
+	unsigned int	current;	/* requests running under generation */
+	unsigned int	older;		/* requests running under a lower one */
 };
 
 struct generations {
-	pthread_mutex_t		 mem;		/* entries */
+	pthread_mutex_t		 mem;		/* entries, synced */
+	pthread_cond_t		 drained;	/* some entry's older hit 0 */
 	pthread_mutex_t		 write;		/* one commit at a time */
-	pthread_rwlock_t	 inflight;	/* read-held by data requests */
 	struct generation_entry	*entries;	/* sorted by volume */
 	size_t			 count;
 	size_t			 cap;
+	int			 synced;
 	MDB_env			*env;
 	MDB_dbi			 dbi;
 	int			 lockfd;
@@ -82,7 +95,10 @@ generations_find(const struct generations *g, const char *volume, int *found)
 	return lo;
 }
 
-/* Sets the in-memory value; the caller holds g->mem. */
+/*
+ * Raises the in-memory value (never lowers it); the requests running
+ * under the old value become older ones. The caller holds g->mem.
+ */
 static int
 generations_set(struct generations *g, const char *volume, uint64_t gen)
 {
@@ -92,7 +108,12 @@ generations_set(struct generations *g, const char *volume, uint64_t gen)
 
 	i = generations_find(g, volume, &found);
 	if (found) {
-		g->entries[i].generation = gen;
+		e = &g->entries[i];
+		if (gen > e->generation) {
+			e->generation = gen;
+			e->older += e->current;
+			e->current = 0;
+		}
 		return 0;
 	}
 	if (g->count == g->cap) {
@@ -104,9 +125,10 @@ generations_set(struct generations *g, const char *volume, uint64_t gen)
 	}
 	memmove(&g->entries[i + 1], &g->entries[i],
 	    (g->count - i) * sizeof(*g->entries));
-	snprintf(g->entries[i].volume, sizeof(g->entries[i].volume), "%s",
-	    volume);
-	g->entries[i].generation = gen;
+	e = &g->entries[i];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->volume, sizeof(e->volume), "%s", volume);
+	e->generation = gen;
 	g->count++;
 	return 0;
 }
@@ -156,6 +178,11 @@ generations_load(struct generations *g, const char *dir, char *err,
 		goto fail;
 	}
 	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		if (k.mv_size == strlen(GENERATIONS_SYNCED) &&
+		    memcmp(k.mv_data, GENERATIONS_SYNCED, k.mv_size) == 0) {
+			g->synced = 1;
+			continue;
+		}
 		if (k.mv_size == 0 || k.mv_size > DSP_NAME_MAX ||
 		    v.mv_size != 8) {
 			snprintf(err, errlen, "%s: malformed generation record",
@@ -185,20 +212,6 @@ fail:
 	return -1;
 }
 
-/* Writers first: a steady stream of data requests must not starve a
- * revocation. */
-static void
-generations_inflight_init(struct generations *g)
-{
-	pthread_rwlockattr_t	attr;
-
-	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr,
-	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&g->inflight, &attr);
-	pthread_rwlockattr_destroy(&attr);
-}
-
 struct generations *
 generations_open(const char *dir, char *err, size_t errlen)
 {
@@ -212,7 +225,7 @@ generations_open(const char *dir, char *err, size_t errlen)
 	g->lockfd = -1;
 	pthread_mutex_init(&g->mem, NULL);
 	pthread_mutex_init(&g->write, NULL);
-	generations_inflight_init(g);
+	pthread_cond_init(&g->drained, NULL);
 	if (generations_lock(g, dir, err, errlen) == -1)
 		goto fail;
 	if ((rc = mdb_env_create(&g->env)) != 0 ||
@@ -240,7 +253,7 @@ generations_close(struct generations *g)
 		close(g->lockfd);
 	pthread_mutex_destroy(&g->mem);
 	pthread_mutex_destroy(&g->write);
-	pthread_rwlock_destroy(&g->inflight);
+	pthread_cond_destroy(&g->drained);
 	free(g->entries);
 	free(g);
 }
@@ -271,76 +284,228 @@ generations_count(struct generations *g)
 	return n;
 }
 
+/* Puts key -> 8 big-endian bytes in txn. */
 static int
-generations_commit(struct generations *g, const char *volume, uint64_t gen,
-    char *err, size_t errlen)
+generations_put(struct generations *g, MDB_txn *txn, const char *key,
+    uint64_t value)
 {
-	MDB_txn		*txn;
-	MDB_val		 k, v;
-	uint8_t		 be[8];
-	int		 rc;
+	MDB_val		k, v;
+	uint8_t		be[8];
 
-	generations_be64(gen, be);
-	k.mv_data = (void *)volume;
-	k.mv_size = strlen(volume);
+	generations_be64(value, be);
+	k.mv_data = (void *)key;
+	k.mv_size = strlen(key);
 	v.mv_data = be;
 	v.mv_size = sizeof(be);
+	return mdb_put(txn, g->dbi, &k, &v, 0);
+}
+
+/* Stores the raised items (raised[i] set) in one durable commit. */
+static int
+generations_commit(struct generations *g, const struct msg_generation *items,
+    const uint8_t *raised, size_t count, char *err, size_t errlen)
+{
+	MDB_txn		*txn;
+	size_t		 i;
+	int		 rc;
+
 	if ((rc = mdb_txn_begin(g->env, NULL, 0, &txn)) != 0)
 		goto fail;
-	if ((rc = mdb_put(txn, g->dbi, &k, &v, 0)) != 0) {
-		mdb_txn_abort(txn);
-		goto fail;
-	}
+	for (i = 0; i < count; i++)
+		if (raised[i] && (rc = generations_put(g, txn, items[i].volume,
+		    items[i].generation)) != 0) {
+			mdb_txn_abort(txn);
+			goto fail;
+		}
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		goto fail;
 	return 0;
 fail:
-	snprintf(err, errlen, "could not record generation %llu of volume %s: "
-	    "%s", (unsigned long long)gen, volume, mdb_strerror(rc));
+	snprintf(err, errlen, "could not record the generations of %zu "
+	    "volumes: %s", count, mdb_strerror(rc));
 	return -1;
 }
 
+/* Raises the in-memory values; raised[i] says which rose. */
+static int
+generations_set_all(struct generations *g, const struct msg_generation *items,
+    uint8_t *raised, size_t count, size_t *nraised)
+{
+	size_t	i, at;
+	int	found;
+
+	*nraised = 0;
+	pthread_mutex_lock(&g->mem);
+	for (i = 0; i < count; i++) {
+		at = generations_find(g, items[i].volume, &found);
+		raised[i] = (found ? g->entries[at].generation : 0) <
+		    items[i].generation;
+		if (!raised[i])
+			continue;
+		if (generations_set(g, items[i].volume,
+		    items[i].generation) == -1) {
+			pthread_mutex_unlock(&g->mem);
+			return -1;
+		}
+		(*nraised)++;
+	}
+	pthread_mutex_unlock(&g->mem);
+	return 0;
+}
+
+/* Until no request admitted under a lower generation is running. */
+static void
+generations_drain(struct generations *g, const struct msg_generation *items,
+    size_t count)
+{
+	size_t	i, at;
+	int	found;
+
+	pthread_mutex_lock(&g->mem);
+	for (i = 0; i < count; i++)
+		for (;;) {
+			at = generations_find(g, items[i].volume, &found);
+			if (!found || g->entries[at].older == 0)
+				break;
+			pthread_cond_wait(&g->drained, &g->mem);
+		}
+	pthread_mutex_unlock(&g->mem);
+}
+
 int
-generations_raise(struct generations *g, const char *volume, uint64_t gen,
+generations_raise(struct generations *g, const struct msg_generation *items,
+    size_t count, char *err, size_t errlen)
+{
+	uint8_t	*raised;
+	size_t	 i, nraised;
+	int	 rc = 0;
+
+	for (i = 0; i < count; i++)
+		if (!msg_name_valid(items[i].volume)) {
+			snprintf(err, errlen, "bad volume name");
+			return -1;
+		}
+	if ((raised = calloc(count ? count : 1, 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* The write lock orders commits, so the stored values only rise. */
+	pthread_mutex_lock(&g->write);
+	if (generations_set_all(g, items, raised, count, &nraised) == -1) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	} else if (nraised > 0)
+		rc = generations_commit(g, items, raised, count, err, errlen);
+	pthread_mutex_unlock(&g->write);
+	free(raised);
+	/* Admission now needs the new values; wait out the older ones. */
+	generations_drain(g, items, count);
+	return rc;
+}
+
+int
+generations_raise_one(struct generations *g, const char *volume, uint64_t gen,
     char *err, size_t errlen)
 {
-	size_t	i;
-	int	found, rc;
+	struct msg_generation	item;
 
-	if (volume[0] == '\0' || strlen(volume) > DSP_NAME_MAX) {
+	if (strlen(volume) > DSP_NAME_MAX) {
 		snprintf(err, errlen, "bad volume name");
 		return -1;
 	}
-	/* The write lock orders commits, so the stored value only rises. */
-	pthread_mutex_lock(&g->write);
+	memset(&item, 0, sizeof(item));
+	snprintf(item.volume, sizeof(item.volume), "%s", volume);
+	item.generation = gen;
+	return generations_raise(g, &item, 1, err, errlen);
+}
+
+int
+generations_begin(struct generations *g, const char *volume, uint64_t gen,
+    uint64_t *highest)
+{
+	struct generation_entry	*e;
+	size_t			 i;
+	int			 found, rc = DSP_OK;
+
 	pthread_mutex_lock(&g->mem);
 	i = generations_find(g, volume, &found);
-	if ((found ? g->entries[i].generation : 0) >= gen) {
-		pthread_mutex_unlock(&g->mem);
-		pthread_mutex_unlock(&g->write);
-		return 0;
+	/* Newer than anything stored: the ticket's own attach raised it
+	 * durably, or failed to; either way it is now the current one. */
+	if ((!found || g->entries[i].generation < gen) &&
+	    generations_set(g, volume, gen) == -1)
+		rc = DSP_E_INTERNAL;
+	else {
+		e = &g->entries[generations_find(g, volume, &found)];
+		*highest = e->generation;
+		if (gen < e->generation)
+			rc = DSP_E_STALE;
+		else
+			e->current++;
 	}
-	rc = generations_set(g, volume, gen);
 	pthread_mutex_unlock(&g->mem);
-	if (rc == -1)
-		snprintf(err, errlen, "out of memory");
-	else
-		rc = generations_commit(g, volume, gen, err, errlen);
-	pthread_mutex_unlock(&g->write);
-	/* Requests checked from now on see gen; wait out the older ones. */
-	pthread_rwlock_wrlock(&g->inflight);
-	pthread_rwlock_unlock(&g->inflight);
 	return rc;
 }
 
 void
-generations_use_begin(struct generations *g)
+generations_end(struct generations *g, const char *volume, uint64_t gen)
 {
-	pthread_rwlock_rdlock(&g->inflight);
+	struct generation_entry	*e;
+	size_t			 i;
+	int			 found;
+
+	pthread_mutex_lock(&g->mem);
+	i = generations_find(g, volume, &found);
+	if (found) {
+		e = &g->entries[i];
+		if (gen >= e->generation && e->current > 0)
+			e->current--;
+		else if (e->older > 0 && --e->older == 0)
+			pthread_cond_broadcast(&g->drained);
+	}
+	pthread_mutex_unlock(&g->mem);
 }
 
-void
-generations_use_end(struct generations *g)
+int
+generations_current(struct generations *g, const char *volume, uint64_t gen)
 {
-	pthread_rwlock_unlock(&g->inflight);
+	return generations_get(g, volume) <= gen;
+}
+
+int
+generations_synced(struct generations *g)
+{
+	int	synced;
+
+	pthread_mutex_lock(&g->mem);
+	synced = g->synced;
+	pthread_mutex_unlock(&g->mem);
+	return synced;
+}
+
+int
+generations_set_synced(struct generations *g, char *err, size_t errlen)
+{
+	MDB_txn	*txn;
+	int	 rc;
+
+	if (generations_synced(g))
+		return 0;
+	pthread_mutex_lock(&g->write);
+	if ((rc = mdb_txn_begin(g->env, NULL, 0, &txn)) == 0) {
+		if ((rc = generations_put(g, txn, GENERATIONS_SYNCED,
+		    (uint64_t)time(NULL))) != 0)
+			mdb_txn_abort(txn);
+		else
+			rc = mdb_txn_commit(txn);
+	}
+	pthread_mutex_unlock(&g->write);
+	if (rc != 0) {
+		snprintf(err, errlen, "could not record the first registration: "
+		    "%s", mdb_strerror(rc));
+		return -1;
+	}
+	pthread_mutex_lock(&g->mem);
+	g->synced = 1;
+	pthread_mutex_unlock(&g->mem);
+	return 0;
 }

@@ -21,6 +21,7 @@
 #include "proto.h"
 #include "region.h"
 #include "size.h"
+#include "timeutil.h"
 
 /* One part as opened: its backing file or device. */
 struct region_store {
@@ -43,6 +44,44 @@ struct region {
 
 /* Source for zero-filling; never written. */
 static uint8_t region_zeroes[REGION_ZERO_CHUNK];
+
+/* How much of the current slice a long operation has used. */
+struct region_budget {
+	const struct region_slicer	*slicer;
+	uint64_t			 bytes;
+	int64_t				 start_ms;
+};
+
+static void
+region_budget_init(struct region_budget *b, const struct region_slicer *s)
+{
+	b->slicer = s;
+	b->bytes = 0;
+	b->start_ms = timeutil_now_ms();
+}
+
+/* Counts n bytes done; at the end of a slice asks whether to go on.
+ * 1 when the operation must stop. */
+static int
+region_budget_spend(struct region_budget *b, uint64_t n)
+{
+	b->bytes += n;
+	if (b->bytes < REGION_SLICE_BYTES &&
+	    timeutil_now_ms() - b->start_ms < REGION_SLICE_MS)
+		return 0;
+	b->bytes = 0;
+	b->start_ms = timeutil_now_ms();
+	return b->slicer != NULL && !b->slicer->go_on(b->slicer->arg);
+}
+
+static int
+region_stopped(const struct region *r, const char *what, uint64_t done,
+    uint64_t len, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "region %s: %s stopped after %llu of %llu bytes",
+	    r->name, what, (unsigned long long)done, (unsigned long long)len);
+	return DSP_E_STALE;
+}
 
 static void
 region_unavailable(struct region *r, const char *fmt, ...)
@@ -430,9 +469,11 @@ region_write(struct region *r, uint64_t off, const void *buf, size_t len,
 	return region_pwrite(r, off, buf, len, err, errlen);
 }
 
+/* Writes zeroes; *done counts them, for a stop between chunks. */
 static int
 region_zero_fill(const struct region *r, const struct region_store *s,
-    uint64_t off, uint64_t len, char *err, size_t errlen)
+    uint64_t off, uint64_t len, struct region_budget *b, uint64_t *done,
+    char *err, size_t errlen)
 {
 	size_t	n;
 	int	rc;
@@ -444,6 +485,9 @@ region_zero_fill(const struct region *r, const struct region_store *s,
 			return rc;
 		off += n;
 		len -= n;
+		*done += n;
+		if (len > 0 && region_budget_spend(b, n))
+			return DSP_E_STALE;
 	}
 	return DSP_OK;
 }
@@ -472,25 +516,43 @@ region_zero_fast(const struct region_store *s, uint64_t off, uint64_t len)
 	return -1;
 }
 
-/* Per part: a disk and a file of one region may zero differently. */
+/*
+ * Per part: a disk and a file of one region may zero differently. The
+ * fast path runs a slice at a time, since a slow device can take long
+ * even to zero a range.
+ */
 int
-region_zero(struct region *r, uint64_t off, uint64_t len, char *err,
+region_zero(struct region *r, uint64_t off, uint64_t len,
+    const struct region_slicer *slicer, uint64_t *done, char *err,
     size_t errlen)
 {
 	const struct region_store	*s;
-	uint64_t			 n;
+	struct region_budget		 b;
+	uint64_t			 n, total = len;
 	int				 rc;
 
+	*done = 0;
 	if ((rc = region_check(r, off, len, err, errlen)) != DSP_OK)
 		return rc;
+	region_budget_init(&b, slicer);
 	while (len > 0) {
 		s = region_piece(r, off, len, &n);
-		if (region_zero_fast(s, off, n) != 0 &&
-		    (rc = region_zero_fill(r, s, off, n, err, errlen)) !=
-		    DSP_OK)
+		if (n > REGION_SLICE_BYTES)
+			n = REGION_SLICE_BYTES;
+		if (region_zero_fast(s, off, n) == 0) {
+			*done += n;
+		} else if ((rc = region_zero_fill(r, s, off, n, &b, done, err,
+		    errlen)) != DSP_OK) {
+			if (rc == DSP_E_STALE)
+				return region_stopped(r, "zeroing", *done,
+				    total, err, errlen);
 			return rc;
+		}
 		off += n;
 		len -= n;
+		if (len > 0 && region_budget_spend(&b, n))
+			return region_stopped(r, "zeroing", *done, total, err,
+			    errlen);
 	}
 	return DSP_OK;
 }
@@ -520,12 +582,14 @@ region_scan(const uint8_t *buf, size_t avail, uint64_t base,
 int
 region_search(struct region *r, uint64_t off, uint64_t len,
     const uint8_t *pat, size_t plen, uint32_t max, uint8_t *scratch,
-    size_t scratch_len, uint64_t *matches, uint32_t *count, uint64_t *done,
-    char *err, size_t errlen)
+    size_t scratch_len, const struct region_slicer *slicer,
+    uint64_t *matches, uint32_t *count, uint64_t *done, char *err,
+    size_t errlen)
 {
-	uint64_t	pos = off, end = off + len, base = off;
-	size_t		keep = 0, n, avail;
-	int		rc;
+	struct region_budget	b;
+	uint64_t		pos = off, end = off + len, base = off;
+	size_t			keep = 0, n, avail;
+	int			rc;
 
 	*count = 0;
 	*done = 0;
@@ -541,6 +605,7 @@ region_search(struct region *r, uint64_t off, uint64_t len,
 		    "than %zu", plen, scratch_len / 2);
 		return DSP_E_TOOBIG;
 	}
+	region_budget_init(&b, slicer);
 	while (pos < end) {
 		/* The last plen - 1 bytes of the previous chunk stay in
 		 * front, so a match across the chunk boundary is found. */
@@ -560,6 +625,12 @@ region_search(struct region *r, uint64_t off, uint64_t len,
 		keep = avail < plen - 1 ? avail : plen - 1;
 		memmove(scratch, scratch + avail - keep, keep);
 		base += avail - keep;
+		/* No match starts before base but those recorded. */
+		if (pos < end && region_budget_spend(&b, n)) {
+			*done = base - off;
+			return region_stopped(r, "search", *done, len, err,
+			    errlen);
+		}
 	}
 	*done = len;
 	return DSP_OK;

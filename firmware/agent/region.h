@@ -60,9 +60,25 @@ int	region_read(struct region *, uint64_t offset, void *, size_t len,
 	    char *err, size_t errlen);
 int	region_write(struct region *, uint64_t offset, const void *, size_t len,
 	    char *err, size_t errlen);
-/* INIT and ERASE: the range reads back as zeroes afterwards. */
+/*
+ * Long operations (zeroing, search) run in slices of at most
+ * REGION_SLICE_BYTES or REGION_SLICE_MS and ask go_on(arg) between
+ * slices: when it answers 0 they stop with DSP_E_STALE, *done telling
+ * how far they got. A NULL slicer never stops.
+ */
+#define REGION_SLICE_BYTES	(64ULL * 1024 * 1024)
+#define REGION_SLICE_MS		100
+
+struct region_slicer {
+	int	(*go_on)(void *arg);
+	void	*arg;
+};
+
+/* INIT and ERASE: the range reads back as zeroes afterwards. *done is
+ * the number of bytes zeroed from offset on. */
 int	region_zero(struct region *, uint64_t offset, uint64_t len,
-	    char *err, size_t errlen);
+	    const struct region_slicer *, uint64_t *done, char *err,
+	    size_t errlen);
 /*
  * Finds pattern in [offset, offset + len): up to max_matches offsets of
  * the first matches (overlapping ones included), ascending, in matches.
@@ -70,11 +86,13 @@ int	region_zero(struct region *, uint64_t offset, uint64_t len,
  * searched, less when max_matches stopped it early -- then no match
  * starts before offset + *done other than those returned, so a caller
  * can go on from there. scratch (>= 2 * pattern_len bytes) is the read
- * buffer; its size sets the read chunk.
+ * buffer; its size sets the read chunk. Stopped by the slicer, it
+ * returns DSP_E_STALE with the matches and *done so far.
  */
 int	region_search(struct region *, uint64_t offset, uint64_t len,
 	    const uint8_t *pattern, size_t pattern_len, uint32_t max_matches,
-	    uint8_t *scratch, size_t scratch_len, uint64_t *matches,
+	    uint8_t *scratch, size_t scratch_len,
+	    const struct region_slicer *, uint64_t *matches,
 	    uint32_t *match_count, uint64_t *done, char *err, size_t errlen);
 /* fdatasync of every part. */
 int	region_flush(struct region *, char *err, size_t errlen);

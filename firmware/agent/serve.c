@@ -1,15 +1,19 @@
 /*
- * The data port: a TLS listener and one thread per connection. A
- * connection answers its requests strictly in order (recv, handle,
- * send), which is all pipelining needs; the TLS layer buffers the rest.
+ * The data port: a gate (gate.h) runs the TLS handshakes and hands each
+ * authenticated connection to a thread of its own. A connection answers
+ * its requests strictly in order (recv, handle, send), which is all
+ * pipelining needs; the TLS layer buffers the rest.
+ *
+ * Every data request is admitted under its ticket's generation
+ * (generations.h) and, when its connection named a stream, under that
+ * stream's ownership (streams.h); both are given back before the reply
+ * goes out, so a revocation never waits on a slow reader. Long requests
+ * run in slices and stop when either is lost.
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -21,33 +25,39 @@
 
 #include "agent.h"
 #include "channel.h"
+#include "gate.h"
 #include "generations.h"
 #include "log.h"
 #include "region.h"
+#include "streams.h"
+#include "timeutil.h"
 #include "tls.h"
 
-#define SERVE_MAX_CONNS		256
-#define SERVE_HANDSHAKE_MS	5000
-#define SERVE_STOP_WAIT_S	10
+#define SERVE_STOP_WAIT_MS	10000
+#define SERVE_IDLE_MS		(10 * 60 * 1000)	/* with a ticket */
+#define SERVE_CLAIM_WAIT_MS	1000
 #define SERVE_SCRATCH		DSP_MAX_IO	/* search read chunk */
 
+struct conn;
+TAILQ_HEAD(conn_list, conn);
+
 struct serve {
-	struct agent	*agent;
-	int		 listen_fd;
-	int		 wake[2];	/* stops the accept thread */
-	pthread_t	 accept_thread;
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 idle;
-	int		 stopping;
-	unsigned int	 nconns;	/* connection threads alive */
-	int		 fds[SERVE_MAX_CONNS];	/* -1: free slot */
-	int		 full_logged;
+	struct agent		*agent;
+	struct gate		*gate;
+	struct streams		*streams;
+	pthread_mutex_t		 lock;		/* conns, stopping */
+	pthread_cond_t		 idle;		/* CLOCK_MONOTONIC */
+	struct conn_list	 conns;
+	unsigned int		 nconns;	/* connection threads alive */
+	uint64_t		 serial;
+	int			 stopping;
 };
 
 struct conn {
+	TAILQ_ENTRY(conn)	 entry;
 	struct serve		*srv;
 	struct agent		*agent;
-	int			 slot;
+	uint64_t		 serial;
 	int			 fd;
 	char			 addr[64];
 	struct channel		*ch;
@@ -56,7 +66,9 @@ struct conn {
 	struct buf_writer	 reply;		/* reused for every reply */
 	uint8_t			*scratch;	/* SEARCH reads, on first use */
 	struct access_table	 access;
-	int			 in_use;	/* holds generations_use */
+	/* The request running now, for its slices. */
+	const struct access_slot *slot;
+	char			 stop_why[160];
 };
 
 /* READ replies are built by reading straight into the reply buffer when
@@ -118,17 +130,6 @@ serve_opname(uint8_t opcode)
 	return name ? name : "unknown";
 }
 
-/* The disk work of a request is over: a revocation need not wait for
- * the reply to reach a peer that may be slow to read it. */
-static void
-conn_use_end(struct conn *c)
-{
-	if (c->in_use) {
-		generations_use_end(c->agent->generations);
-		c->in_use = 0;
-	}
-}
-
 /* Logs and answers a refused request; -1 if the reply could not go. */
 static int __attribute__((format(printf, 4, 5)))
 conn_refuse(struct conn *c, const struct dsp_header *hdr, uint32_t status,
@@ -137,7 +138,6 @@ conn_refuse(struct conn *c, const struct dsp_header *hdr, uint32_t status,
 	char	why[512];
 	va_list	ap;
 
-	conn_use_end(c);
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
@@ -160,7 +160,6 @@ conn_bad_frame(struct conn *c, const struct dsp_header *hdr, const char *why)
 static int
 conn_reply(struct conn *c, const struct dsp_header *hdr)
 {
-	conn_use_end(c);
 	if (c->reply.error)
 		return conn_refuse(c, hdr, DSP_E_INTERNAL, "out of memory");
 	return channel_reply(c->ch, hdr, &c->reply) == 0 ? 0 : -1;
@@ -172,36 +171,104 @@ conn_is_borrower(const struct conn *c)
 	return c->role == DSP_ROLE_BORROWER || c->role == DSP_ROLE_BACKUP;
 }
 
+/* 1 once the peer has closed its side: the borrower gave this
+ * connection up (a timeout, an exit), so what it queued on it is moot
+ * and may be older than what it sent since on another one. */
+static int
+conn_peer_left(const struct conn *c)
+{
+	struct pollfd	pfd = { c->fd, POLLRDHUP, 0 };
+
+	return poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/* An agent whose state was lost knows of no revocation yet. */
+static int
+conn_refuse_unsynced(struct conn *c, const struct dsp_header *hdr)
+{
+	return conn_refuse(c, hdr, DSP_E_UNAVAILABLE, "server %s started "
+	    "with an empty state_dir and serves no data until it has "
+	    "registered with the manager and learnt which tickets are "
+	    "revoked", c->agent->conf->server);
+}
+
+static void
+conn_stream_ref(const struct conn *c, const char *volume, uint64_t stream,
+    struct stream_ref *ref)
+{
+	ref->borrower = c->peer;
+	ref->volume = volume;
+	ref->id = stream;
+	ref->conn = c->serial;
+}
+
+/* Becomes the owner of the stream once its earlier connections have no
+ * request running; 0, or -1 to close the connection. */
+static int
+conn_claim(struct conn *c, const struct dsp_header *hdr, const char *volume,
+    uint64_t stream)
+{
+	struct stream_ref	ref;
+	int			rc, logged = 0;
+
+	conn_stream_ref(c, volume, stream, &ref);
+	while ((rc = streams_claim(c->srv->streams, &ref,
+	    SERVE_CLAIM_WAIT_MS)) == STREAM_WAITING) {
+		if (conn_peer_left(c))
+			return -1;
+		if (!logged++)
+			log_info("%s (%s): volume %s: waiting for a request of "
+			    "an earlier connection of the same stream to end",
+			    c->peer, c->addr, volume);
+	}
+	if (rc == STREAM_OWNED)
+		return 0;
+	if (rc == STREAM_SUPERSEDED)
+		conn_refuse(c, hdr, DSP_E_STALE, "volume %s: a newer "
+		    "connection of this stream took over", volume);
+	else
+		conn_refuse(c, hdr, DSP_E_INTERNAL, "out of memory");
+	return -1;
+}
+
 static int
 conn_attach(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload)
 {
 	struct mount_ticket	t;
+	struct msg_attach	req;
 	struct msg_attached	att;
-	struct buf_reader	rd;
-	const uint8_t		*blob;
-	size_t			 blen;
-	char			 why[256];
-	uint64_t		 now = (uint64_t)time(NULL);
-	int			 rc;
+	struct stream_ref	ref;
+	char			why[256];
+	uint64_t		replaced;
+	int			rc;
 
 	if (!conn_is_borrower(c))
 		return conn_refuse(c, hdr, DSP_E_ROLE, "role %s may not attach "
 		    "tickets", dsp_role_name(c->role));
-	buf_reader_init(&rd, payload, hdr->payload_length);
-	buf_get_blob(&rd, &blob, &blen, DSP_TICKET_MAX);
-	if (rd.error || buf_reader_finish(&rd) == -1)
-		return conn_bad_frame(c, hdr, "payload is not one ticket blob");
-	rc = ticket_verify(c->agent->verifier, blob, blen, &t);
+	if (msg_decode_attach(payload, hdr->payload_length, &req) != DSP_OK)
+		return conn_bad_frame(c, hdr, "payload is not a ticket blob "
+		    "and a stream id");
+	if (!generations_synced(c->agent->generations))
+		return conn_refuse_unsynced(c, hdr);
+	rc = ticket_verify(c->agent->verifier, req.ticket, req.ticket_len, &t);
 	if (rc == DSP_E_FRAME)
 		return conn_refuse(c, hdr, DSP_E_TICKET, "ticket is malformed");
 	if (rc != DSP_OK)
 		return conn_refuse(c, hdr, DSP_E_TICKET, "ticket signature does "
 		    "not verify with the manager's certificate");
-	if ((rc = access_admit(c->agent, &t, c->peer, now, why,
-	    sizeof(why))) != DSP_OK ||
-	    (rc = access_attach(&c->access, &t, now, why, sizeof(why))) != DSP_OK)
+	if ((rc = access_admit(c->agent, &t, c->peer, (uint64_t)time(NULL),
+	    why, sizeof(why))) != DSP_OK ||
+	    (rc = access_attach(&c->access, &t, req.stream, &replaced, why,
+	    sizeof(why))) != DSP_OK)
 		return conn_refuse(c, hdr, rc, "%s", why);
+	if (replaced != 0) {
+		conn_stream_ref(c, t.volume, replaced, &ref);
+		streams_release(c->srv->streams, &ref);
+	}
+	if (req.stream != 0 && conn_claim(c, hdr, t.volume, req.stream) == -1)
+		return -1;
 	log_info("%s attached volume %s generation %llu (%s)", c->peer,
 	    t.volume, (unsigned long long)t.generation,
 	    t.mode == DSP_MODE_READWRITE ? "read-write" : "read-only");
@@ -233,20 +300,57 @@ conn_scratch(struct conn *c)
 	return c->scratch == NULL ? -1 : 0;
 }
 
+/* Between slices of a long request: may it go on? */
 static int
-conn_read(struct conn *c, const struct dsp_header *hdr,
-    const struct msg_data_request *req, struct region *r)
+conn_go_on(void *arg)
+{
+	struct conn			*c = arg;
+	const struct mount_ticket	*t = &c->slot->ticket;
+	struct stream_ref		 ref;
+	uint64_t			 now;
+
+	if (!generations_current(c->agent->generations, t->volume,
+	    t->generation)) {
+		now = generations_get(c->agent->generations, t->volume);
+		snprintf(c->stop_why, sizeof(c->stop_why), "ticket generation "
+		    "%llu of volume %s was revoked (now %llu)",
+		    (unsigned long long)t->generation, t->volume,
+		    (unsigned long long)now);
+		return 0;
+	}
+	conn_stream_ref(c, t->volume, c->slot->stream, &ref);
+	if (c->slot->stream != 0 && !streams_owned(c->srv->streams, &ref)) {
+		snprintf(c->stop_why, sizeof(c->stop_why), "a newer connection "
+		    "of this stream took volume %s over", t->volume);
+		return 0;
+	}
+	pthread_mutex_lock(&c->srv->lock);
+	now = c->srv->stopping;
+	pthread_mutex_unlock(&c->srv->lock);
+	if (now) {
+		snprintf(c->stop_why, sizeof(c->stop_why), "the agent is "
+		    "stopping");
+		return 0;
+	}
+	return 1;
+}
+
+/* READ straight into the reply. DSP_OK with the reply built, or a status
+ * with why. */
+static int
+conn_read(struct conn *c, const struct msg_data_request *req,
+    struct region *r, char *why, size_t whylen)
 {
 	struct msg_data_reply	rep;
 	struct buf_writer	*w = &c->reply;
 	size_t			 len = (size_t)req->length;
-	char			 why[256];
 	int			 rc;
 
-	if (req->length > DSP_MAX_IO)
-		return conn_refuse(c, hdr, DSP_E_TOOBIG, "read of %llu bytes; "
-		    "at most %u per request", (unsigned long long)req->length,
-		    DSP_MAX_IO);
+	if (req->length > DSP_MAX_IO) {
+		snprintf(why, whylen, "read of %llu bytes; at most %u per "
+		    "request", (unsigned long long)req->length, DSP_MAX_IO);
+		return DSP_E_TOOBIG;
+	}
 	conn_echo(&rep, req);
 	rep.done = len;
 	rep.data = (const uint8_t *)"";
@@ -254,29 +358,34 @@ conn_read(struct conn *c, const struct dsp_header *hdr,
 	pthread_once(&serve_probe_once, serve_probe_inplace);
 	if (serve_read_inplace) {
 		msg_encode_data_reply(w, DSP_OP_READ, &rep);
-		if (w->error || buf_reserve(w, len) == -1)
-			return conn_refuse(c, hdr, DSP_E_INTERNAL, "out of memory");
-		if ((rc = region_read(r, req->offset, w->data + w->len, len, why,
-		    sizeof(why))) != DSP_OK)
-			return conn_refuse(c, hdr, rc, "%s", why);
+		if (w->error || buf_reserve(w, len) == -1) {
+			snprintf(why, whylen, "out of memory");
+			return DSP_E_INTERNAL;
+		}
+		if ((rc = region_read(r, req->offset, w->data + w->len, len,
+		    why, whylen)) != DSP_OK)
+			return rc;
 		serve_put32(w->data + w->len - 4, (uint32_t)len);
 		w->len += len;
-		return conn_reply(c, hdr);
+		return DSP_OK;
 	}
-	if (conn_scratch(c) == -1)
-		return conn_refuse(c, hdr, DSP_E_INTERNAL, "out of memory");
+	if (conn_scratch(c) == -1) {
+		snprintf(why, whylen, "out of memory");
+		return DSP_E_INTERNAL;
+	}
 	if ((rc = region_read(r, req->offset, c->scratch, len, why,
-	    sizeof(why))) != DSP_OK)
-		return conn_refuse(c, hdr, rc, "%s", why);
+	    whylen)) != DSP_OK)
+		return rc;
 	rep.data = c->scratch;
 	rep.data_len = len;
 	msg_encode_data_reply(w, DSP_OP_READ, &rep);
-	return conn_reply(c, hdr);
+	return DSP_OK;
 }
 
 static int
 conn_search(struct conn *c, const struct msg_data_request *req,
-    struct region *r, struct msg_data_reply *rep, char *why, size_t whylen)
+    struct region *r, const struct region_slicer *slicer,
+    struct msg_data_reply *rep, char *why, size_t whylen)
 {
 	uint32_t	max = req->max_matches ? req->max_matches : DSP_MAX_MATCHES;
 
@@ -290,47 +399,95 @@ conn_search(struct conn *c, const struct msg_data_request *req,
 		return DSP_E_INTERNAL;
 	}
 	return region_search(r, req->offset, req->length, req->data,
-	    req->data_len, max, c->scratch, SERVE_SCRATCH, rep->matches,
-	    &rep->match_count, &rep->done, why, whylen);
+	    req->data_len, max, c->scratch, SERVE_SCRATCH, slicer,
+	    rep->matches, &rep->match_count, &rep->done, why, whylen);
 }
 
-/* Everything but READ: do it, then answer with the bytes done. */
+/* Everything but READ: do it, then build the reply with the bytes done. */
 static int
-conn_io(struct conn *c, const struct dsp_header *hdr,
-    const struct msg_data_request *req, struct region *r)
+conn_io(struct conn *c, uint8_t opcode, const struct msg_data_request *req,
+    struct region *r, char *why, size_t whylen)
 {
-	struct msg_data_reply	rep;
-	char			why[256];
-	int			rc = DSP_OK;
+	const struct region_slicer	 slicer = { conn_go_on, c };
+	struct msg_data_reply		 rep;
+	int				 rc = DSP_OK;
 
 	conn_echo(&rep, req);
-	switch (hdr->opcode) {
+	switch (opcode) {
 	case DSP_OP_WRITE:
-		if (req->data_len != req->length)
-			return conn_refuse(c, hdr, DSP_E_INVALID, "write length "
-			    "%llu but %zu bytes of data",
-			    (unsigned long long)req->length, req->data_len);
+		if (req->data_len != req->length) {
+			snprintf(why, whylen, "write length %llu but %zu bytes "
+			    "of data", (unsigned long long)req->length,
+			    req->data_len);
+			return DSP_E_INVALID;
+		}
 		rc = region_write(r, req->offset, req->data, req->data_len, why,
-		    sizeof(why));
+		    whylen);
 		rep.done = req->length;
 		break;
 	case DSP_OP_INIT:
 	case DSP_OP_ERASE:
-		rc = region_zero(r, req->offset, req->length, why, sizeof(why));
-		rep.done = req->length;
+		rc = region_zero(r, req->offset, req->length, &slicer,
+		    &rep.done, why, whylen);
 		break;
 	case DSP_OP_SEARCH:
-		rc = conn_search(c, req, r, &rep, why, sizeof(why));
+		rc = conn_search(c, req, r, &slicer, &rep, why, whylen);
 		break;
 	case DSP_OP_FLUSH:
-		rc = region_flush(r, why, sizeof(why));
+		rc = region_flush(r, why, whylen);
 		break;
 	}
 	if (rc != DSP_OK)
-		return conn_refuse(c, hdr, rc, "%s", why);
+		return rc;
 	buf_writer_reset(&c->reply);
-	msg_encode_data_reply(&c->reply, hdr->opcode, &rep);
-	return conn_reply(c, hdr);
+	msg_encode_data_reply(&c->reply, opcode, &rep);
+	return DSP_OK;
+}
+
+/*
+ * Admits the request under its ticket's generation and its stream, runs
+ * it, and gives both back before the reply goes out.
+ */
+static int
+conn_run(struct conn *c, const struct dsp_header *hdr,
+    const struct msg_data_request *req, struct region *r)
+{
+	const struct mount_ticket	*t = &c->slot->ticket;
+	struct stream_ref		 ref;
+	char				 why[400], full[600];
+	uint64_t			 highest;
+	int				 rc;
+
+	conn_stream_ref(c, t->volume, c->slot->stream, &ref);
+	if (ref.id != 0 && streams_begin(c->srv->streams, &ref) != STREAM_OWNED) {
+		conn_refuse(c, hdr, DSP_E_STALE, "volume %s: a newer connection "
+		    "of this stream took over; closing this one", t->volume);
+		return -1;
+	}
+	if (generations_begin(c->agent->generations, t->volume, t->generation,
+	    &highest) != DSP_OK) {
+		if (ref.id != 0)
+			streams_end(c->srv->streams, &ref);
+		return conn_refuse(c, hdr, DSP_E_STALE, "ticket generation %llu "
+		    "of volume %s has been revoked (now %llu)",
+		    (unsigned long long)t->generation, t->volume,
+		    (unsigned long long)highest);
+	}
+	c->stop_why[0] = '\0';
+	if (hdr->opcode == DSP_OP_READ)
+		rc = conn_read(c, req, r, why, sizeof(why));
+	else
+		rc = conn_io(c, hdr->opcode, req, r, why, sizeof(why));
+	generations_end(c->agent->generations, t->volume, t->generation);
+	if (ref.id != 0)
+		streams_end(c->srv->streams, &ref);
+	if (rc == DSP_OK)
+		return conn_reply(c, hdr);
+	if (rc == DSP_E_STALE && c->stop_why[0] != '\0') {
+		snprintf(full, sizeof(full), "%s: %s", c->stop_why, why);
+		return conn_refuse(c, hdr, rc, "%s", full);
+	}
+	return conn_refuse(c, hdr, rc, "%s", why);
 }
 
 static int
@@ -352,18 +509,18 @@ conn_data(struct conn *c, const struct dsp_header *hdr,
 	if (rc != DSP_OK)
 		return conn_refuse(c, hdr, rc, "invalid %s request",
 		    serve_opname(hdr->opcode));
-	/* From the ticket check to the end of the I/O, a revocation waits. */
-	generations_use_begin(c->agent->generations);
-	c->in_use = 1;
+	if (!generations_synced(c->agent->generations))
+		return conn_refuse_unsynced(c, hdr);
+	if (conn_peer_left(c)) {
+		log_info("%s (%s): the peer closed the connection; its queued "
+		    "%s request of volume %s is dropped", c->peer, c->addr,
+		    serve_opname(hdr->opcode), req.volume);
+		return -1;
+	}
 	if ((rc = access_check(c->agent, &c->access, c->peer, hdr->opcode, &req,
-	    &r, why, sizeof(why))) != DSP_OK)
+	    &r, &c->slot, why, sizeof(why))) != DSP_OK)
 		return conn_refuse(c, hdr, rc, "%s", why);
-	if (hdr->opcode == DSP_OP_READ)
-		rc = conn_read(c, hdr, &req, r);
-	else
-		rc = conn_io(c, hdr, &req, r);
-	conn_use_end(c);
-	return rc;
+	return conn_run(c, hdr, &req, r);
 }
 
 static int
@@ -379,10 +536,9 @@ conn_revoke(struct conn *c, const struct dsp_header *hdr,
 		    "may revoke tickets", c->agent->manager_name);
 	if (msg_decode_revoke(payload, hdr->payload_length, &rv) != DSP_OK)
 		return conn_bad_frame(c, hdr, "bad revoke payload");
-	if (!msg_name_valid(rv.volume))
-		return conn_refuse(c, hdr, DSP_E_INVALID, "bad volume name");
-	if (generations_raise(c->agent->generations, rv.volume, rv.generation,
-	    why, sizeof(why)) == -1)
+	/* Returns once no request under an older generation runs. */
+	if (generations_raise_one(c->agent->generations, rv.volume,
+	    rv.generation, why, sizeof(why)) == -1)
 		return conn_refuse(c, hdr, DSP_E_IO, "%s", why);
 	log_info("volume %s revoked below generation %llu", rv.volume,
 	    (unsigned long long)rv.generation);
@@ -414,6 +570,16 @@ conn_handle(struct conn *c, const struct dsp_header *hdr,
 	}
 }
 
+/* A borrower without a ticket has no business holding a connection
+ * long; the manager and ticket holders may idle a while. */
+static int
+conn_idle_ms(const struct conn *c)
+{
+	if (c->access.count == 0 && c->role != DSP_ROLE_MANAGER)
+		return c->agent->conf->idle_timeout * 1000;
+	return SERVE_IDLE_MS;
+}
+
 static void
 conn_loop(struct conn *c)
 {
@@ -423,9 +589,16 @@ conn_loop(struct conn *c)
 
 	for (;;) {
 		memset(&hdr, 0, sizeof(hdr));
+		channel_set_timeout(c->ch, conn_idle_ms(c));
+		errno = 0;
 		rc = channel_recv(c->ch, &hdr, &payload);
-		if (rc == -1)
+		if (rc == -1) {
+			if (errno == ETIMEDOUT)
+				log_debug("%s (%s): idle for %d s; closing "
+				    "connection", c->peer, c->addr,
+				    conn_idle_ms(c) / 1000);
 			return;
+		}
 		if (rc != DSP_OK) {
 			log_warnx("%s (%s): malformed frame: %s; closing "
 			    "connection", c->peer, c->addr, dsp_status_name(rc));
@@ -442,29 +615,33 @@ conn_loop(struct conn *c)
 	}
 }
 
+/* The streams this connection owns go to nobody. */
 static void
-conn_addr(struct conn *c)
+conn_release_streams(struct conn *c)
 {
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-	char			ip[INET_ADDRSTRLEN];
+	struct stream_ref	ref;
+	unsigned int		i;
 
-	snprintf(c->addr, sizeof(c->addr), "?");
-	if (getpeername(c->fd, (struct sockaddr *)&sin, &len) == 0 &&
-	    sin.sin_family == AF_INET &&
-	    inet_ntop(AF_INET, &sin.sin_addr, ip, sizeof(ip)) != NULL)
-		snprintf(c->addr, sizeof(c->addr), "%s:%u", ip,
-		    ntohs(sin.sin_port));
+	for (i = 0; i < c->access.count; i++) {
+		if (c->access.slots[i].stream == 0)
+			continue;
+		conn_stream_ref(c, c->access.slots[i].ticket.volume,
+		    c->access.slots[i].stream, &ref);
+		streams_release(c->srv->streams, &ref);
+	}
 }
 
 static void
-serve_release(struct serve *s, struct conn *c)
+conn_free(struct conn *c)
 {
+	struct serve	*s = c->srv;
+
+	conn_release_streams(c);
 	pthread_mutex_lock(&s->lock);
-	s->fds[c->slot] = -1;
+	TAILQ_REMOVE(&s->conns, c, entry);
 	pthread_mutex_unlock(&s->lock);
-	if (c->ch != NULL)
-		channel_close(c->ch);
+	channel_close(c->ch);
+	gate_release(s->gate, c->peer);
 	buf_writer_free(&c->reply);
 	free(c->scratch);
 	free(c);
@@ -478,155 +655,91 @@ static void *
 conn_main(void *arg)
 {
 	struct conn	*c = arg;
-	struct tls_conn	*tls;
-	char		 err[256];
 	int		 on = 1;
 
-	conn_addr(c);
 	/* Notice borrowers that vanished without closing. */
 	setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	tls = tls_accept(c->agent->tls_server, c->fd, SERVE_HANDSHAKE_MS, err,
-	    sizeof(err));
-	if (tls == NULL) {
-		log_warnx("%s: TLS handshake failed: %s", c->addr, err);
-		goto done;
-	}
-	c->ch = channel_from_tls(tls);
-	snprintf(c->peer, sizeof(c->peer), "%s", tls_peer_name(tls));
-	c->role = tls_peer_role(tls);
 	log_debug("%s: connected as %s (%s), %s", c->addr, c->peer,
-	    dsp_role_name(c->role), tls_cipher_name(tls));
+	    dsp_role_name(c->role), tls_cipher_name(channel_tls(c->ch)));
 	conn_loop(c);
 	log_debug("%s (%s): connection closed", c->peer, c->addr);
-done:
-	serve_release(c->srv, c);
+	conn_free(c);
 	return NULL;
 }
 
-/* Takes a slot for fd; -1 when the connection limit is reached. */
-static int
-serve_slot(struct serve *s, int fd)
-{
-	int	i, slot = -1;
-
-	pthread_mutex_lock(&s->lock);
-	for (i = 0; i < SERVE_MAX_CONNS && !s->stopping; i++)
-		if (s->fds[i] == -1) {
-			s->fds[i] = fd;
-			s->nconns++;
-			slot = i;
-			break;
-		}
-	pthread_mutex_unlock(&s->lock);
-	return slot;
-}
-
+/* The gate's hand-off: a thread per authenticated connection. */
 static void
-serve_spawn(struct serve *s, int fd)
+serve_handoff(void *arg, struct tls_conn *tls, const char *addr)
 {
+	struct serve	*s = arg;
+	struct conn	*c;
 	pthread_attr_t	 attr;
 	pthread_t	 tid;
-	struct conn	*c;
-	int		 slot;
+	int		 rc;
 
-	if ((slot = serve_slot(s, fd)) == -1) {
-		if (!s->full_logged)
-			log_warnx("%d connections open, refusing more",
-			    SERVE_MAX_CONNS);
-		s->full_logged = 1;
-		close(fd);
-		return;
-	}
-	s->full_logged = 0;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		log_warnx("out of memory for a connection");
-		goto fail;
+		log_warnx("%s: out of memory for a connection", addr);
+		gate_release(s->gate, tls_peer_name(tls));
+		tls_close(tls);
+		return;
 	}
 	c->srv = s;
 	c->agent = s->agent;
-	c->slot = slot;
-	c->fd = fd;
-	snprintf(c->peer, sizeof(c->peer), "?");
+	c->fd = tls_fd(tls);
+	snprintf(c->addr, sizeof(c->addr), "%s", addr);
+	snprintf(c->peer, sizeof(c->peer), "%s", tls_peer_name(tls));
+	c->role = tls_peer_role(tls);
 	buf_writer_init(&c->reply);
 	access_init(&c->access);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&tid, &attr, conn_main, c) != 0) {
-		pthread_attr_destroy(&attr);
-		log_warnx("cannot start a connection thread");
-		free(c);
+	if ((c->ch = channel_from_tls(tls)) == NULL)
+		goto fail;
+	pthread_mutex_lock(&s->lock);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->lock);
 		goto fail;
 	}
+	c->serial = ++s->serial;
+	TAILQ_INSERT_TAIL(&s->conns, c, entry);
+	s->nconns++;
+	pthread_mutex_unlock(&s->lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&tid, &attr, conn_main, c);
 	pthread_attr_destroy(&attr);
+	if (rc == 0)
+		return;
+	log_warnx("%s: cannot start a connection thread: %s", addr,
+	    strerror(rc));
+	conn_free(c);
 	return;
 fail:
-	close(fd);
-	pthread_mutex_lock(&s->lock);
-	s->fds[slot] = -1;
-	s->nconns--;
-	pthread_mutex_unlock(&s->lock);
-}
-
-static void *
-serve_accept_main(void *arg)
-{
-	struct serve	*s = arg;
-	struct pollfd	 pfd[2];
-	int		 fd;
-
-	pfd[0].fd = s->listen_fd;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = s->wake[0];
-	pfd[1].events = POLLIN;
-	for (;;) {
-		if (poll(pfd, 2, -1) == -1 && errno != EINTR) {
-			log_warn("poll");
-			continue;
-		}
-		if (pfd[1].revents)
-			return NULL;
-		if (!(pfd[0].revents & POLLIN))
-			continue;
-		fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd == -1) {
-			/* Out of descriptors: pause rather than spin. */
-			if (errno == EMFILE || errno == ENFILE) {
-				log_warn("accept");
-				usleep(100 * 1000);
-			} else if (errno != EINTR && errno != EAGAIN &&
-			    errno != ECONNABORTED)
-				log_warn("accept");
-			continue;
-		}
-		serve_spawn(s, fd);
-	}
+	gate_release(s->gate, c->peer);
+	channel_close(c->ch);
+	buf_writer_free(&c->reply);
+	free(c);
 }
 
 struct serve *
 serve_start(struct agent *a, int listen_fd, char *err, size_t errlen)
 {
 	struct serve	*s;
-	int		 i;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->streams = streams_new()) == NULL) {
+		free(s);
+		close(listen_fd);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	s->agent = a;
-	s->listen_fd = listen_fd;
-	for (i = 0; i < SERVE_MAX_CONNS; i++)
-		s->fds[i] = -1;
+	TAILQ_INIT(&s->conns);
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->idle, NULL);
-	if (pipe2(s->wake, O_CLOEXEC) == -1) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		free(s);
-		return NULL;
-	}
-	if (pthread_create(&s->accept_thread, NULL, serve_accept_main, s) != 0) {
-		snprintf(err, errlen, "cannot start the accept thread");
-		close(s->wake[0]);
-		close(s->wake[1]);
+	timeutil_cond_init(&s->idle);
+	if ((s->gate = gate_start(listen_fd, a->tls_server, &a->conf->gate,
+	    serve_handoff, s, "data port", err, errlen)) == NULL) {
+		streams_free(s->streams);
+		pthread_mutex_destroy(&s->lock);
+		pthread_cond_destroy(&s->idle);
 		free(s);
 		return NULL;
 	}
@@ -636,36 +749,32 @@ serve_start(struct agent *a, int listen_fd, char *err, size_t errlen)
 int
 serve_stop(struct serve *s)
 {
-	struct timespec	deadline;
-	int		i;
+	struct timespec	 deadline;
+	struct conn	*c;
+	unsigned int	 left;
 
 	if (s == NULL)
 		return 0;
-	if (write(s->wake[1], "x", 1) != 1)
-		log_warn("stop accept thread");
-	pthread_join(s->accept_thread, NULL);
-	close(s->listen_fd);
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += SERVE_STOP_WAIT_S;
+	gate_stop(s->gate);
+	timeutil_deadline(&deadline, CLOCK_MONOTONIC, SERVE_STOP_WAIT_MS);
 	pthread_mutex_lock(&s->lock);
 	s->stopping = 1;
 	/* Wakes every connection thread out of its read. */
-	for (i = 0; i < SERVE_MAX_CONNS; i++)
-		if (s->fds[i] != -1)
-			shutdown(s->fds[i], SHUT_RDWR);
+	TAILQ_FOREACH(c, &s->conns, entry)
+		shutdown(c->fd, SHUT_RDWR);
 	while (s->nconns > 0)
 		if (pthread_cond_timedwait(&s->idle, &s->lock,
 		    &deadline) == ETIMEDOUT)
 			break;
-	i = (int)s->nconns;
+	left = s->nconns;
 	pthread_mutex_unlock(&s->lock);
-	if (i > 0) {
+	if (left > 0) {
 		/* Threads still running own s; leave it to exit(). */
-		log_warnx("%d connections did not close in time", i);
+		log_warnx("%u connections did not close in time", left);
 		return -1;
 	}
-	close(s->wake[0]);
-	close(s->wake[1]);
+	gate_free(s->gate);
+	streams_free(s->streams);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->idle);
 	free(s);

@@ -320,6 +320,38 @@ channel_reply_error(struct channel *ch, const struct dsp_header *req,
 	    status, blob, 4 + n);
 }
 
+size_t
+channel_refusal_frame(uint8_t *out, size_t outlen, uint32_t status,
+    const char *text)
+{
+	struct dsp_header	hdr;
+	size_t			n = strlen(text);
+
+	if (outlen < DSP_HEADER_SIZE + 4 + n)
+		return 0;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.magic = DSP_MAGIC;
+	hdr.version = DSP_VERSION;
+	hdr.opcode = DSP_OP_REFUSED;
+	hdr.flags = DSP_FLAG_REPLY;
+	hdr.payload_length = (uint32_t)(4 + n);
+	hdr.status = status;
+	frame_encode_header(&hdr, out);
+	out[DSP_HEADER_SIZE] = (uint8_t)(n >> 24);
+	out[DSP_HEADER_SIZE + 1] = (uint8_t)(n >> 16);
+	out[DSP_HEADER_SIZE + 2] = (uint8_t)(n >> 8);
+	out[DSP_HEADER_SIZE + 3] = (uint8_t)n;
+	memcpy(out + DSP_HEADER_SIZE + 4, text, n);
+	return DSP_HEADER_SIZE + 4 + n;
+}
+
+int
+channel_is_refusal(const struct dsp_header *hdr)
+{
+	return hdr->opcode == DSP_OP_REFUSED && hdr->request_id == 0 &&
+	    (hdr->flags & DSP_FLAG_REPLY) && hdr->status != DSP_OK;
+}
+
 void
 channel_error_text(const uint8_t *payload, size_t len, char *out,
     size_t outlen)
@@ -392,6 +424,12 @@ channel_call(struct channel *ch, uint8_t opcode,
 			snprintf(err, errlen, "malformed reply frame (%s)",
 			    dsp_status_name((uint32_t)rc));
 			return -1;
+		}
+		if (channel_is_refusal(&hdr)) {
+			channel_error_text(*reply, hdr.payload_length, err,
+			    errlen);
+			return hdr.status > INT_MAX ? DSP_E_INTERNAL :
+			    (int)hdr.status;
 		}
 		/* A late reply to an earlier call that timed out. */
 		if ((hdr.flags & DSP_FLAG_REPLY) && hdr.request_id < id)

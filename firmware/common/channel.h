@@ -52,6 +52,16 @@ int		 channel_call(struct channel *, uint8_t opcode,
 		    const struct buf_writer *request, const uint8_t **reply,
 		    size_t *reply_len, char *err, size_t errlen);
 
+/*
+ * A server that refuses a connection after the handshake sends one
+ * REFUSED frame (request id 0) with a status and a sentence, then
+ * closes. channel_refusal_frame builds it in out (returns its length,
+ * 0 if out is too small); channel_is_refusal tells one apart.
+ */
+size_t		 channel_refusal_frame(uint8_t *out, size_t outlen,
+		    uint32_t status, const char *text);
+int		 channel_is_refusal(const struct dsp_header *);
+
 /* Extracts the message of an error reply payload into out. */
 void		 channel_error_text(const uint8_t *payload, size_t len,
 		    char *out, size_t outlen);

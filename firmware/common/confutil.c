@@ -150,3 +150,55 @@ confutil_log_level_name(int level)
 		return "?";
 	return log_level_names[level];
 }
+
+/* The front door's keys and their ranges, checked in one loop. */
+static const struct confutil_range {
+	const char	*name;
+	long		 min;
+	long		 max;
+	const char	*unit;
+} confutil_gate_ranges[] = {
+	{ "handshake_timeout", 1, 60, "seconds" },
+	{ "max_handshakes_per_address", 1, 65536, "handshakes" },
+	{ "max_handshakes", 1, 65536, "handshakes" },
+	{ "max_connections", 4, 65536, "connections" },
+	{ "max_connections_per_peer", 0, 65536, "connections (0: no limit)" },
+	{ "idle_timeout", 1, 86400, "seconds" },
+};
+
+int
+confutil_gate(const char *path, cfg_t *cfg, struct gate_limits *lim,
+    int *idle_s, char *err, size_t errlen)
+{
+	const struct confutil_range	*r;
+	long				 v[sizeof(confutil_gate_ranges) /
+					    sizeof(confutil_gate_ranges[0])];
+	size_t				 i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		r = &confutil_gate_ranges[i];
+		v[i] = cfg_getint(cfg, r->name);
+		if (v[i] < r->min || v[i] > r->max)
+			return confutil_fail(path, err, errlen, "%s %ld is not "
+			    "%ld-%ld %s", r->name, v[i], r->min, r->max,
+			    r->unit);
+	}
+	lim->handshake_ms = (int)v[0] * 1000;
+	lim->per_address = (unsigned int)v[1];
+	lim->pending_max = (unsigned int)v[2];
+	lim->conns_max = (unsigned int)v[3];
+	lim->per_peer = (unsigned int)v[4];
+	*idle_s = (int)v[5];
+	return 0;
+}
+
+void
+confutil_gate_print(FILE *f, const struct gate_limits *lim, int idle_s)
+{
+	fprintf(f, "handshake_timeout = %d\n", lim->handshake_ms / 1000);
+	fprintf(f, "max_handshakes_per_address = %u\n", lim->per_address);
+	fprintf(f, "max_handshakes = %u\n", lim->pending_max);
+	fprintf(f, "max_connections = %u\n", lim->conns_max);
+	fprintf(f, "max_connections_per_peer = %u\n", lim->per_peer);
+	fprintf(f, "idle_timeout = %d\n", idle_s);
+}

@@ -9,8 +9,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <confuse.h>
+
+#include "gate.h"
 
 /*
  * Parses path against opts. Returns the cfg (cfg_free() it), or NULL
@@ -32,5 +35,23 @@ int	 confutil_log_level(const char *path, const char *name, char *err,
 	    size_t errlen);
 /* The config file's word for an enum log_level ("warn", not "warning"). */
 const char *confutil_log_level_name(int level);
+
+/*
+ * The keys of a TLS server's front door (gate.h) and its idle timeout,
+ * the same in every daemon's option table; per_peer is the daemon's
+ * default for max_connections_per_peer.
+ */
+#define CONFUTIL_GATE_OPTS(per_peer, idle)				\
+	CFG_INT("handshake_timeout", GATE_HANDSHAKE_MS / 1000, CFGF_NONE), \
+	CFG_INT("max_handshakes_per_address", GATE_PER_ADDRESS, CFGF_NONE), \
+	CFG_INT("max_handshakes", GATE_PENDING_MAX, CFGF_NONE),		\
+	CFG_INT("max_connections", 1024, CFGF_NONE),			\
+	CFG_INT("max_connections_per_peer", (per_peer), CFGF_NONE),	\
+	CFG_INT("idle_timeout", (idle), CFGF_NONE)
+
+/* Checks and reads those keys; idle timeout in seconds in *idle_s. */
+int	 confutil_gate(const char *path, cfg_t *, struct gate_limits *,
+	    int *idle_s, char *err, size_t errlen);
+void	 confutil_gate_print(FILE *, const struct gate_limits *, int idle_s);
 
 #endif

@@ -120,8 +120,8 @@ msg_decode_register(const uint8_t *p, size_t len, struct msg_register *m)
 
 /* REGISTER reply, FENCE_ACK request */
 
-void
-msg_encode_generations(struct buf_writer *w, const struct msg_generations *m)
+static void
+msg_put_generations(struct buf_writer *w, const struct msg_generations *m)
 {
 	uint16_t	i;
 
@@ -134,28 +134,82 @@ msg_encode_generations(struct buf_writer *w, const struct msg_generations *m)
 	}
 }
 
-int
-msg_decode_generations(const uint8_t *p, size_t len, struct msg_generations *m)
+/* DSP_OK, or DSP_E_FRAME for a count over the limit. */
+static int
+msg_get_generations(struct buf_reader *r, struct msg_generations *m)
 {
-	struct buf_reader	r;
-	uint16_t		i;
-	int			rc;
+	uint16_t	i;
 
-	memset(m, 0, sizeof(*m));
-	buf_reader_init(&r, p, len);
-	m->count = buf_get_u16(&r);
+	m->count = buf_get_u16(r);
 	if (m->count > MSG_GENERATIONS_MAX)
 		return DSP_E_FRAME;
 	for (i = 0; i < m->count; i++) {
-		msg_get_name(&r, m->items[i].volume);
-		m->items[i].generation = buf_get_u64(&r);
+		msg_get_name(r, m->items[i].volume);
+		m->items[i].generation = buf_get_u64(r);
 	}
-	if ((rc = msg_finish(&r)) != DSP_OK)
-		return rc;
+	return DSP_OK;
+}
+
+static int
+msg_generations_valid(const struct msg_generations *m)
+{
+	uint16_t	i;
+
 	for (i = 0; i < m->count; i++)
 		if (!msg_name_valid(m->items[i].volume))
 			return DSP_E_INVALID;
 	return DSP_OK;
+}
+
+void
+msg_encode_generations(struct buf_writer *w, const struct msg_generations *m)
+{
+	msg_put_generations(w, m);
+}
+
+int
+msg_decode_generations(const uint8_t *p, size_t len, struct msg_generations *m)
+{
+	struct buf_reader	r;
+	int			rc;
+
+	memset(m, 0, sizeof(*m));
+	buf_reader_init(&r, p, len);
+	if ((rc = msg_get_generations(&r, m)) != DSP_OK)
+		return rc;
+	if ((rc = msg_finish(&r)) != DSP_OK)
+		return rc;
+	return msg_generations_valid(m);
+}
+
+/* REGISTER and GENERATIONS replies */
+
+void
+msg_encode_generation_page(struct buf_writer *w,
+    const struct msg_generation_page *m)
+{
+	msg_put_generations(w, &m->gens);
+	buf_put_u8(w, m->more);
+}
+
+int
+msg_decode_generation_page(const uint8_t *p, size_t len,
+    struct msg_generation_page *m)
+{
+	struct buf_reader	r;
+	int			rc;
+
+	memset(m, 0, sizeof(*m));
+	buf_reader_init(&r, p, len);
+	if ((rc = msg_get_generations(&r, &m->gens)) != DSP_OK)
+		return rc;
+	m->more = buf_get_u8(&r);
+	if ((rc = msg_finish(&r)) != DSP_OK)
+		return rc;
+	/* A page that says more follows names where the next one starts. */
+	if (m->more > 1 || (m->more && m->gens.count == 0))
+		return DSP_E_INVALID;
+	return msg_generations_valid(&m->gens);
 }
 
 /* ALLOCATE */
@@ -352,7 +406,26 @@ msg_decode_text(const uint8_t *p, size_t len, char *out)
 	return DSP_OK;
 }
 
-/* ATTACH reply */
+/* ATTACH request and reply */
+
+void
+msg_encode_attach(struct buf_writer *w, const struct msg_attach *m)
+{
+	buf_put_blob(w, m->ticket, m->ticket_len);
+	buf_put_u64(w, m->stream);
+}
+
+int
+msg_decode_attach(const uint8_t *p, size_t len, struct msg_attach *m)
+{
+	struct buf_reader	r;
+
+	memset(m, 0, sizeof(*m));
+	buf_reader_init(&r, p, len);
+	buf_get_blob(&r, &m->ticket, &m->ticket_len, DSP_TICKET_MAX);
+	m->stream = buf_get_u64(&r);
+	return msg_finish(&r);
+}
 
 void
 msg_encode_attached(struct buf_writer *w, const struct msg_attached *m)

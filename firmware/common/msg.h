@@ -41,6 +41,14 @@ struct msg_generations {
 	struct msg_generation	items[DSP_MAX_GENERATIONS];
 };
 
+/* REGISTER and GENERATIONS replies: one page of the generations, in
+ * volume name order; more = 1 when the agent must ask GENERATIONS for
+ * the volumes after the last one here. */
+struct msg_generation_page {
+	struct msg_generations	gens;
+	uint8_t			more;
+};
+
 /* ALLOCATE request / reply */
 struct msg_allocate {
 	dsp_name	volume;		/* "" = any free volume >= min_size */
@@ -84,7 +92,18 @@ struct msg_mount_info {
 
 /* ADMIN request: one command line; reply: text (DSP_TEXT_MAX). */
 
-/* ATTACH request: a ticket blob. Reply: */
+/*
+ * ATTACH request: the ticket, and the id of the borrower's stream: the
+ * same on every reconnect of one data connection, so the agent can
+ * retire the requests of the connection it replaces (0 = none).
+ */
+struct msg_attach {
+	const uint8_t	*ticket;	/* points into the frame buffer */
+	size_t		 ticket_len;
+	uint64_t	 stream;
+};
+
+/* ATTACH reply */
 struct msg_attached {
 	dsp_name	volume;
 	uint64_t	generation;
@@ -136,6 +155,10 @@ void	msg_encode_register(struct buf_writer *, const struct msg_register *);
 int	msg_decode_register(const uint8_t *, size_t, struct msg_register *);
 void	msg_encode_generations(struct buf_writer *, const struct msg_generations *);
 int	msg_decode_generations(const uint8_t *, size_t, struct msg_generations *);
+void	msg_encode_generation_page(struct buf_writer *,
+	    const struct msg_generation_page *);
+int	msg_decode_generation_page(const uint8_t *, size_t,
+	    struct msg_generation_page *);
 void	msg_encode_allocate(struct buf_writer *, const struct msg_allocate *);
 int	msg_decode_allocate(const uint8_t *, size_t, struct msg_allocate *);
 void	msg_encode_allocated(struct buf_writer *, const struct msg_allocated *);
@@ -147,6 +170,8 @@ int	msg_decode_mount_info(const uint8_t *, size_t, struct msg_mount_info *);
 void	msg_encode_text(struct buf_writer *, const char *);
 /* out has DSP_TEXT_MAX + 1 bytes */
 int	msg_decode_text(const uint8_t *, size_t, char *out);
+void	msg_encode_attach(struct buf_writer *, const struct msg_attach *);
+int	msg_decode_attach(const uint8_t *, size_t, struct msg_attach *);
 void	msg_encode_attached(struct buf_writer *, const struct msg_attached *);
 int	msg_decode_attached(const uint8_t *, size_t, struct msg_attached *);
 void	msg_encode_data_request(struct buf_writer *, uint8_t opcode,

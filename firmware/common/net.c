@@ -21,7 +21,9 @@
 
 #include "net.h"
 
-#define NET_BACKLOG	128
+/* A flood of connections must not crowd legitimate ones out of the
+ * accept queue; the kernel caps it at net.core.somaxconn. */
+#define NET_BACKLOG	4096
 
 static int	net_resolve(const char *, uint16_t, struct sockaddr_in *,
 		    char *, size_t);

@@ -35,6 +35,7 @@ static const char *const opcode_names[256] = {
 	[DSP_OP_REGISTER]	= "register",
 	[DSP_OP_HEARTBEAT]	= "heartbeat",
 	[DSP_OP_FENCE_ACK]	= "fence-ack",
+	[DSP_OP_GENERATIONS]	= "generations",
 	[DSP_OP_ALLOCATE]	= "allocate",
 	[DSP_OP_MOUNT]		= "mount",
 	[DSP_OP_RENEW]		= "renew",
@@ -55,6 +56,7 @@ static const char *const opcode_names[256] = {
 	[DSP_OP_ERASE]		= "erase",
 	[DSP_OP_FLUSH]		= "flush",
 	[DSP_OP_REVOKE]		= "revoke",
+	[DSP_OP_REFUSED]	= "refused",
 };
 
 static const char *const form_names[] = {

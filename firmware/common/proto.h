@@ -22,7 +22,7 @@
 #define DSP_MAX_REGIONS		64
 #define DSP_MAX_MATCHES		64	/* search results per request */
 #define DSP_MAX_PATTERN		4096	/* longest search pattern */
-#define DSP_MAX_GENERATIONS	256	/* volumes in one generation list */
+#define DSP_MAX_GENERATIONS	1024	/* volumes in one generation page */
 #define DSP_TICKET_MAX		4096
 #define DSP_MAX_RANGES		64	/* dirty ranges in one mirror report */
 /* Write-intent bitmap chunk of a mirror: 1 MiB, doubled for big volumes
@@ -42,6 +42,7 @@ enum dsp_opcode {
 	DSP_OP_REGISTER		= 1,
 	DSP_OP_HEARTBEAT	= 2,
 	DSP_OP_FENCE_ACK	= 3,
+	DSP_OP_GENERATIONS	= 4,	/* the next page after REGISTER */
 	/* control: borrower -> manager */
 	DSP_OP_ALLOCATE		= 10,
 	DSP_OP_MOUNT		= 11,
@@ -67,6 +68,9 @@ enum dsp_opcode {
 	DSP_OP_FLUSH		= 36,
 	/* data: manager -> agent */
 	DSP_OP_REVOKE		= 40,
+	/* any server -> client, unasked (request id 0): the connection is
+	 * refused after the handshake; status and a sentence say why */
+	DSP_OP_REFUSED		= 41,
 };
 
 enum dsp_status {

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@ struct tls_conn {
 	int			 fd;
 	int64_t			 deadline;	/* monotonic ms, 0 = none */
 	int			 first_byte;	/* -1 until data arrives */
+	int			 nonblock;	/* in an event loop's handshake */
 	int			 sys_errno;
 	int			 handshake_errno;	/* why it failed */
 	char			 peer_name[DSP_NAME_MAX + 1];
@@ -208,6 +210,8 @@ tls_bio_send(void *ctx, const unsigned char *buf, size_t len)
 			return (int)n;
 		if (errno == EINTR)
 			continue;
+		if ((errno == EAGAIN || errno == EWOULDBLOCK) && c->nonblock)
+			return MBEDTLS_ERR_SSL_WANT_WRITE;
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			if ((rc = tls_poll(c, POLLOUT)) != 0)
 				return rc;
@@ -228,9 +232,10 @@ tls_bio_recv(void *ctx, unsigned char *buf, size_t len)
 	int		 rc;
 
 	for (;;) {
-		if (c->deadline != 0 && (rc = tls_poll(c, POLLIN)) != 0)
+		if (!c->nonblock && c->deadline != 0 &&
+		    (rc = tls_poll(c, POLLIN)) != 0)
 			return rc;
-		n = recv(c->fd, buf, len, 0);
+		n = recv(c->fd, buf, len, c->nonblock ? MSG_DONTWAIT : 0);
 		if (n > 0) {
 			if (c->first_byte == -1)
 				c->first_byte = buf[0];
@@ -240,6 +245,8 @@ tls_bio_recv(void *ctx, unsigned char *buf, size_t len)
 			return 0;
 		if (errno == EINTR)
 			continue;
+		if ((errno == EAGAIN || errno == EWOULDBLOCK) && c->nonblock)
+			return MBEDTLS_ERR_SSL_WANT_READ;
 		c->sys_errno = errno;
 		if (errno == ECONNRESET)
 			return MBEDTLS_ERR_NET_CONN_RESET;
@@ -677,30 +684,11 @@ tls_conn_new(struct tls_config *cfg, int fd, char *err, size_t errlen)
 	return c;
 }
 
+/* After the handshake: who the peer is. */
 static int
-tls_handshake(struct tls_conn *c, int timeout_ms, char *err, size_t errlen)
+tls_learn_peer(struct tls_conn *c, char *err, size_t errlen)
 {
 	const mbedtls_x509_crt	*peer;
-	int			 rc;
-
-	tls_set_deadline(c, timeout_ms);
-	while ((rc = mbedtls_ssl_handshake(&c->ssl)) != 0) {
-		if (rc == MBEDTLS_ERR_SSL_WANT_READ ||
-		    rc == MBEDTLS_ERR_SSL_WANT_WRITE)
-			continue;
-		tls_explain(c, rc, timeout_ms, err, errlen);
-		c->handshake_errno = tls_handshake_errno(rc);
-		/* mbedTLS sends no alert for a missing client certificate;
-		 * tell the client why it is dropped. */
-		if (rc == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE) {
-			tls_set_deadline(c, TLS_CLOSE_MS);
-			(void)mbedtls_ssl_send_alert_message(&c->ssl,
-			    MBEDTLS_SSL_ALERT_LEVEL_FATAL,
-			    MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
-		}
-		return -1;
-	}
-	c->deadline = 0;
 
 	c->handshake_errno = EACCES;
 	if ((peer = mbedtls_ssl_get_peer_cert(&c->ssl)) == NULL) {
@@ -715,6 +703,39 @@ tls_handshake(struct tls_conn *c, int timeout_ms, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* mbedTLS sends no alert for a missing client certificate; tell the
+ * client why it is dropped. */
+static void
+tls_alert_no_cert(struct tls_conn *c, int rc)
+{
+	if (rc != MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE)
+		return;
+	if (!c->nonblock)
+		tls_set_deadline(c, TLS_CLOSE_MS);
+	(void)mbedtls_ssl_send_alert_message(&c->ssl,
+	    MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+	    MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
+}
+
+static int
+tls_handshake(struct tls_conn *c, int timeout_ms, char *err, size_t errlen)
+{
+	int	rc;
+
+	tls_set_deadline(c, timeout_ms);
+	while ((rc = mbedtls_ssl_handshake(&c->ssl)) != 0) {
+		if (rc == MBEDTLS_ERR_SSL_WANT_READ ||
+		    rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+		tls_explain(c, rc, timeout_ms, err, errlen);
+		c->handshake_errno = tls_handshake_errno(rc);
+		tls_alert_no_cert(c, rc);
+		return -1;
+	}
+	c->deadline = 0;
+	return tls_learn_peer(c, err, errlen);
 }
 
 /*
@@ -773,6 +794,79 @@ tls_check_peer(const struct tls_conn *c, const char *host, uint16_t port,
 	    dsp_role_name(expect->role),
 	    expect->name != NULL ? expect->name : "(any name)");
 	return -1;
+}
+
+struct tls_conn *
+tls_accept_start(struct tls_config *cfg, int fd, char *err, size_t errlen)
+{
+	struct tls_conn	*c;
+	int		 flags;
+
+	net_set_nodelay(fd);
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if ((c = tls_conn_new(cfg, fd, err, errlen)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	c->nonblock = 1;
+	return c;
+}
+
+int
+tls_accept_step(struct tls_conn *c, char *err, size_t errlen)
+{
+	int	rc;
+
+	rc = mbedtls_ssl_handshake(&c->ssl);
+	if (rc == MBEDTLS_ERR_SSL_WANT_READ)
+		return TLS_WANT_READ;
+	if (rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+		return TLS_WANT_WRITE;
+	if (rc != 0) {
+		tls_explain(c, rc, 0, err, errlen);
+		tls_alert_no_cert(c, rc);
+		return -1;
+	}
+	return tls_learn_peer(c, err, errlen);
+}
+
+int
+tls_accept_ready(struct tls_conn *c)
+{
+	int	flags;
+
+	c->nonblock = 0;
+	c->deadline = 0;
+	if ((flags = fcntl(c->fd, F_GETFL)) == -1 ||
+	    fcntl(c->fd, F_SETFL, flags & ~O_NONBLOCK) == -1)
+		return -1;
+	return 0;
+}
+
+void
+tls_abort(struct tls_conn *c)
+{
+	if (c == NULL)
+		return;
+	mbedtls_ssl_free(&c->ssl);
+	close(c->fd);
+	free(c);
+}
+
+int
+tls_send_last(struct tls_conn *c, const void *buf, size_t len)
+{
+	int	rc;
+
+	c->nonblock = 1;
+	rc = mbedtls_ssl_write(&c->ssl, buf, len);
+	(void)mbedtls_ssl_close_notify(&c->ssl);
+	return rc == (int)len ? 0 : -1;
 }
 
 struct tls_conn *

@@ -48,6 +48,26 @@ struct tls_peer {
 	const char	*name;		/* CN, or NULL for any */
 };
 
+/*
+ * Server, without blocking: for an event loop that runs many handshakes
+ * at once. tls_accept_start makes the accepted socket non-blocking and
+ * takes it; tls_accept_step advances the handshake as far as the socket
+ * allows: 0 when it is done (the peer is then known), TLS_WANT_READ or
+ * TLS_WANT_WRITE for what to wait for, or -1 with err. tls_accept_ready
+ * makes the socket blocking again for the thread that will serve it.
+ * A connection that fails or is given up is closed with tls_abort,
+ * which sends nothing and never waits.
+ */
+enum { TLS_WANT_READ = 1, TLS_WANT_WRITE = 2 };
+
+struct tls_conn	*tls_accept_start(struct tls_config *, int fd, char *err,
+		    size_t errlen);
+int		 tls_accept_step(struct tls_conn *, char *err, size_t errlen);
+int		 tls_accept_ready(struct tls_conn *);
+void		 tls_abort(struct tls_conn *);
+/* Sends one record without blocking, then close_notify; 0 if it went. */
+int		 tls_send_last(struct tls_conn *, const void *, size_t);
+
 /* Client: connect to host:port, handshake and check the peer against
  * expect. On failure errno is EACCES when the handshake was refused
  * (certificate, cipher, protocol) or the peer is not the one expected:

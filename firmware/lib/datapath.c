@@ -12,6 +12,8 @@
  * One thread drives a datapath: an mbedTLS context is not safe for a
  * reader and a writer at once, and a window of 8 keeps the pipe full.
  */
+#include <sys/random.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -36,6 +38,7 @@ struct datapath {
 	char			 host[DSP_NAME_MAX + 1];
 	uint16_t		 port;
 	struct channel		*ch;
+	uint64_t		 stream;	/* the same on every reconnect */
 	uint64_t		 attached_serial;
 	uint64_t		 next_id;
 	struct buf_writer	 wbuf;
@@ -74,6 +77,13 @@ datapath_new(struct daspool_volume *v, const struct msg_extent *e)
 	dp->port = e->port;
 	dp->retry_ms = v->client->timeout_ms;
 	buf_writer_init(&dp->wbuf);
+	/* Lets the agent retire this connection's requests when it
+	 * reconnects; any value but 0 will do, unique is what matters. */
+	while (dp->stream == 0)
+		if (getrandom(&dp->stream, sizeof(dp->stream), 0) !=
+		    sizeof(dp->stream))
+			dp->stream = (uint64_t)(uintptr_t)dp ^
+			    (uint64_t)timeutil_now_ms();
 	return dp;
 }
 
@@ -138,6 +148,7 @@ static int
 datapath_attach(struct datapath *dp)
 {
 	struct daspool_volume	*v = dp->vol;
+	struct msg_attach	 req;
 	struct msg_attached	 att;
 	struct buf_writer	 w;
 	const uint8_t		*reply;
@@ -148,7 +159,10 @@ datapath_attach(struct datapath *dp)
 
 	volume_ticket_get(v, &t);
 	buf_writer_init(&w);
-	buf_put_blob(&w, t.ticket, t.ticket_len);
+	req.ticket = t.ticket;
+	req.ticket_len = t.ticket_len;
+	req.stream = dp->stream;
+	msg_encode_attach(&w, &req);
 	rc = channel_call(dp->ch, DSP_OP_ATTACH, &w, &reply, &len, why,
 	    sizeof(why));
 	buf_writer_free(&w);
@@ -294,6 +308,12 @@ datapath_receive(struct datapath *dp, struct dp_req *r,
 		dp_seterr(dp, "agent %s sent a malformed frame (%s)",
 		    dp->server, dsp_status_name((uint32_t)rc));
 		return DASPOOL_ERR_PROTOCOL;
+	}
+	if (channel_is_refusal(&hdr)) {
+		channel_error_text(p, hdr.payload_length, msg, sizeof(msg));
+		dp_seterr(dp, "agent %s refused the connection: %s",
+		    dp->server, msg);
+		return hdr.status > INT_MAX ? DSP_E_INTERNAL : (int)hdr.status;
 	}
 	if (!(hdr.flags & DSP_FLAG_REPLY) || hdr.opcode != r->opcode ||
 	    hdr.request_id != r->id) {

@@ -148,9 +148,9 @@ agents_handle_register(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload, struct buf_writer *reply, char *err,
     size_t errlen)
 {
-	struct msg_register	reg;
-	struct msg_generations	gens;
-	int			rc;
+	struct msg_register		 reg;
+	struct msg_generation_page	*page;
+	int				 rc;
 
 	rc = msg_decode_register(payload, hdr->payload_length, &reg);
 	if (rc == DSP_E_FRAME) {
@@ -167,10 +167,17 @@ agents_handle_register(struct conn *c, const struct dsp_header *hdr,
 		    "certificate is for %s", reg.server, c->peer);
 		return DSP_E_INVALID;
 	}
+	if ((page = malloc(sizeof(*page))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return DSP_E_INTERNAL;
+	}
 	if ((rc = store_register(c->mgr->store, &reg, (uint64_t)time(NULL),
-	    &gens, err, errlen)) != DSP_OK)
+	    page, err, errlen)) != DSP_OK) {
+		free(page);
 		return rc;
+	}
 	if (agents_link(c->mgr->agents, reg.server, c->serial) == -1) {
+		free(page);
 		snprintf(err, errlen, "out of memory");
 		return DSP_E_INTERNAL;
 	}
@@ -179,10 +186,41 @@ agents_handle_register(struct conn *c, const struct dsp_header *hdr,
 	 * connection is gone. */
 	revoke_forget(c->mgr->revoke, reg.server);
 	log_info("server %s registered from %s: %u regions, data at %s:%u, "
-	    "%u volumes", reg.server, c->addr, reg.region_count, reg.host,
-	    reg.port, gens.count);
-	msg_encode_generations(reply, &gens);
+	    "%u volumes%s", reg.server, c->addr, reg.region_count, reg.host,
+	    reg.port, page->gens.count, page->more ? " in the first page" : "");
+	msg_encode_generation_page(reply, page);
+	free(page);
 	return DSP_OK;
+}
+
+/* The next page of the generations a registering agent must learn. */
+int
+agents_handle_generations(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen)
+{
+	struct msg_volume_ref		 after;
+	struct msg_generation_page	*page;
+	int				 rc;
+
+	rc = msg_decode_volume_ref(payload, hdr->payload_length, &after);
+	if (rc != DSP_OK) {
+		snprintf(err, errlen, "malformed generations request");
+		return rc == DSP_E_FRAME ? rc : DSP_E_INVALID;
+	}
+	if (c->server[0] == '\0') {
+		snprintf(err, errlen, "register before asking for generations");
+		return DSP_E_STATE;
+	}
+	if ((page = malloc(sizeof(*page))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return DSP_E_INTERNAL;
+	}
+	if ((rc = store_generations(c->mgr->store, c->server, after.volume,
+	    page, err, errlen)) == DSP_OK)
+		msg_encode_generation_page(reply, page);
+	free(page);
+	return rc;
 }
 
 int

@@ -16,6 +16,9 @@
 #include "proto.h"
 #include "size.h"
 
+/* A borrower or admin runs a command per connection; agents hold one. */
+#define MGR_PER_PEER		32
+#define MGR_IDLE_S		60
 #define CONFIG_MAP_MIN		(1ULL << 20)
 #define CONFIG_MAP_MAX		(1ULL << 40)
 
@@ -30,7 +33,7 @@ static cfg_opt_t mgr_opts[] = {
 	CFG_STR("admin_group", "", CFGF_NONE),
 	CFG_INT("ticket_lifetime", 300, CFGF_NONE),
 	CFG_INT("heartbeat_timeout", 10, CFGF_NONE),
-	CFG_INT("max_connections", 1024, CFGF_NONE),
+	CONFUTIL_GATE_OPTS(MGR_PER_PEER, MGR_IDLE_S),
 	CFG_STR("store_map_size", "1G", CFGF_NONE),
 	CFG_STR("ciphers", "chacha20-poly1305", CFGF_NONE),
 	CFG_STR("log_level", "info", CFGF_NONE),
@@ -50,8 +53,6 @@ static const struct config_range {
 	    offsetof(struct mgr_config, ticket_lifetime) },
 	{ "heartbeat_timeout", 1, 3600, "seconds",
 	    offsetof(struct mgr_config, heartbeat_timeout) },
-	{ "max_connections", 4, 65536, "connections",
-	    offsetof(struct mgr_config, max_connections) },
 };
 
 static int
@@ -155,7 +156,8 @@ config_numbers(const char *path, cfg_t *cfg, struct mgr_config *conf,
 	size_t				 i;
 
 	if (confutil_port(path, cfg, "listen_port", 1, &conf->listen_port, err,
-	    errlen) == -1)
+	    errlen) == -1 || confutil_gate(path, cfg, &conf->gate,
+	    &conf->idle_timeout, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < sizeof(config_ranges) / sizeof(config_ranges[0]); i++) {
 		r = &config_ranges[i];
@@ -249,7 +251,7 @@ mgr_config_print(FILE *f, const struct mgr_config *conf)
 	fprintf(f, "admin_group = \"%s\"\n", conf->admin_group);
 	fprintf(f, "ticket_lifetime = %d\n", conf->ticket_lifetime);
 	fprintf(f, "heartbeat_timeout = %d\n", conf->heartbeat_timeout);
-	fprintf(f, "max_connections = %d\n", conf->max_connections);
+	confutil_gate_print(f, &conf->gate, conf->idle_timeout);
 	fprintf(f, "store_map_size = \"%s\"\n", map);
 	fprintf(f, "ciphers = \"%s\"\n", conf->ciphers);
 	fprintf(f, "log_level = \"%s\"\n",

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "gate.h"
+
 #define MGR_CONF_FILE		"/etc/daspool/daspool-mgr.conf"
 
 struct mgr_config {
@@ -26,7 +28,8 @@ struct mgr_config {
 	int		 has_admin_gid;
 	int		 ticket_lifetime;	/* seconds */
 	int		 heartbeat_timeout;	/* seconds */
-	int		 max_connections;
+	struct gate_limits gate;		/* the TLS port's door */
+	int		 idle_timeout;		/* s, borrowers and admins */
 	uint64_t	 store_map_size;	/* bytes */
 	char		*ciphers;
 	int		 log_level;		/* enum log_level */

@@ -1,8 +1,9 @@
 /*
- * Listeners and connections. The accept thread only accepts; each
- * connection gets a detached thread that does the TLS handshake (or the
- * peer credential check on the admin socket) and then serves requests
- * one at a time until the peer leaves.
+ * Listeners and connections. The TLS port is behind a gate (gate.h),
+ * which runs the handshakes and refuses floods; the admin socket has an
+ * accept thread of its own. Each connection then gets a detached thread
+ * that (on the admin socket) checks the peer's credentials and serves
+ * requests one at a time until the peer leaves.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -26,29 +27,30 @@
 #include "channel.h"
 #include "config.h"
 #include "control.h"
+#include "gate.h"
 #include "log.h"
 #include "mgr.h"
 #include "mirror.h"
 #include "net.h"
+#include "timeutil.h"
 #include "tls.h"
 
 #ifndef SO_PEERGROUPS
 #define SO_PEERGROUPS		59
 #endif
 
-#define CONTROL_HANDSHAKE_MS	5000
-#define CONTROL_IDLE_MS		(10 * 60 * 1000)
 #define CONTROL_STOP_WAIT_MS	8000
 #define CONTROL_PAUSE_MS	1000
 #define CONTROL_STACK		(1024 * 1024)
 #define CONTROL_MAX_GROUPS	256
-#define CONTROL_LOCAL_MAX	64	/* admin socket, apart from the TLS cap */
+#define CONTROL_LOCAL_MAX	64	/* admin socket, apart from the gate's */
 #define ROLE_BIT(r)		(1U << (r))
 
 struct control_conn {
 	struct conn		 c;
 	struct control		*ctl;
 	int			 fd;		/* until a channel owns it */
+	struct tls_conn		*tls;		/* TLS: until a channel owns it */
 	int			 live_fd;	/* shut down at stop; -1 if none */
 	TAILQ_ENTRY(control_conn) entry;
 };
@@ -57,6 +59,7 @@ TAILQ_HEAD(control_conns, control_conn);
 
 struct control {
 	struct mgr		*mgr;
+	struct gate		*gate;
 	int			 tcp_fd;
 	int			 unix_fd;
 	int			 wake[2];
@@ -69,6 +72,7 @@ struct control {
 	unsigned int		 nlocal;	/* on the admin socket */
 	int			 stopping;
 	uint64_t		 serial;
+	uint16_t		 port;		/* bound TLS port */
 	char			 unix_path[108];
 };
 
@@ -85,6 +89,8 @@ static const struct control_handler {
 	    agents_handle_heartbeat },
 	{ DSP_OP_FENCE_ACK, ROLE_BIT(DSP_ROLE_AGENT), "acknowledge fences",
 	    agents_handle_fence_ack },
+	{ DSP_OP_GENERATIONS, ROLE_BIT(DSP_ROLE_AGENT), "read generations",
+	    agents_handle_generations },
 	{ DSP_OP_ALLOCATE, ROLE_BIT(DSP_ROLE_BORROWER), "allocate volumes",
 	    lending_handle_allocate },
 	{ DSP_OP_MOUNT, ROLE_BIT(DSP_ROLE_BORROWER), "mount volumes",
@@ -113,6 +119,7 @@ static const struct control_handler {
 
 static void	*control_main(void *);
 static void	*control_conn_main(void *);
+static void	 control_spawn(struct control *, struct control_conn *);
 
 static const struct control_handler *
 control_handler_find(uint8_t opcode)
@@ -187,12 +194,13 @@ control_open(struct mgr *m, char *err, size_t errlen)
 	ctl->tcp_fd = ctl->unix_fd = ctl->wake[0] = ctl->wake[1] = -1;
 	TAILQ_INIT(&ctl->conns);
 	pthread_mutex_init(&ctl->lock, NULL);
-	pthread_cond_init(&ctl->drained, NULL);
+	timeutil_cond_init(&ctl->drained);
 	if ((ctl->tcp_fd = net_listen(m->conf->listen_address,
 	    m->conf->listen_port, why, sizeof(why))) == -1) {
 		snprintf(err, errlen, "%s", why);
 		goto fail;
 	}
+	ctl->port = net_local_port(ctl->tcp_fd);
 	if (control_open_unix(ctl, err, errlen) == -1)
 		goto fail;
 	if (pipe2(ctl->wake, O_CLOEXEC) == -1) {
@@ -205,11 +213,39 @@ fail:
 	return NULL;
 }
 
+/* The gate's hand-off: an authenticated TLS connection. */
+static void
+control_handoff(void *arg, struct tls_conn *tls, const char *addr)
+{
+	struct control		*ctl = arg;
+	struct control_conn	*cc;
+
+	if ((cc = calloc(1, sizeof(*cc))) == NULL) {
+		log_warnx("%s: out of memory; connection refused", addr);
+		gate_release(ctl->gate, tls_peer_name(tls));
+		tls_close(tls);
+		return;
+	}
+	cc->ctl = ctl;
+	cc->fd = -1;
+	cc->tls = tls;
+	cc->live_fd = -1;
+	cc->c.mgr = ctl->mgr;
+	snprintf(cc->c.addr, sizeof(cc->c.addr), "%s", addr);
+	control_spawn(ctl, cc);
+}
+
 int
 control_start(struct control *ctl, char *err, size_t errlen)
 {
 	int	rc;
 
+	ctl->gate = gate_start(ctl->tcp_fd, ctl->mgr->tls_server,
+	    &ctl->mgr->conf->gate, control_handoff, ctl, "manager port", err,
+	    errlen);
+	ctl->tcp_fd = -1;	/* the gate owns it now */
+	if (ctl->gate == NULL)
+		return -1;
 	if ((rc = pthread_create(&ctl->thread, NULL, control_main, ctl)) != 0) {
 		snprintf(err, errlen, "cannot start the accept thread: %s",
 		    strerror(rc));
@@ -217,49 +253,27 @@ control_start(struct control *ctl, char *err, size_t errlen)
 	}
 	ctl->running = 1;
 	log_info("listening on %s:%u and on admin socket %s",
-	    ctl->mgr->conf->listen_address, net_local_port(ctl->tcp_fd),
-	    ctl->unix_path);
+	    ctl->mgr->conf->listen_address, ctl->port, ctl->unix_path);
 	return 0;
-}
-
-static void
-control_addr(const struct sockaddr_storage *ss, int local, char *out,
-    size_t outlen)
-{
-	const struct sockaddr_in	*sin = (const struct sockaddr_in *)ss;
-	char				 ip[INET_ADDRSTRLEN];
-
-	if (local || ss->ss_family != AF_INET ||
-	    inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip)) == NULL) {
-		snprintf(out, outlen, "%s", local ? "admin socket" : "?");
-		return;
-	}
-	snprintf(out, outlen, "%s:%u", ip, ntohs(sin->sin_port));
 }
 
 /*
  * Counts the connection in, or refuses it past the cap. The admin
  * socket has a cap of its own, so a flood of TLS connections cannot
- * lock the admin out.
+ * lock the admin out; the gate caps the TLS ones.
  */
 static int
 control_admit(struct control *ctl, struct control_conn *cc)
 {
-	unsigned int	max, open;
-
 	pthread_mutex_lock(&ctl->lock);
-	if (cc->c.local) {
-		max = CONTROL_LOCAL_MAX;
-		open = ctl->nlocal;
-	} else {
-		max = (unsigned int)ctl->mgr->conf->max_connections;
-		open = ctl->count - ctl->nlocal;
-	}
-	if (open >= max) {
+	if (cc->c.local && ctl->nlocal >= CONTROL_LOCAL_MAX) {
 		pthread_mutex_unlock(&ctl->lock);
-		log_warnx("%s: connection refused: %u connections open (%s %u)",
-		    cc->c.addr, open, cc->c.local ? "admin socket limit" :
-		    "max_connections", max);
+		log_warnx("%s: connection refused: %u connections open (admin "
+		    "socket limit)", cc->c.addr, ctl->nlocal);
+		return -1;
+	}
+	if (ctl->stopping) {
+		pthread_mutex_unlock(&ctl->lock);
 		return -1;
 	}
 	cc->c.serial = ++ctl->serial;
@@ -269,6 +283,19 @@ control_admit(struct control *ctl, struct control_conn *cc)
 		ctl->nlocal++;
 	pthread_mutex_unlock(&ctl->lock);
 	return 0;
+}
+
+/* Closes what the connection holds; no thread of its own yet. */
+static void
+control_drop(struct control *ctl, struct control_conn *cc)
+{
+	if (cc->tls != NULL) {
+		gate_release(ctl->gate, tls_peer_name(cc->tls));
+		tls_close(cc->tls);
+	}
+	if (cc->fd != -1)
+		close(cc->fd);
+	free(cc);
 }
 
 static void
@@ -285,31 +312,16 @@ control_forget(struct control *ctl, struct control_conn *cc)
 }
 
 static void
-control_spawn(struct control *ctl, int fd, int local, const char *addr)
+control_spawn(struct control *ctl, struct control_conn *cc)
 {
-	struct control_conn	*cc;
 	pthread_attr_t		 attr;
 	pthread_t		 tid;
 	int			 rc;
 
-	if ((cc = calloc(1, sizeof(*cc))) == NULL) {
-		log_warnx("%s: out of memory; connection refused", addr);
-		close(fd);
-		return;
-	}
-	cc->ctl = ctl;
-	cc->fd = fd;
-	cc->live_fd = -1;
-	cc->c.mgr = ctl->mgr;
-	cc->c.local = local;
-	snprintf(cc->c.addr, sizeof(cc->c.addr), "%s", addr);
-
 	if (control_admit(ctl, cc) == -1) {
-		close(fd);
-		free(cc);
+		control_drop(ctl, cc);
 		return;
 	}
-
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, CONTROL_STACK);
@@ -317,10 +329,15 @@ control_spawn(struct control *ctl, int fd, int local, const char *addr)
 	pthread_attr_destroy(&attr);
 	if (rc == 0)
 		return;
-	log_warnx("%s: cannot start a connection thread: %s", addr,
+	log_warnx("%s: cannot start a connection thread: %s", cc->c.addr,
 	    strerror(rc));
-	close(fd);
-	control_forget(ctl, cc);
+	pthread_mutex_lock(&ctl->lock);
+	TAILQ_REMOVE(&ctl->conns, cc, entry);
+	ctl->count--;
+	if (cc->c.local)
+		ctl->nlocal--;
+	pthread_mutex_unlock(&ctl->lock);
+	control_drop(ctl, cc);
 }
 
 /* Sleeps ms unless woken to stop; 1 when stopping. */
@@ -334,15 +351,12 @@ control_pause(struct control *ctl, int ms)
 
 /* 1 when the accept loop should pause. */
 static int
-control_accept(struct control *ctl, int lfd, int local)
+control_accept(struct control *ctl, int lfd)
 {
-	struct sockaddr_storage	ss;
-	socklen_t		len = sizeof(ss);
-	char			addr[64];
-	int			fd;
+	struct control_conn	*cc;
+	int			 fd;
 
-	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
-	    SOCK_CLOEXEC)) == -1) {
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
 		switch (errno) {
 		case EINTR:
 		case EAGAIN:
@@ -358,8 +372,18 @@ control_accept(struct control *ctl, int lfd, int local)
 			return 1;
 		}
 	}
-	control_addr(&ss, local, addr, sizeof(addr));
-	control_spawn(ctl, fd, local, addr);
+	if ((cc = calloc(1, sizeof(*cc))) == NULL) {
+		log_warnx("admin socket: out of memory; connection refused");
+		close(fd);
+		return 0;
+	}
+	cc->ctl = ctl;
+	cc->fd = fd;
+	cc->live_fd = -1;
+	cc->c.mgr = ctl->mgr;
+	cc->c.local = 1;
+	snprintf(cc->c.addr, sizeof(cc->c.addr), "admin socket");
+	control_spawn(ctl, cc);
 	return 0;
 }
 
@@ -367,28 +391,23 @@ static void *
 control_main(void *arg)
 {
 	struct control	*ctl = arg;
-	struct pollfd	 pfd[3];
-	int		 pause;
+	struct pollfd	 pfd[2];
 
 	for (;;) {
 		pfd[0].fd = ctl->wake[0];
-		pfd[1].fd = ctl->tcp_fd;
-		pfd[2].fd = ctl->unix_fd;
-		pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
-		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
-		if (poll(pfd, 3, -1) == -1) {
+		pfd[1].fd = ctl->unix_fd;
+		pfd[0].events = pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, -1) == -1) {
 			if (errno != EINTR)
 				log_warn("poll");
 			continue;
 		}
 		if (pfd[0].revents)
 			break;
-		pause = 0;
-		if (pfd[1].revents & POLLIN)
-			pause |= control_accept(ctl, ctl->tcp_fd, 0);
-		if (pfd[2].revents & POLLIN)
-			pause |= control_accept(ctl, ctl->unix_fd, 1);
-		if (pause && control_pause(ctl, CONTROL_PAUSE_MS))
+		if ((pfd[1].revents & POLLIN) &&
+		    control_accept(ctl, ctl->unix_fd) &&
+		    control_pause(ctl, CONTROL_PAUSE_MS))
 			break;
 	}
 	return NULL;
@@ -437,16 +456,9 @@ static int
 control_setup_tls(struct control_conn *cc)
 {
 	struct conn	*c = &cc->c;
-	struct tls_conn	*tls;
-	char		 err[512];
-	int		 fd = cc->fd;
+	struct tls_conn	*tls = cc->tls;
 
-	cc->fd = -1;	/* tls_accept owns it now */
-	if ((tls = tls_accept(c->mgr->tls_server, fd, CONTROL_HANDSHAKE_MS,
-	    err, sizeof(err))) == NULL) {
-		log_warnx("%s: %s", c->addr, err);
-		return -1;
-	}
+	cc->tls = NULL;		/* the channel owns it now */
 	c->role = tls_peer_role(tls);
 	snprintf(c->peer, sizeof(c->peer), "%s", tls_peer_name(tls));
 	log_debug("%s: %s connected, role %s, %s", c->addr, c->peer,
@@ -455,12 +467,13 @@ control_setup_tls(struct control_conn *cc)
 		log_warnx("%s: out of memory", c->addr);
 		return -1;
 	}
-	/* An agent that stops heartbeating is gone; others may idle. */
+	/* An agent that stops heartbeating is gone; others may idle a
+	 * while between commands. */
 	if (c->role == DSP_ROLE_AGENT)
 		channel_set_timeout(c->ch,
 		    c->mgr->conf->heartbeat_timeout * 3 * 1000);
 	else
-		channel_set_timeout(c->ch, CONTROL_IDLE_MS);
+		channel_set_timeout(c->ch, c->mgr->conf->idle_timeout * 1000);
 	return 0;
 }
 
@@ -654,6 +667,8 @@ control_conn_main(void *arg)
 	channel_close(cc->c.ch);
 	if (cc->fd != -1)
 		close(cc->fd);
+	if (!cc->c.local)
+		gate_release(ctl->gate, cc->c.peer);
 
 	/* Last: control_close() may free what the above used. */
 	control_forget(ctl, cc);
@@ -668,8 +683,7 @@ control_drain(struct control *ctl)
 	struct timespec		 ts;
 	int			 rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += CONTROL_STOP_WAIT_MS / 1000;
+	timeutil_deadline(&ts, CLOCK_MONOTONIC, CONTROL_STOP_WAIT_MS);
 	pthread_mutex_lock(&ctl->lock);
 	ctl->stopping = 1;
 	TAILQ_FOREACH(cc, &ctl->conns, entry)
@@ -689,6 +703,7 @@ control_close(struct control *ctl)
 {
 	if (ctl == NULL)
 		return 0;
+	gate_stop(ctl->gate);
 	if (ctl->running) {
 		if (write(ctl->wake[1], "x", 1) == -1)
 			log_warn("control wake");
@@ -705,6 +720,7 @@ control_close(struct control *ctl)
 	/* Threads still running keep using ctl: leak it rather than free. */
 	if (control_drain(ctl) == -1)
 		return -1;
+	gate_free(ctl->gate);
 	if (ctl->wake[0] != -1)
 		close(ctl->wake[0]);
 	if (ctl->wake[1] != -1)

@@ -69,6 +69,9 @@ int		 agents_handle_heartbeat(struct conn *, const struct dsp_header *,
 		    const uint8_t *, struct buf_writer *, char *, size_t);
 int		 agents_handle_fence_ack(struct conn *, const struct dsp_header *,
 		    const uint8_t *, struct buf_writer *, char *, size_t);
+int		 agents_handle_generations(struct conn *,
+		    const struct dsp_header *, const uint8_t *,
+		    struct buf_writer *, char *, size_t);
 
 /* lending.c */
 int		 lending_handle_allocate(struct conn *, const struct dsp_header *,

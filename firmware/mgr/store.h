@@ -23,6 +23,8 @@ struct server_record {
 	uint16_t	port;
 	uint8_t		up;		/* 1 up, 0 down */
 	uint64_t	last_seen;	/* unix seconds of last register/heartbeat */
+	uint8_t		retired;	/* gone for good (server retire) */
+	uint64_t	retired_at;	/* unix seconds */
 };
 
 struct region_record {
@@ -39,6 +41,7 @@ struct volume_extent {
 	uint64_t	offset;			/* in the region */
 	uint64_t	length;
 	uint64_t	acked_generation;	/* highest the agent confirmed */
+	uint8_t		server_retired;	/* counts as acked from then on */
 	/* Mirror legs only (enum dsp_leg_state; in sync for other forms). */
 	uint8_t		leg_state;
 	uint8_t		full_resync;	/* bitmap cannot be trusted for it */
@@ -55,6 +58,7 @@ struct volume_record {
 	dsp_name		borrower;	/* "" when not lent */
 	uint8_t			mounted;	/* status: 1 mounted, 0 not */
 	uint64_t		generation;	/* bumped by every unmount */
+	uint64_t		generation_at;	/* unix seconds it was set */
 	uint64_t		created_at;
 	uint32_t		chunk_size;	/* mirror: bitmap chunk, else 0 */
 	uint64_t		dirty_chunks;	/* bits set in its bitmap */
@@ -80,10 +84,24 @@ void	store_close(struct store *);
 
 /* --- agents --- */
 /* Upserts the server (up, host, port, last_seen = now), replaces its
- * region list, and fills gens with the generation of every volume having
- * an extent on this server. */
+ * region list, and fills page with the first page of the generations of
+ * the volumes having an extent on this server (in name order). A
+ * retired server is refused (E_STATE). */
 int	store_register(struct store *, const struct msg_register *, uint64_t now,
-	    struct msg_generations *gens, char *err, size_t errlen);
+	    struct msg_generation_page *page, char *err, size_t errlen);
+/* The next page: the volumes after volume `after` in name order. */
+int	store_generations(struct store *, const char *server, const char *after,
+	    struct msg_generation_page *page, char *err, size_t errlen);
+/*
+ * Retires a server that is gone for good (refused while it is up):
+ * marks it retired and its regions gone, counts every extent on it as
+ * having acknowledged every generation (so volumes waiting only on it
+ * are no longer fenced) and takes its mirror legs out of sync. It may
+ * not register again under that name. *volumes tells how many volumes
+ * use it.
+ */
+int	store_server_retire(struct store *, const char *actor, const char *name,
+	    uint64_t now, unsigned int *volumes, char *err, size_t errlen);
 int	store_heartbeat(struct store *, const char *server, uint64_t now,
 	    char *err, size_t errlen);
 /* Marks servers silent for longer than timeout down; returns how many

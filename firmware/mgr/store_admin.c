@@ -164,6 +164,7 @@ admin_new_volume(struct store_txn *t, struct volume_record *v,
 	store_copy(v->name, sizeof(v->name), name);
 	v->form = (uint8_t)form;
 	v->generation = gen;
+	v->generation_at = t->now;
 	v->created_at = t->now;
 }
 

@@ -12,6 +12,7 @@
 #include "store_internal.h"
 
 #define REASON_RETIRED	"no longer registered"
+#define REASON_GONE	"its server was retired"
 
 /* Names of a server's regions in the store (heap array). */
 struct region_names {
@@ -174,76 +175,125 @@ agents_put_region(struct store_txn *t, const char *server,
 	return store_region_save(t, &rr);
 }
 
-struct agents_gens {
-	const char		*server;
-	struct msg_generations	*gens;
+struct agents_page {
+	const char			*server;
+	struct msg_generation_page	*page;
 };
 
 static int
-agents_gen_one(struct store_txn *t, const struct volume_record *v, void *arg)
+agents_page_one(struct store_txn *t, const struct volume_record *v, void *arg)
 {
-	struct agents_gens	*ag = arg;
+	struct agents_page	*ap = arg;
+	struct msg_generations	*gens = &ap->page->gens;
 	struct msg_generation	*g;
 	uint16_t		 i;
-	const size_t		 max = sizeof(ag->gens->items) /
-				    sizeof(ag->gens->items[0]);
 
+	(void)t;
 	for (i = 0; i < v->extent_count; i++)
-		if (strcmp(v->extents[i].server, ag->server) == 0)
+		if (strcmp(v->extents[i].server, ap->server) == 0)
 			break;
 	if (i == v->extent_count)
 		return 0;
-	if (ag->gens->count >= max)
-		return store_fail(t, DSP_E_TOOBIG, "server %s holds more than "
-		    "%zu volumes", ag->server, max);
-	g = &ag->gens->items[ag->gens->count++];
+	if (gens->count == DSP_MAX_GENERATIONS) {
+		ap->page->more = 1;
+		return 1;
+	}
+	g = &gens->items[gens->count++];
 	store_copy(g->volume, sizeof(g->volume), v->name);
 	g->generation = v->generation;
 	return 0;
 }
 
+/* The page of generations that follows volume `after` (NULL: the
+ * first). Note that's a walk over the volumes from there on. */
 static int
-agents_generations(struct store_txn *t, const char *server,
-    struct msg_generations *gens)
+agents_page(struct store_txn *t, const char *server, const char *after,
+    struct msg_generation_page *page)
 {
-	struct agents_gens	ag = { server, gens };
+	struct agents_page	ap = { server, page };
+	int			rc;
 
-	gens->count = 0;
-	return store_walk_status(store_walk_volumes(t, agents_gen_one, &ag));
+	page->gens.count = 0;
+	page->more = 0;
+	rc = store_walk_volumes_after(t, after, agents_page_one, &ap);
+	return rc == 1 ? DSP_OK : store_walk_status(rc);
+}
+
+/* A retired server may not come back under its name: its volumes were
+ * let go without its acknowledgement. */
+static int
+agents_check_not_retired(struct store_txn *t, const char *server)
+{
+	struct server_record	sr;
+	int			rc;
+
+	rc = store_server_load(t, server, &sr);
+	if (rc == DSP_E_NOTFOUND)
+		return DSP_OK;
+	if (rc != DSP_OK)
+		return rc;
+	if (sr.retired)
+		return store_fail(t, DSP_E_STATE, "server %s was retired; it "
+		    "may not register again under that name (issue it a "
+		    "certificate with another name)", server);
+	return DSP_OK;
 }
 
 int
 store_register(struct store *s, const struct msg_register *m, uint64_t now,
-    struct msg_generations *gens, char *err, size_t errlen)
+    struct msg_generation_page *page, char *err, size_t errlen)
 {
-	struct store_txn	t;
-	struct server_record	sr;
-	struct msg_generations	local;
-	uint16_t		i;
-	int			rc;
+	struct store_txn		 t;
+	struct server_record		 sr;
+	struct msg_generation_page	*local = NULL;
+	uint16_t			 i;
+	int				 rc;
 
 	if ((rc = agents_check_register(m, err, errlen)) != DSP_OK)
 		return rc;
-	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
+	if (page == NULL && (page = local = malloc(sizeof(*local))) == NULL) {
+		store_set_err(err, errlen, "out of memory");
+		return DSP_E_INTERNAL;
+	}
+	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK) {
+		free(local);
 		return rc;
+	}
 	memset(&sr, 0, sizeof(sr));
 	store_copy(sr.name, sizeof(sr.name), m->server);
 	store_copy(sr.host, sizeof(sr.host), m->host);
 	sr.port = m->port;
 	sr.up = 1;
 	sr.last_seen = now;
-	rc = store_server_save(&t, &sr);
+	rc = agents_check_not_retired(&t, m->server);
+	if (rc == DSP_OK)
+		rc = store_server_save(&t, &sr);
 	if (rc == DSP_OK)
 		rc = agents_retire_regions(&t, m);
 	for (i = 0; rc == DSP_OK && i < m->region_count; i++)
 		rc = agents_put_region(&t, m->server, &m->regions[i]);
 	if (rc == DSP_OK)
-		rc = agents_generations(&t, m->server,
-		    gens != NULL ? gens : &local);
+		rc = agents_page(&t, m->server, NULL, page);
 	if (rc == DSP_OK)
 		rc = store_audit_add(&t, m->server, "register", NULL,
 		    "%u regions, data at %s port %u", m->region_count,
 		    m->host, m->port);
+	free(local);
+	return store_end(&t, rc);
+}
+
+int
+store_generations(struct store *s, const char *server, const char *after,
+    struct msg_generation_page *page, char *err, size_t errlen)
+{
+	struct store_txn	t;
+	struct server_record	sr;
+	int			rc;
+
+	if ((rc = store_begin(s, &t, 0, 0, err, errlen)) != DSP_OK)
+		return rc;
+	if ((rc = store_server_load(&t, server, &sr)) == DSP_OK)
+		rc = agents_page(&t, server, after, page);
 	return store_end(&t, rc);
 }
 
@@ -412,5 +462,163 @@ store_fence_ack(struct store *s, const char *server,
 		rc = store_server_load(&t, server, &sr);
 	for (i = 0; rc == DSP_OK && i < gens->count; i++)
 		rc = agents_ack_one(&t, server, &gens->items[i]);
+	return store_end(&t, rc);
+}
+
+/* --- server retire --- */
+
+/* Names collected in one walk and changed after it, so no cursor walks
+ * a table that is being written. */
+struct agents_names {
+	struct store_txn *t;
+	const char	*server;
+	size_t		 count;
+	size_t		 cap;
+	dsp_name	*names;
+};
+
+static int
+agents_names_add(struct agents_names *an, const char *name)
+{
+	dsp_name	*p;
+
+	if (an->count == an->cap) {
+		an->cap = an->cap ? an->cap * 2 : 16;
+		if ((p = reallocarray(an->names, an->cap,
+		    sizeof(*p))) == NULL)
+			return store_fail(an->t, DSP_E_INTERNAL,
+			    "out of memory");
+		an->names = p;
+	}
+	store_copy(an->names[an->count++], sizeof(dsp_name), name);
+	return 0;
+}
+
+static int
+agents_collect_user(struct store_txn *t, const struct volume_record *v,
+    void *arg)
+{
+	struct agents_names	*an = arg;
+	uint16_t		 i;
+
+	(void)t;
+	for (i = 0; i < v->extent_count; i++)
+		if (strcmp(v->extents[i].server, an->server) == 0)
+			return agents_names_add(an, v->name);
+	return 0;
+}
+
+/* The extents on the server count as acknowledged from now on; its
+ * in-sync mirror legs go out of sync (the data is gone with it), but
+ * for the last one, which stays the reference of a failed volume. */
+static int
+agents_retire_volume(struct store_txn *t, const char *server,
+    const char *name)
+{
+	struct volume_record	 v;
+	struct volume_extent	*e;
+	uint16_t		 i, insync = 0;
+	int			 rc;
+
+	if ((rc = store_volume_load(t, name, &v)) != DSP_OK)
+		return rc;
+	for (i = 0; i < v.extent_count; i++)
+		if (v.extents[i].leg_state == DSP_LEG_IN_SYNC &&
+		    strcmp(v.extents[i].server, server) != 0)
+			insync++;
+	for (i = 0; i < v.extent_count; i++) {
+		e = &v.extents[i];
+		if (strcmp(e->server, server) != 0)
+			continue;
+		e->server_retired = 1;
+		e->acked_generation = v.generation;
+		if (v.form == DSP_FORM_MIRROR && insync > 0 &&
+		    e->leg_state != DSP_LEG_OUT_OF_SYNC) {
+			e->leg_state = DSP_LEG_OUT_OF_SYNC;
+			e->full_resync = 1;
+			e->resync_done = e->resync_total = 0;
+			store_copy(e->leg_reason, sizeof(e->leg_reason),
+			    REASON_GONE);
+		}
+	}
+	return store_volume_save(t, &v);
+}
+
+static int
+agents_retire_volumes(struct store_txn *t, const char *server,
+    unsigned int *count)
+{
+	struct agents_names	an = { t, server, 0, 0, NULL };
+	size_t			i;
+	int			rc;
+
+	rc = store_walk_status(store_walk_volumes(t, agents_collect_user,
+	    &an));
+	for (i = 0; rc == DSP_OK && i < an.count; i++)
+		rc = agents_retire_volume(t, server, an.names[i]);
+	*count = (unsigned int)an.count;
+	free(an.names);
+	return rc;
+}
+
+static int
+agents_retire_regions_gone(struct store_txn *t, const char *server)
+{
+	struct region_names	rn = { t, server, 0, 0, NULL };
+	struct region_record	rr;
+	char			key[STORE_REGION_KEY_MAX];
+	MDB_val			from;
+	size_t			i;
+	int			rc;
+
+	from.mv_size = store_region_key(key, server, "");
+	from.mv_data = key;
+	rc = store_walk(t, t->s->regions, &from, agents_collect_region, &rn);
+	rc = rc == 1 ? DSP_OK : store_walk_status(rc);
+	for (i = 0; rc == DSP_OK && i < rn.count; i++) {
+		if ((rc = store_region_load(t, server, rn.names[i],
+		    &rr)) != DSP_OK)
+			break;
+		rr.available = 0;
+		store_copy(rr.reason, sizeof(rr.reason), REASON_GONE);
+		rc = store_region_save(t, &rr);
+	}
+	free(rn.names);
+	return rc;
+}
+
+int
+store_server_retire(struct store *s, const char *actor, const char *name,
+    uint64_t now, unsigned int *volumes, char *err, size_t errlen)
+{
+	struct store_txn	t;
+	struct server_record	sr;
+	int			rc;
+
+	*volumes = 0;
+	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
+		return rc;
+	if ((rc = store_server_load(&t, name, &sr)) != DSP_OK)
+		return store_end(&t, rc);
+	if (sr.retired)
+		rc = store_fail(&t, DSP_E_STATE, "server %s is retired "
+		    "already", name);
+	else if (sr.up)
+		rc = store_fail(&t, DSP_E_STATE, "server %s is up; only a "
+		    "server that is down can be retired (stop its agent "
+		    "first)", name);
+	if (rc == DSP_OK) {
+		sr.retired = 1;
+		sr.retired_at = now;
+		rc = store_server_save(&t, &sr);
+	}
+	if (rc == DSP_OK)
+		rc = agents_retire_regions_gone(&t, name);
+	if (rc == DSP_OK)
+		rc = agents_retire_volumes(&t, name, volumes);
+	if (rc == DSP_OK)
+		rc = store_audit_add(&t, actor, "server-retire", NULL,
+		    "server %s, %u volume%s used it", name, *volumes,
+		    *volumes == 1 ? "" : "s");
 	return store_end(&t, rc);
 }

@@ -43,27 +43,39 @@ store_decode_start(struct buf_reader *r, const void *p, size_t len)
 void
 store_encode_server(struct buf_writer *w, const struct server_record *sr)
 {
-	buf_put_u8(w, STORE_RECORD_VERSION);
+	buf_put_u8(w, STORE_SERVER_VERSION);
 	buf_put_string(w, sr->name);
 	buf_put_string(w, sr->host);
 	buf_put_u16(w, sr->port);
 	buf_put_u8(w, sr->up);
 	buf_put_u64(w, sr->last_seen);
+	buf_put_u8(w, sr->retired);
+	buf_put_u64(w, sr->retired_at);
 }
 
+/* Version 1 records, written before retirement, are still read. */
 int
 store_decode_server(const void *p, size_t len, struct server_record *sr)
 {
 	struct buf_reader	r;
+	uint8_t			version;
 
 	memset(sr, 0, sizeof(*sr));
-	if (store_decode_start(&r, p, len) == -1)
+	buf_reader_init(&r, p, len);
+	version = buf_get_u8(&r);
+	if (version != 1 && version != STORE_SERVER_VERSION)
 		return -1;
 	buf_get_string(&r, sr->name, DSP_NAME_MAX);
 	buf_get_string(&r, sr->host, DSP_NAME_MAX);
 	sr->port = buf_get_u16(&r);
 	sr->up = buf_get_u8(&r);
 	sr->last_seen = buf_get_u64(&r);
+	if (version >= 2) {
+		sr->retired = buf_get_u8(&r);
+		sr->retired_at = buf_get_u64(&r);
+		if (sr->retired > 1)
+			return -1;
+	}
 	return buf_reader_finish(&r);
 }
 
@@ -110,6 +122,7 @@ store_encode_volume(struct buf_writer *w, const struct volume_record *v)
 	buf_put_u64(w, v->created_at);
 	buf_put_u32(w, v->chunk_size);
 	buf_put_u64(w, v->dirty_chunks);
+	buf_put_u64(w, v->generation_at);
 	buf_put_u16(w, v->extent_count);
 	for (i = 0; i < v->extent_count && i < DSP_MAX_EXTENTS; i++) {
 		e = &v->extents[i];
@@ -124,6 +137,7 @@ store_encode_volume(struct buf_writer *w, const struct volume_record *v)
 		buf_put_u64(w, e->resync_total);
 		buf_put_u64(w, e->last_copied);
 		buf_put_string(w, e->leg_reason);
+		buf_put_u8(w, e->server_retired);
 	}
 }
 
@@ -152,7 +166,7 @@ store_decode_volume(const void *p, size_t len, struct volume_record *v)
 	memset(v, 0, sizeof(*v));
 	buf_reader_init(&r, p, len);
 	version = buf_get_u8(&r);
-	if (version != 1 && version != STORE_VOLUME_VERSION)
+	if (version < 1 || version > STORE_VOLUME_VERSION)
 		return -1;
 	buf_get_string(&r, v->name, DSP_NAME_MAX);
 	v->form = buf_get_u8(&r);
@@ -165,6 +179,8 @@ store_decode_volume(const void *p, size_t len, struct volume_record *v)
 		v->chunk_size = buf_get_u32(&r);
 		v->dirty_chunks = buf_get_u64(&r);
 	}
+	if (version >= 3)
+		v->generation_at = buf_get_u64(&r);
 	v->extent_count = buf_get_u16(&r);
 	if (v->extent_count > DSP_MAX_EXTENTS)
 		return -1;
@@ -176,6 +192,8 @@ store_decode_volume(const void *p, size_t len, struct volume_record *v)
 		e->length = buf_get_u64(&r);
 		e->acked_generation = buf_get_u64(&r);
 		if (version >= 2 && store_decode_leg(&r, e) == -1)
+			return -1;
+		if (version >= 3 && (e->server_retired = buf_get_u8(&r)) > 1)
 			return -1;
 	}
 	return buf_reader_finish(&r);

@@ -22,7 +22,10 @@
 #define STORE_SCHEMA_VERSION	1	/* meta "schema" */
 #define STORE_RECORD_VERSION	1	/* leading byte of every record */
 /* Volume records: 2 adds the mirror leg fields; 1 is still read. */
-#define STORE_VOLUME_VERSION	2
+/* Volume records: 3 adds generation_at and the extents' server_retired;
+ * 1 and 2 are still read. Server records: 2 adds retired. */
+#define STORE_VOLUME_VERSION	3
+#define STORE_SERVER_VERSION	2
 #define STORE_MAX_PIECES	64	/* volumes cut by one split */
 #define STORE_MAP_SIZE		(1024ULL * 1024 * 1024)
 #define STORE_MAX_READERS	1024
@@ -110,6 +113,9 @@ int	store_walk_status(int);		/* -1 -> DSP_E_INTERNAL */
 typedef int (*store_txn_volume_cb)(struct store_txn *,
 	    const struct volume_record *, void *);
 int	store_walk_volumes(struct store_txn *, store_txn_volume_cb, void *);
+/* The same from the first volume named after `after` (NULL: all). */
+int	store_walk_volumes_after(struct store_txn *, const char *after,
+	    store_txn_volume_cb, void *);
 /* Name of a volume with an extent overlapping [off, off + len) of the
  * region into user (DSP_NAME_MAX + 1), skipping volume skip; 1 if one
  * does, 0 if none, -1 on error. */
@@ -120,6 +126,10 @@ int	store_region_user(struct store_txn *, const char *server,
 /* store_lending.c: the volume is lent to borrower (E_STATE, E_BUSY). */
 int	store_check_owner(struct store_txn *, const struct volume_record *,
 	    const char *borrower);
+
+/* store_lending.c: a new generation (an unmount): the agents must
+ * acknowledge it, except those of retired servers. */
+void	store_bump_generation(struct volume_record *, uint64_t now);
 
 /* store_read.c: every extent, in sync or not, acked the generation. */
 int	volume_all_acked(const struct volume_record *);

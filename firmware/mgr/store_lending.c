@@ -318,6 +318,19 @@ lending_force_legs(struct volume_record *v)
 	return n;
 }
 
+void
+store_bump_generation(struct volume_record *v, uint64_t now)
+{
+	uint16_t	i;
+
+	v->generation++;
+	v->generation_at = now;
+	/* Nobody is left there to tell, nor to serve an old ticket. */
+	for (i = 0; i < v->extent_count; i++)
+		if (v->extents[i].server_retired)
+			v->extents[i].acked_generation = v->generation;
+}
+
 /* Bumps the generation: tickets of the old one stop working once the
  * agents acknowledge it, and until then the volume is fenced. */
 static int
@@ -330,7 +343,7 @@ lending_do_unmount(struct store_txn *t, const char *actor,
 	if (forced && v->form == DSP_FORM_MIRROR)
 		n = lending_force_legs(v);
 	v->mounted = 0;
-	v->generation++;
+	store_bump_generation(v, t->now);
 	if ((rc = store_volume_save(t, v)) != DSP_OK)
 		return rc;
 	legs[0] = '\0';

@@ -388,9 +388,39 @@ store_walk_volume_one(const MDB_val *k, const MDB_val *v, void *arg)
 int
 store_walk_volumes(struct store_txn *t, store_txn_volume_cb cb, void *arg)
 {
-	struct store_volume_walk	vw = { t, cb, arg };
+	return store_walk_volumes_after(t, NULL, cb, arg);
+}
 
-	return store_walk(t, t->s->volumes, NULL, store_walk_volume_one, &vw);
+struct store_after_walk {
+	const char			*after;
+	struct store_volume_walk	 vw;
+};
+
+static int
+store_walk_after_one(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_after_walk	*aw = arg;
+
+	/* The range starts at `after` itself when it still exists. */
+	if (k->mv_size == strlen(aw->after) &&
+	    memcmp(k->mv_data, aw->after, k->mv_size) == 0)
+		return 0;
+	return store_walk_volume_one(k, v, &aw->vw);
+}
+
+int
+store_walk_volumes_after(struct store_txn *t, const char *after,
+    store_txn_volume_cb cb, void *arg)
+{
+	struct store_after_walk	aw = { after, { t, cb, arg } };
+	MDB_val			from;
+
+	if (after == NULL)
+		return store_walk(t, t->s->volumes, NULL,
+		    store_walk_volume_one, &aw.vw);
+	from.mv_data = (void *)after;
+	from.mv_size = strlen(after);
+	return store_walk(t, t->s->volumes, &from, store_walk_after_one, &aw);
 }
 
 struct store_region_use {

@@ -28,10 +28,13 @@ bad() {
 bad daspool-mgr "not a port" 'listen_port = 99999'
 bad daspool-mgr "ticket_lifetime" 'ticket_lifetime = "abc"'
 bad daspool-mgr "no such option" 'bogus = 1'
+bad daspool-mgr "handshake_timeout 0 is not 1-60" 'handshake_timeout = 0'
 bad daspool-agent "no such option" 'bogus = 1'
 agent_base=('server = "serverA"' 'listen_address = "127.0.2.1"'
 	'manager_address = "127.0.1.1"' 'ca = "/x/ca.crt"' 'cert = "/x/a.crt"'
 	'key = "/x/a.key"' 'manager_cert = "/x/m.crt"' 'state_dir = "/x/state"')
+bad daspool-agent "max_connections_per_peer -1" "${agent_base[@]}" \
+	'max_connections_per_peer = -1'
 bad daspool-agent "size|length" "${agent_base[@]}" \
 	'region "A1" {' 'path = "/tmp/x"' 'length = "12Q"' '}'
 bad daspool-agent "overlap" "${agent_base[@]}" \

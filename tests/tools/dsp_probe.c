@@ -14,15 +14,17 @@
  *                   name and message; exit 0 if the reply status is DSP_OK
  *
  *   dsp_probe [--ca F] --cert F --key F HOST PORT data MOUNTFILE
- *       read|write REGION OFFSET LENGTH [VOLUME]
+ *       read|write|search|erase REGION OFFSET LENGTH [VOLUME]
  *
  *         handshake, ATTACH the ticket held in MOUNTFILE (a borrower's
- *         state_dir/VOLUME.mount), then one READ or WRITE (LENGTH bytes
- *         of 0x5a) at region offset OFFSET, in the name of the ticket's
- *         borrower and for VOLUME (default: the ticket's). Prints
- *         "attach STATUS" and "read|write STATUS[: message]"; exit 0 if
- *         the data request was answered DSP_OK. It bypasses every check
- *         of the client library: only the agent stands in the way.
+ *         state_dir/VOLUME.mount), then one READ, WRITE (LENGTH bytes
+ *         of 0x5a), SEARCH (for "daspool-needle") or ERASE of any length
+ *         at region offset OFFSET, in the name of the ticket's borrower
+ *         and for VOLUME (default: the ticket's). Prints "attach STATUS"
+ *         and "OP ... STATUS[: message]" (with "done N" when it
+ *         succeeded); exit 0 if the data request was answered DSP_OK.
+ *         It bypasses every check of the client library (and waits as
+ *         long as a request takes): only the agent stands in the way.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -199,6 +201,15 @@ probe_reply(struct probe *p)
 	printf("status %s", dsp_status_name(hdr.status));
 	if (hdr.status != DSP_OK && hdr.payload_length > 4)
 		printf(": %.*s", (int)hdr.payload_length - 4, payload + 4);
+	else if (hdr.status == DSP_OK && hdr.opcode >= DSP_OP_INIT &&
+	    hdr.opcode <= DSP_OP_FLUSH) {
+		static struct msg_data_reply	rep;
+
+		if (msg_decode_data_reply(payload, hdr.payload_length,
+		    hdr.opcode, &rep) == DSP_OK) {
+			printf(", done %" PRIu64, rep.done);
+		}
+	}
 	printf("\n");
 	return (int)hdr.status;
 }
@@ -275,7 +286,7 @@ usage(void)
 	fprintf(stderr, "usage: dsp_probe [--ca F] [--cert F --key F] HOST PORT "
 	    "plain|handshake|garbage|register\n"
 	    "       dsp_probe [--ca F] --cert F --key F HOST PORT data MOUNTFILE "
-	    "read|write REGION OFFSET LENGTH [VOLUME]\n");
+	    "read|write|search|erase REGION OFFSET LENGTH [VOLUME]\n");
 	exit(2);
 }
 
@@ -316,21 +327,29 @@ probe_load_mount(const char *path, struct msg_mount_info *info)
 static int
 data_action(struct probe *p, int argc, char **argv)
 {
+	static const struct {
+		const char	*name;
+		uint8_t		 opcode;
+	} ops[] = {
+		{ "read", DSP_OP_READ }, { "write", DSP_OP_WRITE },
+		{ "search", DSP_OP_SEARCH }, { "erase", DSP_OP_ERASE },
+	};
 	static struct msg_mount_info	info;
 	struct msg_data_request		req;
 	struct mount_ticket		t;
 	struct buf_writer		w;
-	uint8_t				*data = NULL;
+	uint8_t				*data = NULL, opcode = 0;
+	size_t				 i;
 	int				 writing, status;
 
 	if (argc < 5 || argc > 6)
 		usage();
-	if (strcmp(argv[1], "read") == 0)
-		writing = 0;
-	else if (strcmp(argv[1], "write") == 0)
-		writing = 1;
-	else
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(argv[1], ops[i].name) == 0)
+			opcode = ops[i].opcode;
+	if (opcode == 0)
 		usage();
+	writing = opcode == DSP_OP_WRITE;
 	probe_load_mount(argv[0], &info);
 	if (ticket_peek(info.ticket, info.ticket_len, &t) != DSP_OK) {
 		printf("%s holds a malformed ticket\n", argv[0]);
@@ -339,6 +358,7 @@ data_action(struct probe *p, int argc, char **argv)
 
 	buf_writer_init(&w);
 	buf_put_blob(&w, info.ticket, info.ticket_len);
+	buf_put_u64(&w, 0);	/* no stream */
 	if (probe_send(p, DSP_OP_ATTACH, &w) != 0) {
 		buf_writer_free(&w);
 		printf("connection closed\n");
@@ -364,18 +384,25 @@ data_action(struct probe *p, int argc, char **argv)
 		memset(data, 0x5a, req.length);
 		req.data = data;
 		req.data_len = req.length;
+	} else if (opcode == DSP_OP_SEARCH) {
+		req.data = (const uint8_t *)"daspool-needle";
+		req.data_len = strlen("daspool-needle");
+		req.max_matches = DSP_MAX_MATCHES;
 	}
 	buf_writer_init(&w);
-	msg_encode_data_request(&w, writing ? DSP_OP_WRITE : DSP_OP_READ, &req);
+	msg_encode_data_request(&w, opcode, &req);
 	free(data);
-	if (probe_send(p, writing ? DSP_OP_WRITE : DSP_OP_READ, &w) != 0) {
+	if (probe_send(p, opcode, &w) != 0) {
 		buf_writer_free(&w);
 		printf("connection closed\n");
 		return 1;
 	}
 	buf_writer_free(&w);
-	printf("%s %s %s@%" PRIu64 "+%" PRIu64 " ", writing ? "write" :
-	    "read", req.volume, req.region, req.offset, req.length);
+	/* A long request answers when it is done or stopped. */
+	mbedtls_ssl_conf_read_timeout(&p->conf, 3600 * 1000);
+	printf("%s %s %s@%" PRIu64 "+%" PRIu64 " ", argv[1], req.volume,
+	    req.region, req.offset, req.length);
+	fflush(stdout);
 	status = probe_reply(p);
 	return status == DSP_OK ? 0 : 1;
 }

@@ -425,7 +425,6 @@ test_server_down_unavailable(void **state)
 	struct fixture		*f = *state;
 	struct volume_record	 v;
 	struct msg_register	 m;
-	struct msg_generations	 gens;
 
 	pool(f);
 	assert_int_equal(store_server_down(f->s, "serverA"), DSP_OK);
@@ -459,7 +458,7 @@ test_server_down_unavailable(void **state)
 	strcpy(m.regions[0].name, "B1");
 	m.regions[0].size = 300;
 	strcpy(m.regions[0].reason, "disk missing");
-	assert_int_equal(store_register(f->s, &m, 2050, &gens, f->err,
+	assert_int_equal(store_register(f->s, &m, 2050, NULL, f->err,
 	    sizeof(f->err)), DSP_OK);
 	assert_int_equal(alloc(f, "serverK", "Vol-2", 0, &v),
 	    DSP_E_UNAVAILABLE);

@@ -63,6 +63,41 @@ fill_generations(void *p)
 }
 
 static void
+fill_generation_page(void *p)
+{
+	struct msg_generation_page	*m = p;
+	uint16_t			 i;
+
+	m->gens.count = DSP_MAX_GENERATIONS;
+	for (i = 0; i < m->gens.count; i++) {
+		snprintf(m->gens.items[i].volume,
+		    sizeof(m->gens.items[i].volume), "V%05u", i);
+		m->gens.items[i].generation = (uint64_t)i << 40;
+	}
+	m->more = 1;
+}
+
+static void
+fill_attach(void *p)
+{
+	struct msg_attach	*m = p;
+
+	m->ticket = pattern;
+	m->ticket_len = DSP_TICKET_MAX;
+	m->stream = 0x0123456789abcdefULL;
+}
+
+static void
+compare_attach(const void *pa, const void *pb)
+{
+	const struct msg_attach	*a = pa, *b = pb;
+
+	assert_int_equal(a->ticket_len, b->ticket_len);
+	assert_memory_equal(a->ticket, b->ticket, a->ticket_len);
+	assert_true(a->stream == b->stream);
+}
+
+static void
 fill_allocate(void *p)
 {
 	struct msg_allocate	*m = p;
@@ -163,6 +198,8 @@ ENC(allocated, struct msg_allocated)
 ENC(volume_ref, struct msg_volume_ref)
 ENC(mount_info, struct msg_mount_info)
 ENC(attached, struct msg_attached)
+ENC(generation_page, struct msg_generation_page)
+ENC(attach, struct msg_attach)
 ENC(revoke, struct msg_revoke)
 
 /* Text: the "struct" is the output buffer. */
@@ -331,6 +368,8 @@ static const struct codec codecs[] = {
 	CODEC(volume_ref, struct msg_volume_ref, compare_memory),
 	CODEC(mount_info, struct msg_mount_info, compare_memory),
 	CODEC(attached, struct msg_attached, compare_memory),
+	CODEC(generation_page, struct msg_generation_page, compare_memory),
+	CODEC(attach, struct msg_attach, compare_attach),
 	CODEC(revoke, struct msg_revoke, compare_memory),
 	{ "text", DSP_TEXT_MAX + 1, fill_text, enc_text, dec_text,
 	    compare_text },
@@ -554,8 +593,8 @@ test_oversized_counts(void **state)
 	assert_int_equal(msg_decode_register(w.data, w.len, reg), DSP_E_FRAME);
 
 	buf_writer_reset(&w);
-	buf_put_u16(&w, 257);
-	for (i = 0; i < 257; i++) {
+	buf_put_u16(&w, DSP_MAX_GENERATIONS + 1);
+	for (i = 0; i < DSP_MAX_GENERATIONS + 1; i++) {
 		buf_put_string(&w, "v");
 		buf_put_u64(&w, 1);
 	}
@@ -609,7 +648,7 @@ test_oversized_counts(void **state)
 	/* The encoders refuse impossible counts instead of overreading. */
 	buf_writer_reset(&w);
 	memset(gen, 0, sizeof(*gen));
-	gen->count = 257;
+	gen->count = DSP_MAX_GENERATIONS + 1;
 	msg_encode_generations(&w, gen);
 	assert_int_equal(w.error, 1);
 	buf_writer_reset(&w);
@@ -918,6 +957,36 @@ test_data_reply_rules(void **state)
 	buf_writer_free(&w);
 }
 
+/* A page that says more must name where the next starts; more is 0/1. */
+static void
+test_generation_page_rules(void **state)
+{
+	struct msg_generation_page	*m = calloc(1, sizeof(*m));
+	struct buf_writer		 w;
+
+	(void)state;
+	assert_non_null(m);
+	buf_writer_init(&w);
+	buf_put_u16(&w, 0);
+	buf_put_u8(&w, 1);
+	assert_int_equal(msg_decode_generation_page(w.data, w.len, m),
+	    DSP_E_INVALID);
+	buf_writer_reset(&w);
+	buf_put_u16(&w, 1);
+	buf_put_string(&w, "Vol-1");
+	buf_put_u64(&w, 3);
+	buf_put_u8(&w, 2);
+	assert_int_equal(msg_decode_generation_page(w.data, w.len, m),
+	    DSP_E_INVALID);
+	buf_writer_reset(&w);
+	buf_put_u16(&w, 0);
+	buf_put_u8(&w, 0);
+	assert_int_equal(msg_decode_generation_page(w.data, w.len, m), DSP_OK);
+	assert_int_equal(m->gens.count, 0);
+	buf_writer_free(&w);
+	free(m);
+}
+
 int
 main(void)
 {
@@ -933,6 +1002,7 @@ main(void)
 		cmocka_unit_test(test_data_request_rules),
 		cmocka_unit_test(test_data_request_encoder),
 		cmocka_unit_test(test_data_reply_rules),
+		cmocka_unit_test(test_generation_page_rules),
 	};
 	size_t	i;
 

@@ -194,7 +194,7 @@ test_bounds(void **state)
 	struct fixture	*f = *state;
 	struct region	*r;
 	uint8_t		 b[8] = { 0 };
-	uint64_t	 m[4], done;
+	uint64_t	 m[4], done, zdone;
 	uint32_t	 n;
 	struct stat	 st;
 	const size_t	 el = sizeof(f->err);
@@ -210,11 +210,12 @@ test_bounds(void **state)
 	assert_int_equal(region_write(r, UINT64_MAX, b, 2, f->err, el),
 	    DSP_E_RANGE);
 	assert_int_equal(region_write(r, 4090, b, 8, f->err, el), DSP_E_RANGE);
-	assert_int_equal(region_zero(r, 1, 4096, f->err, el), DSP_E_RANGE);
-	assert_int_equal(region_zero(r, 8, UINT64_MAX, f->err, el),
+	assert_int_equal(region_zero(r, 1, 4096, NULL, &zdone, f->err, el),
 	    DSP_E_RANGE);
+	assert_int_equal(region_zero(r, 8, UINT64_MAX, NULL, &zdone, f->err,
+	    el), DSP_E_RANGE);
 	assert_int_equal(region_search(r, 0, 4097, (const uint8_t *)"x", 1, 4,
-	    b, sizeof(b), m, &n, &done, f->err, el), DSP_E_RANGE);
+	    b, sizeof(b), NULL, m, &n, &done, f->err, el), DSP_E_RANGE);
 	/* A refused write did not grow the file past the region. */
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_int_equal(st.st_size, 8192);
@@ -291,7 +292,7 @@ test_search_chunks(void **state)
 		for (slen = 2 * plen; slen <= sizeof(scratch); slen++) {
 			off = slen % 7;
 			assert_int_equal(region_search(r, off, 400, pat, plen,
-			    DSP_MAX_MATCHES, scratch, slen, got, &n, &done,
+			    DSP_MAX_MATCHES, scratch, slen, NULL, got, &n, &done,
 			    f->err, sizeof(f->err)), DSP_OK);
 			wn = naive_search(data + off, 400, pat, plen, off, want,
 			    DSP_MAX_MATCHES);
@@ -324,8 +325,8 @@ test_search_resume(void **state)
 	/* Three at a time; each call resumes at offset + done. */
 	while (pos < 10) {
 		assert_int_equal(region_search(r, pos, 10 - pos,
-		    (const uint8_t *)"aaa", 3, 3, scratch, sizeof(scratch), m,
-		    &n, &done, f->err, sizeof(f->err)), DSP_OK);
+		    (const uint8_t *)"aaa", 3, 3, scratch, sizeof(scratch), NULL,
+		    m, &n, &done, f->err, sizeof(f->err)), DSP_OK);
 		if (n > 0)
 			assert_int_equal(m[0], total);
 		total += n;
@@ -334,14 +335,14 @@ test_search_resume(void **state)
 	assert_int_equal(total, 8);
 	/* No pattern, or one longer than half the scratch buffer. */
 	assert_int_equal(region_search(r, 0, 10, (const uint8_t *)"", 0, 3,
-	    scratch, sizeof(scratch), m, &n, &done, f->err, sizeof(f->err)),
+	    scratch, sizeof(scratch), NULL, m, &n, &done, f->err, sizeof(f->err)),
 	    DSP_E_INVALID);
 	assert_int_equal(region_search(r, 0, 10, scratch, 17, 3, scratch,
-	    sizeof(scratch), m, &n, &done, f->err, sizeof(f->err)),
+	    sizeof(scratch), NULL, m, &n, &done, f->err, sizeof(f->err)),
 	    DSP_E_TOOBIG);
 	/* A pattern longer than the range: searched, nothing found. */
 	assert_int_equal(region_search(r, 8, 2, (const uint8_t *)"aaa", 3, 3,
-	    scratch, sizeof(scratch), m, &n, &done, f->err, sizeof(f->err)),
+	    scratch, sizeof(scratch), NULL, m, &n, &done, f->err, sizeof(f->err)),
 	    DSP_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(done, 2);
@@ -355,15 +356,18 @@ test_zero(void **state)
 	struct region	*r;
 	const size_t	 len = 3 << 20;
 	uint8_t		*file = malloc(len + 8192);
+	uint64_t	 zdone;
 	size_t		 i;
 
 	assert_non_null(file);
 	make_file(f->path, len + 8192, 0xff);
 	r = region_open("Z", f->path, 4096, len);
 	/* Unaligned start and end, across several 1 MiB chunks. */
-	assert_int_equal(region_zero(r, 1000, len - 3000, f->err,
+	assert_int_equal(region_zero(r, 1000, len - 3000, NULL, &zdone,
+	    f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(zdone, len - 3000);
+	assert_int_equal(region_zero(r, 5, 0, NULL, &zdone, f->err,
 	    sizeof(f->err)), DSP_OK);
-	assert_int_equal(region_zero(r, 5, 0, f->err, sizeof(f->err)), DSP_OK);
 	file_read(f->path, 0, file, len + 8192);
 	for (i = 0; i < len + 8192; i++) {
 		int inside = i >= 4096 + 1000 && i < 4096 + len - 2000;
@@ -399,6 +403,7 @@ test_joined_io(void **state)
 	struct fixture	*f = *state;
 	struct region	*r;
 	uint8_t		 buf[16], file[8192];
+	uint64_t	 zdone;
 	const size_t	 el = sizeof(f->err);
 
 	make_file(f->path, 8192, '.');
@@ -430,8 +435,8 @@ test_joined_io(void **state)
 	assert_non_null(strstr(f->err, "region J"));
 	assert_int_equal(region_write(r, 7168, buf, 1, f->err, el),
 	    DSP_E_RANGE);
-	assert_int_equal(region_zero(r, 4000, 4000, f->err, el),
-	    DSP_E_RANGE);
+	assert_int_equal(region_zero(r, 4000, 4000, NULL, &zdone, f->err,
+	    el), DSP_E_RANGE);
 	assert_int_equal(region_flush(r, f->err, el), DSP_OK);
 	region_close(r);
 }
@@ -442,13 +447,14 @@ test_joined_zero(void **state)
 	struct fixture	*f = *state;
 	struct region	*r;
 	uint8_t		 a[8192], b[4096];
+	uint64_t	 zdone;
 	size_t		 i;
 
 	make_file(f->path, sizeof(a), 0xff);
 	make_file(f->path2, sizeof(b), 0xff);
 	r = joined_open(f);
-	assert_int_equal(region_zero(r, 4000, 1000, f->err, sizeof(f->err)),
-	    DSP_OK);
+	assert_int_equal(region_zero(r, 4000, 1000, NULL, &zdone, f->err,
+	    sizeof(f->err)), DSP_OK);
 	file_read(f->path, 0, a, sizeof(a));
 	file_read(f->path2, 0, b, sizeof(b));
 	for (i = 0; i < sizeof(a); i++)
@@ -477,14 +483,15 @@ test_joined_search(void **state)
 	assert_int_equal(region_write(r, 4093, "needle", 6, f->err,
 	    sizeof(f->err)), DSP_OK);
 	assert_int_equal(region_search(r, 0, region_size(r),
-	    (const uint8_t *)"needle", 6, 4, scratch, sizeof(scratch), m, &n,
-	    &done, f->err, sizeof(f->err)), DSP_OK);
+	    (const uint8_t *)"needle", 6, 4, scratch, sizeof(scratch), NULL,
+	    m, &n, &done, f->err, sizeof(f->err)), DSP_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(m[0], 4093);
 	assert_int_equal(done, region_size(r));
 	/* Also when the search starts right at the straddling match. */
 	assert_int_equal(region_search(r, 4093, 6, (const uint8_t *)"needle",
-	    6, 4, scratch, 12, m, &n, &done, f->err, sizeof(f->err)), DSP_OK);
+	    6, 4, scratch, 12, NULL, m, &n, &done, f->err, sizeof(f->err)),
+	    DSP_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(m[0], 4093);
 	region_close(r);
@@ -520,7 +527,7 @@ test_joined_search_chunks(void **state)
 	assert_int_equal(region_size(r), sizeof(data));
 	for (slen = 8; slen <= sizeof(scratch); slen++) {
 		assert_int_equal(region_search(r, 290, 20, data + 297, 4,
-		    DSP_MAX_MATCHES, scratch, slen, got, &n, &done, f->err,
+		    DSP_MAX_MATCHES, scratch, slen, NULL, got, &n, &done, f->err,
 		    sizeof(f->err)), DSP_OK);
 		wn = naive_search(data + 290, 20, data + 297, 4, 290, want,
 		    DSP_MAX_MATCHES);
@@ -529,6 +536,70 @@ test_joined_search_chunks(void **state)
 		assert_memory_equal(got, want, n * sizeof(got[0]));
 	}
 	region_close(r);
+}
+
+/* A slicer that lets a long operation run a given number of slices. */
+struct slices {
+	int	left;
+	int	asked;
+};
+
+static int
+slices_go_on(void *arg)
+{
+	struct slices	*sl = arg;
+
+	sl->asked++;
+	return sl->left-- > 0;
+}
+
+/*
+ * Long operations stop between slices when told: zeroing and search of
+ * a 200 MiB sparse region, stopped after the first slice, report how
+ * far they got, and zeroing did not touch the rest.
+ */
+static void
+test_sliced_stop(void **state)
+{
+	struct fixture		*f = *state;
+	struct region		*r;
+	struct slices		 sl = { 0, 0 };
+	struct region_slicer	 slicer = { slices_go_on, &sl };
+	const uint64_t		 len = 200ULL << 20;
+	uint8_t			*scratch = malloc(1 << 20), b;
+	uint64_t		 m[4], done;
+	uint32_t		 n;
+	int			 fd;
+
+	assert_non_null(scratch);
+	fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(ftruncate(fd, (off_t)len), 0);
+	assert_int_equal(pwrite(fd, "x", 1, (off_t)(len - 1)), 1);
+	close(fd);
+	r = region_open("L", f->path, 0, 0);
+	assert_int_equal(region_zero(r, 0, len - 1, &slicer, &done, f->err,
+	    sizeof(f->err)), DSP_E_STALE);
+	assert_int_equal(done, REGION_SLICE_BYTES);
+	assert_non_null(strstr(f->err, "stopped after 67108864 of"));
+	assert_int_equal(region_read(r, len - 1, &b, 1, f->err,
+	    sizeof(f->err)), DSP_OK);
+	assert_int_equal(b, 'x');
+	sl.left = 0;
+	assert_int_equal(region_search(r, 0, len, (const uint8_t *)"x", 1, 4,
+	    scratch, 1 << 20, &slicer, m, &n, &done, f->err,
+	    sizeof(f->err)), DSP_E_STALE);
+	assert_int_equal(n, 0);
+	assert_true(done > 0 && done < len);
+	/* Let it go on: the whole range, one match at the end. */
+	sl.left = 1000;
+	assert_int_equal(region_search(r, 0, len, (const uint8_t *)"x", 1, 4,
+	    scratch, 1 << 20, &slicer, m, &n, &done, f->err,
+	    sizeof(f->err)), DSP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(m[0], len - 1);
+	assert_true(sl.asked >= 3);
+	region_close(r);
+	free(scratch);
 }
 
 static void
@@ -598,6 +669,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_joined_search_chunks,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sliced_stop, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_joined_missing, setup,
 		    teardown),
 	};

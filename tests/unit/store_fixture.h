@@ -64,7 +64,6 @@ fixture_register(struct fixture *f, const char *server, uint64_t now, ...)
 {
 	struct msg_register	m;
 	struct msg_region	*r;
-	struct msg_generations	gens;
 	const char		*spec, *colon;
 	va_list			 ap;
 
@@ -82,7 +81,7 @@ fixture_register(struct fixture *f, const char *server, uint64_t now, ...)
 		r->available = 1;
 	}
 	va_end(ap);
-	return store_register(f->s, &m, now, &gens, f->err, sizeof(f->err));
+	return store_register(f->s, &m, now, NULL, f->err, sizeof(f->err));
 }
 
 #endif
