@@ -27,6 +27,7 @@ enum admin_token_type {
 	TOK_SERVER_REGION,	/* SERVER:REGION */
 	TOK_PIECE,		/* NAME:SIZE or NAME:rest */
 	TOK_COUNT,		/* 1..ADMIN_AUDIT_MAX */
+	TOK_SERVER,		/* a server name */
 };
 
 struct admin_token {
@@ -123,6 +124,18 @@ static const struct admin_token t_volume[] = {
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
 
+static const struct admin_token t_server_name[] = {
+	{ TOK_SERVER, "SERVER", ADMIN_NONE, t_eol, "a lending server's name" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_server[] = {
+	{ TOK_KEYWORD, "retire", ADMIN_SERVER_RETIRE, t_server_name,
+	    "let go of a server that is gone for good: its regions are gone, "
+	    "its volumes stop waiting for it" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
 static const struct admin_token t_volumes[] = {
 	{ TOK_EOL, "<cr>", ADMIN_NONE, NULL, NULL },
 	{ TOK_VOLUME, "NAME", ADMIN_SHOW_VOLUME, t_eol,
@@ -157,6 +170,8 @@ static const struct admin_token t_main[] = {
 	    "show the state of the pool" },
 	{ TOK_KEYWORD, "volume", ADMIN_NONE, t_volume,
 	    "create, delete or force back volumes" },
+	{ TOK_KEYWORD, "server", ADMIN_NONE, t_server,
+	    "retire a lending server" },
 	{ TOK_KEYWORD, "help", ADMIN_HELP, t_eol, "list every command" },
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
@@ -352,6 +367,16 @@ admin_take_piece(struct admin_parse *p, const char *word)
 }
 
 static int
+admin_take_server(struct admin_parse *p, const char *word)
+{
+	if (!msg_name_valid(word))
+		return admin_fail(p, "bad server name '%s': use 1-%d characters "
+		    "of A-Z a-z 0-9 . _ : -", word, DSP_NAME_MAX);
+	snprintf(p->cmd->server, sizeof(p->cmd->server), "%s", word);
+	return DSP_OK;
+}
+
+static int
 admin_take_count(struct admin_parse *p, const char *word)
 {
 	unsigned long	 v;
@@ -387,6 +412,9 @@ admin_match_param(struct admin_parse *p, const struct admin_token *table,
 			return t;
 		case TOK_COUNT:
 			*rc = admin_take_count(p, word);
+			return t;
+		case TOK_SERVER:
+			*rc = admin_take_server(p, word);
 			return t;
 		default:
 			break;

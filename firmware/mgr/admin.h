@@ -7,6 +7,7 @@
  *   volume create NAME concat|mirror SERVER:REGION SERVER:REGION...
  *   volume split SERVER:REGION NAME:SIZE... [NAME:rest]
  *   volume delete | force-unmount | force-release NAME
+ *   server retire SERVER
  *   help
  *
  * Commands live in a static token tree (admin.c). Every keyword may be
@@ -42,6 +43,7 @@ enum admin_action {
 	ADMIN_VOLUME_FORCE_UNMOUNT,
 	ADMIN_VOLUME_FORCE_RELEASE,
 	ADMIN_VOLUME_SPLIT,
+	ADMIN_SERVER_RETIRE,
 };
 
 struct admin_token;
@@ -61,7 +63,8 @@ struct admin_command {
 	enum admin_action	 action;
 	dsp_name		 volume;
 	int			 form;		/* enum dsp_usage_form */
-	dsp_name		 server;	/* the first region given */
+	dsp_name		 server;	/* the first region given, or
+						 * the server of server retire */
 	dsp_name		 region;
 	struct admin_region	 regions[ADMIN_MAX_ARGS];	/* all, in order */
 	unsigned int		 nregions;

@@ -171,7 +171,8 @@ show_server_one(const struct server_record *s, void *arg)
 
 	snprintf(addr, sizeof(addr), "%s:%u", s->host, s->port);
 	admin_age(ss->now, s->last_seen, seen, sizeof(seen));
-	table_row(ss->t, s->name, addr, s->up ? "up" : "down", seen);
+	table_row(ss->t, s->name, addr, s->retired ? "retired" :
+	    s->up ? "up" : "down", seen);
 	return 0;
 }
 
@@ -416,7 +417,8 @@ show_volume_rows(struct show_volumes *sv, const struct volume_record *v,
 		snprintf(note, sizeof(note), "%s%s%s",
 		    i == 0 && fenced ? "fenced" : "",
 		    i == 0 && fenced && !up[i] ? ", " : "",
-		    up[i] ? "" : "server down");
+		    up[i] ? "" : e->server_retired ? "server retired" :
+		    "server down");
 		if (i == 0)
 			table_row(sv->t, same_region ? "" : e->server,
 			    v->borrower[0] ? v->borrower : "-",
@@ -552,6 +554,41 @@ show_volume_legs(const struct volume_record *v, const uint8_t *up,
 	table_print(&t, out);
 }
 
+/* Each lender that has not acknowledged the generation: since when,
+ * and how its revocation is going. */
+static void
+show_volume_fence(struct mgr *m, const struct volume_record *v,
+    struct buf_writer *out)
+{
+	const struct volume_extent	*e;
+	struct revoke_state		 rs;
+	char				 since[32], age[32];
+	uint64_t			 now = (uint64_t)time(NULL);
+	uint16_t			 i, j;
+
+	for (i = 0; i < v->extent_count; i++) {
+		e = &v->extents[i];
+		if (e->acked_generation >= v->generation)
+			continue;
+		for (j = 0; j < i; j++)
+			if (strcmp(v->extents[j].server, e->server) == 0)
+				break;
+		if (j < i)
+			continue;
+		admin_time(v->generation_at, since, sizeof(since));
+		admin_age(now, v->generation_at, age, sizeof(age));
+		admin_printf(out, "fence         server %s has not acknowledged "
+		    "generation %llu since %s (%s)\n", e->server,
+		    (unsigned long long)v->generation, since, age);
+		if (revoke_describe(m->revoke, e->server, v->name, &rs))
+			admin_printf(out, "              revocation: %u failed "
+			    "attempt%s, next in %lld s; last: %s\n",
+			    rs.attempts, rs.attempts == 1 ? "" : "s",
+			    (long long)(rs.next_in_ms > 0 ?
+			    (rs.next_in_ms + 999) / 1000 : 0), rs.last_error);
+	}
+}
+
 static int
 admin_show_volume(struct mgr *m, const struct admin_command *cmd,
     struct buf_writer *out, char *err, size_t errlen)
@@ -586,6 +623,7 @@ admin_show_volume(struct mgr *m, const struct admin_command *cmd,
 	    (unsigned long long)v.generation, volume_is_fenced(&v) ?
 	    " (fenced: a lender has not acknowledged it)" : "");
 	admin_printf(out, "health        %s\n", dsp_health_name(health));
+	show_volume_fence(m, &v, out);
 	if (v.form == DSP_FORM_MIRROR) {
 		size_format(v.chunk_size, chunk, sizeof(chunk));
 		admin_printf(out, "chunk size    %s\n", chunk);
@@ -768,9 +806,10 @@ admin_fence_report(struct mgr *m, const struct volume_record *v,
 		return;
 	}
 	admin_printf(out, "volume %s stays fenced until %d lender%s "
-	    "acknowledge%s generation %llu\n", v->name, pending,
+	    "acknowledge%s generation %llu; the revocation is tried again "
+	    "until then (show volume %s)\n", v->name, pending,
 	    pending == 1 ? "" : "s", pending == 1 ? "s" : "",
-	    (unsigned long long)v->generation);
+	    (unsigned long long)v->generation, v->name);
 }
 
 static int
@@ -814,6 +853,26 @@ admin_force_release(struct mgr *m, const char *actor,
 	return DSP_OK;
 }
 
+static int
+admin_server_retire(struct mgr *m, const char *actor,
+    const struct admin_command *cmd, struct buf_writer *out, char *err,
+    size_t errlen)
+{
+	unsigned int	volumes;
+	int		rc;
+
+	if ((rc = store_server_retire(m->store, actor, cmd->server,
+	    (uint64_t)time(NULL), &volumes, err, errlen)) != DSP_OK)
+		return rc;
+	revoke_forget(m->revoke, cmd->server);
+	log_info("%s: server %s retired; %u volumes used it", actor,
+	    cmd->server, volumes);
+	admin_printf(out, "server %s retired: its regions are gone; %u "
+	    "volume%s used it and no longer wait%s for it\n", cmd->server,
+	    volumes, volumes == 1 ? "" : "s", volumes == 1 ? "s" : "");
+	return DSP_OK;
+}
+
 int
 admin_run(struct mgr *m, const char *actor, const struct admin_command *cmd,
     struct buf_writer *out, char *err, size_t errlen)
@@ -847,6 +906,8 @@ admin_run(struct mgr *m, const char *actor, const struct admin_command *cmd,
 		return admin_force_release(m, actor, cmd, out, err, errlen);
 	case ADMIN_VOLUME_SPLIT:
 		return admin_volume_split(m, actor, cmd, out, err, errlen);
+	case ADMIN_SERVER_RETIRE:
+		return admin_server_retire(m, actor, cmd, out, err, errlen);
 	}
 	snprintf(err, errlen, "command not implemented");
 	return DSP_E_INTERNAL;

@@ -86,14 +86,28 @@ int		 lending_handle_release(struct conn *, const struct dsp_header *,
 		    const uint8_t *, struct buf_writer *, char *, size_t);
 
 /* revoke.c */
+/* Starts the thread that retries revocations, beginning with those of
+ * the volumes fenced in the store. */
 struct revoke	*revoke_new(struct mgr *);
 void		 revoke_free(struct revoke *);
 /* Pushes REVOKE(volume, generation) to every server of the volume that
  * has not acked its generation; acks what the agents confirm. Returns
- * the number of servers still to ack (the volume stays fenced). */
+ * the number of servers still to ack (the volume stays fenced; they
+ * are tried again in the background until they ack). */
 int		 revoke_volume(struct revoke *, const struct volume_record *);
 /* Drops the cached connection to a server (it re-registered). */
 void		 revoke_forget(struct revoke *, const char *server);
+
+/* Where the retries of one server for one volume stand. */
+struct revoke_state {
+	unsigned int	 attempts;	/* failed since its last ack */
+	int64_t		 next_in_ms;	/* until the next try */
+	char		 last_error[512];
+};
+
+/* 1 and *out filled while the server is retried for the volume. */
+int		 revoke_describe(struct revoke *, const char *server,
+		    const char *volume, struct revoke_state *);
 
 /* admin_run.c */
 int		 admin_handle(struct conn *, const struct dsp_header *,
