@@ -42,8 +42,11 @@ PROGRAMS = $(BUILD)/daspool-mgr $(BUILD)/daspool-agent $(BUILD)/daspool \
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*_test.c))
 BENCH_PROGS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 TEST_TOOLS = $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
+# Preloaded into daemons by tests only (a slow disk); never sanitized,
+# it only forwards calls.
+PRELOADS = $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%.so,$(wildcard tests/preload/*.c))
 
-all: $(PROGRAMS) $(BENCH_PROGS) $(TEST_TOOLS)
+all: $(PROGRAMS) $(BENCH_PROGS) $(TEST_TOOLS) $(PRELOADS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -82,6 +85,10 @@ $(BUILD)/bench/%: $(call obj,bench/%.c) $(CLIENT_A) $(COMMON_A)
 $(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(CLIENT_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/preload/%.so: tests/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -fPIC -shared -o $@ $< -ldl
 
 deps:
 	@scripts/install-deps.sh

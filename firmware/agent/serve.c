@@ -45,8 +45,9 @@ struct serve {
 	struct agent		*agent;
 	struct gate		*gate;
 	struct streams		*streams;
-	pthread_mutex_t		 lock;		/* conns, stopping */
+	pthread_mutex_t		 lock;		/* conns, stopping, running */
 	pthread_cond_t		 idle;		/* CLOCK_MONOTONIC */
+	pthread_cond_t		 ran;		/* a request ended */
 	struct conn_list	 conns;
 	unsigned int		 nconns;	/* connection threads alive */
 	uint64_t		 serial;
@@ -66,8 +67,10 @@ struct conn {
 	struct buf_writer	 reply;		/* reused for every reply */
 	uint8_t			*scratch;	/* SEARCH reads, on first use */
 	struct access_table	 access;
-	/* The request running now, for its slices. */
+	/* The request running now, for its slices; running names its
+	 * volume (under srv->lock) for conn_wait_closed. */
 	const struct access_slot *slot;
+	const char		*running;
 	char			 stop_why[160];
 };
 
@@ -203,6 +206,62 @@ conn_stream_ref(const struct conn *c, const char *volume, uint64_t stream,
 	ref->conn = c->serial;
 }
 
+static void
+conn_running(struct conn *c, const char *volume)
+{
+	pthread_mutex_lock(&c->srv->lock);
+	c->running = volume;
+	if (volume == NULL)
+		pthread_cond_broadcast(&c->srv->ran);
+	pthread_mutex_unlock(&c->srv->lock);
+}
+
+/* A closed connection of this borrower still running a request on the
+ * volume (its disk is slow), or NULL. srv->lock held. */
+static struct conn *
+conn_closed_running(struct conn *c, const char *volume)
+{
+	struct conn	*o;
+
+	TAILQ_FOREACH(o, &c->srv->conns, entry)
+		if (o != c && o->running != NULL &&
+		    strcmp(o->running, volume) == 0 &&
+		    strcmp(o->peer, c->peer) == 0 && conn_peer_left(o))
+			return o;
+	return NULL;
+}
+
+/*
+ * What a borrower sent on a connection it has given up (a timeout, an
+ * exit) must not land after what it sends on a new one: wait until no
+ * closed connection of the borrower runs a request on the volume. 0, or
+ * -1 when this peer left too.
+ */
+static int
+conn_wait_closed(struct conn *c, const char *volume)
+{
+	struct timespec	 deadline;
+	int		 logged = 0, rc = 0;
+
+	pthread_mutex_lock(&c->srv->lock);
+	while (conn_closed_running(c, volume) != NULL) {
+		if (!logged++)
+			log_info("%s (%s): volume %s: waiting for a request of "
+			    "a closed connection of %s to end", c->peer,
+			    c->addr, volume, c->peer);
+		timeutil_deadline(&deadline, CLOCK_MONOTONIC,
+		    SERVE_CLAIM_WAIT_MS);
+		(void)pthread_cond_timedwait(&c->srv->ran, &c->srv->lock,
+		    &deadline);
+		if (conn_peer_left(c)) {
+			rc = -1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->srv->lock);
+	return rc;
+}
+
 /* Becomes the owner of the stream once its earlier connections have no
  * request running; 0, or -1 to close the connection. */
 static int
@@ -210,17 +269,17 @@ conn_claim(struct conn *c, const struct dsp_header *hdr, const char *volume,
     uint64_t stream)
 {
 	struct stream_ref	ref;
-	int			rc, logged = 0;
+	int			rc;
 
 	conn_stream_ref(c, volume, stream, &ref);
-	while ((rc = streams_claim(c->srv->streams, &ref,
-	    SERVE_CLAIM_WAIT_MS)) == STREAM_WAITING) {
+	if ((rc = streams_claim(c->srv->streams, &ref, 0)) == STREAM_WAITING)
+		log_info("%s (%s): volume %s: waiting for a request of an "
+		    "earlier connection of the same stream to end", c->peer,
+		    c->addr, volume);
+	while (rc == STREAM_WAITING) {
 		if (conn_peer_left(c))
 			return -1;
-		if (!logged++)
-			log_info("%s (%s): volume %s: waiting for a request of "
-			    "an earlier connection of the same stream to end",
-			    c->peer, c->addr, volume);
+		rc = streams_claim(c->srv->streams, &ref, SERVE_CLAIM_WAIT_MS);
 	}
 	if (rc == STREAM_OWNED)
 		return 0;
@@ -268,6 +327,8 @@ conn_attach(struct conn *c, const struct dsp_header *hdr,
 		streams_release(c->srv->streams, &ref);
 	}
 	if (req.stream != 0 && conn_claim(c, hdr, t.volume, req.stream) == -1)
+		return -1;
+	if (conn_wait_closed(c, t.volume) == -1)
 		return -1;
 	log_info("%s attached volume %s generation %llu (%s)", c->peer,
 	    t.volume, (unsigned long long)t.generation,
@@ -474,13 +535,19 @@ conn_run(struct conn *c, const struct dsp_header *hdr,
 		    (unsigned long long)highest);
 	}
 	c->stop_why[0] = '\0';
+	conn_running(c, t->volume);
 	if (hdr->opcode == DSP_OP_READ)
 		rc = conn_read(c, req, r, why, sizeof(why));
 	else
 		rc = conn_io(c, hdr->opcode, req, r, why, sizeof(why));
+	/* Logged while the request still counts as running: a revocation
+	 * waiting for it is logged after this line. */
+	if (rc == DSP_E_STALE && c->stop_why[0] != '\0')
+		log_info("%s (%s): %s: %s", c->peer, c->addr, c->stop_why, why);
 	generations_end(c->agent->generations, t->volume, t->generation);
 	if (ref.id != 0)
 		streams_end(c->srv->streams, &ref);
+	conn_running(c, NULL);
 	if (rc == DSP_OK)
 		return conn_reply(c, hdr);
 	if (rc == DSP_E_STALE && c->stop_why[0] != '\0') {
@@ -735,11 +802,13 @@ serve_start(struct agent *a, int listen_fd, char *err, size_t errlen)
 	TAILQ_INIT(&s->conns);
 	pthread_mutex_init(&s->lock, NULL);
 	timeutil_cond_init(&s->idle);
+	timeutil_cond_init(&s->ran);
 	if ((s->gate = gate_start(listen_fd, a->tls_server, &a->conf->gate,
 	    serve_handoff, s, "data port", err, errlen)) == NULL) {
 		streams_free(s->streams);
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->idle);
+		pthread_cond_destroy(&s->ran);
 		free(s);
 		return NULL;
 	}
@@ -777,6 +846,7 @@ serve_stop(struct serve *s)
 	streams_free(s->streams);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->idle);
+	pthread_cond_destroy(&s->ran);
 	free(s);
 	return 0;
 }

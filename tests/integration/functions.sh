@@ -17,7 +17,7 @@ MGR_ADDR=127.0.1.1
 MGR_PORT=
 MGR_PID=
 ADMIN_SOCK="$T/mgr/admin.sock"
-declare -A AGENT_PID AGENT_ADDR AGENT_PORT
+declare -A AGENT_PID AGENT_ADDR AGENT_PORT AGENT_SLOW
 
 any_alive() {
 	local p
@@ -191,11 +191,33 @@ CONF
 }
 
 restart_agent() {
-	local name=$1
-	daspool-agent -d $([ "${AGENT_LOG_LEVEL:-debug}" = debug ] && echo -v) -f "$T/$name/daspool-agent.conf" >>"$T/$name.log" 2>&1 &
+	local name=$1 pre=()
+	# A slow disk (tests/preload/slowio.c), steered by slow().
+	[ -n "${AGENT_SLOW[$name]:-}" ] &&
+		pre=(env LD_PRELOAD="$bin/tests/preload/slowio.so"
+		    SLOWIO_CTL="$T/$name/slowio"
+		    ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}")
+	"${pre[@]}" daspool-agent -d $([ "${AGENT_LOG_LEVEL:-debug}" = debug ] && echo -v) -f "$T/$name/daspool-agent.conf" >>"$T/$name.log" 2>&1 &
 	AGENT_PID[$name]=$!
 	PIDS+=("${AGENT_PID[$name]}")
 	wait_for 10 server_is_up "$name" || fail "agent $name did not register"
+}
+
+# slow NAME OPS DELAY_MS COUNT MATCH: the next COUNT (-1: all) calls of
+# OPS (r pread, w pwrite, z fallocate) by agent NAME on files whose path
+# holds MATCH each wait DELAY_MS. "slow NAME off" ends it.
+slow() {
+	local name=$1
+	shift
+	if [ "$1" = off ]; then
+		set -- r 0 0 none
+	fi
+	echo "$*" >"$T/$name/slowio.new" && mv "$T/$name/slowio.new" "$T/$name/slowio"
+}
+
+# ms since the epoch, for timing commands.
+now_ms() {
+	echo $(( $(date +%s%N) / 1000000 ))
 }
 
 server_is_up() {
