@@ -140,6 +140,8 @@ rmdir_files(const char *dir)
 		pool_file(p, dir, names[i], "key");
 		unlink(p);
 	}
+	pool_file(p, dir, "crl", "pem");
+	unlink(p);
 	rmdir(dir);
 }
 

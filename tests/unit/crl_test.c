@@ -1,0 +1,492 @@
+/*
+ * The pool CRL: written by crl_write.c, read back and checked by crl.c
+ * and by mbedTLS's own parser, revocation through pki_revoke, and the
+ * list a TLS config keeps current (crl_watch.c). Two PKIs are made at
+ * test time: the pool's and a rogue one with the same CA name.
+ */
+#include <sys/stat.h>
+
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/x509_crl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "crl.h"
+#include "crl_write.h"
+#include "pki.h"
+#include "proto.h"
+
+/* One PKI directory, loaded. */
+struct pool {
+	char			 dir[64];
+	mbedtls_x509_crt	 ca;
+	mbedtls_pk_context	 key;
+	mbedtls_x509_crt	 serverJ;
+};
+
+static struct pool			pool, rogue;
+static mbedtls_entropy_context		entropy;
+static mbedtls_ctr_drbg_context		drbg;
+
+static void
+pool_path(char *out, const char *dir, const char *file)
+{
+	snprintf(out, PATH_MAX, "%s/%s", dir, file);
+}
+
+static int
+pool_make(struct pool *p)
+{
+	struct pki_validity	v = { 0, NULL, NULL };
+	char			err[512], path[PATH_MAX];
+
+	snprintf(p->dir, sizeof(p->dir), "/tmp/crl_test.XXXXXX");
+	if (mkdtemp(p->dir) == NULL ||
+	    pki_init(p->dir, "manager", NULL, 1, err, sizeof(err)) == -1 ||
+	    pki_issue(p->dir, "serverJ", DSP_ROLE_BORROWER, &v, 1, err,
+	    sizeof(err)) == -1 ||
+	    pki_issue(p->dir, "serverA", DSP_ROLE_AGENT, &v, 1, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "pki: %s\n", err);
+		return -1;
+	}
+	mbedtls_x509_crt_init(&p->ca);
+	mbedtls_x509_crt_init(&p->serverJ);
+	mbedtls_pk_init(&p->key);
+	pool_path(path, p->dir, "ca.crt");
+	if (mbedtls_x509_crt_parse_file(&p->ca, path) != 0)
+		return -1;
+	pool_path(path, p->dir, "ca.key");
+	if (mbedtls_pk_parse_keyfile(&p->key, path, NULL) != 0)
+		return -1;
+	pool_path(path, p->dir, "serverJ.crt");
+	return mbedtls_x509_crt_parse_file(&p->serverJ, path) == 0 ? 0 : -1;
+}
+
+static void
+pool_remove(struct pool *p)
+{
+	static const char *files[] = { "ca.crt", "ca.key", "manager.crt",
+	    "manager.key", "serverJ.crt", "serverJ.key", "serverA.crt",
+	    "serverA.key", "crl.pem", "bad.pem", "other.crt" };
+	char	path[PATH_MAX];
+	size_t	i;
+
+	mbedtls_x509_crt_free(&p->ca);
+	mbedtls_x509_crt_free(&p->serverJ);
+	mbedtls_pk_free(&p->key);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		pool_path(path, p->dir, files[i]);
+		unlink(path);
+	}
+	rmdir(p->dir);
+}
+
+static int
+group_setup(void **state)
+{
+	static const char	pers[] = "crl_test";
+
+	(void)state;
+	mbedtls_entropy_init(&entropy);
+	mbedtls_ctr_drbg_init(&drbg);
+	if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
+	    (const unsigned char *)pers, sizeof(pers) - 1) != 0)
+		return -1;
+	return pool_make(&pool) == 0 && pool_make(&rogue) == 0 ? 0 : -1;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	pool_remove(&pool);
+	pool_remove(&rogue);
+	mbedtls_ctr_drbg_free(&drbg);
+	mbedtls_entropy_free(&entropy);
+	return 0;
+}
+
+/* A CRL of p's CA listing entries, as PEM (free it). */
+static char *
+write_crl(struct pool *p, mbedtls_pk_context *key,
+    const struct crl_revoked *entries, size_t n, uint64_t number)
+{
+	struct crl_spec	 s;
+	char		*pem = NULL, err[512];
+
+	memset(&s, 0, sizeof(s));
+	s.ca = &p->ca;
+	s.ca_key = key;
+	s.this_update = time(NULL);
+	s.next_update = s.this_update + 86400;
+	s.number = number;
+	s.revoked = entries;
+	s.nrevoked = n;
+	if (crl_write_pem(&s, mbedtls_ctr_drbg_random, &drbg, &pem, err,
+	    sizeof(err)) == -1)
+		fprintf(stderr, "crl_write_pem: %s\n", err);
+	return pem;
+}
+
+static int
+parse_crl(mbedtls_x509_crl *crl, const char *pem)
+{
+	mbedtls_x509_crl_init(crl);
+	return mbedtls_x509_crl_parse(crl, (const unsigned char *)pem,
+	    strlen(pem) + 1);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+test_write_parse(void **state)
+{
+	struct crl_revoked		 r;
+	mbedtls_x509_crl		 crl;
+	const mbedtls_x509_crl_entry	*e;
+	uint64_t			 number;
+	char				*pem, err[256];
+
+	(void)state;
+	r.serial = pool.serverJ.serial.p;
+	r.serial_len = pool.serverJ.serial.len;
+	r.when = 1700000000;
+	pem = write_crl(&pool, &pool.key, &r, 1, 7);
+	assert_non_null(pem);
+	assert_non_null(strstr(pem, "-----BEGIN X509 CRL-----\n"));
+	assert_non_null(strstr(pem, "-----END X509 CRL-----\n"));
+	assert_int_equal(parse_crl(&crl, pem), 0);
+	assert_int_equal(crl.version, 2);
+	assert_int_equal(crl.issuer_raw.len, pool.ca.subject_raw.len);
+	assert_memory_equal(crl.issuer_raw.p, pool.ca.subject_raw.p,
+	    crl.issuer_raw.len);
+	assert_int_equal(crl_count(&crl), 1);
+	e = crl_find(&crl, &pool.serverJ.serial);
+	assert_non_null(e);
+	assert_int_equal(crl_time(&e->revocation_date), 1700000000);
+	assert_int_equal(mbedtls_x509_crt_is_revoked(&pool.serverJ, &crl), 1);
+	assert_int_equal(crl_number(&crl, &number), 0);
+	assert_int_equal(number, 7);
+	assert_int_equal(crl_check(&crl, &pool.ca, err, sizeof(err)), 0);
+	/* The rogue CA has the same name but not the same key. */
+	assert_int_equal(crl_check(&crl, &rogue.ca, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "signature does not verify"));
+	mbedtls_x509_crl_free(&crl);
+	free(pem);
+}
+
+static void
+test_empty(void **state)
+{
+	mbedtls_x509_crl	 crl;
+	char			*pem, err[256];
+
+	(void)state;
+	pem = write_crl(&pool, &pool.key, NULL, 0, 1);
+	assert_non_null(pem);
+	assert_int_equal(parse_crl(&crl, pem), 0);
+	assert_int_equal(crl_count(&crl), 0);
+	assert_null(crl_find(&crl, &pool.serverJ.serial));
+	assert_int_equal(crl_check(&crl, &pool.ca, err, sizeof(err)), 0);
+	mbedtls_x509_crl_free(&crl);
+	free(pem);
+}
+
+/* Both ASN.1 time forms and CRL numbers at the edges of their encoding
+ * read back as written. */
+static void
+test_times_numbers(void **state)
+{
+	static const time_t	 whens[] = { 0, 2524607999, 2524608000,
+	    4102444800 };	/* 1970, 2049-12-31, 2050-01-01, 2100 */
+	static const uint64_t	 numbers[] = { 0, 127, 128, 255, 256,
+	    UINT64_MAX };
+	unsigned char		 serials[4][3];
+	struct crl_revoked	 r[4];
+	const mbedtls_x509_crl_entry *e;
+	mbedtls_x509_crl	 crl;
+	uint64_t		 number;
+	char			*pem;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		serials[i][0] = 0x01;
+		serials[i][1] = 0x80;
+		serials[i][2] = (unsigned char)i;
+		r[i].serial = serials[i];
+		r[i].serial_len = sizeof(serials[i]);
+		r[i].when = whens[i];
+	}
+	for (i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+		pem = write_crl(&pool, &pool.key, r, 4, numbers[i]);
+		assert_non_null(pem);
+		assert_int_equal(parse_crl(&crl, pem), 0);
+		assert_int_equal(crl_number(&crl, &number), 0);
+		assert_true(number == numbers[i]);
+		assert_int_equal(crl_count(&crl), 4);
+		/* Listed in the order given. */
+		for (e = &crl.entry; e != NULL && e->serial.len != 0;
+		    e = e->next)
+			assert_int_equal(crl_time(&e->revocation_date),
+			    whens[e->serial.p[2]]);
+		mbedtls_x509_crl_free(&crl);
+		free(pem);
+	}
+}
+
+static void
+test_write_refusals(void **state)
+{
+	struct crl_revoked	 r;
+	struct crl_spec		 s;
+	unsigned char		 long_serial[CRL_SERIAL_MAX + 1];
+	char			*pem, err[256];
+
+	(void)state;
+	/* The key must be the CA certificate's. */
+	memset(&s, 0, sizeof(s));
+	s.ca = &pool.ca;
+	s.ca_key = &rogue.key;
+	s.this_update = 1000;
+	s.next_update = 2000;
+	assert_int_equal(crl_write_pem(&s, mbedtls_ctr_drbg_random, &drbg,
+	    &pem, err, sizeof(err)), -1);
+	assert_null(pem);
+	assert_non_null(strstr(err, "not the CA certificate's"));
+	s.ca_key = &pool.key;
+	s.next_update = 1000;
+	assert_int_equal(crl_write_pem(&s, mbedtls_ctr_drbg_random, &drbg,
+	    &pem, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "nextUpdate"));
+	s.next_update = 2000;
+	memset(long_serial, 0x11, sizeof(long_serial));
+	r.serial = long_serial;
+	r.serial_len = sizeof(long_serial);
+	r.when = 1500;
+	s.revoked = &r;
+	s.nrevoked = 1;
+	assert_int_equal(crl_write_pem(&s, mbedtls_ctr_drbg_random, &drbg,
+	    &pem, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot encode"));
+}
+
+/* A CRL of the rogue CA, or one tampered with, is refused. */
+static void
+test_load(void **state)
+{
+	mbedtls_x509_crl	 crl;
+	struct crl_revoked	 r;
+	char			 path[PATH_MAX], err[512], *pem, *p;
+
+	(void)state;
+	pool_path(path, pool.dir, "crl.pem");
+	mbedtls_x509_crl_init(&crl);
+	assert_int_equal(crl_load(&crl, path, &pool.ca, NULL, err,
+	    sizeof(err)), 0);
+	mbedtls_x509_crl_free(&crl);
+
+	pool_path(path, pool.dir, "missing.pem");
+	mbedtls_x509_crl_init(&crl);
+	assert_int_equal(crl_load(&crl, path, &pool.ca, NULL, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot open CRL"));
+	mbedtls_x509_crl_free(&crl);
+
+	pool_path(path, pool.dir, "bad.pem");
+	write_file(path, "-----BEGIN X509 CRL-----\nnot base64\n"
+	    "-----END X509 CRL-----\n");
+	mbedtls_x509_crl_init(&crl);
+	assert_int_equal(crl_load(&crl, path, &pool.ca, NULL, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "is not a readable CRL"));
+	mbedtls_x509_crl_free(&crl);
+
+	pool_path(path, rogue.dir, "crl.pem");
+	mbedtls_x509_crl_init(&crl);
+	assert_int_equal(crl_load(&crl, path, &pool.ca, NULL, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "signature does not verify"));
+	mbedtls_x509_crl_free(&crl);
+
+	/* One changed base64 character in the signed part. */
+	r.serial = pool.serverJ.serial.p;
+	r.serial_len = pool.serverJ.serial.len;
+	r.when = 1700000000;
+	pem = write_crl(&pool, &pool.key, &r, 1, 2);
+	assert_non_null(pem);
+	p = pem + strlen("-----BEGIN X509 CRL-----\n") + 40;
+	*p = *p == 'A' ? 'B' : 'A';
+	pool_path(path, pool.dir, "bad.pem");
+	write_file(path, pem);
+	mbedtls_x509_crl_init(&crl);
+	assert_int_equal(crl_load(&crl, path, &pool.ca, NULL, err,
+	    sizeof(err)), -1);
+	mbedtls_x509_crl_free(&crl);
+	free(pem);
+}
+
+/* The file's bytes, for "unchanged" checks (free it). */
+static char *
+slurp(const char *path)
+{
+	FILE	*f = fopen(path, "r");
+	char	*buf = calloc(1, 65536);
+	size_t	 n;
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+test_pki_revoke(void **state)
+{
+	struct pki_revocation		 rv, rv2;
+	mbedtls_x509_crl		 crl;
+	const mbedtls_x509_crl_entry	*e;
+	mbedtls_x509_crt		 serverA;
+	char				 path[PATH_MAX], err[512];
+	char				*before, *after, *shown = NULL;
+	size_t				 shown_len;
+	uint64_t			 number;
+	FILE				*out;
+
+	(void)state;
+	mbedtls_x509_crt_init(&serverA);
+	pool_path(path, pool.dir, "serverA.crt");
+	assert_int_equal(mbedtls_x509_crt_parse_file(&serverA, path), 0);
+
+	assert_int_equal(pki_revoke(pool.dir, "serverJ", 0, &rv, err,
+	    sizeof(err)), 0);
+	assert_false(rv.already);
+	assert_int_equal(rv.listed, 1);
+	assert_int_equal(pki_revoke(pool.dir, "serverA", 0, &rv2, err,
+	    sizeof(err)), 0);
+	assert_int_equal(rv2.listed, 2);
+
+	/* Both listed, the first with its own time; signed by the CA. */
+	pool_path(path, pool.dir, "crl.pem");
+	mbedtls_x509_crl_init(&crl);
+	assert_int_equal(mbedtls_x509_crl_parse_file(&crl, path), 0);
+	assert_int_equal(crl_check(&crl, &pool.ca, err, sizeof(err)), 0);
+	assert_int_equal(crl_count(&crl), 2);
+	e = crl_find(&crl, &pool.serverJ.serial);
+	assert_non_null(e);
+	assert_int_equal(crl_time(&e->revocation_date), rv.since);
+	assert_non_null(crl_find(&crl, &serverA.serial));
+	/* init's empty CRL was number 1. */
+	assert_int_equal(crl_number(&crl, &number), 0);
+	assert_int_equal(number, 3);
+	mbedtls_x509_crl_free(&crl);
+
+	/* Again: said so, nothing written. */
+	before = slurp(path);
+	assert_int_equal(pki_revoke(pool.dir, "serverJ", 0, &rv2, err,
+	    sizeof(err)), 0);
+	assert_true(rv2.already);
+	assert_int_equal(rv2.since, rv.since);
+	assert_string_equal(rv2.serial, rv.serial);
+	after = slurp(path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+
+	assert_int_equal(pki_revoke(pool.dir, "nobody", 0, &rv2, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "no certificate"));
+	assert_int_equal(pki_revoke(pool.dir, "ca", 0, &rv2, err,
+	    sizeof(err)), -1);
+	/* A certificate of another CA is not this CA's to revoke. */
+	pool_path(path, rogue.dir, "serverJ.crt");
+	before = slurp(path);
+	pool_path(path, pool.dir, "other.crt");
+	write_file(path, before);
+	free(before);
+	assert_int_equal(pki_revoke(pool.dir, "other", 0, &rv2, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a host certificate issued by"));
+
+	out = open_memstream(&shown, &shown_len);
+	assert_non_null(out);
+	pool_path(path, pool.dir, "serverJ.crt");
+	assert_int_equal(pki_show(path, NULL, out, err, sizeof(err)), 0);
+	fclose(out);
+	assert_non_null(strstr(shown, "status:     revoked\n"));
+	assert_non_null(strstr(shown, "revoked:    20"));
+	free(shown);
+	out = open_memstream(&shown, &shown_len);
+	pool_path(path, pool.dir, "manager.crt");
+	assert_int_equal(pki_show(path, NULL, out, err, sizeof(err)), 0);
+	fclose(out);
+	assert_non_null(strstr(shown, "revoked:    no ("));
+	assert_non_null(strstr(shown, "status:     valid\n"));
+	free(shown);
+	mbedtls_x509_crt_free(&serverA);
+}
+
+/* A pool made before CRLs had no crl.pem: revoke makes one. */
+static void
+test_pki_revoke_new_file(void **state)
+{
+	struct pki_revocation	rv;
+	char			path[PATH_MAX], err[512];
+
+	(void)state;
+	pool_path(path, rogue.dir, "crl.pem");
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(pki_revoke(rogue.dir, "serverA", 0, &rv, err,
+	    sizeof(err)), 0);
+	assert_int_equal(rv.listed, 1);
+	assert_int_equal(access(path, R_OK), 0);
+	/* A broken one is not overwritten: its entries would be lost. */
+	write_file(path, "garbage\n");
+	assert_int_equal(pki_revoke(rogue.dir, "serverJ", 0, &rv, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "move it away"));
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(pki_revoke(rogue.dir, "serverA", 0, &rv, err,
+	    sizeof(err)), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_write_parse),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_times_numbers),
+		cmocka_unit_test(test_write_refusals),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_pki_revoke),
+		cmocka_unit_test(test_pki_revoke_new_file),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
