@@ -96,6 +96,7 @@ agent_tls(struct agent *a)
 	struct tls_paths		 paths;
 	char				 err[256];
 
+	memset(&paths, 0, sizeof(paths));
 	paths.ca_file = conf->ca;
 	paths.cert_file = conf->cert;
 	paths.key_file = conf->key;

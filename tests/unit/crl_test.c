@@ -1,12 +1,15 @@
 /*
  * The pool CRL: written by crl_write.c, read back and checked by crl.c
- * and by mbedTLS's own parser, revocation through pki_revoke, and the
- * list a TLS config keeps current (crl_watch.c). Two PKIs are made at
- * test time: the pool's and a rogue one with the same CA name.
+ * and by mbedTLS's own parser, revocation through pki_revoke, the list a
+ * TLS config keeps current (crl_watch.c), and handshakes it refuses.
+ * Three PKIs are made at test time: the pool's, a rogue one with the
+ * same CA name, and one for the TLS tests.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,8 +30,12 @@
 
 #include "crl.h"
 #include "crl_write.h"
+#include "net.h"
 #include "pki.h"
 #include "proto.h"
+#include "tls.h"
+
+#define T_TIMEOUT	5000
 
 /* One PKI directory, loaded. */
 struct pool {
@@ -38,7 +45,16 @@ struct pool {
 	mbedtls_x509_crt	 serverJ;
 };
 
-static struct pool			pool, rogue;
+/* One TLS server handshake in a thread of its own. */
+struct server {
+	struct tls_config	*cfg;
+	int			 lfd;
+	pthread_t		 th;
+	struct tls_conn		*conn;	/* NULL when refused */
+	char			 err[512];
+};
+
+static struct pool			pool, rogue, tp;
 static mbedtls_entropy_context		entropy;
 static mbedtls_ctr_drbg_context		drbg;
 
@@ -82,7 +98,9 @@ pool_remove(struct pool *p)
 {
 	static const char *files[] = { "ca.crt", "ca.key", "manager.crt",
 	    "manager.key", "serverJ.crt", "serverJ.key", "serverA.crt",
-	    "serverA.key", "crl.pem", "bad.pem", "other.crt" };
+	    "serverA.key", "crl.pem", "bad.pem", "other.crt", "agentT.crt",
+	    "agentT.key", "borrowerT.crt", "borrowerT.key", "borrowerU.crt",
+	    "borrowerU.key" };
 	char	path[PATH_MAX];
 	size_t	i;
 
@@ -107,7 +125,8 @@ group_setup(void **state)
 	if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
 	    (const unsigned char *)pers, sizeof(pers) - 1) != 0)
 		return -1;
-	return pool_make(&pool) == 0 && pool_make(&rogue) == 0 ? 0 : -1;
+	return pool_make(&pool) == 0 && pool_make(&rogue) == 0 &&
+	    pool_make(&tp) == 0 ? 0 : -1;
 }
 
 static int
@@ -116,6 +135,7 @@ group_teardown(void **state)
 	(void)state;
 	pool_remove(&pool);
 	pool_remove(&rogue);
+	pool_remove(&tp);
 	mbedtls_ctr_drbg_free(&drbg);
 	mbedtls_entropy_free(&entropy);
 	return 0;
@@ -475,6 +495,214 @@ test_pki_revoke_new_file(void **state)
 	    sizeof(err)), 0);
 }
 
+static void
+test_watch(void **state)
+{
+	struct crl_watch	*w;
+	struct pki_revocation	 rv;
+	mbedtls_x509_crt	 serverA;
+	char			 path[PATH_MAX], other[PATH_MAX], err[512];
+	char			*text;
+
+	(void)state;
+	mbedtls_x509_crt_init(&serverA);
+	pool_path(path, tp.dir, "serverA.crt");
+	assert_int_equal(mbedtls_x509_crt_parse_file(&serverA, path), 0);
+	pool_path(path, tp.dir, "crl.pem");
+	w = crl_watch_new(path, &tp.ca, "TLS server", err, sizeof(err));
+	assert_non_null(w);
+	assert_string_equal(crl_watch_path(w), path);
+	assert_int_equal(crl_watch_revoked(w, &tp.serverJ.serial), 0);
+
+	/* Looked at no more than once a second; read at once on demand. */
+	assert_int_equal(pki_revoke(tp.dir, "serverJ", 0, &rv, err,
+	    sizeof(err)), 0);
+	crl_watch_poll(w);
+	assert_int_equal(crl_watch_revoked(w, &tp.serverJ.serial), 0);
+	assert_int_equal(crl_watch_reload(w), 0);
+	assert_int_equal(crl_watch_revoked(w, &tp.serverJ.serial), 1);
+
+	/* A bad or missing file keeps the list in use. */
+	write_file(path, "garbage\n");
+	assert_int_equal(crl_watch_reload(w), -1);
+	assert_int_equal(crl_watch_revoked(w, &tp.serverJ.serial), 1);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(crl_watch_reload(w), -1);
+	assert_int_equal(crl_watch_revoked(w, &tp.serverJ.serial), 1);
+	/* Nor does a CRL of another CA replace it. */
+	pool_path(other, rogue.dir, "crl.pem");
+	text = slurp(other);
+	write_file(path, text);
+	free(text);
+	assert_int_equal(crl_watch_reload(w), -1);
+	assert_int_equal(crl_watch_revoked(w, &tp.serverJ.serial), 1);
+	assert_int_equal(unlink(path), 0);
+
+	/* A changed file is picked up by the next look a second on. */
+	assert_int_equal(pki_revoke(tp.dir, "serverA", 0, &rv, err,
+	    sizeof(err)), 0);
+	usleep(1100 * 1000);
+	crl_watch_poll(w);
+	assert_int_equal(crl_watch_revoked(w, &serverA.serial), 1);
+	/* The file was made anew: serverJ is no longer in it. */
+	assert_int_equal(crl_watch_revoked(w, &tp.serverJ.serial), 0);
+	crl_watch_free(w);
+
+	assert_null(crl_watch_new(other, &tp.ca, "TLS client", err,
+	    sizeof(err)));
+	assert_non_null(strstr(err, "signature does not verify"));
+	mbedtls_x509_crt_free(&serverA);
+}
+
+static struct tls_config *
+tls_cfg(enum tls_side side, const char *name, int with_crl)
+{
+	struct tls_config	*cfg;
+	struct tls_paths	 p;
+	char			 ca[PATH_MAX], crt[PATH_MAX], key[PATH_MAX];
+	char			 crl[PATH_MAX], err[512];
+
+	pool_path(ca, tp.dir, "ca.crt");
+	snprintf(crt, sizeof(crt), "%s/%s.crt", tp.dir, name);
+	snprintf(key, sizeof(key), "%s/%s.key", tp.dir, name);
+	pool_path(crl, tp.dir, "crl.pem");
+	memset(&p, 0, sizeof(p));
+	p.ca_file = ca;
+	p.cert_file = crt;
+	p.key_file = key;
+	p.crl_file = with_crl ? crl : NULL;
+	if ((cfg = tls_config_new(side, &p, err, sizeof(err))) == NULL)
+		fprintf(stderr, "tls_config_new: %s\n", err);
+	return cfg;
+}
+
+static void *
+server_main(void *arg)
+{
+	struct server	*s = arg;
+	int		 fd;
+
+	if ((fd = accept(s->lfd, NULL, NULL)) == -1)
+		return NULL;
+	s->conn = tls_accept(s->cfg, fd, T_TIMEOUT, s->err, sizeof(s->err));
+	return NULL;
+}
+
+/* One handshake; the client's conn (or NULL, with err), and the
+ * server's in s once it is done. */
+static struct tls_conn *
+handshake(struct server *s, struct tls_config *srv, struct tls_config *cli,
+    char *err, size_t errlen)
+{
+	struct tls_conn	*c;
+	char		 why[128];
+
+	memset(s, 0, sizeof(*s));
+	s->cfg = srv;
+	s->lfd = net_listen("127.0.0.1", 0, why, sizeof(why));
+	assert_true(s->lfd >= 0);
+	assert_int_equal(pthread_create(&s->th, NULL, server_main, s), 0);
+	c = tls_connect(cli, "127.0.0.1", net_local_port(s->lfd), T_TIMEOUT,
+	    err, errlen);
+	pthread_join(s->th, NULL);
+	close(s->lfd);
+	return c;
+}
+
+static void
+test_tls(void **state)
+{
+	struct tls_config	*srv, *cli, *plain;
+	struct tls_conn		*c;
+	struct server		 s;
+	struct pki_revocation	 rv;
+	struct pki_validity	 v = { 0, NULL, NULL };
+	char			 err[512], crl[PATH_MAX];
+	char			 want[PATH_MAX + 256];
+
+	(void)state;
+	assert_int_equal(pki_issue(tp.dir, "agentT", DSP_ROLE_AGENT, &v, 1,
+	    err, sizeof(err)), 0);
+	assert_int_equal(pki_issue(tp.dir, "borrowerT", DSP_ROLE_BORROWER, &v,
+	    1, err, sizeof(err)), 0);
+	assert_int_equal(pki_issue(tp.dir, "borrowerU", DSP_ROLE_BORROWER, &v,
+	    1, err, sizeof(err)), 0);
+	pool_path(crl, tp.dir, "crl.pem");
+	srv = tls_cfg(TLS_SIDE_SERVER, "agentT", 1);
+	cli = tls_cfg(TLS_SIDE_CLIENT, "borrowerT", 1);
+	assert_non_null(srv);
+	assert_non_null(cli);
+	assert_string_equal(tls_config_crl_file(srv), crl);
+
+	/* Not revoked: in; revoked later: tls_peer_revoked tells. */
+	c = handshake(&s, srv, cli, err, sizeof(err));
+	assert_non_null(c);
+	assert_non_null(s.conn);
+	assert_int_equal(tls_peer_revoked(c), 0);
+	assert_int_equal(tls_peer_revoked(s.conn), 0);
+	assert_int_equal(pki_revoke(tp.dir, "borrowerT", 0, &rv, err,
+	    sizeof(err)), 0);
+	assert_int_equal(tls_config_reload_crl(srv), 0);
+	assert_int_equal(tls_peer_revoked(s.conn), 1);
+	assert_int_equal(tls_peer_revoked(c), 0);
+	tls_close(c);
+	tls_close(s.conn);
+
+	/* The server refuses it, naming it; the client is told why. */
+	assert_null(handshake(&s, srv, cli, err, sizeof(err)));
+	assert_null(s.conn);
+	snprintf(want, sizeof(want), "certificate borrowerT (serial %s) is "
+	    "revoked (CRL %s)", rv.serial, crl);
+	assert_string_equal(s.err, want);
+	assert_non_null(strstr(err, "our certificate is revoked"));
+	tls_config_free(cli);
+
+	/* A client refuses a revoked server the same way. */
+	assert_int_equal(pki_revoke(tp.dir, "agentT", 0, &rv, err,
+	    sizeof(err)), 0);
+	cli = tls_cfg(TLS_SIDE_CLIENT, "borrowerU", 1);
+	assert_non_null(cli);
+	assert_null(handshake(&s, srv, cli, err, sizeof(err)));
+	assert_non_null(strstr(err, "certificate agentT (serial "));
+	assert_non_null(strstr(err, rv.serial));
+	assert_non_null(strstr(s.err, "our certificate is revoked"));
+	tls_config_free(cli);
+
+	/* Without a CRL nothing is revoked, and there is nothing to read. */
+	plain = tls_cfg(TLS_SIDE_CLIENT, "borrowerT", 0);
+	assert_non_null(plain);
+	assert_null(tls_config_crl_file(plain));
+	assert_int_equal(tls_config_reload_crl(plain), 0);
+	tls_config_free(plain);
+	tls_config_free(srv);
+}
+
+/* A CRL that cannot be used is an error at tls_config_new. */
+static void
+test_tls_bad_crl(void **state)
+{
+	struct tls_paths	 p;
+	char			 ca[PATH_MAX], crt[PATH_MAX], key[PATH_MAX];
+	char			 crl[PATH_MAX], err[512];
+
+	(void)state;
+	pool_path(ca, tp.dir, "ca.crt");
+	pool_path(crt, tp.dir, "serverJ.crt");
+	pool_path(key, tp.dir, "serverJ.key");
+	memset(&p, 0, sizeof(p));
+	p.ca_file = ca;
+	p.cert_file = crt;
+	p.key_file = key;
+	pool_path(crl, rogue.dir, "crl.pem");
+	p.crl_file = crl;
+	assert_null(tls_config_new(TLS_SIDE_SERVER, &p, err, sizeof(err)));
+	assert_non_null(strstr(err, crl));
+	assert_non_null(strstr(err, "signature does not verify"));
+	pool_path(crl, tp.dir, "missing.pem");
+	assert_null(tls_config_new(TLS_SIDE_CLIENT, &p, err, sizeof(err)));
+	assert_non_null(strstr(err, "cannot open CRL"));
+}
+
 int
 main(void)
 {
@@ -486,6 +714,9 @@ main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_pki_revoke),
 		cmocka_unit_test(test_pki_revoke_new_file),
+		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_tls_bad_crl),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -78,6 +78,7 @@ config(enum tls_side side, const char *dir, const char *name,
 	pool_file(ca, ca_dir, "ca", "crt");
 	pool_file(crt, dir, name, "crt");
 	pool_file(key, dir, name, "key");
+	memset(&p, 0, sizeof(p));
 	p.ca_file = ca;
 	p.cert_file = crt;
 	p.key_file = key;
