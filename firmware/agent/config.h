@@ -38,6 +38,7 @@ struct agent_config {
 	char			*cert;
 	char			*key;
 	char			*manager_cert;
+	char			*crl;		/* "" = none */
 	char			*state_dir;
 	int			 heartbeat_interval;	/* seconds */
 	char			*ciphers;	/* NULL: TLS default */

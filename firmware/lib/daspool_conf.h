@@ -4,6 +4,7 @@
  *
  *	manager_address = "10.0.0.1"	manager_port = 7400
  *	ca = "/etc/daspool/ca.crt"	cert = ...	key = ...
+ *	crl = "/etc/daspool/crl.pem"	(optional)
  *	state_dir = "/var/lib/daspool"	ciphers = "chacha20-poly1305"
  *	timeout = 30			(seconds)
  */
@@ -24,6 +25,7 @@ struct daspool_conf {
 	char		*ca;
 	char		*cert;
 	char		*key;
+	char		*crl;
 	char		*state_dir;
 	char		*ciphers;
 	int		 timeout;	/* seconds */

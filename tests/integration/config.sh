@@ -32,6 +32,10 @@ bad daspool-agent "no such option" 'bogus = 1'
 agent_base=('server = "serverA"' 'listen_address = "127.0.2.1"'
 	'manager_address = "127.0.1.1"' 'ca = "/x/ca.crt"' 'cert = "/x/a.crt"'
 	'key = "/x/a.key"' 'manager_cert = "/x/m.crt"' 'state_dir = "/x/state"')
+# The CRL is read again after the daemon left its start directory.
+bad daspool-mgr "crl \"crl.pem\" must be an absolute path" 'crl = "crl.pem"'
+bad daspool-agent "crl \"crl.pem\" must be absolute" "${agent_base[@]}" \
+	'crl = "crl.pem"' 'region "A1" {' 'path = "/tmp/x"' '}'
 bad daspool-agent "size|length" "${agent_base[@]}" \
 	'region "A1" {' 'path = "/tmp/x"' 'length = "12Q"' '}'
 bad daspool-agent "overlap" "${agent_base[@]}" \
