@@ -84,11 +84,12 @@ crl_watch_load(struct crl_watch *w, struct crl_file_id *id, char *err,
 		return NULL;
 	}
 	crl_file_id(&st, id);
-	/* A stale list still names what it revoked: use it, but say so. */
+	/* A stale list still names what it revoked: use it, but say so.
+	 * Refusing every peer instead would stop the whole pool. */
 	if (mbedtls_x509_time_is_past(&crl->next_update))
 		log_warnx("CRL %s is past its next update (%04d-%02d-%02d); "
-		    "issue a new one with daspool-pki revoke", w->path,
-		    crl->next_update.year, crl->next_update.mon,
+		    "still used until daspool-pki revoke writes a new one",
+		    w->path, crl->next_update.year, crl->next_update.mon,
 		    crl->next_update.day);
 	return crl;
 }

@@ -554,6 +554,39 @@ test_watch(void **state)
 	mbedtls_x509_crt_free(&serverA);
 }
 
+/* A CRL past its next update is still used (and logged): refusing
+ * every peer instead would stop the pool. */
+static void
+test_watch_stale(void **state)
+{
+	struct crl_spec		 spec;
+	struct crl_revoked	 r;
+	struct crl_watch	*w;
+	char			 path[PATH_MAX], err[512], *pem;
+
+	(void)state;
+	r.serial = tp.serverJ.serial.p;
+	r.serial_len = tp.serverJ.serial.len;
+	r.when = time(NULL) - 3 * 86400;
+	memset(&spec, 0, sizeof(spec));
+	spec.ca = &tp.ca;
+	spec.ca_key = &tp.key;
+	spec.this_update = r.when;
+	spec.next_update = r.when + 86400;
+	spec.number = 9;
+	spec.revoked = &r;
+	spec.nrevoked = 1;
+	assert_int_equal(crl_write_pem(&spec, mbedtls_ctr_drbg_random, &drbg,
+	    &pem, err, sizeof(err)), 0);
+	pool_path(path, tp.dir, "bad.pem");
+	write_file(path, pem);
+	free(pem);
+	w = crl_watch_new(path, &tp.ca, "TLS server", err, sizeof(err));
+	assert_non_null(w);
+	assert_int_equal(crl_watch_revoked(w, &tp.serverJ.serial), 1);
+	crl_watch_free(w);
+}
+
 static struct tls_config *
 tls_cfg(enum tls_side side, const char *name, int with_crl)
 {
@@ -715,6 +748,7 @@ main(void)
 		cmocka_unit_test(test_pki_revoke),
 		cmocka_unit_test(test_pki_revoke_new_file),
 		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_watch_stale),
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_tls_bad_crl),
 	};
