@@ -1,11 +1,13 @@
 /*
- * daspool-pki: creates the pool's CA and issues host, admin and manager
- * certificates (ECDSA P-256, PEM, mbedTLS). See firmware/common/pki.h.
+ * daspool-pki: creates the pool's CA, issues host, admin and manager
+ * certificates (ECDSA P-256, PEM, mbedTLS) and revokes them in the
+ * pool's CRL. See firmware/common/pki.h.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pki.h"
 #include "proto.h"
@@ -18,18 +20,22 @@ struct pki_cmd {
 
 static int	cmd_init(int, char **);
 static int	cmd_issue(int, char **);
+static int	cmd_revoke(int, char **);
 static int	cmd_show(int, char **);
 static void	usage_init(FILE *);
 static void	usage_issue(FILE *);
+static void	usage_revoke(FILE *);
 static void	usage_show(FILE *);
 static void	usage(FILE *);
 static int	parse_days(const char *, int *);
 
 static const struct pki_cmd cmds[] = {
 	{ "init", cmd_init,
-	    "create the pool CA and the manager's certificate" },
+	    "create the pool CA, the manager's certificate and an empty CRL" },
 	{ "issue", cmd_issue,
 	    "issue a certificate for a host, admin or backup job" },
+	{ "revoke", cmd_revoke,
+	    "revoke a certificate: add it to the pool's CRL" },
 	{ "show", cmd_show,
 	    "print the name, role, validity and issuer of a certificate" },
 };
@@ -45,8 +51,9 @@ usage_init(FILE *f)
 	    "[--force]\n"
 	    "\n"
 	    "Creates DIR/ca.crt + ca.key (the pool CA, CN \"daspool pool "
-	    "CA\")\n"
-	    "and DIR/manager.crt + manager.key (CN NAME, role manager).\n"
+	    "CA\"),\n"
+	    "DIR/manager.crt + manager.key (CN NAME, role manager) and\n"
+	    "DIR/crl.pem, the pool's certificate revocation list (empty).\n"
 	    "\n"
 	    "  --dir DIR       directory for the files (created if missing)\n"
 	    "  --manager NAME  the manager's host name (default \"manager\")\n"
@@ -77,13 +84,39 @@ usage_issue(FILE *f)
 }
 
 static void
+usage_revoke(FILE *f)
+{
+	fprintf(f,
+	    "usage: daspool-pki revoke --dir DIR NAME [--days N]\n"
+	    "\n"
+	    "Revokes DIR/NAME.crt: adds its serial number, with the time now, "
+	    "to\n"
+	    "DIR/crl.pem (made if missing; earlier entries stay), signed "
+	    "anew by\n"
+	    "the CA in DIR. Daemons configured with this CRL (key \"crl\") "
+	    "refuse\n"
+	    "the certificate from their next handshake on: they read the file "
+	    "again\n"
+	    "when it changes, and on SIGHUP. A certificate revoked already is "
+	    "left\n"
+	    "as it is (exit 0, saying so). The certificate's own files stay.\n"
+	    "\n"
+	    "  --dir DIR  directory holding ca.crt, ca.key, NAME.crt and "
+	    "crl.pem\n"
+	    "  --days N   days until the CRL's next update (default %d)\n",
+	    PKI_CRL_DAYS);
+}
+
+static void
 usage_show(FILE *f)
 {
 	fprintf(f,
-	    "usage: daspool-pki show FILE\n"
+	    "usage: daspool-pki show [--dir DIR] FILE\n"
 	    "\n"
 	    "Prints the name (CN), role (OU), validity and issuer of the\n"
-	    "PEM certificate FILE.\n");
+	    "PEM certificate FILE, and whether DIR/crl.pem revokes it (DIR:\n"
+	    "default the directory of FILE; nothing is said without a "
+	    "crl.pem).\n");
 }
 
 static void
@@ -93,7 +126,7 @@ usage(FILE *f)
 
 	fprintf(f, "usage: daspool-pki COMMAND [OPTIONS]\n\ncommands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-6s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(f, "  %-7s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "\n\"daspool-pki COMMAND --help\" describes each.\n");
 }
 
@@ -156,7 +189,7 @@ cmd_init(int argc, char **argv)
 		return 1;
 	}
 	printf("created %s/ca.crt, %s/ca.key, %s/manager.crt (CN %s), "
-	    "%s/manager.key\n", dir, dir, dir, manager, dir);
+	    "%s/manager.key, %s/crl.pem\n", dir, dir, dir, manager, dir, dir);
 	return 0;
 }
 
@@ -224,17 +257,71 @@ cmd_issue(int argc, char **argv)
 }
 
 static int
-cmd_show(int argc, char **argv)
+cmd_revoke(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "dir",	required_argument, NULL, OPT_DIR },
+		{ "days",	required_argument, NULL, OPT_DAYS },
 		{ "help",	no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
-	char	err[512];
-	int	ch;
+	struct pki_revocation	 rv;
+	const char		*dir = NULL;
+	char			 err[512], since[64];
+	int			 ch, days = 0;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
+		case OPT_DIR:		dir = optarg; break;
+		case OPT_DAYS:
+			if (parse_days(optarg, &days) == -1)
+				return 1;
+			break;
+		case OPT_HELP:		usage_revoke(stdout); return 0;
+		default:		usage_revoke(stderr); return 1;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "daspool-pki revoke: %s\n", argc == optind ?
+		    "missing NAME" : "only one NAME at a time");
+		return 1;
+	}
+	if (dir == NULL) {
+		fprintf(stderr, "daspool-pki revoke: --dir is required\n");
+		return 1;
+	}
+	if (pki_revoke(dir, argv[optind], days, &rv, err, sizeof(err)) == -1) {
+		fprintf(stderr, "daspool-pki revoke: %s\n", err);
+		return 1;
+	}
+	strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S UTC",
+	    gmtime(&rv.since));
+	if (rv.already)
+		printf("%s/%s.crt (serial %s) was revoked already, on %s; "
+		    "%s/crl.pem unchanged\n", dir, argv[optind], rv.serial,
+		    since, dir);
+	else
+		printf("revoked %s/%s.crt (serial %s); %s/crl.pem lists %zu "
+		    "certificate%s\n", dir, argv[optind], rv.serial, dir,
+		    rv.listed, rv.listed == 1 ? "" : "s");
+	return 0;
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir",	required_argument, NULL, OPT_DIR },
+		{ "help",	no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*dir = NULL;
+	char		 err[512];
+	int		 ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_DIR:		dir = optarg; break;
 		case OPT_HELP:		usage_show(stdout); return 0;
 		default:		usage_show(stderr); return 1;
 		}
@@ -243,7 +330,7 @@ cmd_show(int argc, char **argv)
 		usage_show(stderr);
 		return 1;
 	}
-	if (pki_show(argv[optind], stdout, err, sizeof(err)) == -1) {
+	if (pki_show(argv[optind], dir, stdout, err, sizeof(err)) == -1) {
 		fprintf(stderr, "daspool-pki show: %s\n", err);
 		return 1;
 	}

@@ -37,6 +37,7 @@ struct sh_opts {
 	const char	*ca;
 	const char	*cert;
 	const char	*key;
+	const char	*crl;
 };
 
 struct sh {
@@ -45,7 +46,8 @@ struct sh {
 	char			*text;		/* DSP_TEXT_MAX + 1 */
 };
 
-enum { OPT_MANAGER = 1, OPT_MANAGER_NAME, OPT_CA, OPT_CERT, OPT_KEY, OPT_HELP };
+enum { OPT_MANAGER = 1, OPT_MANAGER_NAME, OPT_CA, OPT_CERT, OPT_KEY, OPT_CRL,
+    OPT_HELP };
 
 static void __attribute__((noreturn))
 usage(int full)
@@ -55,7 +57,8 @@ usage(int full)
 	fprintf(f,
 	    "usage: %s [-s socket] [-c command]\n"
 	    "       %s --manager host:port --ca file --cert file --key file "
-	    "[-c command]\n", SH_PROGNAME, SH_PROGNAME);
+	    "[--crl file]\n"
+	    "                  [-c command]\n", SH_PROGNAME, SH_PROGNAME);
 	if (full)
 		fprintf(f,
 		    "\n"
@@ -73,6 +76,8 @@ usage(int full)
 		    "  --ca file           the pool CA certificate\n"
 		    "  --cert file         an admin certificate (role admin)\n"
 		    "  --key file          its key\n"
+		    "  --crl file          the pool's CRL: refuse a revoked "
+		    "manager\n"
 		    "  --help              this text\n\n"
 		    "Exit status: 0 success, 1 a command failed, 2 usage or "
 		    "connection error.\n", SH_DEFAULT_SOCKET, SH_SOCKET_ENV);
@@ -101,6 +106,7 @@ sh_parse(int argc, char **argv, struct sh_opts *o)
 		{ "ca", required_argument, NULL, OPT_CA },
 		{ "cert", required_argument, NULL, OPT_CERT },
 		{ "key", required_argument, NULL, OPT_KEY },
+		{ "crl", required_argument, NULL, OPT_CRL },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -130,6 +136,9 @@ sh_parse(int argc, char **argv, struct sh_opts *o)
 		case OPT_KEY:
 			o->key = optarg;
 			break;
+		case OPT_CRL:
+			o->crl = optarg;
+			break;
 		case OPT_HELP:
 			usage(1);
 		default:
@@ -143,9 +152,9 @@ sh_parse(int argc, char **argv, struct sh_opts *o)
 	if (o->manager != NULL &&
 	    (o->ca == NULL || o->cert == NULL || o->key == NULL))
 		sh_die("--manager needs --ca, --cert and --key");
-	if (o->manager == NULL && (o->ca || o->cert || o->key ||
+	if (o->manager == NULL && (o->ca || o->cert || o->key || o->crl ||
 	    o->manager_name))
-		sh_die("--ca, --cert, --key and --manager-name go with "
+		sh_die("--ca, --cert, --key, --crl and --manager-name go with "
 		    "--manager");
 	if (o->manager_name == NULL)
 		o->manager_name = "manager";
@@ -176,6 +185,7 @@ sh_connect_tls(struct sh *sh, const struct sh_opts *o)
 	paths.ca_file = o->ca;
 	paths.cert_file = o->cert;
 	paths.key_file = o->key;
+	paths.crl_file = o->crl;
 	if ((sh->tls = tls_config_new(TLS_SIDE_CLIENT, &paths, err,
 	    sizeof(err))) == NULL)
 		sh_die("%s", err);

@@ -36,6 +36,7 @@ struct cli_flags {
 	const char	*ca;
 	const char	*cert;
 	const char	*key;
+	const char	*crl;
 	const char	*state_dir;
 	const char	*ciphers;
 	const char	*timeout;
@@ -113,8 +114,9 @@ cli_usage(FILE *fp, int status)
 	fprintf(fp,
 	    "usage: daspool [-f CONFIG] [--manager HOST[:PORT]] [--ca FILE "
 	    "--cert FILE --key FILE]\n"
-	    "               [--state-dir DIR] [--ciphers NAME] "
-	    "[--timeout SECONDS] [-v] COMMAND [ARGS]\n\n"
+	    "               [--crl FILE] [--state-dir DIR] [--ciphers NAME] "
+	    "[--timeout SECONDS]\n"
+	    "               [-v] COMMAND [ARGS]\n\n"
 	    "Sizes and offsets take units: 4096, 64K, 512M, 1.5G (powers of "
 	    "1024).\nDefault config: %s\n\ncommands:\n", DASPOOL_CONF_PATH);
 	for (i = 0; i < NCOMMANDS; i++)
@@ -254,6 +256,7 @@ cli_load_config(struct cli *cli)
 	if ((f->ca && daspool_conf_set(&cli->conf.ca, f->ca) == -1) ||
 	    (f->cert && daspool_conf_set(&cli->conf.cert, f->cert) == -1) ||
 	    (f->key && daspool_conf_set(&cli->conf.key, f->key) == -1) ||
+	    (f->crl && daspool_conf_set(&cli->conf.crl, f->crl) == -1) ||
 	    (f->state_dir &&
 	    daspool_conf_set(&cli->conf.state_dir, f->state_dir) == -1) ||
 	    (f->ciphers &&
@@ -886,6 +889,7 @@ main(int argc, char **argv)
 		{ "ca",		required_argument,	NULL, 'A' },
 		{ "cert",	required_argument,	NULL, 'C' },
 		{ "key",	required_argument,	NULL, 'K' },
+		{ "crl",	required_argument,	NULL, 'R' },
 		{ "state-dir",	required_argument,	NULL, 'S' },
 		{ "ciphers",	required_argument,	NULL, 'c' },
 		{ "timeout",	required_argument,	NULL, 't' },
@@ -911,6 +915,7 @@ main(int argc, char **argv)
 		case 'A': cli.flags.ca = optarg; break;
 		case 'C': cli.flags.cert = optarg; break;
 		case 'K': cli.flags.key = optarg; break;
+		case 'R': cli.flags.crl = optarg; break;
 		case 'S': cli.flags.state_dir = optarg; break;
 		case 'c': cli.flags.ciphers = optarg; break;
 		case 't': cli.flags.timeout = optarg; break;

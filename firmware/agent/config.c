@@ -46,6 +46,7 @@ static cfg_opt_t agent_opts[] = {
 	CFG_STR("cert", "/etc/daspool/agent.crt", CFGF_NONE),
 	CFG_STR("key", "/etc/daspool/agent.key", CFGF_NONE),
 	CFG_STR("manager_cert", "/etc/daspool/manager.crt", CFGF_NONE),
+	CFG_STR("crl", "", CFGF_NONE),
 	CFG_STR("state_dir", "/var/lib/daspool-agent", CFGF_NONE),
 	CFG_INT("heartbeat_interval", 2, CFGF_NONE),
 	CONFUTIL_GATE_OPTS(AGENT_PER_PEER, AGENT_IDLE_S),
@@ -354,6 +355,7 @@ config_scalars(const char *path, cfg_t *cfg, struct agent_config *conf,
 	    config_strdup(&conf->cert, cfg, "cert") ||
 	    config_strdup(&conf->key, cfg, "key") ||
 	    config_strdup(&conf->manager_cert, cfg, "manager_cert") ||
+	    config_strdup(&conf->crl, cfg, "crl") ||
 	    config_strdup(&conf->state_dir, cfg, "state_dir") ||
 	    config_strdup(&conf->ciphers, cfg, "ciphers"))
 		return confutil_fail(path, err, errlen, "out of memory");
@@ -362,6 +364,10 @@ config_scalars(const char *path, cfg_t *cfg, struct agent_config *conf,
 	if (conf->state_dir[0] != '/')
 		return confutil_fail(path, err, errlen, "state_dir \"%s\" must "
 		    "be absolute", conf->state_dir);
+	/* Read again long after the daemon left its start directory. */
+	if (conf->crl[0] != '\0' && conf->crl[0] != '/')
+		return confutil_fail(path, err, errlen, "crl \"%s\" must be "
+		    "absolute", conf->crl);
 	if (hb < 1 || hb > 3600)
 		return confutil_fail(path, err, errlen, "heartbeat_interval "
 		    "%ld is not 1-3600 seconds", hb);
@@ -435,6 +441,7 @@ agent_config_free(struct agent_config *conf)
 	free(conf->cert);
 	free(conf->key);
 	free(conf->manager_cert);
+	free(conf->crl);
 	free(conf->state_dir);
 	free(conf->ciphers);
 	for (i = 0; i < conf->region_count; i++)
@@ -485,6 +492,7 @@ agent_config_print(FILE *fp, const struct agent_config *conf)
 	fprintf(fp, "cert = \"%s\"\n", conf->cert);
 	fprintf(fp, "key = \"%s\"\n", conf->key);
 	fprintf(fp, "manager_cert = \"%s\"\n", conf->manager_cert);
+	fprintf(fp, "crl = \"%s\"\n", conf->crl);
 	fprintf(fp, "state_dir = \"%s\"\n", conf->state_dir);
 	fprintf(fp, "heartbeat_interval = %d\n", conf->heartbeat_interval);
 	confutil_gate_print(fp, &conf->gate, conf->idle_timeout);

@@ -39,6 +39,7 @@ struct agent_config {
 	char			*cert;
 	char			*key;
 	char			*manager_cert;
+	char			*crl;		/* "" = none */
 	char			*state_dir;
 	int			 heartbeat_interval;	/* seconds */
 	struct gate_limits	 gate;		/* the data port's door */

@@ -96,10 +96,12 @@ agent_tls(struct agent *a)
 	struct tls_paths		 paths;
 	char				 err[256];
 
+	memset(&paths, 0, sizeof(paths));
 	paths.ca_file = conf->ca;
 	paths.cert_file = conf->cert;
 	paths.key_file = conf->key;
 	paths.ciphers = conf->ciphers;
+	paths.crl_file = conf->crl;
 	if ((a->tls_server = tls_config_new(TLS_SIDE_SERVER, &paths, err,
 	    sizeof(err))) == NULL ||
 	    (a->tls_client = tls_config_new(TLS_SIDE_CLIENT, &paths, err,
@@ -136,8 +138,25 @@ agent_free(struct agent *a)
 	tls_config_free(a->tls_client);
 }
 
+/* The CRL is all SIGHUP reads again: a bad new one keeps the list in
+ * use (the TLS layer logs why). Other settings need a restart. */
 static void
-agent_wait(void)
+agent_reload(struct agent *a)
+{
+	const char	*crl = tls_config_crl_file(a->tls_server);
+
+	if (crl == NULL) {
+		log_info("SIGHUP: no CRL configured, nothing to read again; "
+		    "restart to change the configuration");
+		return;
+	}
+	log_info("SIGHUP: reading the CRL %s again", crl);
+	(void)tls_config_reload_crl(a->tls_server);
+	(void)tls_config_reload_crl(a->tls_client);
+}
+
+static void
+agent_wait(struct agent *a)
 {
 	sigset_t	set;
 	int		sig;
@@ -151,7 +170,7 @@ agent_wait(void)
 			continue;
 		if (sig != SIGHUP)
 			break;
-		log_info("SIGHUP ignored; restart to reload the configuration");
+		agent_reload(a);
 	}
 	log_info("stopping on %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 }
@@ -205,7 +224,7 @@ agent_run(struct agent *a, int foreground, int level)
 	    conf->listen_address, a->port, conf->advertise_address, a->port);
 	if ((enr = enroll_start(a, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
-	agent_wait();
+	agent_wait(a);
 	clean = serve_stop(srv) == 0;
 	enroll_stop(enr);
 	if (!clean) {

@@ -23,17 +23,12 @@
 
 #include "msg.h"
 #include "pki.h"
+#include "pki_internal.h"
 #include "proto.h"
 
 #define PKI_CA_SUBJECT	"CN=daspool pool CA,OU=ca,O=daspool"
 #define PKI_PEM_MAX	4096
-#define PKI_PATH_MAX	4096
 #define PKI_TIME_LEN	14	/* YYYYMMDDHHMMSS */
-
-struct pki_rng {
-	mbedtls_entropy_context		entropy;
-	mbedtls_ctr_drbg_context	drbg;
-};
 
 /* What one certificate is about to say. */
 struct pki_cert_req {
@@ -46,19 +41,12 @@ struct pki_cert_req {
 	char			 not_after[PKI_TIME_LEN + 1];
 };
 
-static int	pki_rng_init(struct pki_rng *, char *, size_t);
-static void	pki_rng_free(struct pki_rng *);
-static void	pki_mbed_error(int, const char *, char *, size_t);
-static int	pki_path(char *, const char *, const char *, const char *,
-		    char *, size_t);
 static int	pki_time_parse(const char *, time_t *);
 static void	pki_time_format(time_t, char *);
 static int	pki_window(const struct pki_validity *, int,
 		    struct pki_cert_req *, char *, size_t);
 static int	pki_genkey(mbedtls_pk_context *, struct pki_rng *, char *,
 		    size_t);
-static int	pki_write_file(const char *, const void *, size_t, mode_t,
-		    char *, size_t);
 static int	pki_write_key(const char *, mbedtls_pk_context *, char *,
 		    size_t);
 static int	pki_make_cert(const struct pki_cert_req *, struct pki_rng *,
@@ -70,8 +58,9 @@ static int	pki_create_leaf(const char *, const char *, const char *,
 		    int, const struct pki_validity *, mbedtls_pk_context *,
 		    mbedtls_x509_crt *, struct pki_rng *, char *, size_t);
 static void	pki_print_time(FILE *, const char *, const mbedtls_x509_time *);
+static void	pki_dir_of(const char *, char *);
 
-static int
+int
 pki_rng_init(struct pki_rng *r, char *err, size_t errlen)
 {
 	static const char	pers[] = "daspool pki";
@@ -88,14 +77,14 @@ pki_rng_init(struct pki_rng *r, char *err, size_t errlen)
 	return 0;
 }
 
-static void
+void
 pki_rng_free(struct pki_rng *r)
 {
 	mbedtls_ctr_drbg_free(&r->drbg);
 	mbedtls_entropy_free(&r->entropy);
 }
 
-static void
+void
 pki_mbed_error(int rc, const char *what, char *err, size_t errlen)
 {
 	char	why[160];
@@ -104,7 +93,7 @@ pki_mbed_error(int rc, const char *what, char *err, size_t errlen)
 	snprintf(err, errlen, "%s: %s", what, why);
 }
 
-static int
+int
 pki_path(char *out, const char *dir, const char *name, const char *ext,
     char *err, size_t errlen)
 {
@@ -224,7 +213,7 @@ pki_genkey(mbedtls_pk_context *key, struct pki_rng *r, char *err,
 
 /* Writes through a temporary file and rename, so a crash leaves either
  * the old file or the new one. */
-static int
+int
 pki_write_file(const char *path, const void *data, size_t len, mode_t mode,
     char *err, size_t errlen)
 {
@@ -441,9 +430,13 @@ pki_init(const char *dir, const char *manager_name,
 		snprintf(err, errlen, "cannot read back %s", crt_path);
 		goto done;
 	}
-	/* The manager certificate is renewed along with the CA. */
-	rc = pki_create_leaf(dir, "manager", manager_name, DSP_ROLE_MANAGER,
-	    v, &cakey, &cacrt, &r, err, errlen);
+	/* The manager certificate is renewed along with the CA, and the
+	 * CRL starts empty: the old one was the old CA's. */
+	if (pki_create_leaf(dir, "manager", manager_name, DSP_ROLE_MANAGER,
+	    v, &cakey, &cacrt, &r, err, errlen) == -1 ||
+	    pki_crl_init(dir, &cacrt, &cakey, &r, err, errlen) == -1)
+		goto done;
+	rc = 0;
 done:
 	mbedtls_x509_crt_free(&cacrt);
 	mbedtls_pk_free(&cakey);
@@ -517,6 +510,38 @@ done:
 	return rc;
 }
 
+/* DIR/ca.crt and the key that belongs to it, DIR/ca.key. */
+int
+pki_ca_load(const char *dir, mbedtls_x509_crt *cacrt, mbedtls_pk_context *cakey,
+    char *err, size_t errlen)
+{
+	char	path[PKI_PATH_MAX];
+	int	mbrc;
+
+	if (pki_path(path, dir, "ca", "crt", err, errlen) == -1)
+		return -1;
+	if ((mbrc = mbedtls_x509_crt_parse_file(cacrt, path)) != 0) {
+		if (access(path, F_OK) == -1)
+			snprintf(err, errlen, "no CA in %s (run daspool-pki "
+			    "init --dir %s first)", dir, dir);
+		else
+			pki_mbed_error(mbrc, path, err, errlen);
+		return -1;
+	}
+	if (pki_path(path, dir, "ca", "key", err, errlen) == -1)
+		return -1;
+	if ((mbrc = mbedtls_pk_parse_keyfile(cakey, path, NULL)) != 0) {
+		pki_mbed_error(mbrc, path, err, errlen);
+		return -1;
+	}
+	if (mbedtls_pk_check_pair(&cacrt->pk, cakey) != 0) {
+		snprintf(err, errlen, "%s/ca.key does not belong to %s/ca.crt",
+		    dir, dir);
+		return -1;
+	}
+	return 0;
+}
+
 int
 pki_issue(const char *dir, const char *name, int role,
     const struct pki_validity *v, int force, char *err, size_t errlen)
@@ -525,7 +550,7 @@ pki_issue(const char *dir, const char *name, int role,
 	mbedtls_pk_context	 cakey;
 	mbedtls_x509_crt	 cacrt;
 	char			 path[PKI_PATH_MAX];
-	int			 rc = -1, mbrc;
+	int			 rc = -1;
 
 	if (name == NULL || !msg_name_valid(name)) {
 		snprintf(err, errlen, "bad name \"%s\" (1..%d of A-Z a-z 0-9 "
@@ -550,29 +575,9 @@ pki_issue(const char *dir, const char *name, int role,
 
 	mbedtls_pk_init(&cakey);
 	mbedtls_x509_crt_init(&cacrt);
-	if (pki_rng_init(&r, err, errlen) == -1)
+	if (pki_rng_init(&r, err, errlen) == -1 ||
+	    pki_ca_load(dir, &cacrt, &cakey, err, errlen) == -1)
 		goto done;
-	if (pki_path(path, dir, "ca", "crt", err, errlen) == -1)
-		goto done;
-	if ((mbrc = mbedtls_x509_crt_parse_file(&cacrt, path)) != 0) {
-		if (access(path, F_OK) == -1)
-			snprintf(err, errlen, "no CA in %s (run daspool-pki "
-			    "init --dir %s first)", dir, dir);
-		else
-			pki_mbed_error(mbrc, path, err, errlen);
-		goto done;
-	}
-	if (pki_path(path, dir, "ca", "key", err, errlen) == -1)
-		goto done;
-	if ((mbrc = mbedtls_pk_parse_keyfile(&cakey, path, NULL)) != 0) {
-		pki_mbed_error(mbrc, path, err, errlen);
-		goto done;
-	}
-	if (mbedtls_pk_check_pair(&cacrt.pk, &cakey) != 0) {
-		snprintf(err, errlen, "%s/ca.key does not belong to %s/ca.crt",
-		    dir, dir);
-		goto done;
-	}
 	rc = pki_create_leaf(dir, name, name, role, v, &cakey, &cacrt, &r,
 	    err, errlen);
 done:
@@ -589,11 +594,28 @@ pki_print_time(FILE *out, const char *label, const mbedtls_x509_time *t)
 	    t->year, t->mon, t->day, t->hour, t->min, t->sec);
 }
 
+/* The directory part of a file name, "." when it has none. */
+static void
+pki_dir_of(const char *file, char *out)
+{
+	const char	*slash = strrchr(file, '/');
+	size_t		 n;
+
+	if (slash == NULL) {
+		snprintf(out, PKI_PATH_MAX, ".");
+		return;
+	}
+	n = slash == file ? 1 : (size_t)(slash - file);
+	snprintf(out, PKI_PATH_MAX, "%.*s", (int)n, file);
+}
+
 int
-pki_show(const char *cert_file, FILE *out, char *err, size_t errlen)
+pki_show(const char *cert_file, const char *dir, FILE *out, char *err,
+    size_t errlen)
 {
 	mbedtls_x509_crt	 crt;
 	char			 cn[256], ou[64], dn[512], serial[128];
+	char			 own_dir[PKI_PATH_MAX];
 	const char		*status;
 	int			 rc;
 
@@ -633,6 +655,11 @@ pki_show(const char *cert_file, FILE *out, char *err, size_t errlen)
 	fprintf(out, "%-11s %s\n", "serial:", serial);
 	pki_print_time(out, "not before:", &crt.valid_from);
 	pki_print_time(out, "not after:", &crt.valid_to);
+	if (dir == NULL) {
+		pki_dir_of(cert_file, own_dir);
+		dir = own_dir;
+	}
+	pki_revocation_print(out, &crt, dir, &status);
 	fprintf(out, "%-11s %s\n", "status:", status);
 	mbedtls_x509_crt_free(&crt);
 	return 0;

@@ -5,7 +5,9 @@
  *
  * One mbedtls_ssl_config per tls_config is shared by every connection;
  * it is read-only after tls_config_new, and its CTR-DRBG locks itself
- * (MBEDTLS_THREADING_C), so connections may run in many threads.
+ * (MBEDTLS_THREADING_C), so connections may run in many threads. The
+ * CRL is not in it: crl_watch.c swaps it under its own lock, and the
+ * verify callback looks the peer up.
  *
  * Sockets stay blocking; the I/O callbacks poll() against a per-call
  * deadline, so timeouts need no non-blocking state machine. mbedTLS asks
@@ -32,6 +34,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "crl.h"
 #include "log.h"
 #include "msg.h"
 #include "net.h"
@@ -50,6 +53,7 @@ struct tls_config {
 	mbedtls_pk_context		 key;
 	int				 suites[4];	/* preferred first */
 	char				 own_name[DSP_NAME_MAX + 1];
+	struct crl_watch		*crl;		/* NULL: no CRL */
 };
 
 struct tls_conn {
@@ -63,6 +67,8 @@ struct tls_conn {
 	int			 handshake_errno;	/* why it failed */
 	char			 peer_name[DSP_NAME_MAX + 1];
 	int			 peer_role;
+	char			 revoked_serial[64];	/* set when the CRL
+							 * lists the peer */
 };
 
 /* Cipher suite names of the config file, and the suite each selects. */
@@ -141,15 +147,20 @@ static int	tls_poll(struct tls_conn *, short);
 static int	tls_bio_send(void *, const unsigned char *, size_t);
 static int	tls_bio_recv(void *, unsigned char *, size_t);
 static int	tls_verify_cb(void *, mbedtls_x509_crt *, int, uint32_t *);
+static void	tls_verify_crl(struct tls_conn *, const mbedtls_x509_crt *,
+		    uint32_t *);
 static int	tls_subject(const mbedtls_x509_name *, char *, size_t, int *);
 static void	tls_mbed_error(int, char *, size_t);
 static void	tls_verify_text(uint32_t, char *, size_t);
 static void	tls_explain_alert(struct tls_conn *, char *, size_t);
+static void	tls_explain_revoked(struct tls_conn *, char *, size_t);
 static void	tls_explain(struct tls_conn *, int, int, char *, size_t);
 static int	tls_config_load(struct tls_config *, const struct tls_paths *,
 		    char *, size_t);
 static int	tls_config_setup(struct tls_config *, const char *, char *,
 		    size_t);
+static int	tls_config_crl(struct tls_config *, const struct tls_paths *,
+		    char *, size_t);
 static void	tls_config_warm(struct tls_config *);
 static struct tls_conn *tls_conn_new(struct tls_config *, int, char *,
 		    size_t);
@@ -292,18 +303,37 @@ tls_subject(const mbedtls_x509_name *name, char *cn, size_t cnlen, int *role)
 	return ncn == 1 && msg_name_valid(cn) ? 0 : -1;
 }
 
-/* Notes who the peer claims to be, so a refusal can name it. */
+/* Notes who the peer claims to be, so a refusal can name it, and
+ * whether the CRL revokes it. */
 static int
 tls_verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
 	struct tls_conn	*c = arg;
 	int		 role;
 
-	(void)flags;
-	if (depth == 0 && tls_subject(&crt->subject, c->peer_name,
-	    sizeof(c->peer_name), &role) == -1)
+	if (depth != 0)
+		return 0;
+	if (tls_subject(&crt->subject, c->peer_name, sizeof(c->peer_name),
+	    &role) == -1)
 		c->peer_name[0] = '\0';
+	if (c->cfg->crl != NULL)
+		tls_verify_crl(c, crt, flags);
 	return 0;
+}
+
+/* A listed certificate fails like any bad one; mbedTLS then sends the
+ * alert "certificate revoked", which the peer turns into words. */
+static void
+tls_verify_crl(struct tls_conn *c, const mbedtls_x509_crt *crt,
+    uint32_t *flags)
+{
+	crl_watch_poll(c->cfg->crl);
+	if (!crl_watch_revoked(c->cfg->crl, &crt->serial))
+		return;
+	*flags |= MBEDTLS_X509_BADCERT_REVOKED;
+	if (mbedtls_x509_serial_gets(c->revoked_serial,
+	    sizeof(c->revoked_serial), &crt->serial) < 0)
+		snprintf(c->revoked_serial, sizeof(c->revoked_serial), "?");
 }
 
 static void
@@ -372,6 +402,26 @@ tls_explain_alert(struct tls_conn *c, char *err, size_t errlen)
 	    alert);
 }
 
+/* "certificate serverJ (serial 4A:..) is revoked (CRL /etc/...)", and
+ * anything else wrong with it. */
+static void
+tls_explain_revoked(struct tls_conn *c, char *err, size_t errlen)
+{
+	uint32_t	flags;
+	char		more[256];
+	int		n;
+
+	n = snprintf(err, errlen, "certificate %s (serial %s) is revoked "
+	    "(CRL %s)", c->peer_name[0] != '\0' ? c->peer_name : "without "
+	    "a usable CN", c->revoked_serial, crl_watch_path(c->cfg->crl));
+	flags = mbedtls_ssl_get_verify_result(&c->ssl) &
+	    ~(uint32_t)MBEDTLS_X509_BADCERT_REVOKED;
+	if (flags != 0 && n > 0 && (size_t)n < errlen) {
+		tls_verify_text(flags, more, sizeof(more));
+		snprintf(err + n, errlen - (size_t)n, "; also %s", more);
+	}
+}
+
 /* Turns a failed handshake into a sentence naming the cause. */
 static void
 tls_explain(struct tls_conn *c, int rc, int timeout_ms, char *err,
@@ -398,6 +448,10 @@ tls_explain(struct tls_conn *c, int rc, int timeout_ms, char *err,
 		    timeout_ms);
 		break;
 	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
+		if (c->revoked_serial[0] != '\0') {
+			tls_explain_revoked(c, err, errlen);
+			break;
+		}
 		tls_verify_text(mbedtls_ssl_get_verify_result(&c->ssl), why,
 		    sizeof(why));
 		/* The CN is what the peer claims, noted before the check. */
@@ -611,6 +665,20 @@ tls_config_setup(struct tls_config *cfg, const char *ciphers, char *err,
 	return 0;
 }
 
+/* The CRL, checked against the CA now: a bad one stops a daemon at
+ * start rather than refusing peers later. */
+static int
+tls_config_crl(struct tls_config *cfg, const struct tls_paths *p, char *err,
+    size_t errlen)
+{
+	if (p->crl_file == NULL || p->crl_file[0] == '\0')
+		return 0;
+	cfg->crl = crl_watch_new(p->crl_file, &cfg->ca,
+	    cfg->side == TLS_SIDE_SERVER ? "TLS server" : "TLS client", err,
+	    errlen);
+	return cfg->crl != NULL ? 0 : -1;
+}
+
 struct tls_config *
 tls_config_new(enum tls_side side, const struct tls_paths *paths, char *err,
     size_t errlen)
@@ -630,6 +698,7 @@ tls_config_new(enum tls_side side, const struct tls_paths *paths, char *err,
 	mbedtls_pk_init(&cfg->key);
 
 	if (tls_config_load(cfg, paths, err, errlen) == -1 ||
+	    tls_config_crl(cfg, paths, err, errlen) == -1 ||
 	    tls_config_setup(cfg, paths->ciphers, err, errlen) == -1) {
 		tls_config_free(cfg);
 		return NULL;
@@ -648,6 +717,7 @@ tls_config_free(struct tls_config *cfg)
 	mbedtls_x509_crt_free(&cfg->ca);
 	mbedtls_x509_crt_free(&cfg->cert);
 	mbedtls_pk_free(&cfg->key);
+	crl_watch_free(cfg->crl);
 	free(cfg);
 }
 
@@ -655,6 +725,18 @@ const char *
 tls_config_own_name(const struct tls_config *cfg)
 {
 	return cfg->own_name;
+}
+
+const char *
+tls_config_crl_file(const struct tls_config *cfg)
+{
+	return cfg->crl != NULL ? crl_watch_path(cfg->crl) : NULL;
+}
+
+int
+tls_config_reload_crl(struct tls_config *cfg)
+{
+	return cfg->crl != NULL ? crl_watch_reload(cfg->crl) : 0;
 }
 
 static struct tls_conn *
@@ -927,6 +1009,18 @@ int
 tls_peer_role(const struct tls_conn *c)
 {
 	return c->peer_role;
+}
+
+int
+tls_peer_revoked(const struct tls_conn *c)
+{
+	const mbedtls_x509_crt	*peer;
+
+	if (c->cfg->crl == NULL ||
+	    (peer = mbedtls_ssl_get_peer_cert(&c->ssl)) == NULL)
+		return 0;
+	crl_watch_poll(c->cfg->crl);
+	return crl_watch_revoked(c->cfg->crl, &peer->serial);
 }
 
 const char *

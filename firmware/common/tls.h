@@ -6,6 +6,12 @@
  * OU ("agent", "borrower", "admin", "backup", "manager").
  * Every socket gets TCP_NODELAY.
  *
+ * With a CRL (crl_file) a peer whose certificate it lists is refused at
+ * the handshake, with the TLS alert "certificate revoked". The file is
+ * read again when it changes (looked at, at most once a second, by the
+ * next handshake) and by tls_config_reload_crl; a missing or bad new
+ * file keeps the list loaded before, and says why in the log.
+ *
  * A tls_config may be shared by many threads; a tls_conn belongs to one
  * thread at a time.
  */
@@ -26,13 +32,20 @@ struct tls_paths {
 	const char	*key_file;	/* own private key (PEM) */
 	const char	*ciphers;	/* "chacha20-poly1305" (default),
 					 * "aes-128-gcm", "aes-256-gcm", or NULL */
+	const char	*crl_file;	/* the pool CA's CRL (PEM), or NULL */
 };
 
-/* NULL on failure, with the reason in err. */
+/* NULL on failure, with the reason in err (a CRL that does not verify
+ * with the pool CA is one). */
 struct tls_config *tls_config_new(enum tls_side, const struct tls_paths *,
 		    char *err, size_t errlen);
 void		 tls_config_free(struct tls_config *);
 const char	*tls_config_own_name(const struct tls_config *);	/* own CN */
+/* The CRL file, NULL without one. */
+const char	*tls_config_crl_file(const struct tls_config *);
+/* Reads the CRL again now (SIGHUP). 0 when read or when there is none;
+ * -1 when the file is missing or bad: the list in use stays (logged). */
+int		 tls_config_reload_crl(struct tls_config *);
 
 /* Server: handshake on an accepted socket (takes the fd; closes it on
  * failure). timeout_ms bounds the handshake. */
@@ -79,6 +92,10 @@ void		 tls_close(struct tls_conn *);	/* close_notify + free */
 
 const char	*tls_peer_name(const struct tls_conn *);	/* CN */
 int		 tls_peer_role(const struct tls_conn *);	/* enum dsp_role */
+/* 1 when the CRL in use now lists the peer's certificate, else 0: lets
+ * a server drop connections of a certificate revoked since they were
+ * made. Any thread may ask once the handshake is done. */
+int		 tls_peer_revoked(const struct tls_conn *);
 const char	*tls_cipher_name(const struct tls_conn *);
 int		 tls_fd(const struct tls_conn *);
 

@@ -102,6 +102,7 @@ daspool_client_open(const struct daspool_options *o,
 	paths.ca_file = o->ca_file;
 	paths.cert_file = o->cert_file;
 	paths.key_file = o->key_file;
+	paths.crl_file = o->crl_file;
 	paths.ciphers = o->ciphers;
 	c->tls = tls_config_new(TLS_SIDE_CLIENT, &paths, why, sizeof(why));
 	if (c->tls == NULL) {

@@ -72,6 +72,7 @@ daspool_conf_free(struct daspool_conf *conf)
 	free(conf->ca);
 	free(conf->cert);
 	free(conf->key);
+	free(conf->crl);
 	free(conf->state_dir);
 	free(conf->ciphers);
 	daspool_conf_init(conf);
@@ -111,6 +112,7 @@ daspool_conf_load(const char *path, struct daspool_conf *conf, char *err,
 		CFG_STR("ca", NULL, CFGF_NODEFAULT),
 		CFG_STR("cert", NULL, CFGF_NODEFAULT),
 		CFG_STR("key", NULL, CFGF_NODEFAULT),
+		CFG_STR("crl", NULL, CFGF_NODEFAULT),
 		CFG_STR("state_dir", NULL, CFGF_NODEFAULT),
 		CFG_STR("ciphers", NULL, CFGF_NODEFAULT),
 		CFG_INT_CB("timeout", CONF_TIMEOUT_DEFAULT, CFGF_NODEFAULT,
@@ -146,6 +148,7 @@ daspool_conf_load(const char *path, struct daspool_conf *conf, char *err,
 	    conf_take(&conf->ca, cfg, "ca") == -1 ||
 	    conf_take(&conf->cert, cfg, "cert") == -1 ||
 	    conf_take(&conf->key, cfg, "key") == -1 ||
+	    conf_take(&conf->crl, cfg, "crl") == -1 ||
 	    conf_take(&conf->state_dir, cfg, "state_dir") == -1 ||
 	    conf_take(&conf->ciphers, cfg, "ciphers") == -1) {
 		snprintf(err, errlen, "out of memory");
@@ -173,6 +176,7 @@ daspool_conf_options(const struct daspool_conf *conf,
 	o->ca_file = conf->ca;
 	o->cert_file = conf->cert;
 	o->key_file = conf->key;
+	o->crl_file = conf->crl;
 	o->state_dir = conf->state_dir;
 	o->ciphers = conf->ciphers;
 	o->timeout_ms = conf->timeout * 1000;

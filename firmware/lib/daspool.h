@@ -69,6 +69,10 @@ struct daspool_options {
 	const char	*cert_file;	/* this borrower's certificate; its CN
 					 * is the borrower's name */
 	const char	*key_file;
+	const char	*crl_file;	/* the pool's CRL (PEM), NULL: none.
+					 * Managers and agents it lists are
+					 * refused; it is read again when the
+					 * file changes */
 	const char	*state_dir;	/* NULL: DASPOOL_STATE_DIR */
 	const char	*ciphers;	/* preferred suite, NULL: the TLS
 					 * layer's; see tls.h */

@@ -5,6 +5,7 @@
  *	manager_address = "10.0.0.1"	manager_port = 7400
  *	manager_name = "manager"	(CN of the manager's certificate)
  *	ca = "/etc/daspool/ca.crt"	cert = ...	key = ...
+ *	crl = "/etc/daspool/crl.pem"	(optional)
  *	state_dir = "/var/lib/daspool"	ciphers = "chacha20-poly1305"
  *	timeout = 30			(seconds)
  */
@@ -26,6 +27,7 @@ struct daspool_conf {
 	char		*ca;
 	char		*cert;
 	char		*key;
+	char		*crl;
 	char		*state_dir;
 	char		*ciphers;
 	int		 timeout;	/* seconds */

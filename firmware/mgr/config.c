@@ -29,6 +29,7 @@ static cfg_opt_t mgr_opts[] = {
 	CFG_STR("ca", "/etc/daspool/pki/ca.crt", CFGF_NONE),
 	CFG_STR("cert", "/etc/daspool/pki/manager.crt", CFGF_NONE),
 	CFG_STR("key", "/etc/daspool/pki/manager.key", CFGF_NONE),
+	CFG_STR("crl", "", CFGF_NONE),
 	CFG_STR("admin_socket", "/run/daspool/admin.sock", CFGF_NONE),
 	CFG_STR("admin_group", "", CFGF_NONE),
 	CFG_INT("ticket_lifetime", 300, CFGF_NONE),
@@ -67,6 +68,7 @@ config_strings(cfg_t *cfg, struct mgr_config *conf)
 		{ "ca", offsetof(struct mgr_config, ca) },
 		{ "cert", offsetof(struct mgr_config, cert) },
 		{ "key", offsetof(struct mgr_config, key) },
+		{ "crl", offsetof(struct mgr_config, crl) },
 		{ "admin_socket", offsetof(struct mgr_config, admin_socket) },
 		{ "admin_group", offsetof(struct mgr_config, admin_group) },
 		{ "ciphers", offsetof(struct mgr_config, ciphers) },
@@ -98,6 +100,7 @@ config_paths(const char *path, const struct mgr_config *conf, char *err,
 		{ "ca", conf->ca, 0 },
 		{ "cert", conf->cert, 0 },
 		{ "key", conf->key, 0 },
+		{ "crl", conf->crl, 1 },
 		{ "admin_socket", conf->admin_socket, 0 },
 		{ "pidfile", conf->pidfile, 1 },
 	};
@@ -227,6 +230,7 @@ mgr_config_free(struct mgr_config *conf)
 	free(conf->ca);
 	free(conf->cert);
 	free(conf->key);
+	free(conf->crl);
 	free(conf->admin_socket);
 	free(conf->admin_group);
 	free(conf->ciphers);
@@ -247,6 +251,7 @@ mgr_config_print(FILE *f, const struct mgr_config *conf)
 	fprintf(f, "ca = \"%s\"\n", conf->ca);
 	fprintf(f, "cert = \"%s\"\n", conf->cert);
 	fprintf(f, "key = \"%s\"\n", conf->key);
+	fprintf(f, "crl = \"%s\"\n", conf->crl);
 	fprintf(f, "admin_socket = \"%s\"\n", conf->admin_socket);
 	fprintf(f, "admin_group = \"%s\"\n", conf->admin_group);
 	fprintf(f, "ticket_lifetime = %d\n", conf->ticket_lifetime);

@@ -22,6 +22,7 @@ struct mgr_config {
 	char		*ca;
 	char		*cert;
 	char		*key;
+	char		*crl;			/* "" = none */
 	char		*admin_socket;
 	char		*admin_group;		/* "" = none */
 	gid_t		 admin_gid;		/* valid when has_admin_gid */

@@ -1,7 +1,7 @@
 /*
  * daspool-mgr: the management server. Reads its config, opens the LMDB
- * virtual disk table, listens for agents, borrowers and admins, and
- * stops cleanly on SIGTERM or SIGINT.
+ * virtual disk table, listens for agents, borrowers and admins, reads
+ * its CRL again on SIGHUP, and stops cleanly on SIGTERM or SIGINT.
  */
 #include <sys/types.h>
 
@@ -76,6 +76,7 @@ mgr_load(struct mgr *m, const struct mgr_config *conf)
 	paths.cert_file = conf->cert;
 	paths.key_file = conf->key;
 	paths.ciphers = conf->ciphers;
+	paths.crl_file = conf->crl;
 	if (tls_cert_identity(conf->cert, cn, sizeof(cn), &role) == -1)
 		fatalx("cannot read certificate %s", conf->cert);
 	if (role != DSP_ROLE_MANAGER)
@@ -96,8 +97,25 @@ mgr_load(struct mgr *m, const struct mgr_config *conf)
 	store_close(s);
 }
 
+/* The CRL is all SIGHUP reads again: a bad new one keeps the list in
+ * use (the TLS layer logs why). Other settings need a restart. */
 static void
-mgr_wait(const sigset_t *stop)
+mgr_reload(struct mgr *m)
+{
+	const char	*crl = tls_config_crl_file(m->tls_server);
+
+	if (crl == NULL) {
+		log_info("SIGHUP: no CRL configured, nothing to read again; "
+		    "restart to change the configuration");
+		return;
+	}
+	log_info("SIGHUP: reading the CRL %s again", crl);
+	(void)tls_config_reload_crl(m->tls_server);
+	(void)tls_config_reload_crl(m->tls_client);
+}
+
+static void
+mgr_wait(struct mgr *m, const sigset_t *stop)
 {
 	int	sig;
 
@@ -105,8 +123,7 @@ mgr_wait(const sigset_t *stop)
 		if (sigwait(stop, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_info("SIGHUP: nothing to reload; restart to change "
-			    "the configuration");
+			mgr_reload(m);
 			continue;
 		}
 		log_info("stopping on %s", strsignal(sig));
@@ -213,7 +230,7 @@ main(int argc, char **argv)
 	    tls_config_own_name(m.tls_server), conf.state_dir,
 	    conf.ticket_lifetime);
 
-	mgr_wait(&stop);
+	mgr_wait(&m, &stop);
 	mgr_shutdown(&m);
 	if (conf.pidfile[0] != '\0')
 		unlink(conf.pidfile);

@@ -35,6 +35,11 @@ agent_base=('server = "serverA"' 'listen_address = "127.0.2.1"'
 	'key = "/x/a.key"' 'manager_cert = "/x/m.crt"' 'state_dir = "/x/state"')
 bad daspool-agent "max_connections_per_peer -1" "${agent_base[@]}" \
 	'max_connections_per_peer = -1'
+# The CRL is read again after the daemon left its start directory.
+bad daspool-mgr "crl \"crl.pem\" must be an absolute path" 'crl = "crl.pem"'
+bad daspool-agent "crl \"crl.pem\" must be absolute" "${agent_base[@]}" \
+	'crl = "crl.pem"' 'region "A1" {' 'path = "/tmp/x"' '}'
+
 bad daspool-agent "size|length" "${agent_base[@]}" \
 	'region "A1" {' 'path = "/tmp/x"' 'length = "12Q"' '}'
 bad daspool-agent "overlap" "${agent_base[@]}" \

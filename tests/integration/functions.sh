@@ -108,6 +108,12 @@ pki_init() {
 	daspool-pki init --dir "$T/pki" >/dev/null || fail "pki init"
 }
 
+# crl_line: the config line naming the pool CRL, when there is one
+# (daspool-pki init makes it; crl.sh revokes into it).
+crl_line() {
+	[ -f "$T/pki/crl.pem" ] && echo "crl = \"$T/pki/crl.pem\""
+}
+
 # pki_issue NAME ROLE [extra daspool-pki flags]
 pki_issue() {
 	local name=$1 role=$2
@@ -125,6 +131,7 @@ state_dir = "$T/mgr/state"
 ca = "$T/pki/ca.crt"
 cert = "$T/pki/manager.crt"
 key = "$T/pki/manager.key"
+$(crl_line)
 admin_socket = "$ADMIN_SOCK"
 ticket_lifetime = ${TICKET_LIFETIME:-300}
 heartbeat_timeout = ${HEARTBEAT_TIMEOUT:-6}
@@ -172,6 +179,7 @@ ca = "$T/pki/ca.crt"
 cert = "$T/pki/$name.crt"
 key = "$T/pki/$name.key"
 manager_cert = "$T/pki/manager.crt"
+$(crl_line)
 state_dir = "$T/$name/state"
 heartbeat_interval = 1
 log_level = "${AGENT_LOG_LEVEL:-debug}"
@@ -240,6 +248,7 @@ manager_port = $MGR_PORT
 ca = "$T/pki/ca.crt"
 cert = "$T/pki/$name.crt"
 key = "$T/pki/$name.key"
+$(crl_line)
 state_dir = "$T/$name/state"
 timeout = ${CLIENT_TIMEOUT:-30}
 CONF

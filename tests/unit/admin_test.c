@@ -30,7 +30,7 @@ static const struct {
 	{ "h", ADMIN_HELP, "", "", "", 0 },
 	{ "show servers", ADMIN_SHOW_SERVERS, "", "", "", 0 },
 	{ "sh ser", ADMIN_SHOW_SERVERS, "", "", "", 0 },
-	{ "s s", ADMIN_SHOW_SERVERS, "", "", "", 0 },
+	{ "sh s", ADMIN_SHOW_SERVERS, "", "", "", 0 },
 	{ "  show   regions  ", ADMIN_SHOW_REGIONS, "", "", "", 0 },
 	{ "show r", ADMIN_SHOW_REGIONS, "", "", "", 0 },
 	{ "show volumes", ADMIN_SHOW_VOLUMES, "", "", "", 0 },
@@ -57,6 +57,8 @@ static const struct {
 	    "", "", 0 },
 	/* A volume may be named like a keyword. */
 	{ "volume delete show", ADMIN_VOLUME_DELETE, "show", "", "", 0 },
+	{ "server retire serverB", ADMIN_SERVER_RETIRE, "", "serverB", "", 0 },
+	{ "ser r host:1", ADMIN_SERVER_RETIRE, "", "host:1", "", 0 },
 };
 
 /* Each bad line and a piece of the sentence it must get. */
@@ -64,7 +66,12 @@ static const struct {
 	const char	*line;
 	const char	*says;
 } parse_bad[] = {
-	{ "x", "unknown command 'x'; try: show, volume, help" },
+	{ "x", "unknown command 'x'; try: show, volume, server, help" },
+	{ "s s", "ambiguous command 's'; could be: show, server" },
+	{ "server retire", "incomplete command 'server retire': expected "
+	    "SERVER" },
+	{ "server retire a/b", "bad server name 'a/b'" },
+	{ "server retire a b", "too many arguments" },
 	{ "frobnicate now", "unknown command 'frobnicate'" },
 	{ "show x", "unknown command 'show x'; after 'show' try: servers, "
 	    "regions, volumes, volume, audit" },

@@ -39,7 +39,7 @@ static void
 rmpki(const char *dir)
 {
 	static const char *files[] = { "ca.crt", "ca.key", "manager.crt",
-	    "manager.key" };
+	    "manager.key", "crl.pem" };
 	char	p[PATH_MAX];
 	size_t	i;
 

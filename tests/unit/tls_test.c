@@ -80,6 +80,7 @@ config(enum tls_side side, const char *dir, const char *name,
 	pool_file(ca, ca_dir, "ca", "crt");
 	pool_file(crt, dir, name, "crt");
 	pool_file(key, dir, name, "key");
+	memset(&p, 0, sizeof(p));
 	p.ca_file = ca;
 	p.cert_file = crt;
 	p.key_file = key;
@@ -142,6 +143,8 @@ rmdir_files(const char *dir)
 		pool_file(p, dir, names[i], "key");
 		unlink(p);
 	}
+	pool_file(p, dir, "crl", "pem");
+	unlink(p);
 	rmdir(dir);
 }
 
