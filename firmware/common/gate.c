@@ -6,11 +6,20 @@
  * (draining what the peer still sends) so that the TLS alert explaining
  * the refusal reaches the peer before our close could reset it.
  *
+ * A source over its limit of unfinished handshakes has its further
+ * connections parked: held, unread, until one of its handshakes ends
+ * (then the oldest is let in) or GATE_PARK_MS pass. Closing them at
+ * once would only have a flooding host open them again in a tight loop
+ * and crowd everyone out of the kernel's accept queue; parked, they
+ * cost a descriptor each and no work. Past what the descriptor limit
+ * allows, new ones are reset.
+ *
  * Sources (IPv4 addresses) are counted in a table of the gate's thread
  * only; certificates (CNs) in one shared with gate_release.
  */
 #include <sys/epoll.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -39,6 +48,10 @@
 #define GATE_DRAIN_MS		200
 #define GATE_PAUSE_MS		100	/* out of descriptors */
 #define GATE_SWEEP_MS		1000
+
+#define GATE_PARK_MS		60000
+#define GATE_FD_RESERVE		256	/* for logs, the store, the rest */
+
 #define GATE_LINES_MAX		8	/* distinct reasons per interval */
 
 /* Refusals of one source or certificate not yet written to the log. */
@@ -46,14 +59,19 @@ struct gate_tally {
 	unsigned long	 count;
 	int64_t		 last_log_ms;	/* 0: never logged */
 	unsigned int	 lines;		/* logged in this interval */
-	char		 logged[200];	/* the last one logged */
+	uint32_t	 logged[GATE_LINES_MAX];	/* their reasons' hashes */
 	char		 why[200];	/* the last one counted */
 };
+
+struct gate_hs;
+TAILQ_HEAD(gate_hs_list, gate_hs);
 
 struct gate_source {
 	struct gate_source	*next;
 	uint32_t		 ip;		/* network order */
 	unsigned int		 pending;
+	unsigned int		 nparked;
+	struct gate_hs_list	 parked;	/* oldest first */
 	struct gate_tally	 tally;
 };
 
@@ -64,18 +82,19 @@ struct gate_peer {
 	struct gate_tally	 tally;
 };
 
-/* A connection in its handshake, or failed and draining. */
+enum gate_hs_state { GATE_PENDING, GATE_PARKED, GATE_CLOSING };
+
+/* A connection in its handshake, parked, or failed and draining. */
 struct gate_hs {
-	TAILQ_ENTRY(gate_hs)	 entry;
-	struct tls_conn		*tls;
+	TAILQ_ENTRY(gate_hs)	 entry;		/* pending, parked or closing */
+	TAILQ_ENTRY(gate_hs)	 by_source;	/* parked */
+	struct tls_conn		*tls;		/* NULL while parked */
 	int			 fd;
 	uint32_t		 ip;
 	char			 addr[32];
 	int64_t			 deadline;
-	int			 closing;
+	enum gate_hs_state	 state;
 };
-
-TAILQ_HEAD(gate_hs_list, gate_hs);
 
 struct gate {
 	int			 listen_fd;
@@ -91,8 +110,11 @@ struct gate {
 	void			*arg;
 	char			 what[32];
 	struct gate_hs_list	 pending;
+	struct gate_hs_list	 parked;
 	struct gate_hs_list	 closing;
 	unsigned int		 npending;
+	unsigned int		 nparked;
+	unsigned int		 parked_max;
 	struct gate_source	*sources[GATE_BUCKETS];
 	size_t			 nsources;
 	struct gate_tally	 full;		/* refusals for being full */
@@ -107,27 +129,40 @@ static char	gate_token_listen, gate_token_wake;
 
 /* --- logging once per source per interval --- */
 
-/* The first refusal of an interval is logged, and a few more if their
- * reason is new; the rest are counted for gate_tally_flush. */
+static uint32_t
+gate_hash(const char *s)
+{
+	uint32_t	h = 2166136261U;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619U;
+	return h;
+}
+
+/* The first refusal of each kind in an interval is logged (a few kinds
+ * at most); the rest are counted for gate_tally_flush. */
 static void
 gate_tally_note(struct gate *g, struct gate_tally *t, const char *who,
     const char *why)
 {
-	int64_t	now = timeutil_now_ms();
+	int64_t		now = timeutil_now_ms();
+	uint32_t	h = gate_hash(why);
+	unsigned int	i;
 
 	if (t->last_log_ms == 0 ||
 	    now - t->last_log_ms >= GATE_LOG_INTERVAL_S * 1000) {
 		t->last_log_ms = now;
 		t->lines = 0;
-	} else if (t->lines >= GATE_LINES_MAX ||
-	    strcmp(t->logged, why) == 0) {
+	}
+	for (i = 0; i < t->lines && t->logged[i] != h; i++)
+		;
+	if (i < t->lines || t->lines == GATE_LINES_MAX) {
 		t->count++;
 		snprintf(t->why, sizeof(t->why), "%s", why);
 		return;
 	}
 	log_warnx("%s: %s: %s", g->what, who, why);
-	snprintf(t->logged, sizeof(t->logged), "%s", why);
-	t->lines++;
+	t->logged[t->lines++] = h;
 }
 
 /* Writes what was counted since the last line, once the interval is up. */
@@ -172,6 +207,7 @@ gate_source(struct gate *g, uint32_t ip)
 	    (s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->ip = ip;
+	TAILQ_INIT(&s->parked);
 	s->next = *sp;
 	*sp = s;
 	g->nsources++;
@@ -199,7 +235,8 @@ gate_sweep_sources(struct gate *g, int64_t now)
 		for (sp = &g->sources[i]; (s = *sp) != NULL;) {
 			gate_source_name(s->ip, name, sizeof(name));
 			gate_tally_flush(g, &s->tally, name, now);
-			if (s->pending == 0 && gate_tally_idle(&s->tally, now)) {
+			if (s->pending == 0 && s->nparked == 0 &&
+			    gate_tally_idle(&s->tally, now)) {
 				*sp = s->next;
 				free(s);
 				g->nsources--;
@@ -213,11 +250,7 @@ gate_sweep_sources(struct gate *g, int64_t now)
 static size_t
 gate_name_bucket(const char *name)
 {
-	uint32_t	h = 2166136261U;
-
-	for (; *name != '\0'; name++)
-		h = (h ^ (uint8_t)*name) * 16777619U;
-	return h % GATE_BUCKETS;
+	return gate_hash(name) % GATE_BUCKETS;
 }
 
 /* Lock held. */
@@ -298,8 +331,61 @@ static void
 gate_hs_free(struct gate *g, struct gate_hs *hs)
 {
 	(void)epoll_ctl(g->epfd, EPOLL_CTL_DEL, hs->fd, NULL);
-	tls_abort(hs->tls);
+	if (hs->tls != NULL)
+		tls_abort(hs->tls);
+	else
+		gate_reset(hs->fd);
 	free(hs);
+}
+
+/* Starts the handshake of a new or parked connection; -1 if it could not
+ * (hs is then freed). */
+static int
+gate_hs_begin(struct gate *g, struct gate_source *s, struct gate_hs *hs,
+    int op)
+{
+	char	why[200];
+
+	if ((hs->tls = tls_accept_start(g->tls, hs->fd, why,
+	    sizeof(why))) == NULL) {
+		log_warnx("%s: %s: %s", g->what, hs->addr, why);
+		(void)epoll_ctl(g->epfd, EPOLL_CTL_DEL, hs->fd, NULL);
+		free(hs);
+		return -1;
+	}
+	hs->state = GATE_PENDING;
+	hs->deadline = timeutil_now_ms() + g->lim.handshake_ms;
+	if (gate_watch(g, hs, op, EPOLLIN) == -1) {
+		tls_abort(hs->tls);
+		free(hs);
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&g->pending, hs, entry);
+	g->npending++;
+	s->pending++;
+	return 0;
+}
+
+static void
+gate_unpark(struct gate *g, struct gate_source *s, struct gate_hs *hs)
+{
+	TAILQ_REMOVE(&g->parked, hs, entry);
+	TAILQ_REMOVE(&s->parked, hs, by_source);
+	g->nparked--;
+	s->nparked--;
+}
+
+/* A handshake slot of the source is free: its oldest parked goes in. */
+static void
+gate_promote(struct gate *g, struct gate_source *s)
+{
+	struct gate_hs	*hs;
+
+	while (s->pending < g->lim.per_address &&
+	    (hs = TAILQ_FIRST(&s->parked)) != NULL) {
+		gate_unpark(g, s, hs);
+		(void)gate_hs_begin(g, s, hs, EPOLL_CTL_MOD);
+	}
 }
 
 /* Leaves the pending list (and the source's count). */
@@ -310,8 +396,10 @@ gate_hs_unpend(struct gate *g, struct gate_hs *hs)
 
 	TAILQ_REMOVE(&g->pending, hs, entry);
 	g->npending--;
-	if ((s = gate_source(g, hs->ip)) != NULL && s->pending > 0)
+	if ((s = gate_source(g, hs->ip)) != NULL && s->pending > 0) {
 		s->pending--;
+		gate_promote(g, s);
+	}
 }
 
 /* A refused or failed connection: let the peer read why, then close. */
@@ -320,7 +408,7 @@ gate_hs_close(struct gate *g, struct gate_hs *hs)
 {
 	gate_hs_unpend(g, hs);
 	(void)shutdown(hs->fd, SHUT_WR);
-	hs->closing = 1;
+	hs->state = GATE_CLOSING;
 	hs->deadline = timeutil_now_ms() + GATE_DRAIN_MS;
 	TAILQ_INSERT_TAIL(&g->closing, hs, entry);
 	if (gate_watch(g, hs, EPOLL_CTL_MOD, EPOLLIN) == -1) {
@@ -387,15 +475,14 @@ gate_hs_done(struct gate *g, struct gate_hs *hs)
 		g->handoff(g->arg, tls, addr);
 		return;
 	}
-	snprintf(who, sizeof(who), "certificate %s", name);
+	snprintf(who, sizeof(who), "certificate %s (%s)", name, hs->addr);
 	if (p != NULL && g->conns < g->lim.conns_max)
-		snprintf(why, sizeof(why), "%s refused: certificate %s already "
-		    "holds %u connections, the most one peer may have here",
-		    hs->addr, name, g->lim.per_peer);
+		snprintf(why, sizeof(why), "connection refused: certificate %s "
+		    "already holds %u connections, the most one peer may have "
+		    "here", name, g->lim.per_peer);
 	else
-		snprintf(why, sizeof(why), "%s (%s) refused: %u connections are "
-		    "open, the most this server takes", hs->addr, name,
-		    g->lim.conns_max);
+		snprintf(why, sizeof(why), "connection refused: %u connections "
+		    "are open, the most this server takes", g->lim.conns_max);
 	if (p != NULL) {
 		pthread_mutex_unlock(&g->lock);
 		/* The tally is only touched by this thread. */
@@ -445,6 +532,17 @@ gate_hs_drain(struct gate *g, struct gate_hs *hs)
 	}
 }
 
+/* A parked connection whose peer went away. */
+static void
+gate_hs_gone(struct gate *g, struct gate_hs *hs)
+{
+	struct gate_source	*s = gate_source(g, hs->ip);
+
+	if (s != NULL)
+		gate_unpark(g, s, hs);
+	gate_hs_free(g, hs);
+}
+
 /* --- accepting --- */
 
 static void
@@ -469,7 +567,37 @@ gate_listen(struct gate *g)
 	return 0;
 }
 
-/* Admits a new connection to the handshake, or refuses it at once. */
+/* Holds a connection of a source over its limit; -1 if it cannot. */
+static int
+gate_park(struct gate *g, struct gate_source *s, int fd, const char *addr)
+{
+	struct gate_hs	*hs;
+	char		 why[200];
+
+	if (g->nparked >= g->parked_max || (hs = calloc(1, sizeof(*hs))) == NULL)
+		return -1;
+	hs->fd = fd;
+	hs->ip = s->ip;
+	snprintf(hs->addr, sizeof(hs->addr), "%s", addr);
+	hs->state = GATE_PARKED;
+	hs->deadline = timeutil_now_ms() + GATE_PARK_MS;
+	/* Only its closing matters while it waits. */
+	if (gate_watch(g, hs, EPOLL_CTL_ADD, EPOLLRDHUP) == -1) {
+		free(hs);
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&g->parked, hs, entry);
+	TAILQ_INSERT_TAIL(&s->parked, hs, by_source);
+	g->nparked++;
+	s->nparked++;
+	snprintf(why, sizeof(why), "%u handshakes from this address are "
+	    "unfinished (the limit); its further connections wait",
+	    s->pending);
+	gate_tally_note(g, &s->tally, hs->addr, why);
+	return 0;
+}
+
+/* Admits a new connection to the handshake, parks it, or refuses it. */
 static void
 gate_admit(struct gate *g, int fd, const struct sockaddr_in *sin)
 {
@@ -479,43 +607,36 @@ gate_admit(struct gate *g, int fd, const struct sockaddr_in *sin)
 
 	gate_source_name(sin->sin_addr.s_addr, ip, sizeof(ip));
 	snprintf(addr, sizeof(addr), "%s:%u", ip, ntohs(sin->sin_port));
-	if (s == NULL || s->pending >= g->lim.per_address ||
-	    g->npending >= g->lim.pending_max) {
-		if (s != NULL && s->pending >= g->lim.per_address)
-			snprintf(why, sizeof(why), "connection refused: %u "
-			    "handshakes from this address are unfinished "
-			    "(the limit)", s->pending);
-		else
-			snprintf(why, sizeof(why), "connection refused: %u "
-			    "handshakes are unfinished (the limit)",
-			    g->npending);
-		gate_tally_note(g, s != NULL ? &s->tally : &g->full,
-		    s != NULL ? ip : "all sources", why);
+	if (s != NULL && g->npending >= g->lim.pending_max) {
+		snprintf(why, sizeof(why), "connection refused: %u handshakes "
+		    "are unfinished (the limit)", g->npending);
+		gate_tally_note(g, &g->full, "all sources", why);
 		gate_reset(fd);
 		return;
 	}
-	if ((hs = calloc(1, sizeof(*hs))) == NULL) {
-		gate_reset(fd);
+	if (s != NULL && s->pending < g->lim.per_address) {
+		if ((hs = calloc(1, sizeof(*hs))) == NULL) {
+			gate_reset(fd);
+			return;
+		}
+		hs->fd = fd;
+		hs->ip = s->ip;
+		snprintf(hs->addr, sizeof(hs->addr), "%s", addr);
+		(void)gate_hs_begin(g, s, hs, EPOLL_CTL_ADD);
 		return;
 	}
-	if ((hs->tls = tls_accept_start(g->tls, fd, why,
-	    sizeof(why))) == NULL) {
-		log_warnx("%s: %s: %s", g->what, addr, why);
-		free(hs);
+	if (s != NULL && gate_park(g, s, fd, addr) == 0)
 		return;
-	}
-	hs->fd = fd;
-	hs->ip = sin->sin_addr.s_addr;
-	snprintf(hs->addr, sizeof(hs->addr), "%s", addr);
-	hs->deadline = timeutil_now_ms() + g->lim.handshake_ms;
-	if (gate_watch(g, hs, EPOLL_CTL_ADD, EPOLLIN) == -1) {
-		tls_abort(hs->tls);
-		free(hs);
-		return;
-	}
-	TAILQ_INSERT_TAIL(&g->pending, hs, entry);
-	g->npending++;
-	s->pending++;
+	if (s != NULL)
+		snprintf(why, sizeof(why), "connection refused: %u handshakes "
+		    "of this address are unfinished and %u connections wait "
+		    "already (the limit)", s->pending, g->nparked);
+	else
+		snprintf(why, sizeof(why), "connection refused: %zu addresses "
+		    "are tracked already", g->nsources);
+	gate_tally_note(g, s != NULL ? &s->tally : &g->full,
+	    s != NULL ? ip : "all sources", why);
+	gate_reset(fd);
 }
 
 static void
@@ -569,6 +690,12 @@ gate_expire(struct gate *g, int64_t now)
 		TAILQ_REMOVE(&g->closing, hs, entry);
 		gate_hs_free(g, hs);
 	}
+	while ((hs = TAILQ_FIRST(&g->parked)) != NULL && hs->deadline <= now) {
+		if ((s = gate_source(g, hs->ip)) != NULL)
+			gate_tally_note(g, &s->tally, hs->addr, "waited "
+			    "for a handshake slot too long; dropped");
+		gate_hs_gone(g, hs);
+	}
 	if (!g->listening && now >= g->paused_until && gate_listen(g) == -1)
 		g->paused_until = now + GATE_PAUSE_MS;
 	if (now >= g->next_sweep) {
@@ -589,6 +716,8 @@ gate_timeout(struct gate *g, int64_t now)
 	if ((hs = TAILQ_FIRST(&g->pending)) != NULL && hs->deadline < next)
 		next = hs->deadline;
 	if ((hs = TAILQ_FIRST(&g->closing)) != NULL && hs->deadline < next)
+		next = hs->deadline;
+	if ((hs = TAILQ_FIRST(&g->parked)) != NULL && hs->deadline < next)
 		next = hs->deadline;
 	if (!g->listening && g->paused_until < next)
 		next = g->paused_until;
@@ -616,13 +745,39 @@ gate_main(void *arg)
 				continue;
 			}
 			hs = ev[i].data.ptr;
-			if (hs->closing)
+			if (hs->state == GATE_CLOSING)
 				gate_hs_drain(g, hs);
+			else if (hs->state == GATE_PARKED)
+				gate_hs_gone(g, hs);
 			else
 				gate_hs_step(g, hs);
 		}
 		gate_expire(g, timeutil_now_ms());
 	}
+}
+
+/*
+ * Parked connections may use the descriptors the rest will not: the
+ * soft limit is raised to the hard one, and what the connections and
+ * handshakes may take, with a reserve, is kept back.
+ */
+static unsigned int
+gate_parked_max(const struct gate_limits *lim)
+{
+	struct rlimit	rl;
+	rlim_t		keep;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	keep = (rlim_t)lim->conns_max + lim->pending_max + GATE_FD_RESERVE;
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return 65536;
+	return rl.rlim_cur > keep ? (unsigned int)(rl.rlim_cur - keep) : 0;
 }
 
 static int
@@ -671,7 +826,9 @@ gate_start(int listen_fd, struct tls_config *tls,
 	g->arg = arg;
 	snprintf(g->what, sizeof(g->what), "%s", what);
 	TAILQ_INIT(&g->pending);
+	TAILQ_INIT(&g->parked);
 	TAILQ_INIT(&g->closing);
+	g->parked_max = gate_parked_max(lim);
 	pthread_mutex_init(&g->lock, NULL);
 	g->next_sweep = timeutil_now_ms() + GATE_SWEEP_MS;
 	if (gate_setup(g, err, errlen) == -1) {
@@ -701,6 +858,8 @@ gate_drop_all(struct gate *g)
 		TAILQ_REMOVE(&g->closing, hs, entry);
 		gate_hs_free(g, hs);
 	}
+	while ((hs = TAILQ_FIRST(&g->parked)) != NULL)
+		gate_hs_gone(g, hs);
 }
 
 void
