@@ -949,6 +949,13 @@ admin_handle(struct conn *c, const struct dsp_header *hdr,
 		snprintf(err, errlen, "out of memory while building the output");
 		rc = DSP_E_INTERNAL;
 	}
+	/* Never a cut answer that looks whole. */
+	if (rc == DSP_OK && text.len - 1 > DSP_TEXT_MAX) {
+		snprintf(err, errlen, "the output is %zu bytes, more than the "
+		    "%u a reply holds; ask for less (show volume NAME, show "
+		    "audit N)", text.len - 1, DSP_TEXT_MAX);
+		rc = DSP_E_TOOBIG;
+	}
 	if (rc == DSP_OK)
 		msg_encode_text(reply, (const char *)text.data);
 	buf_writer_free(&text);

@@ -199,6 +199,12 @@ CONF
 }
 
 restart_agent() {
+	launch_agent "$1"
+	wait_for 10 server_is_up "$1" || fail "agent $1 did not register"
+}
+
+# launch_agent NAME: starts the agent without waiting for it to register.
+launch_agent() {
 	local name=$1 pre=()
 	# A slow disk (tests/preload/slowio.c), steered by slow().
 	[ -n "${AGENT_SLOW[$name]:-}" ] &&
@@ -208,7 +214,6 @@ restart_agent() {
 	"${pre[@]}" daspool-agent -d $([ "${AGENT_LOG_LEVEL:-debug}" = debug ] && echo -v) -f "$T/$name/daspool-agent.conf" >>"$T/$name.log" 2>&1 &
 	AGENT_PID[$name]=$!
 	PIDS+=("${AGENT_PID[$name]}")
-	wait_for 10 server_is_up "$name" || fail "agent $name did not register"
 }
 
 # slow NAME OPS DELAY_MS COUNT MATCH: the next COUNT (-1: all) calls of
