@@ -52,7 +52,8 @@ int		 channel_call(struct channel *, uint8_t opcode,
 		    const struct buf_writer *request, const uint8_t **reply,
 		    size_t *reply_len, char *err, size_t errlen);
 
-/* Extracts the message of an error reply payload into out. */
+/* Extracts the message of an error reply payload into out, with its
+ * non-printing bytes escaped (text_safe_bytes). */
 void		 channel_error_text(const uint8_t *payload, size_t len,
 		    char *out, size_t outlen);
 
