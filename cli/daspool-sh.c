@@ -20,6 +20,7 @@
 #include "msg.h"
 #include "net.h"
 #include "proto.h"
+#include "text.h"
 #include "tls.h"
 
 #define SH_PROGNAME		"daspool-sh"
@@ -42,6 +43,7 @@ struct sh {
 	struct channel		*ch;
 	struct tls_config	*tls;
 	char			*text;		/* DSP_TEXT_MAX + 1 */
+	char			*shown;		/* the text escaped */
 };
 
 enum { OPT_MANAGER = 1, OPT_CA, OPT_CERT, OPT_KEY, OPT_HELP };
@@ -146,7 +148,7 @@ sh_connect_tls(struct sh *sh, const struct sh_opts *o)
 {
 	struct tls_paths	 paths;
 	struct tls_conn		*t;
-	char			 host[256], err[512], *colon, *end;
+	char			 host[256], err[512], name[256], *colon, *end;
 	unsigned long		 port;
 
 	snprintf(host, sizeof(host), "%s", o->manager);
@@ -169,8 +171,9 @@ sh_connect_tls(struct sh *sh, const struct sh_opts *o)
 	    sizeof(err))) == NULL)
 		sh_die("cannot reach the manager at %s: %s", o->manager, err);
 	if (tls_peer_role(t) != DSP_ROLE_MANAGER) {
+		text_escape(name, sizeof(name), tls_peer_name(t));
 		snprintf(err, sizeof(err), "%s answers as %s (role %s), not as "
-		    "a manager", o->manager, tls_peer_name(t),
+		    "a manager", o->manager, name,
 		    dsp_role_name(tls_peer_role(t)));
 		tls_close(t);
 		sh_die("%s", err);
@@ -221,9 +224,11 @@ sh_run(struct sh *sh, const char *line)
 	}
 	if (msg_decode_text(reply, reply_len, sh->text) != DSP_OK)
 		sh_die("malformed reply from the manager");
-	n = strlen(sh->text);
-	fputs(sh->text, stdout);
-	if (n > 0 && sh->text[n - 1] != '\n')
+	/* Only printable text reaches the admin's terminal. */
+	n = text_safe_lines(sh->shown, TEXT_ESCAPED_SIZE(DSP_TEXT_MAX),
+	    sh->text);
+	fputs(sh->shown, stdout);
+	if (n > 0 && sh->shown[n - 1] != '\n')
 		fputc('\n', stdout);
 	fflush(stdout);
 	return 0;
@@ -282,12 +287,14 @@ main(int argc, char **argv)
 
 	sh_parse(argc, argv, &o);
 	memset(&sh, 0, sizeof(sh));
-	if ((sh.text = malloc(DSP_TEXT_MAX + 1)) == NULL)
+	if ((sh.text = malloc(DSP_TEXT_MAX + 1)) == NULL ||
+	    (sh.shown = malloc(TEXT_ESCAPED_SIZE(DSP_TEXT_MAX))) == NULL)
 		sh_die("out of memory");
 	sh_connect(&sh, &o);
 	rc = o.command != NULL ? sh_run(&sh, o.command) : sh_loop(&sh);
 	channel_close(sh.ch);
 	tls_config_free(sh.tls);
 	free(sh.text);
+	free(sh.shown);
 	return rc;
 }
