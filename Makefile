@@ -1,7 +1,9 @@
 # daspool: plain make. `make` builds, `make check` runs every test,
 # `make demo` brings up a demo pool on this machine.
 #   make check runs every test on build/ and again under ASan + UBSan
-#   (build-san/); make SANITIZE=1 check-build runs the sanitizer half only.
+#   (build-san/), then each fuzz harness for 10 s; make SANITIZE=1
+#   check-build runs the sanitizer half only, make fuzz the fuzzers
+#   (tests/fuzz/fuzz.mk).
 
 CC	?= cc
 FUZZ_CC	?= clang
@@ -116,10 +118,12 @@ unit: $(UNIT_TESTS)
 integration: all
 	@BUILD=$(BUILD) tests/integration/run.sh
 
-# The whole suite twice: as built for use, then under ASan + UBSan.
+# The whole suite twice: as built for use, then under ASan + UBSan;
+# then every fuzz harness for a short while.
 check: deps
 	@$(MAKE) --no-print-directory check-build
 	@$(MAKE) --no-print-directory SANITIZE=1 check-build
+	@$(MAKE) --no-print-directory fuzz-check
 
 check-build:
 	@echo "== tests, $(BUILD)"
@@ -140,6 +144,8 @@ install: all
 
 clean:
 	rm -rf build build-san
+
+include tests/fuzz/fuzz.mk
 
 .PHONY: all deps unit integration check check-build demo bench install clean
 .SECONDARY:
