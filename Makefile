@@ -1,9 +1,12 @@
 # daspool: plain make. `make` builds, `make check` runs every test,
 # `make demo` brings up a demo pool on this machine.
 #   make check runs every test on build/ and again under ASan + UBSan
-#   (build-san/); make SANITIZE=1 check-build runs the sanitizer half only.
+#   (build-san/), then each fuzz harness for 10 s; make SANITIZE=1
+#   check-build runs the sanitizer half only, make fuzz the fuzzers
+#   (tests/fuzz/fuzz.mk).
 
 CC	?= cc
+FUZZ_CC	?= clang
 OPT	?= -O2 -g
 XCFLAGS	?=
 WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -39,6 +42,16 @@ CLIENT_A	= $(BUILD)/libdaspool.a
 PROGRAMS = $(BUILD)/daspool-mgr $(BUILD)/daspool-agent $(BUILD)/daspool \
 	   $(BUILD)/daspool-sh $(BUILD)/daspool-pki
 
+# Before the first compile, scripts/check-deps.sh names the Debian
+# packages that are missing. Its verdict is kept in the build directory
+# per compiler and flags, and renewed when packages are installed or
+# removed (dpkg's status file changes).
+DEPS_KEY	:= $(firstword $(shell printf '%s' '$(CC) $(XCFLAGS) $(FUZZ_CC) $(PKG_CONFIG_PATH)' | cksum))
+DEPS_DIR	 = $(BUILD)/.deps
+DEPS_BUILD	 = $(DEPS_DIR)/build.$(DEPS_KEY)
+DEPS_UNIT	 = $(DEPS_DIR)/unit.$(DEPS_KEY)
+DEPS_FUZZ	 = $(DEPS_DIR)/fuzz.$(DEPS_KEY)
+
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*_test.c))
 BENCH_PROGS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 TEST_TOOLS = $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
@@ -48,7 +61,20 @@ PRELOADS = $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%.so,$(wildcard t
 
 all: $(PROGRAMS) $(BENCH_PROGS) $(TEST_TOOLS) $(PRELOADS)
 
-$(BUILD)/%.o: %.c
+# build, then unit or fuzz: what the unit tests or the fuzzers need
+# beyond the build.
+$(DEPS_UNIT) $(DEPS_FUZZ): | $(DEPS_BUILD)
+$(DEPS_BUILD) $(DEPS_UNIT) $(DEPS_FUZZ): scripts/check-deps.sh \
+    $(wildcard /var/lib/dpkg/status)
+	@CC='$(CC)' CFLAGS='$(XCFLAGS)' FUZZ_CC='$(FUZZ_CC)' \
+	    scripts/check-deps.sh $(firstword $(subst ., ,$(notdir $@)))
+	@mkdir -p $(dir $@) && touch $@
+
+$(BUILD)/%.o: %.c | $(DEPS_BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c | $(DEPS_UNIT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -99,10 +125,12 @@ unit: $(UNIT_TESTS)
 integration: all
 	@BUILD=$(BUILD) tests/integration/run.sh
 
-# The whole suite twice: as built for use, then under ASan + UBSan.
+# The whole suite twice: as built for use, then under ASan + UBSan;
+# then every fuzz harness for a short while.
 check: deps
 	@$(MAKE) --no-print-directory check-build
 	@$(MAKE) --no-print-directory SANITIZE=1 check-build
+	@$(MAKE) --no-print-directory fuzz-check
 
 check-build:
 	@echo "== tests, $(BUILD)"
@@ -123,6 +151,8 @@ install: all
 
 clean:
 	rm -rf build build-san
+
+include tests/fuzz/fuzz.mk
 
 .PHONY: all deps unit integration check check-build demo bench install clean
 .SECONDARY:

@@ -20,6 +20,7 @@
 #include "msg.h"
 #include "net.h"
 #include "proto.h"
+#include "text.h"
 #include "tls.h"
 
 #define SH_PROGNAME		"daspool-sh"
@@ -44,6 +45,7 @@ struct sh {
 	struct channel		*ch;
 	struct tls_config	*tls;
 	char			*text;		/* DSP_TEXT_MAX + 1 */
+	char			*shown;		/* the text escaped */
 };
 
 enum { OPT_MANAGER = 1, OPT_MANAGER_NAME, OPT_CA, OPT_CERT, OPT_KEY, OPT_CRL,
@@ -239,9 +241,11 @@ sh_run(struct sh *sh, const char *line)
 	}
 	if (msg_decode_text(reply, reply_len, sh->text) != DSP_OK)
 		sh_die("malformed reply from the manager");
-	n = strlen(sh->text);
-	fputs(sh->text, stdout);
-	if (n > 0 && sh->text[n - 1] != '\n')
+	/* Only printable text reaches the admin's terminal. */
+	n = text_safe_lines(sh->shown, TEXT_ESCAPED_SIZE(DSP_TEXT_MAX),
+	    sh->text);
+	fputs(sh->shown, stdout);
+	if (n > 0 && sh->shown[n - 1] != '\n')
 		fputc('\n', stdout);
 	fflush(stdout);
 	return 0;
@@ -300,12 +304,14 @@ main(int argc, char **argv)
 
 	sh_parse(argc, argv, &o);
 	memset(&sh, 0, sizeof(sh));
-	if ((sh.text = malloc(DSP_TEXT_MAX + 1)) == NULL)
+	if ((sh.text = malloc(DSP_TEXT_MAX + 1)) == NULL ||
+	    (sh.shown = malloc(TEXT_ESCAPED_SIZE(DSP_TEXT_MAX))) == NULL)
 		sh_die("out of memory");
 	sh_connect(&sh, &o);
 	rc = o.command != NULL ? sh_run(&sh, o.command) : sh_loop(&sh);
 	channel_close(sh.ch);
 	tls_config_free(sh.tls);
 	free(sh.text);
+	free(sh.shown);
 	return rc;
 }

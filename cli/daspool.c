@@ -23,11 +23,13 @@
 #include "daspool_conf.h"
 #include "log.h"
 #include "size.h"
+#include "text.h"
 
 #define EXIT_REFUSED	1
 #define EXIT_USAGE	2
 #define CLI_IO_BUF	(16U * 1024 * 1024)	/* per library call */
 #define CLI_MAX_MATCHES	100
+#define CLI_MSG_MAX	4096	/* an error message, escaped */
 
 /* Settings from the command line; they override the config file. */
 struct cli_flags {
@@ -160,15 +162,28 @@ cli_usage_error(struct cli *cli, const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+/* The library's messages quote its peers: only printable text is
+ * shown. */
+static const char *
+cli_shown(const char *msg, char *buf, size_t buflen)
+{
+	text_safe(buf, buflen, msg);
+	return buf;
+}
+
 /* A library failure: the peer's refusal names its status too. */
 static int
 cli_fail(int rc, const char *what, const char *msg)
 {
+	char	shown[CLI_MSG_MAX];
+
 	if (rc > 0)
-		fprintf(stderr, "daspool: %s: %s (%s)\n", what, msg,
+		fprintf(stderr, "daspool: %s: %s (%s)\n", what,
+		    cli_shown(msg, shown, sizeof(shown)),
 		    daspool_strerror(rc));
 	else
-		fprintf(stderr, "daspool: %s: %s\n", what, msg);
+		fprintf(stderr, "daspool: %s: %s\n", what,
+		    cli_shown(msg, shown, sizeof(shown)));
 	return rc == DASPOOL_ERR_INVALID ? EXIT_USAGE : EXIT_REFUSED;
 }
 
@@ -276,6 +291,7 @@ static struct daspool_client *
 cli_client(struct cli *cli)
 {
 	struct daspool_options	o;
+	char			shown[CLI_MSG_MAX];
 	int			rc;
 
 	if (cli->client != NULL)
@@ -284,8 +300,8 @@ cli_client(struct cli *cli)
 	if ((rc = daspool_client_open(&o, &cli->client)) != 0) {
 		if (cli->client == NULL)
 			fatalx("out of memory");
-		fprintf(stderr, "daspool: %s\n",
-		    daspool_client_error(cli->client));
+		fprintf(stderr, "daspool: %s\n", cli_shown(
+		    daspool_client_error(cli->client), shown, sizeof(shown)));
 		exit(rc == DASPOOL_ERR_CONFIG && (o.ca_file == NULL ||
 		    o.cert_file == NULL || o.key_file == NULL) ?
 		    EXIT_USAGE : EXIT_REFUSED);

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages daspool builds and tests with, when missing.
+# Installs the Debian packages daspool builds, tests and fuzzes with,
+# when missing. Debian 12: clang is clang 14, whose libFuzzer runtime
+# comes apart in libclang-rt-14-dev.
 set -eu
 packages=(gcc make pkg-config liblmdb-dev lmdb-utils libmbedtls-dev
 	  libconfuse-dev libcmocka-dev nbdkit libnbd-bin procps psmisc
-	  iproute2 diffutils coreutils)
+	  iproute2 diffutils coreutils clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

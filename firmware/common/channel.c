@@ -17,6 +17,7 @@
 
 #include "channel.h"
 #include "frame.h"
+#include "text.h"
 #include "timeutil.h"
 #include "tls.h"
 
@@ -358,7 +359,7 @@ channel_error_text(const uint8_t *payload, size_t len, char *out,
 {
 	struct buf_reader	 r;
 	const uint8_t		*text;
-	size_t			 tlen, i;
+	size_t			 tlen;
 
 	if (outlen == 0)
 		return;
@@ -372,13 +373,8 @@ channel_error_text(const uint8_t *payload, size_t len, char *out,
 		snprintf(out, outlen, "(no message)");
 		return;
 	}
-	if (tlen > outlen - 1)
-		tlen = outlen - 1;
-	/* The text goes to logs and terminals: no control characters. */
-	for (i = 0; i < tlen; i++)
-		out[i] = (text[i] < 0x20 || text[i] == 0x7f) ? '?' :
-		    (char)text[i];
-	out[tlen] = '\0';
+	/* The text goes to logs and terminals. */
+	text_safe_bytes(out, outlen, text, tlen);
 }
 
 static void

@@ -62,7 +62,8 @@ size_t		 channel_refusal_frame(uint8_t *out, size_t outlen,
 		    uint32_t status, const char *text);
 int		 channel_is_refusal(const struct dsp_header *);
 
-/* Extracts the message of an error reply payload into out. */
+/* Extracts the message of an error reply payload into out, with its
+ * non-printing bytes escaped (text_safe_bytes). */
 void		 channel_error_text(const uint8_t *payload, size_t len,
 		    char *out, size_t outlen);
 

@@ -2,6 +2,10 @@
  * Logging to stderr (foreground, tests) or syslog (daemon). Each line
  * is formatted into one buffer and written with one call, so lines from
  * different threads do not interleave.
+ *
+ * Messages quote what peers sent (names, reasons, error texts), so each
+ * is escaped before it is written: a log line is one line of printable
+ * text whatever was formatted into it.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,6 +15,7 @@
 #include <syslog.h>
 
 #include "log.h"
+#include "text.h"
 
 #define LOG_LINE_MAX	1024
 
@@ -60,6 +65,7 @@ static void
 log_emit(int level, int errnum, const char *fmt, va_list ap)
 {
 	char	msg[LOG_LINE_MAX];
+	char	line[2 * LOG_LINE_MAX];
 	char	ebuf[128];
 	int	n;
 
@@ -74,11 +80,13 @@ log_emit(int level, int errnum, const char *fmt, va_list ap)
 		size_t len = strlen(msg);
 		snprintf(msg + len, sizeof(msg) - len, ": %s", es);
 	}
+	/* Escapes already in the message (a stored reason) are kept. */
+	text_safe(line, sizeof(line), msg);
 	if (log_to_stderr)
 		fprintf(stderr, "%s: %s: %s\n", log_progname,
-		    log_level_names[level], msg);
+		    log_level_names[level], line);
 	else
-		syslog(log_priorities[level], "%s", msg);
+		syslog(log_priorities[level], "%s", line);
 }
 
 void

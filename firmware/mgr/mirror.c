@@ -14,6 +14,7 @@
 #include "mirror.h"
 #include "msg_mirror.h"
 #include "store.h"
+#include "text.h"
 
 /* Words the refusal of a payload that did not decode; returns rc. */
 static int
@@ -71,6 +72,7 @@ mirror_handle_leg_fail(struct conn *c, const struct dsp_header *hdr,
 	struct msg_leg_fail		*req;
 	struct msg_mirror_status	 st;
 	char				 leg[2 * DSP_NAME_MAX + 2];
+	char				 why[TEXT_ESCAPED_SIZE(DSP_REASON_MAX)];
 	int				 rc;
 
 	/* Ranges make it a few KiB: off the connection thread's stack. */
@@ -85,9 +87,10 @@ mirror_handle_leg_fail(struct conn *c, const struct dsp_header *hdr,
 		    (uint64_t)time(NULL), &st, err, errlen);
 	if (rc == DSP_OK) {
 		mirror_leg_name(c, req->volume, req->leg, leg, sizeof(leg));
+		text_escape(why, sizeof(why), req->reason[0] ? req->reason :
+		    "no reason given");
 		log_info("volume %s: leg %s out of sync, reported by %s: %s "
-		    "(%u ranges marked)", req->volume, leg, c->peer,
-		    req->reason[0] ? req->reason : "no reason given",
+		    "(%u ranges marked)", req->volume, leg, c->peer, why,
 		    req->range_count);
 		msg_encode_mirror_status(reply, &st);
 	}

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "store_internal.h"
+#include "text.h"
 
 #define REASON_RETIRED	"no longer registered"
 #define REASON_GONE	"its server was retired"
@@ -157,8 +158,12 @@ agents_put_region(struct store_txn *t, const char *server,
 	store_copy(rr.name, sizeof(rr.name), mr->name);
 	rr.size = mr->size;
 	rr.available = mr->available ? 1 : 0;
-	store_copy(rr.reason, sizeof(rr.reason), mr->available ? "" :
-	    mr->reason[0] != '\0' ? mr->reason : "reported unavailable");
+	/* The agent's words go to admins' screens and to SNMP: escaped
+	 * here, once, within the record's field. */
+	if (!rr.available)
+		text_escape(rr.reason, sizeof(rr.reason),
+		    mr->reason[0] != '\0' ? mr->reason :
+		    "reported unavailable");
 	if (rr.available) {
 		/* A region that shrank below a volume's extent is unusable
 		 * until it is restored. */

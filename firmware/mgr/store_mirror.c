@@ -14,6 +14,7 @@
 
 #include "bitmap.h"
 #include "store_internal.h"
+#include "text.h"
 
 /* The volume is a mirror, lent to borrower and mounted. */
 static int
@@ -184,7 +185,8 @@ mirror_leg_fail(struct store_txn *t, const char *borrower,
 	if (changed) {
 		e->leg_state = DSP_LEG_OUT_OF_SYNC;
 		e->resync_done = e->resync_total = 0;
-		store_copy(e->leg_reason, sizeof(e->leg_reason),
+		/* The borrower's words, escaped before they are kept. */
+		text_escape(e->leg_reason, sizeof(e->leg_reason),
 		    reason != NULL && reason[0] ? reason : "failed");
 	}
 	if ((rc = mirror_mark(t, &v, ranges, n, &added)) != DSP_OK)

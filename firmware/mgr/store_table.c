@@ -10,6 +10,7 @@
 
 #include "bitmap.h"
 #include "store_internal.h"
+#include "text.h"
 
 static int
 store_put(struct store_txn *t, MDB_dbi dbi, const void *key, size_t keylen,
@@ -302,6 +303,7 @@ store_audit_add(struct store_txn *t, const char *actor, const char *action,
 	struct buf_writer	 w;
 	MDB_cursor		*c;
 	uint8_t			 key[8];
+	char			 detail[4 * sizeof(a.detail)];
 	va_list			 ap;
 	int			 rc;
 
@@ -311,8 +313,11 @@ store_audit_add(struct store_txn *t, const char *actor, const char *action,
 	store_copy(a.action, sizeof(a.action), action);
 	store_copy(a.volume, sizeof(a.volume), volume != NULL ? volume : "");
 	va_start(ap, fmt);
-	vsnprintf(a.detail, sizeof(a.detail), fmt, ap);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	/* A long detail quoting an escaped reason is cut between two
+	 * escapes, not inside one. */
+	text_safe(a.detail, sizeof(a.detail), detail);
 
 	if ((rc = mdb_cursor_open(t->txn, t->s->audit, &c)) != 0)
 		return store_mdb_fail(t, "writing the audit trail", rc);

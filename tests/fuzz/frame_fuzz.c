@@ -1,7 +1,8 @@
 /*
  * libFuzzer: an input is a frame as it arrives on a socket. The header
  * must decode without fault and re-encode to the same 24 bytes; a valid
- * header's payload goes to the decoder its opcode selects.
+ * header's payload goes to the decoder its opcode selects, or, in an
+ * error reply, is read as the error message.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	plen = len - DSP_HEADER_SIZE;
 	if (plen > hdr.payload_length)
 		plen = hdr.payload_length;
-	fuzz_payload(hdr.opcode, hdr.flags & DSP_FLAG_REPLY,
-	    data + DSP_HEADER_SIZE, plen);
+	if ((hdr.flags & DSP_FLAG_REPLY) && hdr.status != DSP_OK)
+		fuzz_error_text(data + DSP_HEADER_SIZE, plen);
+	else
+		fuzz_payload(hdr.opcode, hdr.flags & DSP_FLAG_REPLY,
+		    data + DSP_HEADER_SIZE, plen);
 	return 0;
 }

@@ -6,30 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channel.h"
 #include "msg.h"
 #include "msg_mirror.h"
 #include "fuzz_common.h"
 
-/* Big structs live here, not on the fuzzer's stack. */
-static union {
-	struct msg_register	reg;
-	struct msg_generations	gen;
-	struct msg_allocate	alloc;
-	struct msg_allocated	allocated;
-	struct msg_volume_ref	ref;
-	struct msg_mount_info	mount;
-	struct msg_attached	attached;
-	struct msg_data_request	dreq;
-	struct msg_data_reply	drep;
-	struct msg_revoke	revoke;
-	struct msg_mirror_status mstatus;
-	struct msg_leg_fail	legfail;
-	struct msg_mark_dirty	mark;
-	struct msg_leg_ref	legref;
-	struct msg_resync_plan	plan;
-	struct msg_resync_progress progress;
-	char			text[DSP_TEXT_MAX + 1];
-} m;
+typedef void	fuzz_fn(uint8_t opcode, const uint8_t *, size_t);
+
+/* Which decoder reads the payload of each request and reply
+ * (docs/PROTOCOL.md, "Opcodes"). Empty payloads have no decoder; an
+ * ATTACH request is a ticket, fuzzed by ticket_fuzz. */
+struct fuzz_decoder {
+	uint8_t		 opcode;
+	int		 reply;
+	fuzz_fn		*fn;
+};
 
 static struct buf_writer	w;
 
@@ -63,143 +54,192 @@ fuzz_accepted(const char *what, int rc)
 	}
 }
 
-#define ROUND_TRIP(name, field, data, len)				\
-	do {								\
-		if (fuzz_accepted(#name, msg_decode_##name(data, len,	\
-		    &m.field))) {					\
-			msg_encode_##name(&w, &m.field);		\
-			fuzz_same(#name, data, len);			\
-		}							\
-	} while (0)
+/* fuzz_NAME: decodes with msg_decode_NAME and re-encodes. The message
+ * is static: the big ones would not fit the fuzzer's stack. */
+#define ROUND_TRIP(name, type)						\
+static void								\
+fuzz_##name(uint8_t opcode, const uint8_t *data, size_t len)		\
+{									\
+	static type	m;						\
+									\
+	(void)opcode;							\
+	if (fuzz_accepted(#name, msg_decode_##name(data, len, &m))) {	\
+		msg_encode_##name(&w, &m);				\
+		fuzz_same(#name, data, len);				\
+	}								\
+}
+
+ROUND_TRIP(register, struct msg_register)
+ROUND_TRIP(generations, struct msg_generations)
+ROUND_TRIP(allocate, struct msg_allocate)
+ROUND_TRIP(allocated, struct msg_allocated)
+ROUND_TRIP(volume_ref, struct msg_volume_ref)
+ROUND_TRIP(mount_info, struct msg_mount_info)
+ROUND_TRIP(attached, struct msg_attached)
+ROUND_TRIP(revoke, struct msg_revoke)
+ROUND_TRIP(mirror_status, struct msg_mirror_status)
+ROUND_TRIP(leg_fail, struct msg_leg_fail)
+ROUND_TRIP(mark_dirty, struct msg_mark_dirty)
+ROUND_TRIP(leg_ref, struct msg_leg_ref)
+ROUND_TRIP(resync_progress, struct msg_resync_progress)
 
 static void
-fuzz_data(uint8_t opcode, int reply, const uint8_t *data, size_t len)
+fuzz_text(uint8_t opcode, const uint8_t *data, size_t len)
 {
-	if (!reply) {
-		if (fuzz_accepted("data request",
-		    msg_decode_data_request(data, len, opcode, &m.dreq))) {
-			/* Zero copy: the data points into the input. */
-			if (m.dreq.data_len > 0 && (m.dreq.data < data ||
-			    m.dreq.data + m.dreq.data_len > data + len))
-				abort();
-			msg_encode_data_request(&w, opcode, &m.dreq);
-			fuzz_same("data request", data, len);
-		}
-		return;
+	static char	text[DSP_TEXT_MAX + 1];
+
+	(void)opcode;
+	if (fuzz_accepted("text", msg_decode_text(data, len, text))) {
+		msg_encode_text(&w, text);
+		fuzz_same("text", data, len);
 	}
+}
+
+/* Zero copy: what a decoder points at lies inside the input. */
+static void
+fuzz_inside(const char *what, const uint8_t *p, size_t n,
+    const uint8_t *data, size_t len)
+{
+	if (n > 0 && (p < data || p + n > data + len)) {
+		fprintf(stderr, "%s: points outside the payload\n", what);
+		abort();
+	}
+}
+
+static void
+fuzz_resync_plan(uint8_t opcode, const uint8_t *data, size_t len)
+{
+	static struct msg_resync_plan	m;
+
+	(void)opcode;
+	if (fuzz_accepted("resync_plan",
+	    msg_decode_resync_plan(data, len, &m))) {
+		fuzz_inside("resync_plan", m.bitmap, m.bitmap_len, data, len);
+		msg_encode_resync_plan(&w, &m);
+		fuzz_same("resync_plan", data, len);
+	}
+}
+
+static void
+fuzz_data_request(uint8_t opcode, const uint8_t *data, size_t len)
+{
+	static struct msg_data_request	m;
+
+	if (fuzz_accepted("data request",
+	    msg_decode_data_request(data, len, opcode, &m))) {
+		fuzz_inside("data request", m.data, m.data_len, data, len);
+		msg_encode_data_request(&w, opcode, &m);
+		fuzz_same("data request", data, len);
+	}
+}
+
+static void
+fuzz_data_reply(uint8_t opcode, const uint8_t *data, size_t len)
+{
+	static struct msg_data_reply	m;
+
 	if (fuzz_accepted("data reply",
-	    msg_decode_data_reply(data, len, opcode, &m.drep))) {
-		if (m.drep.data_len > 0 && (m.drep.data < data ||
-		    m.drep.data + m.drep.data_len > data + len))
-			abort();
-		msg_encode_data_reply(&w, opcode, &m.drep);
+	    msg_decode_data_reply(data, len, opcode, &m))) {
+		fuzz_inside("data reply", m.data, m.data_len, data, len);
+		msg_encode_data_reply(&w, opcode, &m);
 		fuzz_same("data reply", data, len);
+	}
+}
+
+#define DATA_OP(op)	{ op, 0, fuzz_data_request }, \
+			{ op, 1, fuzz_data_reply }
+
+static const struct fuzz_decoder fuzz_decoders[] = {
+	{ DSP_OP_REGISTER, 0, fuzz_register },
+	{ DSP_OP_REGISTER, 1, fuzz_generations },
+	{ DSP_OP_FENCE_ACK, 0, fuzz_generations },
+	{ DSP_OP_ALLOCATE, 0, fuzz_allocate },
+	{ DSP_OP_ALLOCATE, 1, fuzz_allocated },
+	{ DSP_OP_MOUNT, 0, fuzz_volume_ref },
+	{ DSP_OP_MOUNT, 1, fuzz_mount_info },
+	{ DSP_OP_RENEW, 0, fuzz_volume_ref },
+	{ DSP_OP_RENEW, 1, fuzz_mount_info },
+	{ DSP_OP_UNMOUNT, 0, fuzz_volume_ref },
+	{ DSP_OP_RELEASE, 0, fuzz_volume_ref },
+	{ DSP_OP_MIRROR_STATUS, 0, fuzz_volume_ref },
+	{ DSP_OP_MIRROR_STATUS, 1, fuzz_mirror_status },
+	{ DSP_OP_LEG_FAIL, 0, fuzz_leg_fail },
+	{ DSP_OP_LEG_FAIL, 1, fuzz_mirror_status },
+	{ DSP_OP_MARK_DIRTY, 0, fuzz_mark_dirty },
+	{ DSP_OP_RESYNC_BEGIN, 0, fuzz_leg_ref },
+	{ DSP_OP_RESYNC_BEGIN, 1, fuzz_resync_plan },
+	{ DSP_OP_RESYNC_PROGRESS, 0, fuzz_resync_progress },
+	{ DSP_OP_RESYNC_DONE, 0, fuzz_resync_progress },
+	{ DSP_OP_RESYNC_DONE, 1, fuzz_mirror_status },
+	{ DSP_OP_ADMIN, 0, fuzz_text },
+	{ DSP_OP_ADMIN, 1, fuzz_text },
+	{ DSP_OP_ATTACH, 1, fuzz_attached },
+	DATA_OP(DSP_OP_INIT),
+	DATA_OP(DSP_OP_WRITE),
+	DATA_OP(DSP_OP_READ),
+	DATA_OP(DSP_OP_SEARCH),
+	DATA_OP(DSP_OP_ERASE),
+	DATA_OP(DSP_OP_FLUSH),
+	{ DSP_OP_REVOKE, 0, fuzz_revoke },
+};
+
+#define FUZZ_NDECODERS	(sizeof(fuzz_decoders) / sizeof(fuzz_decoders[0]))
+
+/* Not a data opcode: both data decoders must refuse it. */
+static void
+fuzz_not_data(uint8_t opcode, const uint8_t *data, size_t len)
+{
+	static struct msg_data_request	req;
+	static struct msg_data_reply	rep;
+
+	if (msg_decode_data_request(data, len, opcode, &req) !=
+	    DSP_E_OPCODE ||
+	    msg_decode_data_reply(data, len, opcode, &rep) != DSP_E_OPCODE) {
+		fprintf(stderr, "opcode %u: a data decoder took it\n", opcode);
+		abort();
 	}
 }
 
 void
 fuzz_payload(uint8_t opcode, int reply, const uint8_t *data, size_t len)
 {
-	switch (opcode) {
-	case DSP_OP_REGISTER:
-		if (reply)
-			ROUND_TRIP(generations, gen, data, len);
-		else
-			ROUND_TRIP(register, reg, data, len);
-		break;
-	case DSP_OP_FENCE_ACK:
-		if (!reply)
-			ROUND_TRIP(generations, gen, data, len);
-		break;
-	case DSP_OP_ALLOCATE:
-		if (reply)
-			ROUND_TRIP(allocated, allocated, data, len);
-		else
-			ROUND_TRIP(allocate, alloc, data, len);
-		break;
-	case DSP_OP_MOUNT:
-	case DSP_OP_RENEW:
-		if (reply)
-			ROUND_TRIP(mount_info, mount, data, len);
-		else
-			ROUND_TRIP(volume_ref, ref, data, len);
-		break;
-	case DSP_OP_UNMOUNT:
-	case DSP_OP_RELEASE:
-		if (!reply)
-			ROUND_TRIP(volume_ref, ref, data, len);
-		break;
-	case DSP_OP_ADMIN:
-		if (fuzz_accepted("text", msg_decode_text(data, len, m.text))) {
-			msg_encode_text(&w, m.text);
-			fuzz_same("text", data, len);
-		}
-		break;
-	case DSP_OP_ATTACH:
-		if (reply)
-			ROUND_TRIP(attached, attached, data, len);
-		break;
-	case DSP_OP_INIT:
-	case DSP_OP_WRITE:
-	case DSP_OP_READ:
-	case DSP_OP_SEARCH:
-	case DSP_OP_ERASE:
-	case DSP_OP_FLUSH:
-		fuzz_data(opcode, reply, data, len);
-		break;
-	case DSP_OP_REVOKE:
-		if (!reply)
-			ROUND_TRIP(revoke, revoke, data, len);
-		break;
-	case DSP_OP_MIRROR_STATUS:
-		if (reply)
-			ROUND_TRIP(mirror_status, mstatus, data, len);
-		break;
-	case DSP_OP_LEG_FAIL:
-		if (!reply)
-			ROUND_TRIP(leg_fail, legfail, data, len);
-		break;
-	case DSP_OP_MARK_DIRTY:
-		if (!reply)
-			ROUND_TRIP(mark_dirty, mark, data, len);
-		break;
-	case DSP_OP_RESYNC_BEGIN:
-		if (reply)
-			ROUND_TRIP(resync_plan, plan, data, len);
-		else
-			ROUND_TRIP(leg_ref, legref, data, len);
-		break;
-	case DSP_OP_RESYNC_PROGRESS:
-	case DSP_OP_RESYNC_DONE:
-		if (!reply)
-			ROUND_TRIP(resync_progress, progress, data, len);
-		break;
-	default:
-		/* Not a data opcode: both data decoders must refuse it. */
-		if (msg_decode_data_request(data, len, opcode, &m.dreq) !=
-		    DSP_E_OPCODE ||
-		    msg_decode_data_reply(data, len, opcode, &m.drep) !=
-		    DSP_E_OPCODE)
+	size_t	i;
+
+	for (i = 0; i < FUZZ_NDECODERS; i++)
+		if (fuzz_decoders[i].opcode == opcode &&
+		    fuzz_decoders[i].reply == reply)
+			fuzz_decoders[i].fn(opcode, data, len);
+	if (opcode < DSP_OP_INIT || opcode > DSP_OP_FLUSH)
+		fuzz_not_data(opcode, data, len);
+}
+
+void
+fuzz_error_text(const uint8_t *data, size_t len)
+{
+	char	text[512];
+	size_t	i;
+
+	memset(text, 'Z', sizeof(text));
+	channel_error_text(data, len, text, sizeof(text));
+	for (i = 0; i < sizeof(text) && text[i] != '\0'; i++)
+		if (text[i] < 0x20 || text[i] > 0x7e) {
+			fprintf(stderr, "error text: byte 0x%02x shown raw\n",
+			    (unsigned char)text[i]);
 			abort();
-		break;
+		}
+	if (i == sizeof(text)) {
+		fprintf(stderr, "error text: not NUL-terminated\n");
+		abort();
 	}
 }
 
 void
 fuzz_every_decoder(const uint8_t *data, size_t len)
 {
-	static const uint8_t	ops[] = {
-		DSP_OP_REGISTER, DSP_OP_FENCE_ACK, DSP_OP_ALLOCATE,
-		DSP_OP_MOUNT, DSP_OP_ADMIN, DSP_OP_ATTACH, DSP_OP_INIT,
-		DSP_OP_WRITE, DSP_OP_READ, DSP_OP_SEARCH, DSP_OP_ERASE,
-		DSP_OP_FLUSH, DSP_OP_REVOKE, DSP_OP_HEARTBEAT,
-		DSP_OP_MIRROR_STATUS, DSP_OP_LEG_FAIL, DSP_OP_MARK_DIRTY,
-		DSP_OP_RESYNC_BEGIN, DSP_OP_RESYNC_PROGRESS,
-	};
-	size_t			i;
+	size_t	i;
 
-	for (i = 0; i < sizeof(ops); i++) {
-		fuzz_payload(ops[i], 0, data, len);
-		fuzz_payload(ops[i], 1, data, len);
-	}
+	for (i = 0; i < FUZZ_NDECODERS; i++)
+		fuzz_decoders[i].fn(fuzz_decoders[i].opcode, data, len);
+	fuzz_not_data(DSP_OP_HEARTBEAT, data, len);
+	fuzz_error_text(data, len);
 }

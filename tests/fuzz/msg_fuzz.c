@@ -1,7 +1,7 @@
 /*
  * libFuzzer: an input is a payload, given to every decoder in turn
- * (requests and replies of every opcode). The first 24 bytes are also
- * tried as a frame header.
+ * (requests and replies of every opcode, and the message of an error
+ * reply). The first 24 bytes are also tried as a frame header.
  */
 #include "frame.h"
 #include "fuzz_common.h"

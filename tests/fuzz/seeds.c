@@ -1,18 +1,40 @@
 /*
- * Writes a seed corpus for the fuzz harnesses: one well-formed payload
- * per message (msg/) and the same behind a frame header (frame/), so
- * the fuzzers start from valid inputs instead of finding "DSPL" alone.
+ * Writes the seed corpus of every fuzz harness, one directory each, so
+ * the fuzzers start from valid inputs instead of finding "DSPL" alone:
+ *
+ *   msg/ frame/   every payload, bare and behind a frame header, and an
+ *                 error reply
+ *   ticket/       tickets signed with the fixed test key, and a body
+ *   admin/        command lines
+ *   store/        records of every store table
+ *   mountinfo/    mount infos of each usage form, with signed tickets
+ *
  * usage: seeds DIR
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "frame.h"
+#include "fuzz_key.h"
 #include "msg.h"
+#include "msg_mirror.h"
+#include "store_internal.h"
+#include "ticket.h"
 
-static const char	*seed_dir;
-static int		 seed_count;
+static const char		*seed_dir;
+static int			 seed_count;
+static struct ticket_signer	*seed_signer;
+
+static void
+seed_fail(const char *what)
+{
+	perror(what);
+	exit(1);
+}
 
 static void
 seed_write(const char *sub, const void *data, size_t len)
@@ -20,26 +42,28 @@ seed_write(const char *sub, const void *data, size_t len)
 	char	 path[4096];
 	FILE	*f;
 
+	snprintf(path, sizeof(path), "%s/%s", seed_dir, sub);
+	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		seed_fail(path);
 	snprintf(path, sizeof(path), "%s/%s/seed-%03d", seed_dir, sub,
-	    seed_count);
-	if ((f = fopen(path, "wb")) == NULL) {
-		perror(path);
-		exit(1);
-	}
-	if (len > 0 && fwrite(data, 1, len, f) != len) {
-		perror(path);
-		exit(1);
-	}
-	fclose(f);
+	    seed_count++);
+	if ((f = fopen(path, "wb")) == NULL)
+		seed_fail(path);
+	if (len > 0 && fwrite(data, 1, len, f) != len)
+		seed_fail(path);
+	if (fclose(f) != 0)
+		seed_fail(path);
 }
 
 /* Writes w as a bare payload and as a frame, then resets w. */
 static void
-seed_emit(struct buf_writer *w, uint8_t opcode, int reply)
+seed_frame(struct buf_writer *w, uint8_t opcode, int reply, uint32_t status)
 {
 	struct dsp_header	hdr;
 	struct buf_writer	frame;
 
+	if (w->error)
+		seed_fail("encoding a seed");
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.magic = DSP_MAGIC;
 	hdr.version = DSP_VERSION;
@@ -47,31 +71,96 @@ seed_emit(struct buf_writer *w, uint8_t opcode, int reply)
 	hdr.flags = reply ? DSP_FLAG_REPLY : 0;
 	hdr.request_id = (uint64_t)seed_count + 1;
 	hdr.payload_length = (uint32_t)w->len;
+	hdr.status = status;
 	buf_writer_init(&frame);
 	if (buf_reserve(&frame, DSP_HEADER_SIZE) == -1)
-		exit(1);
+		seed_fail("frame");
 	frame_encode_header(&hdr, frame.data);
 	frame.len = DSP_HEADER_SIZE;
 	buf_put_bytes(&frame, w->data, w->len);
-	if (w->error || frame.error)
-		exit(1);
+	if (frame.error)
+		seed_fail("frame");
 	seed_write("msg", w->data, w->len);
 	seed_write("frame", frame.data, frame.len);
-	seed_count++;
 	buf_writer_free(&frame);
 	buf_writer_reset(w);
 }
 
 static void
-seed_control(struct buf_writer *w)
+seed_emit(struct buf_writer *w, uint8_t opcode, int reply)
+{
+	seed_frame(w, opcode, reply, DSP_OK);
+}
+
+/* Writes w into sub, then resets w. */
+static void
+seed_put(struct buf_writer *w, const char *sub)
+{
+	if (w->error)
+		seed_fail(sub);
+	seed_write(sub, w->data, w->len);
+	buf_writer_reset(w);
+}
+
+static void
+seed_extent(struct msg_extent *e, const char *server, const char *host,
+    const char *region, uint64_t offset, uint64_t length)
+{
+	snprintf(e->server, sizeof(e->server), "%s", server);
+	snprintf(e->host, sizeof(e->host), "%s", host);
+	e->port = DSP_AGENT_PORT;
+	snprintf(e->region, sizeof(e->region), "%s", region);
+	e->offset = offset;
+	e->length = length;
+}
+
+/* A mount info of form with the given extents and a ticket for them,
+ * signed with the fixed test key. */
+static void
+seed_mount_info(struct msg_mount_info *mi, const char *volume, int form,
+    const struct msg_extent *e, uint16_t n, uint64_t size)
+{
+	struct mount_ticket	t;
+	size_t			len;
+	uint16_t		i;
+
+	memset(mi, 0, sizeof(*mi));
+	snprintf(mi->volume, sizeof(mi->volume), "%s", volume);
+	mi->form = (uint8_t)form;
+	mi->size = size;
+	mi->status = 1;
+	mi->generation = 3;
+	mi->expires_at = 1700000300;
+	mi->extent_count = n;
+	memcpy(mi->extents, e, n * sizeof(*e));
+
+	memset(&t, 0, sizeof(t));
+	snprintf(t.volume, sizeof(t.volume), "%s", volume);
+	snprintf(t.borrower, sizeof(t.borrower), "serverJ");
+	t.mode = DSP_MODE_READWRITE;
+	t.generation = mi->generation;
+	t.issued_at = 1700000000;
+	t.expires_at = mi->expires_at;
+	t.extent_count = n;
+	for (i = 0; i < n; i++) {
+		snprintf(t.extents[i].server, sizeof(t.extents[i].server), "%s",
+		    e[i].server);
+		snprintf(t.extents[i].region, sizeof(t.extents[i].region), "%s",
+		    e[i].region);
+		t.extents[i].offset = e[i].offset;
+		t.extents[i].length = e[i].length;
+	}
+	if (ticket_sign(seed_signer, &t, mi->ticket, sizeof(mi->ticket),
+	    &len) == -1)
+		seed_fail("ticket_sign");
+	mi->ticket_len = (uint32_t)len;
+}
+
+static void
+seed_agents(struct buf_writer *w)
 {
 	struct msg_register	reg;
 	struct msg_generations	gen;
-	struct msg_allocate	alloc = { "Vol-1", 1ULL << 30 };
-	struct msg_allocated	allocated = { "Vol-1", 1ULL << 31 };
-	struct msg_volume_ref	ref = { "Vol-1" };
-	struct msg_mount_info	mi;
-	struct msg_attached	att = { "Vol-1", 3, 1700000000 };
 	struct msg_revoke	rev = { "Vol-1", 4 };
 
 	memset(&reg, 0, sizeof(reg));
@@ -98,6 +187,20 @@ seed_control(struct buf_writer *w)
 	seed_emit(w, DSP_OP_REGISTER, 1);
 	msg_encode_generations(w, &gen);
 	seed_emit(w, DSP_OP_FENCE_ACK, 0);
+	seed_emit(w, DSP_OP_HEARTBEAT, 0);
+	msg_encode_revoke(w, &rev);
+	seed_emit(w, DSP_OP_REVOKE, 0);
+}
+
+static void
+seed_borrowers(struct buf_writer *w)
+{
+	struct msg_allocate	alloc = { "Vol-1", 1ULL << 30 };
+	struct msg_allocated	allocated = { "Vol-1", 1ULL << 31 };
+	struct msg_volume_ref	ref = { "Vol-1" };
+	struct msg_attached	att = { "Vol-1", 3, 1700000000 };
+	struct msg_extent	e;
+	static struct msg_mount_info mi;
 
 	msg_encode_allocate(w, &alloc);
 	seed_emit(w, DSP_OP_ALLOCATE, 0);
@@ -105,32 +208,78 @@ seed_control(struct buf_writer *w)
 	seed_emit(w, DSP_OP_ALLOCATE, 1);
 	msg_encode_volume_ref(w, &ref);
 	seed_emit(w, DSP_OP_MOUNT, 0);
-
-	memset(&mi, 0, sizeof(mi));
-	snprintf(mi.volume, sizeof(mi.volume), "Vol-1");
-	mi.form = DSP_FORM_SINGLE;
-	mi.size = 1ULL << 30;
-	mi.status = 1;
-	mi.generation = 3;
-	mi.expires_at = 1700000000;
-	mi.extent_count = 1;
-	snprintf(mi.extents[0].server, sizeof(mi.extents[0].server), "serverJ");
-	snprintf(mi.extents[0].host, sizeof(mi.extents[0].host), "127.0.0.2");
-	mi.extents[0].port = DSP_AGENT_PORT;
-	snprintf(mi.extents[0].region, sizeof(mi.extents[0].region), "disk0");
-	mi.extents[0].length = 1ULL << 30;
-	mi.ticket_len = 16;
-	memset(mi.ticket, 0x42, mi.ticket_len);
+	seed_extent(&e, "serverA", "127.0.0.2", "A2", 0, 1ULL << 30);
+	seed_mount_info(&mi, "Vol-1", DSP_FORM_SINGLE, &e, 1, 1ULL << 30);
 	msg_encode_mount_info(w, &mi);
 	seed_emit(w, DSP_OP_MOUNT, 1);
-
-	msg_encode_text(w, "volume list");
-	seed_emit(w, DSP_OP_ADMIN, 0);
 	msg_encode_attached(w, &att);
 	seed_emit(w, DSP_OP_ATTACH, 1);
-	msg_encode_revoke(w, &rev);
-	seed_emit(w, DSP_OP_REVOKE, 0);
-	seed_emit(w, DSP_OP_HEARTBEAT, 0);
+	msg_encode_text(w, "show volumes");
+	seed_emit(w, DSP_OP_ADMIN, 0);
+	msg_encode_text(w, "server   region  size  volume  state\n"
+	    "serverA  A2      64M   -       available\n");
+	seed_emit(w, DSP_OP_ADMIN, 1);
+	/* An error reply: its payload is the message. */
+	buf_put_blob(w, "volume Vol-1 is lent to serverK", 31);
+	seed_frame(w, DSP_OP_ALLOCATE, 1, DSP_E_BUSY);
+}
+
+static void
+seed_mirror(struct buf_writer *w)
+{
+	static struct msg_mirror_status	st;
+	static struct msg_leg_fail	lf;
+	static struct msg_mark_dirty	md;
+	struct msg_leg_ref		lr = { "Vol-3", 1 };
+	struct msg_resync_plan		plan;
+	struct msg_resync_progress	pr = { "Vol-3", 1, 3, 10 };
+	static const uint8_t		bits[2] = { 0x19, 0x01 };
+
+	memset(&st, 0, sizeof(st));
+	snprintf(st.volume, sizeof(st.volume), "Vol-3");
+	st.health = DSP_HEALTH_DEGRADED;
+	st.chunk_size = DSP_MIRROR_CHUNK;
+	st.dirty_chunks = 4;
+	st.leg_count = 2;
+	st.legs[0].server_up = 1;
+	st.legs[1].state = DSP_LEG_RESYNCING;
+	st.legs[1].resync_done = 1;
+	st.legs[1].resync_total = 4;
+	msg_encode_mirror_status(w, &st);
+	seed_emit(w, DSP_OP_MIRROR_STATUS, 1);
+
+	memset(&lf, 0, sizeof(lf));
+	snprintf(lf.volume, sizeof(lf.volume), "Vol-3");
+	lf.leg = 1;
+	snprintf(lf.reason, sizeof(lf.reason), "agent gone for 2 s");
+	lf.range_count = 2;
+	lf.ranges[0].length = 4096;
+	lf.ranges[1].offset = 3 << 20;
+	lf.ranges[1].length = 2 << 20;
+	msg_encode_leg_fail(w, &lf);
+	seed_emit(w, DSP_OP_LEG_FAIL, 0);
+
+	memset(&md, 0, sizeof(md));
+	snprintf(md.volume, sizeof(md.volume), "Vol-3");
+	md.range_count = 1;
+	md.ranges[0].offset = 1 << 20;
+	md.ranges[0].length = 1 << 20;
+	msg_encode_mark_dirty(w, &md);
+	seed_emit(w, DSP_OP_MARK_DIRTY, 0);
+
+	msg_encode_leg_ref(w, &lr);
+	seed_emit(w, DSP_OP_RESYNC_BEGIN, 0);
+	memset(&plan, 0, sizeof(plan));
+	snprintf(plan.volume, sizeof(plan.volume), "Vol-3");
+	plan.leg = 1;
+	plan.chunk_size = DSP_MIRROR_CHUNK;
+	plan.chunk_count = 10;
+	plan.bitmap = bits;
+	plan.bitmap_len = sizeof(bits);
+	msg_encode_resync_plan(w, &plan);
+	seed_emit(w, DSP_OP_RESYNC_BEGIN, 1);
+	msg_encode_resync_progress(w, &pr);
+	seed_emit(w, DSP_OP_RESYNC_PROGRESS, 0);
 }
 
 static void
@@ -181,6 +330,153 @@ seed_data(struct buf_writer *w)
 	}
 }
 
+static void
+seed_tickets(struct buf_writer *w)
+{
+	struct mount_ticket	t;
+	uint8_t			blob[DSP_TICKET_MAX];
+	size_t			len;
+
+	memset(&t, 0, sizeof(t));
+	snprintf(t.volume, sizeof(t.volume), "Vol-2");
+	snprintf(t.borrower, sizeof(t.borrower), "serverJ");
+	t.mode = DSP_MODE_READWRITE;
+	t.generation = 7;
+	t.issued_at = 1700000000;
+	t.expires_at = 1700000300;
+	t.extent_count = 2;
+	snprintf(t.extents[0].server, sizeof(t.extents[0].server), "serverB");
+	snprintf(t.extents[0].region, sizeof(t.extents[0].region), "B2");
+	t.extents[0].length = 200 << 20;
+	snprintf(t.extents[1].server, sizeof(t.extents[1].server), "serverC");
+	snprintf(t.extents[1].region, sizeof(t.extents[1].region), "C2");
+	t.extents[1].offset = 1 << 20;
+	t.extents[1].length = 200 << 20;
+	if (ticket_sign(seed_signer, &t, blob, sizeof(blob), &len) == -1)
+		seed_fail("ticket_sign");
+	seed_write("ticket", blob, len);
+
+	t.mode = DSP_MODE_READONLY;
+	t.extent_count = 1;
+	if (ticket_sign(seed_signer, &t, blob, sizeof(blob), &len) == -1)
+		seed_fail("ticket_sign");
+	seed_write("ticket", blob, len);
+
+	/* The body alone: what a holder peeks at. */
+	ticket_encode_body(w, &t);
+	seed_put(w, "ticket");
+}
+
+static void
+seed_admin(void)
+{
+	static const char *const lines[] = {
+		"show servers", "show regions", "show volumes",
+		"show volumes Vol-1", "show volume Vol-3", "show audit 20",
+		"sh vol", "volume ?", "volume create ?", "help",
+		"volume create Vol-1 single serverA:A2",
+		"volume create Vol-2 concat serverB:B2 serverC:C2",
+		"volume create Vol-3 mirror serverD:D serverE:E",
+		"volume split serverX:X2 Vol-4:50M Vol-5:rest",
+		"volume delete Vol-1", "volume force-unmount Vol-1",
+		"vol force-rel Vol-1",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		seed_write("admin", lines[i], strlen(lines[i]));
+}
+
+static void
+seed_store(struct buf_writer *w)
+{
+	struct server_record	sr = { "serverA", "127.0.2.1", 7401, 1,
+				    1700000000 };
+	struct region_record	rr = { "serverA", "A2", 64 << 20, 0,
+				    "cannot open /srv/a.img" };
+	struct audit_record	a = { 1, 1700000000, "serverJ", "mount",
+				    "Vol-3", "generation 3" };
+	static struct volume_record v;
+
+	store_encode_server(w, &sr);
+	seed_put(w, "store");
+	store_encode_region(w, &rr);
+	seed_put(w, "store");
+	store_encode_audit(w, &a);
+	seed_put(w, "store");
+
+	memset(&v, 0, sizeof(v));
+	snprintf(v.name, sizeof(v.name), "Vol-3");
+	v.form = DSP_FORM_MIRROR;
+	v.size = 100 << 20;
+	snprintf(v.borrower, sizeof(v.borrower), "serverJ");
+	v.mounted = 1;
+	v.generation = 3;
+	v.created_at = 1700000000;
+	v.chunk_size = DSP_MIRROR_CHUNK;
+	v.dirty_chunks = 2;
+	v.extent_count = 2;
+	snprintf(v.extents[0].server, sizeof(v.extents[0].server), "serverD");
+	snprintf(v.extents[0].region, sizeof(v.extents[0].region), "D");
+	v.extents[0].length = v.size;
+	v.extents[0].acked_generation = 3;
+	snprintf(v.extents[1].server, sizeof(v.extents[1].server), "serverE");
+	snprintf(v.extents[1].region, sizeof(v.extents[1].region), "E");
+	v.extents[1].length = v.size;
+	v.extents[1].leg_state = DSP_LEG_OUT_OF_SYNC;
+	v.extents[1].full_resync = 1;
+	snprintf(v.extents[1].leg_reason, sizeof(v.extents[1].leg_reason),
+	    "agent gone");
+	store_encode_volume(w, &v);
+	seed_put(w, "store");
+
+	/* A version 1 volume record: no mirror fields. */
+	buf_put_u8(w, 1);
+	buf_put_string(w, "Vol-1");
+	buf_put_u8(w, DSP_FORM_SINGLE);
+	buf_put_u64(w, 64 << 20);
+	buf_put_string(w, "");
+	buf_put_u8(w, 0);
+	buf_put_u64(w, 1);
+	buf_put_u64(w, 1700000000);
+	buf_put_u16(w, 1);
+	buf_put_string(w, "serverA");
+	buf_put_string(w, "A2");
+	buf_put_u64(w, 0);
+	buf_put_u64(w, 64 << 20);
+	buf_put_u64(w, 1);
+	seed_put(w, "store");
+}
+
+static void
+seed_mountinfos(struct buf_writer *w)
+{
+	static struct msg_mount_info	mi;
+	struct msg_extent		e[2];
+
+	seed_extent(&e[0], "serverA", "127.0.2.1", "A2", 0, 200 << 20);
+	seed_mount_info(&mi, "Vol-1", DSP_FORM_SINGLE, e, 1, 200 << 20);
+	msg_encode_mount_info(w, &mi);
+	seed_put(w, "mountinfo");
+
+	seed_extent(&e[0], "serverB", "127.0.2.2", "B2", 0, 200 << 20);
+	seed_extent(&e[1], "serverC", "127.0.2.3", "C2", 0, 200 << 20);
+	seed_mount_info(&mi, "Vol-2", DSP_FORM_CONCAT, e, 2, 400 << 20);
+	msg_encode_mount_info(w, &mi);
+	seed_put(w, "mountinfo");
+
+	seed_extent(&e[0], "serverD", "127.0.2.4", "D", 0, 100 << 20);
+	seed_extent(&e[1], "serverE", "127.0.2.5", "E", 0, 100 << 20);
+	seed_mount_info(&mi, "Vol-3", DSP_FORM_MIRROR, e, 2, 100 << 20);
+	msg_encode_mount_info(w, &mi);
+	seed_put(w, "mountinfo");
+
+	seed_extent(&e[0], "serverX", "127.0.2.6", "X2", 50 << 20, 50 << 20);
+	seed_mount_info(&mi, "Vol-5", DSP_FORM_SPLIT, e, 1, 50 << 20);
+	msg_encode_mount_info(w, &mi);
+	seed_put(w, "mountinfo");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -191,9 +487,19 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	seed_dir = argv[1];
+	if (mkdir(seed_dir, 0755) == -1 && errno != EEXIST)
+		seed_fail(seed_dir);
+	seed_signer = fuzz_key_signer();
 	buf_writer_init(&w);
-	seed_control(&w);
+	seed_agents(&w);
+	seed_borrowers(&w);
+	seed_mirror(&w);
 	seed_data(&w);
+	seed_tickets(&w);
+	seed_admin();
+	seed_store(&w);
+	seed_mountinfos(&w);
 	buf_writer_free(&w);
+	ticket_signer_free(seed_signer);
 	return 0;
 }

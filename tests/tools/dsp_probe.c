@@ -12,6 +12,12 @@
  *                   answers with an error reply or closes the connection
  *         register  handshake, then REGISTER; prints the reply status
  *                   name and message; exit 0 if the reply status is DSP_OK
+ *         register-reason TEXT
+ *                   as register, in the name of the certificate's CN, with
+ *                   region R1 unavailable because of TEXT (any bytes)
+ *         leg-fail VOLUME LEG TEXT
+ *                   handshake, then LEG_FAIL of mirror leg LEG with the
+ *                   reason TEXT; exit 0 if the reply status is DSP_OK
  *
  *   dsp_probe [--ca F] --cert F --key F HOST PORT data MOUNTFILE
  *       read|write|search|erase REGION OFFSET LENGTH [VOLUME]
@@ -38,11 +44,14 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
+#include <mbedtls/oid.h>
 #include <mbedtls/ssl.h>
 
 #include "buf.h"
+#include "channel.h"
 #include "frame.h"
 #include "msg.h"
+#include "msg_mirror.h"
 #include "proto.h"
 #include "ticket.h"
 
@@ -55,6 +64,8 @@ struct probe {
 	mbedtls_entropy_context	 entropy;
 	mbedtls_ctr_drbg_context drbg;
 };
+
+static void	usage(void) __attribute__((noreturn));
 
 static void
 probe_die(const char *what, int ret)
@@ -183,6 +194,7 @@ probe_reply(struct probe *p)
 {
 	uint8_t raw[DSP_HEADER_SIZE];
 	static uint8_t payload[DSP_MAX_PAYLOAD];
+	char text[4096];
 	struct dsp_header hdr;
 	int ret;
 
@@ -199,16 +211,16 @@ probe_reply(struct probe *p)
 		return -1;
 	}
 	printf("status %s", dsp_status_name(hdr.status));
-	if (hdr.status != DSP_OK && hdr.payload_length > 4)
-		printf(": %.*s", (int)hdr.payload_length - 4, payload + 4);
-	else if (hdr.status == DSP_OK && hdr.opcode >= DSP_OP_INIT &&
-	    hdr.opcode <= DSP_OP_FLUSH) {
+	if (hdr.status != DSP_OK) {
+		channel_error_text(payload, hdr.payload_length, text,
+		    sizeof(text));
+		printf(": %s", text);
+	} else if (hdr.opcode >= DSP_OP_INIT && hdr.opcode <= DSP_OP_FLUSH) {
 		static struct msg_data_reply	rep;
 
 		if (msg_decode_data_reply(payload, hdr.payload_length,
-		    hdr.opcode, &rep) == DSP_OK) {
+		    hdr.opcode, &rep) == DSP_OK)
 			printf(", done %" PRIu64, rep.done);
-		}
 	}
 	printf("\n");
 	return (int)hdr.status;
@@ -253,31 +265,83 @@ garbage_action(struct probe *p)
 	return 0;
 }
 
+/* Sends one request; prints the reply; 0 if it was DSP_OK. */
 static int
-register_action(struct probe *p)
+probe_call(struct probe *p, uint8_t opcode, struct buf_writer *w)
+{
+	int status;
+
+	if (probe_send(p, opcode, w) != 0) {
+		buf_writer_free(w);
+		printf("connection closed\n");
+		return 1;
+	}
+	buf_writer_free(w);
+	status = probe_reply(p);
+	return status == DSP_OK ? 0 : 1;
+}
+
+/* The CN of the probe's own certificate: a REGISTER must name it. */
+static void
+probe_own_name(struct probe *p, char *out, size_t outlen)
+{
+	const mbedtls_x509_name *n;
+
+	for (n = &p->cert.subject; n != NULL; n = n->next)
+		if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0) {
+			snprintf(out, outlen, "%.*s", (int)n->val.len,
+			    (const char *)n->val.p);
+			return;
+		}
+	snprintf(out, outlen, "probe");
+}
+
+/* reason NULL: one available region, as server "probe". Else as the
+ * certificate's CN, region R1 unavailable because of reason. */
+static int
+register_action(struct probe *p, const char *reason)
 {
 	struct msg_register reg;
 	struct buf_writer w;
-	int status;
 
 	memset(&reg, 0, sizeof(reg));
-	snprintf(reg.server, sizeof(reg.server), "probe");
+	if (reason != NULL)
+		probe_own_name(p, reg.server, sizeof(reg.server));
+	else
+		snprintf(reg.server, sizeof(reg.server), "probe");
 	snprintf(reg.host, sizeof(reg.host), "127.0.0.1");
 	reg.port = 1;
 	reg.region_count = 1;
 	snprintf(reg.regions[0].name, sizeof(reg.regions[0].name), "R1");
 	reg.regions[0].size = 1 << 20;
-	reg.regions[0].available = 1;
+	reg.regions[0].available = reason == NULL;
+	if (reason != NULL)
+		snprintf(reg.regions[0].reason, sizeof(reg.regions[0].reason),
+		    "%s", reason);
 	buf_writer_init(&w);
 	msg_encode_register(&w, &reg);
-	if (probe_send(p, DSP_OP_REGISTER, &w) != 0) {
-		buf_writer_free(&w);
-		printf("connection closed\n");
-		return 1;
-	}
-	buf_writer_free(&w);
-	status = probe_reply(p);
-	return status == DSP_OK ? 0 : 1;
+	return probe_call(p, DSP_OP_REGISTER, &w);
+}
+
+/* argv: VOLUME LEG TEXT */
+static int
+leg_fail_action(struct probe *p, char **argv)
+{
+	static struct msg_leg_fail m;
+	struct buf_writer w;
+	char *end;
+	unsigned long leg;
+
+	leg = strtoul(argv[1], &end, 10);
+	if (*argv[1] == '\0' || *end != '\0' || leg > UINT16_MAX)
+		usage();
+	memset(&m, 0, sizeof(m));
+	snprintf(m.volume, sizeof(m.volume), "%s", argv[0]);
+	m.leg = (uint16_t)leg;
+	snprintf(m.reason, sizeof(m.reason), "%s", argv[2]);
+	buf_writer_init(&w);
+	msg_encode_leg_fail(&w, &m);
+	return probe_call(p, DSP_OP_LEG_FAIL, &w);
 }
 
 static void
@@ -285,6 +349,10 @@ usage(void)
 {
 	fprintf(stderr, "usage: dsp_probe [--ca F] [--cert F --key F] HOST PORT "
 	    "plain|handshake|garbage|register\n"
+	    "       dsp_probe [--ca F] --cert F --key F HOST PORT "
+	    "register-reason TEXT\n"
+	    "       dsp_probe [--ca F] --cert F --key F HOST PORT "
+	    "leg-fail VOLUME LEG TEXT\n"
 	    "       dsp_probe [--ca F] --cert F --key F HOST PORT data MOUNTFILE "
 	    "read|write|search|erase REGION OFFSET LENGTH [VOLUME]\n");
 	exit(2);
@@ -407,6 +475,17 @@ data_action(struct probe *p, int argc, char **argv)
 	return status == DSP_OK ? 0 : 1;
 }
 
+/* Operands after the action's name; "data" checks its own. */
+static int
+probe_operands(const char *action)
+{
+	if (strcmp(action, "register-reason") == 0)
+		return 1;
+	if (strcmp(action, "leg-fail") == 0)
+		return 3;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -430,7 +509,7 @@ main(int argc, char **argv)
 	if (argc - i < 3 || (cert && !key))
 		usage();
 	action = argv[i + 2];
-	if (argc - i != 3 && strcmp(action, "data") != 0)
+	if (strcmp(action, "data") != 0 && argc - i != 3 + probe_operands(action))
 		usage();
 	if (strcmp(action, "plain") == 0)
 		return plain_action(argv[i], argv[i + 1]);
@@ -449,7 +528,11 @@ main(int argc, char **argv)
 	if (strcmp(action, "garbage") == 0)
 		return garbage_action(&p);
 	if (strcmp(action, "register") == 0)
-		return register_action(&p);
+		return register_action(&p, NULL);
+	if (strcmp(action, "register-reason") == 0)
+		return register_action(&p, argv[i + 3]);
+	if (strcmp(action, "leg-fail") == 0)
+		return leg_fail_action(&p, argv + i + 3);
 	if (strcmp(action, "data") == 0)
 		return data_action(&p, argc - i - 3, argv + i + 3);
 	usage();

@@ -1436,6 +1436,42 @@ test_mirror_degraded_allocate(void **state)
 	    "reached (server serverE is down)");
 }
 
+/* Reasons a peer sent are kept escaped, within their field. */
+static void
+test_peer_reasons_escaped(void **state)
+{
+	struct fixture			*f = *state;
+	struct msg_mirror_status	 st;
+	struct region_record		 rr;
+	struct volume_record		 v;
+	struct last_audit		 la;
+	char				 longest[DSP_REASON_MAX + 1];
+	size_t				 n;
+
+	register_unavailable(f, "serverA", "A1", "bad\x1b[2J\npath \\x41");
+	assert_true(find_region(f->s, "A1", &rr));
+	assert_string_equal(rr.reason, "bad\\x1b[2J\\x0apath \\\\x41");
+
+	/* 127 bytes at most, and no escape cut in two: not in the leg
+	 * either, nor in the audit row that quotes it. */
+	memset(longest, 0x1b, sizeof(longest) - 1);
+	longest[0] = 'a';
+	longest[1] = 'b';
+	longest[sizeof(longest) - 1] = '\0';
+	mirror_setup(f, NULL);
+	assert_int_equal(store_leg_fail(f->s, "serverJ", "Vol-3", 1, longest,
+	    NULL, 0, 3100, &st, f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(store_get_volume(f->s, "Vol-3", &v), DSP_OK);
+	n = strlen(v.extents[1].leg_reason);
+	assert_int_equal(n, 2 + 31 * 4);
+	assert_memory_equal(v.extents[1].leg_reason + n - 4, "\\x1b", 4);
+	assert_int_equal(store_each_audit(f->s, last_audit_cb, &la), 0);
+	assert_string_equal(la.a.action, "leg-fail");
+	n = strlen(la.a.detail);
+	assert_int_equal(n, strlen("leg serverE:E out of sync: ab") + 24 * 4);
+	assert_memory_equal(la.a.detail + n - 4, "\\x1b", 4);
+}
+
 static void
 test_volume_health(void **state)
 {
@@ -1539,6 +1575,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mirror_forced_unmount,
 		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_mirror_degraded_allocate,
+		    setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_peer_reasons_escaped,
 		    setup, fixture_teardown),
 	};
 
