@@ -14,8 +14,8 @@
 typedef void	fuzz_fn(uint8_t opcode, const uint8_t *, size_t);
 
 /* Which decoder reads the payload of each request and reply
- * (docs/PROTOCOL.md, "Opcodes"). Empty payloads have no decoder; an
- * ATTACH request is a ticket, fuzzed by ticket_fuzz. */
+ * (docs/PROTOCOL.md, "Opcodes"). Empty payloads have no decoder; the
+ * ticket inside an ATTACH request is fuzzed by ticket_fuzz. */
 struct fuzz_decoder {
 	uint8_t		 opcode;
 	int		 reply;
@@ -71,6 +71,7 @@ fuzz_##name(uint8_t opcode, const uint8_t *data, size_t len)		\
 
 ROUND_TRIP(register, struct msg_register)
 ROUND_TRIP(generations, struct msg_generations)
+ROUND_TRIP(generation_page, struct msg_generation_page)
 ROUND_TRIP(allocate, struct msg_allocate)
 ROUND_TRIP(allocated, struct msg_allocated)
 ROUND_TRIP(volume_ref, struct msg_volume_ref)
@@ -103,6 +104,19 @@ fuzz_inside(const char *what, const uint8_t *p, size_t n,
 	if (n > 0 && (p < data || p + n > data + len)) {
 		fprintf(stderr, "%s: points outside the payload\n", what);
 		abort();
+	}
+}
+
+static void
+fuzz_attach(uint8_t opcode, const uint8_t *data, size_t len)
+{
+	static struct msg_attach	m;
+
+	(void)opcode;
+	if (fuzz_accepted("attach", msg_decode_attach(data, len, &m))) {
+		fuzz_inside("attach", m.ticket, m.ticket_len, data, len);
+		msg_encode_attach(&w, &m);
+		fuzz_same("attach", data, len);
 	}
 }
 
@@ -151,8 +165,10 @@ fuzz_data_reply(uint8_t opcode, const uint8_t *data, size_t len)
 
 static const struct fuzz_decoder fuzz_decoders[] = {
 	{ DSP_OP_REGISTER, 0, fuzz_register },
-	{ DSP_OP_REGISTER, 1, fuzz_generations },
+	{ DSP_OP_REGISTER, 1, fuzz_generation_page },
 	{ DSP_OP_FENCE_ACK, 0, fuzz_generations },
+	{ DSP_OP_GENERATIONS, 0, fuzz_volume_ref },
+	{ DSP_OP_GENERATIONS, 1, fuzz_generation_page },
 	{ DSP_OP_ALLOCATE, 0, fuzz_allocate },
 	{ DSP_OP_ALLOCATE, 1, fuzz_allocated },
 	{ DSP_OP_MOUNT, 0, fuzz_volume_ref },
@@ -173,6 +189,7 @@ static const struct fuzz_decoder fuzz_decoders[] = {
 	{ DSP_OP_RESYNC_DONE, 1, fuzz_mirror_status },
 	{ DSP_OP_ADMIN, 0, fuzz_text },
 	{ DSP_OP_ADMIN, 1, fuzz_text },
+	{ DSP_OP_ATTACH, 0, fuzz_attach },
 	{ DSP_OP_ATTACH, 1, fuzz_attached },
 	DATA_OP(DSP_OP_INIT),
 	DATA_OP(DSP_OP_WRITE),

@@ -159,9 +159,11 @@ seed_mount_info(struct msg_mount_info *mi, const char *volume, int form,
 static void
 seed_agents(struct buf_writer *w)
 {
-	struct msg_register	reg;
-	struct msg_generations	gen;
-	struct msg_revoke	rev = { "Vol-1", 4 };
+	struct msg_register		reg;
+	struct msg_generations		gen;
+	static struct msg_generation_page page;
+	struct msg_volume_ref		after = { "Vol-2" };
+	struct msg_revoke		rev = { "Vol-1", 4 };
 
 	memset(&reg, 0, sizeof(reg));
 	snprintf(reg.server, sizeof(reg.server), "serverJ");
@@ -183,8 +185,15 @@ seed_agents(struct buf_writer *w)
 	gen.items[0].generation = 3;
 	snprintf(gen.items[1].volume, sizeof(gen.items[1].volume), "Vol-2");
 	gen.items[1].generation = 1;
-	msg_encode_generations(w, &gen);
+	page.gens = gen;
+	page.more = 1;
+	msg_encode_generation_page(w, &page);
 	seed_emit(w, DSP_OP_REGISTER, 1);
+	msg_encode_volume_ref(w, &after);
+	seed_emit(w, DSP_OP_GENERATIONS, 0);
+	page.more = 0;
+	msg_encode_generation_page(w, &page);
+	seed_emit(w, DSP_OP_GENERATIONS, 1);
 	msg_encode_generations(w, &gen);
 	seed_emit(w, DSP_OP_FENCE_ACK, 0);
 	seed_emit(w, DSP_OP_HEARTBEAT, 0);
@@ -199,6 +208,8 @@ seed_borrowers(struct buf_writer *w)
 	struct msg_allocated	allocated = { "Vol-1", 1ULL << 31 };
 	struct msg_volume_ref	ref = { "Vol-1" };
 	struct msg_attached	att = { "Vol-1", 3, 1700000000 };
+	struct msg_attach	attach = { (const uint8_t *)"ticket", 6,
+				    0x1122334455667788ULL };
 	struct msg_extent	e;
 	static struct msg_mount_info mi;
 
@@ -212,6 +223,8 @@ seed_borrowers(struct buf_writer *w)
 	seed_mount_info(&mi, "Vol-1", DSP_FORM_SINGLE, &e, 1, 1ULL << 30);
 	msg_encode_mount_info(w, &mi);
 	seed_emit(w, DSP_OP_MOUNT, 1);
+	msg_encode_attach(w, &attach);
+	seed_emit(w, DSP_OP_ATTACH, 0);
 	msg_encode_attached(w, &att);
 	seed_emit(w, DSP_OP_ATTACH, 1);
 	msg_encode_text(w, "show volumes");
@@ -222,6 +235,9 @@ seed_borrowers(struct buf_writer *w)
 	/* An error reply: its payload is the message. */
 	buf_put_blob(w, "volume Vol-1 is lent to serverK", 31);
 	seed_frame(w, DSP_OP_ALLOCATE, 1, DSP_E_BUSY);
+	/* A connection refused after the handshake. */
+	buf_put_blob(w, "connection refused: too many", 28);
+	seed_frame(w, DSP_OP_REFUSED, 1, DSP_E_BUSY);
 }
 
 static void
