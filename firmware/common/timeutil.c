@@ -38,3 +38,14 @@ timeutil_deadline(struct timespec *ts, clockid_t clock, int64_t ms)
 		ts->tv_nsec -= 1000000000L;
 	}
 }
+
+void
+timeutil_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t	ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &ca);
+	pthread_condattr_destroy(&ca);
+}

@@ -5,6 +5,7 @@
 #ifndef DASPOOL_TIMEUTIL_H
 #define DASPOOL_TIMEUTIL_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -13,5 +14,7 @@ int64_t	timeutil_now_ms(void);			/* CLOCK_MONOTONIC */
 void	timeutil_sleep_ms(int64_t ms);
 /* The time ms from now on clock, for pthread_cond_timedwait. */
 void	timeutil_deadline(struct timespec *, clockid_t clock, int64_t ms);
+/* A condition variable whose timed waits take CLOCK_MONOTONIC deadlines. */
+void	timeutil_cond_init(pthread_cond_t *);
 
 #endif

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "mirror.h"
 #include "mirror_mgr.h"
+#include "timeutil.h"
 
 struct leg_run {
 	struct daspool_volume	*v;
@@ -112,7 +113,7 @@ mirror_open(struct daspool_volume *v)
 		    v->client->timeout_ms < MIRROR_LEG_RETRY_MS ?
 		    v->client->timeout_ms : MIRROR_LEG_RETRY_MS);
 	pthread_mutex_init(&m->lock, NULL);
-	pthread_cond_init(&m->cond, NULL);
+	timeutil_cond_init(&m->cond);
 	v->mirror = m;
 	if (pthread_create(&m->thread, NULL, resync_main, v) != 0) {
 		volume_seterr(v, "cannot start the resync thread of %s",

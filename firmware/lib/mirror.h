@@ -1,7 +1,7 @@
 /*
  * The state a mirror's volume handle shares between its I/O thread and
  * its resync thread (mirror.c, resync.c). lock guards everything below
- * it; cond is broadcast on every change.
+ * it; cond (CLOCK_MONOTONIC) is broadcast on every change.
  */
 #ifndef DASPOOL_LIB_MIRROR_H
 #define DASPOOL_LIB_MIRROR_H

@@ -25,13 +25,14 @@ mm_call(struct daspool_volume *v, uint8_t opcode, const struct buf_writer *w,
 	struct daspool_client	*c = v->client;
 	const uint8_t		*reply;
 	size_t			 len;
-	long			 waited = 0;
+	int64_t			 deadline;
 	int			 rc;
 
 	if (w->error) {
 		snprintf(err, errlen, "out of memory");
 		return DASPOOL_ERR_SYSTEM;
 	}
+	deadline = timeutil_now_ms() + c->timeout_ms;
 	for (;;) {
 		pthread_mutex_lock(&c->lock);
 		rc = mgrlink_call(c, opcode, w, &reply, &len, err, errlen);
@@ -43,10 +44,9 @@ mm_call(struct daspool_volume *v, uint8_t opcode, const struct buf_writer *w,
 			rc = DASPOOL_ERR_PROTOCOL;
 		}
 		pthread_mutex_unlock(&c->lock);
-		if (rc != DASPOOL_ERR_CONNECT || waited >= c->timeout_ms)
+		if (rc != DASPOOL_ERR_CONNECT || timeutil_now_ms() >= deadline)
 			return rc;
 		timeutil_sleep_ms(MM_BACKOFF_MS);
-		waited += MM_BACKOFF_MS;
 	}
 }
 

@@ -333,13 +333,14 @@ resync_pass(struct daspool_volume *v)
 	}
 }
 
+/* m->lock held; the wait runs on CLOCK_MONOTONIC. */
 static void
 resync_wait(struct mirror *m, int ms)
 {
 	struct timespec	ts;
 
-	timeutil_deadline(&ts, CLOCK_REALTIME, ms);
-	pthread_cond_timedwait(&m->cond, &m->lock, &ts);
+	timeutil_deadline(&ts, CLOCK_MONOTONIC, ms);
+	(void)pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 }
 
 void *
