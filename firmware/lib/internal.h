@@ -129,10 +129,14 @@ void	volume_seterr(struct daspool_volume *, const char *, ...)
 int	volume_ticket_refresh(struct daspool_volume *, char *err,
 	    size_t errlen);
 void	volume_ticket_get(struct daspool_volume *, struct volume_ticket *);
-uint64_t volume_serial(struct daspool_volume *);
-/* datapath_run, with its failure told on the volume. */
-int	volume_run(struct daspool_volume *, struct datapath *,
-	    const struct dp_job *);
+/* A data connection to the lender of extent i; retry_ms as for
+ * datapath_params. NULL when memory runs out. */
+struct datapath *volume_path_new(struct daspool_volume *, uint16_t extent,
+	    int retry_ms);
+/* datapath_run with the volume's ticket handed down (renewed when due);
+ * a failure's sentence goes to err. */
+int	volume_run(struct daspool_volume *, struct datapath *, struct dp_job *,
+	    char *err, size_t errlen);
 /* One request stream over one extent piece (volume.c). */
 struct volume_job {
 	struct daspool_volume	*v;
@@ -157,7 +161,8 @@ struct datapath *volume_path(struct daspool_volume *, uint16_t extent);
 /* "256M", or "200000123B": exact. */
 void	volume_size_text(uint64_t, char *, size_t);
 
-/* datapath.c: the pipelined connection to one lending agent. */
+/* datapath.c: the pipelined connection to one lending agent, a plain
+ * transport that knows nothing of volume handles. */
 #define DP_WINDOW	8	/* requests in flight per connection */
 
 struct dp_req {
@@ -179,22 +184,47 @@ enum { DP_GO = 0, DP_STOP = 1 };
  * A stream of requests: next() fills the next one (returns 0, or 1 when
  * there is none left); done() takes each verified reply in order (READ
  * data already copied to dest) and returns DP_GO, DP_STOP (send nothing
- * more, discard the replies still due) or an error code (message set on
- * the volume).
+ * more, discard the replies still due) or an error code (sentence set
+ * with datapath_seterr). refresh (may be NULL) is called with
+ * refresh_arg before each connection attempt and each new request: it
+ * hands a new ticket down with datapath_set_ticket when there is one,
+ * and returns 0 or an error code (sentence set with datapath_seterr).
  */
 struct dp_job {
 	int	(*next)(void *, struct dp_req *);
 	int	(*done)(void *, const struct dp_req *,
 		    const struct msg_data_reply *);
+	int	(*refresh)(void *, struct datapath *);
 	void	*arg;
+	void	*refresh_arg;
 };
 
-struct datapath	*datapath_new(struct daspool_volume *, const struct msg_extent *);
-const char	*datapath_error(const struct datapath *);
-/* How long a lost connection is tried again (default: client timeout). */
-void		 datapath_set_retry(struct datapath *, int ms);
+/* What a data connection needs; the strings are copied. */
+struct datapath_params {
+	struct tls_config	*tls;
+	const char		*host;
+	uint16_t		 port;
+	const char		*server;	/* the CN the agent must have */
+	const char		*requester;	/* ours, echoed in replies */
+	const char		*volume;
+	int			 timeout_ms;	/* each wait for the agent */
+	int			 retry_ms;	/* how long a lost connection
+						 * is tried again */
+};
+
+/* A datapath is driven by one thread at a time. */
+struct datapath	*datapath_new(const struct datapath_params *);
 void		 datapath_free(struct datapath *);
+/* The mount ticket to present; ATTACHed again once the window is empty
+ * when serial changes. */
+void		 datapath_set_ticket(struct datapath *, const uint8_t *ticket,
+		    size_t len, uint64_t generation, uint64_t serial);
+/* 1 when the datapath holds the ticket of that serial. */
+int		 datapath_has_ticket(const struct datapath *, uint64_t serial);
 void		 datapath_disconnect(struct datapath *);
+const char	*datapath_error(const struct datapath *);
+void		 datapath_seterr(struct datapath *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 const char	*datapath_server(const struct datapath *);
 int		 datapath_run(struct datapath *, const struct dp_job *);
 

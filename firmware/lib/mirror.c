@@ -108,10 +108,6 @@ mirror_open(struct daspool_volume *v)
 	for (i = 0; i < m->legs; i++)
 		m->state[i] = st.legs[i].state == DSP_LEG_IN_SYNC ?
 		    DSP_LEG_IN_SYNC : DSP_LEG_OUT_OF_SYNC;
-	for (i = 0; i < v->path_count; i++)
-		datapath_set_retry(v->paths[i],
-		    v->client->timeout_ms < MIRROR_LEG_RETRY_MS ?
-		    v->client->timeout_ms : MIRROR_LEG_RETRY_MS);
 	pthread_mutex_init(&m->lock, NULL);
 	timeutil_cond_init(&m->cond);
 	v->mirror = m;
@@ -193,7 +189,6 @@ static void
 leg_run(struct leg_run *r)
 {
 	struct daspool_volume	*v = r->v;
-	struct datapath		*dp = volume_path(v, r->leg);
 	struct volume_job	 j;
 	struct dp_job		 job;
 	uint64_t		 len = r->length;
@@ -206,8 +201,8 @@ leg_run(struct leg_run *r)
 	j.rbuf = r->rbuf;
 	j.wbuf = r->wbuf;
 	j.quiet = r->quiet;
-	if ((r->rc = datapath_run(dp, &job)) != 0)
-		snprintf(r->err, sizeof(r->err), "%s", datapath_error(dp));
+	r->rc = volume_run(v, volume_path(v, r->leg), &job, r->err,
+	    sizeof(r->err));
 }
 
 static void *

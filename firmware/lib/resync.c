@@ -48,9 +48,9 @@ resync_path(struct daspool_volume *v, uint16_t leg)
 {
 	struct mirror	*m = v->mirror;
 
-	if (m->rs_paths[leg] == NULL &&
-	    (m->rs_paths[leg] = datapath_new(v, &v->extents[leg])) != NULL)
-		datapath_set_retry(m->rs_paths[leg], MIRROR_LEG_RETRY_MS / 4);
+	if (m->rs_paths[leg] == NULL)
+		m->rs_paths[leg] = volume_path_new(v, leg,
+		    MIRROR_LEG_RETRY_MS / 4);
 	return m->rs_paths[leg];
 }
 
@@ -62,7 +62,6 @@ resync_run(struct resync *r, uint16_t leg, uint8_t opcode, uint64_t offset,
 	struct datapath		*dp = resync_path(r->v, leg);
 	struct volume_job	 j;
 	struct dp_job		 job;
-	int			 rc;
 
 	if (dp == NULL) {
 		snprintf(r->err, sizeof(r->err), "out of memory");
@@ -75,9 +74,7 @@ resync_run(struct resync *r, uint16_t leg, uint8_t opcode, uint64_t offset,
 		j.rbuf = r->buf;
 	else if (opcode == DSP_OP_WRITE)
 		j.wbuf = r->buf;
-	if ((rc = datapath_run(dp, &job)) != 0)
-		snprintf(r->err, sizeof(r->err), "%s", datapath_error(dp));
-	return rc;
+	return volume_run(r->v, dp, &job, r->err, sizeof(r->err));
 }
 
 /* Holds off writes until those in flight are done. */

@@ -120,12 +120,13 @@ search_done(void *arg, const struct dp_req *r,
 static int
 search_piece(struct search_job *j)
 {
-	struct dp_job	job = { search_next, search_done, j };
+	struct dp_job	job = { search_next, search_done, NULL, j, NULL };
 	int		rc;
 
 	do {
 		j->restart = 0;
-		rc = volume_run(j->v, volume_path(j->v, j->extent), &job);
+		rc = volume_run(j->v, volume_path(j->v, j->extent), &job,
+		    j->v->err, sizeof(j->v->err));
 	} while (rc == 0 && j->restart && *j->count < j->max);
 	return rc;
 }

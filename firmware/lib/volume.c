@@ -1,7 +1,7 @@
 /*
  * Volume handles: opening a mounted volume, cutting I/O on volume
  * offsets into per-extent request streams for the data connections, and
- * keeping the handle's ticket fresh.
+ * keeping the handle's ticket fresh and handing it down to them.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 
 #include "internal.h"
 #include "log.h"
+#include "mirror.h"
 #include "size.h"
 
 /* INIT and ERASE move no data but the agent bounds every request. */
@@ -25,6 +26,7 @@ static int	volume_job_done(void *, const struct dp_req *,
 static int	volume_io(struct daspool_volume *, uint8_t, uint8_t *,
 		    const uint8_t *, uint64_t, uint64_t);
 static int	volume_usable(struct daspool_volume *);
+static int	volume_hand_ticket(void *, struct datapath *);
 
 void
 volume_seterr(struct daspool_volume *v, const char *fmt, ...)
@@ -116,26 +118,62 @@ volume_ticket_get(struct daspool_volume *v, struct volume_ticket *t)
 	pthread_mutex_unlock(&v->tlock);
 }
 
-uint64_t
-volume_serial(struct daspool_volume *v)
+/*
+ * The job's refresh hook: renews the ticket when due and hands it to the
+ * connection when it holds another. Runs in the connection's thread.
+ */
+static int
+volume_hand_ticket(void *arg, struct datapath *dp)
 {
-	uint64_t	serial;
+	struct daspool_volume	*v = arg;
+	struct volume_ticket	 t;
+	char			 err[DASPOOL_ERRLEN];
+	int			 rc;
 
+	if ((rc = volume_ticket_refresh(v, err, sizeof(err))) != 0) {
+		datapath_seterr(dp, "%s", err);
+		return rc;
+	}
 	pthread_mutex_lock(&v->tlock);
-	serial = v->serial;
+	rc = datapath_has_ticket(dp, v->serial);
 	pthread_mutex_unlock(&v->tlock);
-	return serial;
+	if (!rc) {
+		volume_ticket_get(v, &t);
+		datapath_set_ticket(dp, t.ticket, t.ticket_len, t.generation,
+		    t.serial);
+	}
+	return 0;
 }
 
 int
-volume_run(struct daspool_volume *v, struct datapath *dp,
-    const struct dp_job *job)
+volume_run(struct daspool_volume *v, struct datapath *dp, struct dp_job *job,
+    char *err, size_t errlen)
 {
 	int	rc;
 
+	job->refresh = volume_hand_ticket;
+	job->refresh_arg = v;
 	if ((rc = datapath_run(dp, job)) != 0)
-		volume_seterr(v, "%s", datapath_error(dp));
+		snprintf(err, errlen, "%s", datapath_error(dp));
 	return rc;
+}
+
+struct datapath *
+volume_path_new(struct daspool_volume *v, uint16_t extent, int retry_ms)
+{
+	const struct msg_extent	*e = &v->extents[extent];
+	struct datapath_params	 p;
+
+	memset(&p, 0, sizeof(p));
+	p.tls = v->client->tls;
+	p.host = e->host;
+	p.port = e->port;
+	p.server = e->server;
+	p.requester = daspool_client_name(v->client);
+	p.volume = v->name;
+	p.timeout_ms = v->client->timeout_ms;
+	p.retry_ms = retry_ms;
+	return datapath_new(&p);
 }
 
 int
@@ -146,7 +184,7 @@ daspool_volume_open(struct daspool_client *c, const char *volume,
 	struct daspool_mount	*m;
 	const struct msg_extent	*e;
 	uint16_t		 i, j;
-	int			 rc;
+	int			 rc, retry;
 
 	*vp = NULL;
 	if (volume == NULL || !msg_name_valid(volume)) {
@@ -159,17 +197,21 @@ daspool_volume_open(struct daspool_client *c, const char *volume,
 		return DASPOOL_ERR_SYSTEM;
 	}
 	pthread_mutex_init(&v->tlock, NULL);
+	v->client = c;
 	pthread_mutex_lock(&c->lock);
 	if ((rc = client_mount_get(c, volume, &m, c->err,
 	    sizeof(c->err))) != 0)
 		goto fail;
-	v->client = c;
 	memcpy(v->name, m->info.volume, sizeof(v->name));
 	v->form = m->info.form;
 	v->map = m->map;
 	memcpy(v->extents, m->info.extents, sizeof(v->extents));
 	v->extent_count = m->info.extent_count;
 	volume_take_ticket(v, m);
+	/* A mirror's leg is given up on quickly: the others go on. */
+	retry = c->timeout_ms;
+	if (v->form == DSP_FORM_MIRROR && retry > MIRROR_LEG_RETRY_MS)
+		retry = MIRROR_LEG_RETRY_MS;
 	/* Extents on the same lender share its connection. */
 	for (i = 0; i < m->info.extent_count; i++) {
 		e = &v->extents[i];
@@ -178,7 +220,8 @@ daspool_volume_open(struct daspool_client *c, const char *volume,
 			    e->server) == 0)
 				break;
 		if (j == v->path_count) {
-			if ((v->paths[j] = datapath_new(v, e)) == NULL) {
+			if ((v->paths[j] = volume_path_new(v, i, retry)) ==
+			    NULL) {
 				client_seterr(c, "out of memory");
 				rc = DASPOOL_ERR_SYSTEM;
 				goto fail;
@@ -356,6 +399,7 @@ volume_job_init(struct volume_job *j, struct dp_job *job,
     uint64_t roffset, uint64_t length)
 {
 	memset(j, 0, sizeof(*j));
+	memset(job, 0, sizeof(*job));
 	j->v = v;
 	j->opcode = opcode;
 	j->extent = extent;
@@ -400,7 +444,8 @@ volume_io(struct daspool_volume *v, uint8_t opcode, uint8_t *rbuf,
 		    p.length);
 		j.rbuf = rbuf;
 		j.wbuf = wbuf;
-		if ((rc = volume_run(v, volume_path(v, p.extent), &job)) != 0)
+		if ((rc = volume_run(v, volume_path(v, p.extent), &job, v->err,
+		    sizeof(v->err))) != 0)
 			return rc;
 		if (rbuf != NULL)
 			rbuf += p.length;
@@ -459,7 +504,8 @@ daspool_volume_flush(struct daspool_volume *v)
 		e = &v->extents[i];
 		volume_job_init(&j, &job, v, DSP_OP_FLUSH, i, e->offset,
 		    e->length < VOLUME_CHUNK ? e->length : VOLUME_CHUNK);
-		if ((rc = volume_run(v, volume_path(v, i), &job)) != 0)
+		if ((rc = volume_run(v, volume_path(v, i), &job, v->err,
+		    sizeof(v->err))) != 0)
 			return rc;
 	}
 	return 0;
