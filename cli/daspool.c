@@ -46,6 +46,7 @@ struct cli {
 	struct cli_flags	 flags;
 	struct daspool_conf	 conf;
 	struct daspool_client	*client;
+	struct daspool_volume	*volume;	/* closed before the client */
 	const char		*cmd;
 };
 
@@ -299,6 +300,7 @@ cli_volume(struct cli *cli, const char *name)
 
 	if ((rc = daspool_volume_open(c, name, &v)) != 0)
 		exit(cli_fail(rc, name, daspool_client_error(c)));
+	cli->volume = v;
 	return v;
 }
 
@@ -940,6 +942,7 @@ main(int argc, char **argv)
 	if (cmd->run != cmd_help)
 		cli_load_config(&cli);
 	rc = cmd->run(&cli, argc, argv);
+	daspool_volume_close(cli.volume);
 	daspool_client_close(cli.client);
 	daspool_conf_free(&cli.conf);
 	return rc;

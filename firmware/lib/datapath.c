@@ -15,9 +15,16 @@
  *
  * One thread drives a datapath: an mbedTLS context is not safe for a
  * reader and a writer at once, and a window of 8 keeps the pipe full.
+ * Another thread may only interrupt it: shutdown(2) of the socket under
+ * ilock wakes the driver from any read, write or backoff, and the driver
+ * closes the connection itself. A connection attempt in progress is not
+ * cut short; it ends within its timeout.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,10 +64,18 @@ struct datapath {
 	unsigned		 head;
 	unsigned		 count;
 	unsigned		 lost;		/* reconnects since a reply */
+	/* ilock guards the three below, for datapath_interrupt. */
+	pthread_mutex_t		 ilock;
+	pthread_cond_t		 icond;		/* wakes a backoff */
+	int			 sock;		/* the connection's, or -1 */
+	int			 stopped;	/* the interrupt's code, or 0 */
+	char			 stop_why[DASPOOL_ERRLEN];
 	char			 why[DASPOOL_ERRLEN];	/* last connection failure */
 	char			 err[DASPOOL_ERRLEN];	/* why the last run failed */
 };
 
+static int	datapath_stopped(struct datapath *);
+static void	datapath_pause(struct datapath *, int64_t);
 static int	datapath_attach(struct datapath *);
 static int	datapath_connect_once(struct datapath *, const struct dp_job *,
 		    int);
@@ -88,6 +103,9 @@ datapath_new(const struct datapath_params *p)
 	snprintf(dp->volume, sizeof(dp->volume), "%s", p->volume);
 	dp->timeout_ms = p->timeout_ms;
 	dp->retry_ms = p->retry_ms;
+	dp->sock = -1;
+	pthread_mutex_init(&dp->ilock, NULL);
+	timeutil_cond_init(&dp->icond);
 	buf_writer_init(&dp->wbuf);
 	return dp;
 }
@@ -99,6 +117,8 @@ datapath_free(struct datapath *dp)
 		return;
 	datapath_disconnect(dp);
 	buf_writer_free(&dp->wbuf);
+	pthread_cond_destroy(&dp->icond);
+	pthread_mutex_destroy(&dp->ilock);
 	free(dp);
 }
 
@@ -123,8 +143,54 @@ datapath_has_ticket(const struct datapath *dp, uint64_t serial)
 }
 
 void
+datapath_interrupt(struct datapath *dp, int code, const char *why)
+{
+	pthread_mutex_lock(&dp->ilock);
+	if (dp->stopped == 0) {
+		dp->stopped = code;
+		snprintf(dp->stop_why, sizeof(dp->stop_why), "%s", why);
+	}
+	if (dp->sock != -1)
+		(void)shutdown(dp->sock, SHUT_RDWR);
+	pthread_cond_broadcast(&dp->icond);
+	pthread_mutex_unlock(&dp->ilock);
+}
+
+/* The interrupt's code, with its sentence as the run's error; or 0. */
+static int
+datapath_stopped(struct datapath *dp)
+{
+	int	code;
+
+	pthread_mutex_lock(&dp->ilock);
+	if ((code = dp->stopped) != 0)
+		snprintf(dp->err, sizeof(dp->err), "%s", dp->stop_why);
+	pthread_mutex_unlock(&dp->ilock);
+	return code;
+}
+
+/* A backoff sleep that an interrupt ends at once. */
+static void
+datapath_pause(struct datapath *dp, int64_t ms)
+{
+	struct timespec	ts;
+
+	timeutil_deadline(&ts, CLOCK_MONOTONIC, ms);
+	pthread_mutex_lock(&dp->ilock);
+	while (dp->stopped == 0)
+		if (pthread_cond_timedwait(&dp->icond, &dp->ilock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&dp->ilock);
+}
+
+void
 datapath_disconnect(struct datapath *dp)
 {
+	/* Unpublished first: an interrupt never shuts a reused fd. */
+	pthread_mutex_lock(&dp->ilock);
+	dp->sock = -1;
+	pthread_mutex_unlock(&dp->ilock);
 	channel_close(dp->ch);
 	dp->ch = NULL;
 	dp->attached = 0;
@@ -216,7 +282,7 @@ datapath_connect_once(struct datapath *dp, const struct dp_job *job,
 {
 	const struct tls_peer	 agent = { DSP_ROLE_AGENT, dp->server };
 	struct tls_conn		*t;
-	int			 rc;
+	int			 rc, stopped;
 
 	if (job->refresh != NULL &&
 	    (rc = job->refresh(job->refresh_arg, dp)) != 0)
@@ -239,6 +305,15 @@ datapath_connect_once(struct datapath *dp, const struct dp_job *job,
 		return DASPOOL_ERR_SYSTEM;
 	}
 	channel_set_timeout(dp->ch, dp->timeout_ms);
+	/* Published for datapath_interrupt, unless one came meanwhile. */
+	pthread_mutex_lock(&dp->ilock);
+	if ((stopped = dp->stopped) == 0)
+		dp->sock = channel_fd(dp->ch);
+	pthread_mutex_unlock(&dp->ilock);
+	if (stopped != 0) {
+		datapath_disconnect(dp);
+		return datapath_stopped(dp);
+	}
 	if ((rc = datapath_attach(dp)) != 0)
 		datapath_disconnect(dp);
 	return rc;
@@ -253,6 +328,8 @@ datapath_connect(struct datapath *dp, const struct dp_job *job)
 
 	deadline = timeutil_now_ms() + dp->retry_ms;
 	for (;;) {
+		if ((rc = datapath_stopped(dp)) != 0)
+			return rc;
 		left = deadline - timeutil_now_ms();
 		rc = datapath_connect_once(dp, job, left > 0 ? (int)left : 1);
 		if (rc != DP_LOST)
@@ -261,7 +338,7 @@ datapath_connect(struct datapath *dp, const struct dp_job *job)
 			break;
 		log_debug("agent %s at %s:%u: %s; retrying", dp->server,
 		    dp->host, dp->port, dp->why);
-		timeutil_sleep_ms(backoff < left ? backoff : left);
+		datapath_pause(dp, backoff < left ? backoff : left);
 		if ((backoff *= 2) > DP_BACKOFF_MAX_MS)
 			backoff = DP_BACKOFF_MAX_MS;
 	}
@@ -417,6 +494,9 @@ datapath_recover(struct datapath *dp, const struct dp_job *job)
 
 	for (;;) {
 		datapath_disconnect(dp);
+		/* Broken off on purpose: nothing to recover. */
+		if ((rc = datapath_stopped(dp)) != 0)
+			return rc;
 		if (++dp->lost > DP_MAX_LOST) {
 			datapath_seterr(dp, "the connection to agent %s "
 			    "keeps failing: %s", dp->server, dp->why);
@@ -445,6 +525,18 @@ datapath_recover(struct datapath *dp, const struct dp_job *job)
 	}
 }
 
+/* The run's result: an interrupt's code whenever it failed after one. */
+static int
+datapath_end(struct datapath *dp, int rc)
+{
+	int	stopped;
+
+	dp->count = 0;
+	if (rc != 0 && (stopped = datapath_stopped(dp)) != 0)
+		return stopped;
+	return rc;
+}
+
 /*
  * Runs a job to its end (or to a stop or an error): fills the window,
  * then takes one reply per request sent. A refusal stops new requests;
@@ -459,8 +551,10 @@ datapath_run(struct datapath *dp, const struct dp_job *job)
 	int			 rc, err_rc = 0, ended = 0, stop = 0;
 
 	dp->head = dp->count = dp->lost = 0;
-	if (dp->ch == NULL && (rc = datapath_connect(dp, job)) != 0)
+	if ((rc = datapath_stopped(dp)) != 0)
 		return rc;
+	if (dp->ch == NULL && (rc = datapath_connect(dp, job)) != 0)
+		return datapath_end(dp, rc);
 	for (;;) {
 		rc = 0;
 		while (!ended && !stop && dp->count < DP_WINDOW) {
@@ -530,6 +624,5 @@ datapath_run(struct datapath *dp, const struct dp_job *job)
 		if (dp->count == 0 && (ended || stop))
 			break;
 	}
-	dp->count = 0;
-	return err_rc;
+	return datapath_end(dp, err_rc);
 }

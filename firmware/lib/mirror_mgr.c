@@ -17,7 +17,7 @@
 typedef int (*mm_decode_fn)(const uint8_t *, size_t, void *);
 
 /* One call; decode (may be NULL) takes the reply while the lock holds
- * the payload. */
+ * the payload. A handle cut off (unmount, close) gets one try only. */
 static int
 mm_call(struct daspool_volume *v, uint8_t opcode, const struct buf_writer *w,
     mm_decode_fn decode, void *out, char *err, size_t errlen)
@@ -44,7 +44,8 @@ mm_call(struct daspool_volume *v, uint8_t opcode, const struct buf_writer *w,
 			rc = DASPOOL_ERR_PROTOCOL;
 		}
 		pthread_mutex_unlock(&c->lock);
-		if (rc != DASPOOL_ERR_CONNECT || timeutil_now_ms() >= deadline)
+		if (rc != DASPOOL_ERR_CONNECT ||
+		    timeutil_now_ms() >= deadline || handle_is_cut(v))
 			return rc;
 		timeutil_sleep_ms(MM_BACKOFF_MS);
 	}

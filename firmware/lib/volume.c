@@ -1,7 +1,8 @@
 /*
  * Volume handles: opening a mounted volume, cutting I/O on volume
  * offsets into per-extent request streams for the data connections, and
- * keeping the handle's ticket fresh and handing it down to them.
+ * keeping the handle's ticket fresh and handing it down to them. Calls
+ * from other threads that cut a handle off are in handles.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,8 +26,10 @@ static int	volume_job_done(void *, const struct dp_req *,
 		    const struct msg_data_reply *);
 static int	volume_io(struct daspool_volume *, uint8_t, uint8_t *,
 		    const uint8_t *, uint64_t, uint64_t);
-static int	volume_usable(struct daspool_volume *);
+static int	volume_call(struct daspool_volume *, uint8_t, uint8_t *,
+		    const uint8_t *, uint64_t, uint64_t);
 static int	volume_hand_ticket(void *, struct datapath *);
+static int	volume_flush(struct daspool_volume *);
 
 void
 volume_seterr(struct daspool_volume *v, const char *fmt, ...)
@@ -230,58 +233,60 @@ daspool_volume_open(struct daspool_client *c, const char *volume,
 		}
 		v->extent_path[i] = j;
 	}
-	v->next = c->volumes;
-	c->volumes = v;
 	pthread_mutex_unlock(&c->lock);
+	/* Complete, resync thread and all, before others can cut it. */
 	if (v->form == DSP_FORM_MIRROR && (rc = mirror_open(v)) != 0) {
 		client_seterr(c, "%s", v->err);
-		daspool_volume_close(v);
+		mirror_stop(v);
+		volume_free(v);
 		return rc;
+	}
+	if (handle_link(v) == -1) {
+		client_seterr(c, "the client is closed");
+		mirror_interrupt(v, DASPOOL_ERR_CLOSED, c->err);
+		mirror_stop(v);
+		volume_free(v);
+		return DASPOOL_ERR_CLOSED;
 	}
 	*vp = v;
 	return 0;
 fail:
 	pthread_mutex_unlock(&c->lock);
-	for (j = 0; j < v->path_count; j++)
-		datapath_free(v->paths[j]);
-	pthread_mutex_destroy(&v->tlock);
-	free(v);
+	volume_free(v);
 	return rc;
 }
 
+/*
+ * From the handle's own thread, or another one while a call on it is in
+ * progress: that call is cut short and waited for (handles.c).
+ */
 void
 daspool_volume_close(struct daspool_volume *v)
 {
-	struct daspool_client	 *c;
-	struct daspool_volume	**vp;
-	uint16_t		  i;
+	struct daspool_client	*c;
+	char			 why[DASPOOL_ERRLEN];
 
 	if (v == NULL)
 		return;
 	c = v->client;
-	pthread_mutex_lock(&c->lock);
-	for (vp = &c->volumes; *vp != NULL; vp = &(*vp)->next)
-		if (*vp == v) {
-			*vp = v->next;
-			break;
-		}
-	pthread_mutex_unlock(&c->lock);
+	snprintf(why, sizeof(why), "the handle of volume %s was closed",
+	    v->name);
+	handle_shut(v, DASPOOL_ERR_CLOSED, why);
+	if (handle_unlink(v))
+		client_free(c);
+	volume_free(v);
+}
+
+void
+volume_free(struct daspool_volume *v)
+{
+	uint16_t	i;
+
 	mirror_close(v);
 	for (i = 0; i < v->path_count; i++)
 		datapath_free(v->paths[i]);
 	pthread_mutex_destroy(&v->tlock);
 	free(v);
-}
-
-/* Client lock held. */
-void
-volume_detach(struct daspool_volume *v)
-{
-	uint16_t	i;
-
-	for (i = 0; i < v->path_count; i++)
-		datapath_disconnect(v->paths[i]);
-	v->detached = 1;
 }
 
 /*
@@ -299,10 +304,6 @@ volume_ticket_refresh(struct daspool_volume *v, char *err, size_t errlen)
 	uint64_t		 serial, expires_at;
 	int			 rc;
 
-	if (v->detached) {
-		snprintf(err, errlen, "volume %s was unmounted", v->name);
-		return DASPOOL_ERR_NOTMOUNTED;
-	}
 	/* Renewal is under the ticket lock, so legs renew once. */
 	pthread_mutex_lock(&v->tlock);
 	if (!mountinfo_needs_renewal(v->issued_at, v->expires_at, now) ||
@@ -352,16 +353,6 @@ volume_range_check(struct daspool_volume *v, uint64_t offset, uint64_t length)
 		volume_seterr(v, "%s bytes at offset %s run past the end of "
 		    "volume %s (%s)", len, off, v->name, size);
 	return DASPOOL_ERR_INVALID;
-}
-
-static int
-volume_usable(struct daspool_volume *v)
-{
-	if (v->detached) {
-		volume_seterr(v, "volume %s was unmounted", v->name);
-		return DASPOOL_ERR_NOTMOUNTED;
-	}
-	return 0;
 }
 
 static int
@@ -433,8 +424,7 @@ volume_io(struct daspool_volume *v, uint8_t opcode, uint8_t *rbuf,
 	struct dp_job		 job;
 	int			 rc;
 
-	if ((rc = volume_usable(v)) != 0 ||
-	    (rc = volume_range_check(v, offset, length)) != 0)
+	if ((rc = volume_range_check(v, offset, length)) != 0)
 		return rc;
 	volume_progress_start(v, length);
 	if (v->mirror != NULL)
@@ -457,37 +447,60 @@ volume_io(struct daspool_volume *v, uint8_t opcode, uint8_t *rbuf,
 	return 0;
 }
 
+/* Every public I/O call runs while the handle counts it busy. */
+static int
+volume_call(struct daspool_volume *v, uint8_t opcode, uint8_t *rbuf,
+    const uint8_t *wbuf, uint64_t length, uint64_t offset)
+{
+	int	rc;
+
+	if ((rc = handle_enter(v)) != 0)
+		return rc;
+	if (opcode == DSP_OP_FLUSH)
+		rc = volume_flush(v);
+	else
+		rc = volume_io(v, opcode, rbuf, wbuf, length, offset);
+	handle_leave(v);
+	return rc;
+}
+
 int
 daspool_volume_read(struct daspool_volume *v, void *buf, size_t len,
     uint64_t offset)
 {
-	return volume_io(v, DSP_OP_READ, buf, NULL, len, offset);
+	return volume_call(v, DSP_OP_READ, buf, NULL, len, offset);
 }
 
 int
 daspool_volume_write(struct daspool_volume *v, const void *buf, size_t len,
     uint64_t offset)
 {
-	return volume_io(v, DSP_OP_WRITE, NULL, buf, len, offset);
+	return volume_call(v, DSP_OP_WRITE, NULL, buf, len, offset);
 }
 
 int
 daspool_volume_erase(struct daspool_volume *v, uint64_t offset,
     uint64_t length)
 {
-	return volume_io(v, DSP_OP_ERASE, NULL, NULL, length, offset);
+	return volume_call(v, DSP_OP_ERASE, NULL, NULL, length, offset);
 }
 
 int
 daspool_volume_init(struct daspool_volume *v)
 {
-	return volume_io(v, DSP_OP_INIT, NULL, NULL, v->map.size, 0);
+	return volume_call(v, DSP_OP_INIT, NULL, NULL, v->map.size, 0);
+}
+
+int
+daspool_volume_flush(struct daspool_volume *v)
+{
+	return volume_call(v, DSP_OP_FLUSH, NULL, NULL, 0, 0);
 }
 
 /* FLUSH names each extent's region; the agent ignores the range, which
  * is kept inside the extent so that any bounds check passes. */
-int
-daspool_volume_flush(struct daspool_volume *v)
+static int
+volume_flush(struct daspool_volume *v)
 {
 	const struct msg_extent	*e;
 	struct volume_job	 j;
@@ -495,8 +508,6 @@ daspool_volume_flush(struct daspool_volume *v)
 	uint16_t		 i;
 	int			 rc;
 
-	if ((rc = volume_usable(v)) != 0)
-		return rc;
 	volume_progress_start(v, 0);
 	if (v->mirror != NULL)
 		return mirror_io(v, DSP_OP_FLUSH, NULL, NULL, 0, 0);
