@@ -59,6 +59,20 @@
  * before or after its client. Do not close a handle or its client from
  * that handle's progress callback.
  *
+ * Durability. An acknowledged write (daspool_volume_write, _erase or
+ * _init returning 0) has been carried out by the agent of every lender
+ * it concerns, every writable leg of a mirror: written into the region's
+ * backing file or device with pwrite(2) (zeroing may use fallocate(2) or
+ * BLKZEROOUT). The bytes are in the lending machine's page cache: they
+ * survive a crash or restart of the agent process, not a crash or power
+ * loss of the lending machine. daspool_volume_flush() returning 0 means
+ * fdatasync(2) succeeded on every region of every lender of the volume
+ * (of a mirror: every writable leg, in sync or resyncing), so everything
+ * written to the volume before the flush, through any handle, is on
+ * stable storage. A write that failed, or was cut off, may have been
+ * done in whole, in part or not at all: its range holds the old bytes,
+ * the new, or a mix.
+ *
  * Signals. A lender that vanishes mid-write raises SIGPIPE on the
  * socket: programs using the library should ignore SIGPIPE (the daspool
  * command does), the library then sees EPIPE and reconnects.
@@ -172,7 +186,7 @@ int		 daspool_mount_lookup(struct daspool_client *, const char *volume,
  * manager answers that the mount is gone anyway (DSP_E_STATE: not
  * mounted, DSP_E_BUSY: lent to another borrower, DSP_E_NOTFOUND: no such
  * volume) the local mount info is forgotten too, and that refusal is
- * returned.
+ * returned. Unmounting does not flush: flush first what must be durable.
  */
 int		 daspool_unmount(struct daspool_client *, const char *volume);
 
@@ -209,7 +223,8 @@ struct daspool_volume;
  */
 int		 daspool_volume_open(struct daspool_client *, const char *volume,
 		    struct daspool_volume **vp);
-/* Frees the handle (see Threads for a call in progress on it). */
+/* Frees the handle (see Threads for a call in progress on it). Does not
+ * flush. */
 void		 daspool_volume_close(struct daspool_volume *);
 const char	*daspool_volume_error(const struct daspool_volume *);
 const char	*daspool_volume_name(const struct daspool_volume *);
@@ -231,7 +246,8 @@ void		 daspool_volume_set_progress(struct daspool_volume *,
  * (within timeout_ms) and the unanswered requests sent again; a refusal
  * (revoked ticket, wrong borrower...) is returned as is. The ticket is
  * renewed at the manager when a third of its lifetime is left.
- * On failure some of the range may have been done.
+ * On failure some of the range may have been done. What an acknowledged
+ * write guarantees is under Durability above.
  */
 int		 daspool_volume_read(struct daspool_volume *, void *buf,
 		    size_t len, uint64_t offset);
@@ -252,7 +268,11 @@ int		 daspool_volume_search(struct daspool_volume *,
 		    const void *pattern, size_t plen, uint64_t offset,
 		    uint64_t length, size_t max_matches, uint64_t *offsets,
 		    size_t *count);
-/* Asks every lender to make the written data durable. */
+/*
+ * Asks every lender of the volume (every writable leg of a mirror) to put
+ * the written data on stable storage: fdatasync(2) of each region. 0 only
+ * when every one of them succeeded (see Durability).
+ */
 int		 daspool_volume_flush(struct daspool_volume *);
 
 /*
