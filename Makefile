@@ -2,6 +2,8 @@
 # `make demo` brings up a demo pool on this machine.
 #   make check runs every test on build/ and again under ASan + UBSan
 #   (build-san/); make SANITIZE=1 check-build runs the sanitizer half only.
+#   make SANITIZE=thread builds for ThreadSanitizer in build-tsan/ (not
+#   part of make check: run tests from it with BUILD=build-tsan).
 
 CC	?= cc
 OPT	?= -O2 -g
@@ -15,6 +17,9 @@ ifeq ($(SANITIZE),1)
 BUILD	?= build-san
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),thread)
+BUILD	?= build-tsan
+SAN	 = -fsanitize=thread -fno-omit-frame-pointer
 else
 BUILD	?= build
 SAN	 =
@@ -115,7 +120,7 @@ install: all
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(prefix)/bin
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-tsan
 
 .PHONY: all deps unit integration check check-build demo bench install clean
 .SECONDARY:
