@@ -4,6 +4,8 @@
 #   (build-san/), then each fuzz harness for 10 s; make SANITIZE=1
 #   check-build runs the sanitizer half only, make fuzz the fuzzers
 #   (tests/fuzz/fuzz.mk).
+#   make SANITIZE=thread builds for ThreadSanitizer in build-tsan/ (not
+#   part of make check: run tests from it with BUILD=build-tsan).
 
 CC	?= cc
 FUZZ_CC	?= clang
@@ -18,6 +20,9 @@ ifeq ($(SANITIZE),1)
 BUILD	?= build-san
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),thread)
+BUILD	?= build-tsan
+SAN	 = -fsanitize=thread -fno-omit-frame-pointer
 else
 BUILD	?= build
 SAN	 =
@@ -150,7 +155,7 @@ install: all
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(prefix)/bin
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-tsan
 
 include tests/fuzz/fuzz.mk
 

@@ -49,6 +49,7 @@ struct cli {
 	struct cli_flags	 flags;
 	struct daspool_conf	 conf;
 	struct daspool_client	*client;
+	struct daspool_volume	*volume;	/* closed before the client */
 	const char		*cmd;
 };
 
@@ -57,6 +58,7 @@ struct cli_command {
 	int		(*run)(struct cli *, int, char **);
 	const char	*args;
 	const char	*help;
+	const char	*detail;	/* more, in the command's own help */
 };
 
 struct cli_progress {
@@ -80,30 +82,35 @@ static int	cmd_help(struct cli *, int, char **);
 
 static const struct cli_command cli_commands[] = {
 	{ "allocate", cmd_allocate, "[VOLUME] [--min-size SIZE]",
-	    "borrow VOLUME, or any free volume (of at least SIZE)" },
+	    "borrow VOLUME, or any free volume (of at least SIZE)", NULL },
 	{ "mount", cmd_mount, "VOLUME",
-	    "mount a borrowed volume and print its mount info" },
+	    "mount a borrowed volume and print its mount info", NULL },
 	{ "read", cmd_read, "VOLUME [--offset N] [--length N] [--output FILE]",
-	    "read bytes of the volume (to stdout by default)" },
-	{ "write", cmd_write, "VOLUME [--offset N] [--input FILE]",
-	    "write a file (stdin by default) into the volume at N" },
+	    "read bytes of the volume (to stdout by default)", NULL },
+	{ "write", cmd_write, "VOLUME [--offset N] [--input FILE] [--no-flush]",
+	    "write a file (stdin by default) at N and flush it to disk",
+	    "Then flushes: waits until every lender of the volume has the "
+	    "data on disk\n  (fdatasync), and fails if one cannot. "
+	    "--no-flush returns once the lenders\n  have written it to their "
+	    "backing files (their page cache): it survives a\n  restart of "
+	    "their agents, not a crash of their machines." },
 	{ "search", cmd_search,
 	    "VOLUME PATTERN [--offset N] [--length N] [--max N]",
-	    "print the volume offsets where PATTERN occurs" },
+	    "print the volume offsets where PATTERN occurs", NULL },
 	{ "erase", cmd_erase, "VOLUME --offset N --length N [--progress]",
-	    "zero a range of the volume" },
+	    "zero a range of the volume", NULL },
 	{ "init", cmd_init, "VOLUME [--progress]",
-	    "zero the whole volume" },
+	    "zero the whole volume", NULL },
 	{ "resync", cmd_resync, "VOLUME [--timeout SECONDS]",
-	    "bring every leg of a mirror back in sync (600 s at most)" },
+	    "bring every leg of a mirror back in sync (600 s at most)", NULL },
 	{ "unmount", cmd_unmount, "VOLUME",
-	    "unmount the volume and forget its mount info" },
+	    "unmount the volume and forget its mount info", NULL },
 	{ "release", cmd_release, "VOLUME",
-	    "give an unmounted volume back to the pool" },
+	    "give an unmounted volume back to the pool", NULL },
 	{ "status", cmd_status, "",
-	    "list the volumes mounted here" },
+	    "list the volumes mounted here", NULL },
 	{ "help", cmd_help, "[COMMAND]",
-	    "show this help, or a command's" },
+	    "show this help, or a command's", NULL },
 };
 
 #define NCOMMANDS	(sizeof(cli_commands) / sizeof(cli_commands[0]))
@@ -133,6 +140,8 @@ static void
 cli_command_usage(const struct cli_command *c, FILE *fp)
 {
 	fprintf(fp, "usage: daspool %s %s\n  %s\n", c->name, c->args, c->help);
+	if (c->detail != NULL)
+		fprintf(fp, "  %s\n", c->detail);
 }
 
 static const struct cli_command *
@@ -318,6 +327,7 @@ cli_volume(struct cli *cli, const char *name)
 
 	if ((rc = daspool_volume_open(c, name, &v)) != 0)
 		exit(cli_fail(rc, name, daspool_client_error(c)));
+	cli->volume = v;
 	return v;
 }
 
@@ -325,7 +335,7 @@ cli_volume(struct cli *cli, const char *name)
 
 enum {
 	OPT_OFFSET = 256, OPT_LENGTH, OPT_OUTPUT, OPT_INPUT, OPT_MAX, OPT_TIMEOUT,
-	OPT_MIN_SIZE, OPT_PROGRESS, OPT_HELP
+	OPT_MIN_SIZE, OPT_PROGRESS, OPT_NO_FLUSH, OPT_HELP
 };
 
 struct cli_args {
@@ -337,6 +347,7 @@ struct cli_args {
 	const char	*timeout;
 	const char	*min_size;
 	int		 progress;
+	int		 no_flush;
 	int		 npos;
 	char		*pos[4];
 };
@@ -358,6 +369,7 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
 		{ "min-size",	required_argument,	NULL, OPT_MIN_SIZE },
 		{ "progress",	no_argument,		NULL, OPT_PROGRESS },
+		{ "no-flush",	no_argument,		NULL, OPT_NO_FLUSH },
 		{ "help",	no_argument,		NULL, OPT_HELP },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -386,6 +398,7 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		case OPT_TIMEOUT:	a->timeout = optarg; break;
 		case OPT_MIN_SIZE:	a->min_size = optarg; break;
 		case OPT_PROGRESS:	a->progress = 1; break;
+		case OPT_NO_FLUSH:	a->no_flush = 1; break;
 		}
 	}
 	for (; optind < argc; optind++) {
@@ -635,12 +648,28 @@ cmd_read(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/* An acknowledged write is in the lenders' page cache; the flush puts it
+ * on their disks. */
+static int
+cli_flush(struct daspool_volume *v, const char *volume)
+{
+	char	msg[1200];
+	int	rc;
+
+	if ((rc = daspool_volume_flush(v)) == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "written, but not flushed to disk: %s",
+	    daspool_volume_error(v));
+	return cli_fail(rc, volume, msg);
+}
+
 /* The input is streamed: it need not fit in memory, nor have a known
  * length; a file whose size is known is checked before the first byte. */
 static int
 cmd_write(struct cli *cli, int argc, char **argv)
 {
-	static const int	 allowed[] = { OPT_OFFSET, OPT_INPUT, 0 };
+	static const int	 allowed[] = { OPT_OFFSET, OPT_INPUT,
+				    OPT_NO_FLUSH, 0 };
 	struct daspool_volume	*v;
 	struct cli_args		 a;
 	struct stat		 st;
@@ -698,6 +727,8 @@ cmd_write(struct cli *cli, int argc, char **argv)
 	free(buf);
 	if (fd != STDIN_FILENO)
 		close(fd);
+	if (rc == 0 && !a.no_flush)
+		rc = cli_flush(v, a.pos[0]);
 	return rc;
 }
 
@@ -961,6 +992,7 @@ main(int argc, char **argv)
 	if (cmd->run != cmd_help)
 		cli_load_config(&cli);
 	rc = cmd->run(&cli, argc, argv);
+	daspool_volume_close(cli.volume);
 	daspool_client_close(cli.client);
 	daspool_conf_free(&cli.conf);
 	return rc;

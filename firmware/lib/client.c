@@ -10,6 +10,7 @@
 
 #include "internal.h"
 #include "log.h"
+#include "timeutil.h"
 #include "tls.h"
 
 static int	client_name_check(struct daspool_client *, const char *);
@@ -41,6 +42,8 @@ daspool_strerror(int code)
 		return "not mounted";
 	case DASPOOL_ERR_CONFIG:
 		return "configuration error";
+	case DASPOOL_ERR_CLOSED:
+		return "handle closed";
 	}
 	if (code > 0)
 		return dsp_status_name((uint32_t)code);
@@ -80,6 +83,8 @@ daspool_client_open(const struct daspool_options *o,
 	if ((*cp = c = calloc(1, sizeof(*c))) == NULL)
 		return DASPOOL_ERR_SYSTEM;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->vlock, NULL);
+	timeutil_cond_init(&c->vidle);
 	c->manager_port = o->manager_port ? o->manager_port : DSP_MGR_PORT;
 	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DASPOOL_TIMEOUT_MS;
 	if ((o->manager_host != NULL &&
@@ -112,6 +117,12 @@ daspool_client_open(const struct daspool_options *o,
 	return 0;
 }
 
+/*
+ * Cuts off every handle still open (calls in progress in other threads
+ * return DASPOOL_ERR_CLOSED and are waited for), then frees what the
+ * handles no longer need. The client's memory goes with the last handle
+ * still open, if any (handles.c).
+ */
 void
 daspool_client_close(struct daspool_client *c)
 {
@@ -119,18 +130,30 @@ daspool_client_close(struct daspool_client *c)
 
 	if (c == NULL)
 		return;
-	while (c->volumes != NULL)
-		daspool_volume_close(c->volumes);
+	handle_shut_all(c);
+	pthread_mutex_lock(&c->lock);
 	while ((m = c->mounts) != NULL) {
 		c->mounts = m->next;
 		mountinfo_free(m);
 	}
 	mgrlink_close(c);
+	pthread_mutex_unlock(&c->lock);
 	if (c->tls != NULL)
 		tls_config_free(c->tls);
+	c->tls = NULL;
 	free(c->manager_host);
 	free(c->manager_name);
 	free(c->state_dir);
+	c->manager_host = c->manager_name = c->state_dir = NULL;
+	if (handle_client_done(c))
+		client_free(c);
+}
+
+void
+client_free(struct daspool_client *c)
+{
+	pthread_cond_destroy(&c->vidle);
+	pthread_mutex_destroy(&c->vlock);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -190,17 +213,13 @@ client_mount_replace(struct daspool_mount *m, struct daspool_mount *n)
 	free(n);
 }
 
-/* Forgets the mount info here and cuts the volume handles off it. */
+/* Forgets the mount info here (its handles are cut off already). */
 static void
 client_mount_forget(struct daspool_client *c, const char *volume)
 {
 	struct daspool_mount	**mp, *m;
-	struct daspool_volume	 *v;
 	char			  why[DASPOOL_ERRLEN];
 
-	for (v = c->volumes; v != NULL; v = v->next)
-		if (strcmp(v->name, volume) == 0)
-			volume_detach(v);
 	for (mp = &c->mounts; (m = *mp) != NULL; mp = &m->next)
 		if (strcmp(m->info.volume, volume) == 0) {
 			*mp = m->next;
@@ -399,13 +418,21 @@ daspool_mount_lookup(struct daspool_client *c, const char *volume,
 	return rc;
 }
 
+/*
+ * The volume's handles are cut off first, whatever the manager answers:
+ * no write of ours is in flight when it revokes the ticket, and a mirror
+ * write cut short is reported while the volume is still mounted.
+ */
 int
 daspool_unmount(struct daspool_client *c, const char *volume)
 {
+	char	why[DASPOOL_ERRLEN];
 	int	rc;
 
 	if ((rc = client_name_check(c, volume)) != 0)
 		return rc;
+	snprintf(why, sizeof(why), "volume %s was unmounted", volume);
+	handle_shut_volume(c, volume, DASPOOL_ERR_NOTMOUNTED, why);
 	pthread_mutex_lock(&c->lock);
 	rc = client_simple_call(c, DSP_OP_UNMOUNT, volume);
 	/* Refusals saying the mount is gone: forget it here too. */
@@ -413,6 +440,8 @@ daspool_unmount(struct daspool_client *c, const char *volume)
 	    rc == DSP_E_BUSY)
 		client_mount_forget(c, volume);
 	pthread_mutex_unlock(&c->lock);
+	/* Handles opened meanwhile. */
+	handle_shut_volume(c, volume, DASPOOL_ERR_NOTMOUNTED, why);
 	return rc;
 }
 

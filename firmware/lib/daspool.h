@@ -23,9 +23,55 @@
  *	< 0	one of enum daspool_error below, found on this side
  *
  * Threads. A client is used by one thread at a time, with one exception:
- * each volume handle may be driven by its own thread, concurrently with
- * the others (the ticket renewals they trigger are serialized inside the
- * library). A volume handle is used by one thread at a time.
+ * each volume handle may be driven by a thread of its own, concurrently
+ * with the others and with the client's calls (the ticket renewals and
+ * mirror bookkeeping they trigger are serialized inside the library). A
+ * volume handle is driven by one thread at a time.
+ *
+ * Cutting I/O off from another thread. These three may be called while
+ * other threads are inside calls on volume handles; a call cut off
+ * returns promptly (its data connections are shut down under it; a
+ * connection attempt in progress ends within timeout_ms):
+ *
+ *	daspool_unmount()	every handle of that volume: calls in
+ *				progress on it, and every later one, fail
+ *				with DASPOOL_ERR_NOTMOUNTED. It returns once
+ *				the calls in progress have. The handles stay
+ *				valid: close them.
+ *	daspool_client_close()	every handle of the client, likewise with
+ *				DASPOOL_ERR_CLOSED. The handles stay valid
+ *				for their threads to read the sentence and
+ *				close them; the client itself is gone (no
+ *				more client calls) and its memory goes with
+ *				the last handle closed.
+ *	daspool_volume_close()	that handle: a call in progress on it in
+ *				another thread fails with DASPOOL_ERR_CLOSED,
+ *				and the close waits for that call to return,
+ *				then frees the handle. That thread must not
+ *				touch the handle after its call returned, not
+ *				even for daspool_volume_error(): the code is
+ *				all it gets.
+ *
+ * A handle cut off by an unmount or a client close is good for
+ * daspool_volume_error(), _name(), _size() and daspool_volume_close();
+ * every other call fails at once with the code it was cut off with.
+ * Only daspool_volume_close() frees a handle: close each handle once,
+ * before or after its client. Do not close a handle or its client from
+ * that handle's progress callback.
+ *
+ * Durability. An acknowledged write (daspool_volume_write, _erase or
+ * _init returning 0) has been carried out by the agent of every lender
+ * it concerns, every writable leg of a mirror: written into the region's
+ * backing file or device with pwrite(2) (zeroing may use fallocate(2) or
+ * BLKZEROOUT). The bytes are in the lending machine's page cache: they
+ * survive a crash or restart of the agent process, not a crash or power
+ * loss of the lending machine. daspool_volume_flush() returning 0 means
+ * fdatasync(2) succeeded on every region of every lender of the volume
+ * (of a mirror: every writable leg, in sync or resyncing), so everything
+ * written to the volume before the flush, through any handle, is on
+ * stable storage. A write that failed, or was cut off, may have been
+ * done in whole, in part or not at all: its range holds the old bytes,
+ * the new, or a mix.
  *
  * Signals. A lender that vanishes mid-write raises SIGPIPE on the
  * socket: programs using the library should ignore SIGPIPE (the daspool
@@ -51,6 +97,7 @@ enum daspool_error {
 	DASPOOL_ERR_INVALID	= -4,	/* bad argument: name, size, range */
 	DASPOOL_ERR_NOTMOUNTED	= -5,	/* no mount info for the volume here */
 	DASPOOL_ERR_CONFIG	= -6,	/* certificates, keys, options */
+	DASPOOL_ERR_CLOSED	= -7,	/* the handle or its client was closed */
 };
 
 /* "E_STALE", "not mounted", ... for any code above. */
@@ -88,7 +135,12 @@ struct daspool_options {
  */
 int		 daspool_client_open(const struct daspool_options *,
 		    struct daspool_client **cp);
-/* Closes the manager link and every volume still open on the client. */
+/*
+ * Closes the manager link and cuts off every volume handle still open on
+ * the client (see Threads): their calls in progress fail with
+ * DASPOOL_ERR_CLOSED and are waited for. Those handles must still be
+ * closed with daspool_volume_close(). Mounts stay mounted.
+ */
 void		 daspool_client_close(struct daspool_client *);
 const char	*daspool_client_error(const struct daspool_client *);
 const char	*daspool_client_name(const struct daspool_client *);	/* CN */
@@ -130,13 +182,15 @@ int		 daspool_mount(struct daspool_client *, const char *volume,
 int		 daspool_mount_lookup(struct daspool_client *, const char *volume,
 		    const struct daspool_mount **info);
 /*
- * Unmounts at the manager (which revokes the ticket at the agents), then
- * forgets the mount info: removes the state file and closes the data
- * connections of every volume handle of it (their later I/O fails with
- * DASPOOL_ERR_NOTMOUNTED; close them). When the manager answers that the
- * mount is gone anyway (DSP_E_STATE: not mounted, DSP_E_BUSY: lent to
- * another borrower, DSP_E_NOTFOUND: no such volume) the local mount info
- * is forgotten too, and that refusal is returned.
+ * Cuts off every volume handle of the volume (see Threads: their calls,
+ * in progress in other threads or later, fail with
+ * DASPOOL_ERR_NOTMOUNTED; close them), whatever the manager answers
+ * next; then unmounts at the manager (which revokes the ticket at the
+ * agents) and forgets the mount info, state file included. When the
+ * manager answers that the mount is gone anyway (DSP_E_STATE: not
+ * mounted, DSP_E_BUSY: lent to another borrower, DSP_E_NOTFOUND: no such
+ * volume) the local mount info is forgotten too, and that refusal is
+ * returned. Unmounting does not flush: flush first what must be durable.
  */
 int		 daspool_unmount(struct daspool_client *, const char *volume);
 
@@ -173,6 +227,8 @@ struct daspool_volume;
  */
 int		 daspool_volume_open(struct daspool_client *, const char *volume,
 		    struct daspool_volume **vp);
+/* Frees the handle (see Threads for a call in progress on it). Does not
+ * flush. */
 void		 daspool_volume_close(struct daspool_volume *);
 const char	*daspool_volume_error(const struct daspool_volume *);
 const char	*daspool_volume_name(const struct daspool_volume *);
@@ -194,7 +250,8 @@ void		 daspool_volume_set_progress(struct daspool_volume *,
  * (within timeout_ms) and the unanswered requests sent again; a refusal
  * (revoked ticket, wrong borrower...) is returned as is. The ticket is
  * renewed at the manager when a third of its lifetime is left.
- * On failure some of the range may have been done.
+ * On failure some of the range may have been done. What an acknowledged
+ * write guarantees is under Durability above.
  */
 int		 daspool_volume_read(struct daspool_volume *, void *buf,
 		    size_t len, uint64_t offset);
@@ -215,7 +272,11 @@ int		 daspool_volume_search(struct daspool_volume *,
 		    const void *pattern, size_t plen, uint64_t offset,
 		    uint64_t length, size_t max_matches, uint64_t *offsets,
 		    size_t *count);
-/* Asks every lender to make the written data durable. */
+/*
+ * Asks every lender of the volume (every writable leg of a mirror) to put
+ * the written data on stable storage: fdatasync(2) of each region. 0 only
+ * when every one of them succeeded (see Durability).
+ */
 int		 daspool_volume_flush(struct daspool_volume *);
 
 /*
@@ -225,6 +286,11 @@ int		 daspool_volume_flush(struct daspool_volume *);
  * leg is in sync: 0, or an error naming a leg still out of sync (its
  * server down, or the time ran out). 0 at once for other forms.
  * *copied (may be NULL) is the chunks this handle's resyncs copied.
+ * An unmount or a close stops the resync thread; a resync it cut off is
+ * taken up again by the next handle. A mirror write cut off may have
+ * reached some legs and not others: all legs but one in-sync leg are
+ * then reported out of sync over its range, so that a resync makes them
+ * agree again.
  */
 int		 daspool_volume_resync(struct daspool_volume *, int timeout_s,
 		    uint64_t *copied);

@@ -5,17 +5,27 @@
  * its echo checked before anything is taken from it.
  *
  * A connection that breaks (agent restart, reset) is reopened with
- * backoff for up to the client timeout, re-ATTACHed, and the requests
- * still unanswered are sent again: every data request is idempotent. A
+ * backoff for up to retry_ms, re-ATTACHed, and the requests still
+ * unanswered are sent again: every data request is idempotent. A
  * refusal is never retried.
+ *
+ * A plain transport: it is given the agent's address and name, the
+ * volume and the ticket, and knows nothing of volume handles; the job's
+ * refresh hook hands down a renewed ticket.
  *
  * One thread drives a datapath: an mbedTLS context is not safe for a
  * reader and a writer at once, and a window of 8 keeps the pipe full.
+ * Another thread may only interrupt it: shutdown(2) of the socket under
+ * ilock wakes the driver from any read, write or backoff, and the driver
+ * closes the connection itself. A connection attempt in progress is not
+ * cut short; it ends within its timeout.
  */
 #include <sys/random.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,49 +43,71 @@
 #define DP_BACKOFF_MAX_MS	2000
 
 struct datapath {
-	struct daspool_volume	*vol;
+	struct tls_config	*tls;
 	char			 server[DSP_NAME_MAX + 1];
 	char			 host[DSP_NAME_MAX + 1];
 	uint16_t		 port;
-	struct channel		*ch;
+	char			 requester[DSP_NAME_MAX + 1];
+	char			 volume[DSP_NAME_MAX + 1];
+	int			 timeout_ms;
+	int			 retry_ms;
+	/* The ticket handed down, and which one the agent has. */
+	uint8_t			 ticket[DSP_TICKET_MAX];
+	size_t			 ticket_len;
+	uint64_t		 generation;
+	uint64_t		 serial;
+	int			 attached;
 	uint64_t		 stream;	/* the same on every reconnect */
 	uint64_t		 attached_serial;
+	struct channel		*ch;
 	uint64_t		 next_id;
 	struct buf_writer	 wbuf;
 	struct dp_req		 q[DP_WINDOW];	/* sent, not yet answered */
 	unsigned		 head;
 	unsigned		 count;
 	unsigned		 lost;		/* reconnects since a reply */
-	int			 retry_ms;	/* how long to try to reconnect */
+	/* ilock guards the three below, for datapath_interrupt. */
+	pthread_mutex_t		 ilock;
+	pthread_cond_t		 icond;		/* wakes a backoff */
+	int			 sock;		/* the connection's, or -1 */
+	int			 stopped;	/* the interrupt's code, or 0 */
+	char			 stop_why[DASPOOL_ERRLEN];
 	char			 why[DASPOOL_ERRLEN];	/* last connection failure */
 	char			 err[DASPOOL_ERRLEN];	/* why the last run failed */
 };
 
-static void	dp_seterr(struct datapath *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
+static int	datapath_stopped(struct datapath *);
+static void	datapath_pause(struct datapath *, int64_t);
 static int	datapath_attach(struct datapath *);
-static int	datapath_connect_once(struct datapath *, int);
-static int	datapath_connect(struct datapath *);
+static int	datapath_connect_once(struct datapath *, const struct dp_job *,
+		    int);
+static int	datapath_connect(struct datapath *, const struct dp_job *);
 static int	datapath_send(struct datapath *, struct dp_req *);
 static int	datapath_receive(struct datapath *, struct dp_req *,
 		    struct msg_data_reply *);
 static int	datapath_verify(struct datapath *, struct dp_req *,
 		    struct msg_data_reply *);
-static int	datapath_recover(struct datapath *);
+static int	datapath_recover(struct datapath *, const struct dp_job *);
 static const char *datapath_opname(uint8_t);
 
 struct datapath *
-datapath_new(struct daspool_volume *v, const struct msg_extent *e)
+datapath_new(const struct datapath_params *p)
 {
 	struct datapath	*dp;
 
 	if ((dp = calloc(1, sizeof(*dp))) == NULL)
 		return NULL;
-	dp->vol = v;
-	memcpy(dp->server, e->server, sizeof(dp->server));
-	memcpy(dp->host, e->host, sizeof(dp->host));
-	dp->port = e->port;
-	dp->retry_ms = v->client->timeout_ms;
+	dp->tls = p->tls;
+	snprintf(dp->server, sizeof(dp->server), "%s", p->server);
+	snprintf(dp->host, sizeof(dp->host), "%s", p->host);
+	dp->port = p->port;
+	snprintf(dp->requester, sizeof(dp->requester), "%s", p->requester);
+	snprintf(dp->volume, sizeof(dp->volume), "%s", p->volume);
+	dp->timeout_ms = p->timeout_ms;
+	dp->retry_ms = p->retry_ms;
+	dp->sock = -1;
+	pthread_mutex_init(&dp->ilock, NULL);
+	timeutil_cond_init(&dp->icond);
 	buf_writer_init(&dp->wbuf);
 	/* Lets the agent retire this connection's requests when it
 	 * reconnects; any value but 0 will do, unique is what matters. */
@@ -87,10 +119,96 @@ datapath_new(struct daspool_volume *v, const struct msg_extent *e)
 	return dp;
 }
 
+void
+datapath_free(struct datapath *dp)
+{
+	if (dp == NULL)
+		return;
+	datapath_disconnect(dp);
+	buf_writer_free(&dp->wbuf);
+	pthread_cond_destroy(&dp->icond);
+	pthread_mutex_destroy(&dp->ilock);
+	free(dp);
+}
+
+void
+datapath_set_ticket(struct datapath *dp, const uint8_t *ticket, size_t len,
+    uint64_t generation, uint64_t serial)
+{
+	/* The mount info decoder bounds tickets; an oversized one is
+	 * dropped and ATTACH says so. */
+	if (len > sizeof(dp->ticket))
+		len = 0;
+	memcpy(dp->ticket, ticket, len);
+	dp->ticket_len = len;
+	dp->generation = generation;
+	dp->serial = serial;
+}
+
+int
+datapath_has_ticket(const struct datapath *dp, uint64_t serial)
+{
+	return dp->ticket_len > 0 && dp->serial == serial;
+}
+
+void
+datapath_interrupt(struct datapath *dp, int code, const char *why)
+{
+	pthread_mutex_lock(&dp->ilock);
+	if (dp->stopped == 0) {
+		dp->stopped = code;
+		snprintf(dp->stop_why, sizeof(dp->stop_why), "%s", why);
+	}
+	if (dp->sock != -1)
+		(void)shutdown(dp->sock, SHUT_RDWR);
+	pthread_cond_broadcast(&dp->icond);
+	pthread_mutex_unlock(&dp->ilock);
+}
+
+/* The interrupt's code, with its sentence as the run's error; or 0. */
+static int
+datapath_stopped(struct datapath *dp)
+{
+	int	code;
+
+	pthread_mutex_lock(&dp->ilock);
+	if ((code = dp->stopped) != 0)
+		snprintf(dp->err, sizeof(dp->err), "%s", dp->stop_why);
+	pthread_mutex_unlock(&dp->ilock);
+	return code;
+}
+
+/* A backoff sleep that an interrupt ends at once. */
+static void
+datapath_pause(struct datapath *dp, int64_t ms)
+{
+	struct timespec	ts;
+
+	timeutil_deadline(&ts, CLOCK_MONOTONIC, ms);
+	pthread_mutex_lock(&dp->ilock);
+	while (dp->stopped == 0)
+		if (pthread_cond_timedwait(&dp->icond, &dp->ilock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&dp->ilock);
+}
+
+void
+datapath_disconnect(struct datapath *dp)
+{
+	/* Unpublished first: an interrupt never shuts a reused fd. */
+	pthread_mutex_lock(&dp->ilock);
+	dp->sock = -1;
+	pthread_mutex_unlock(&dp->ilock);
+	channel_close(dp->ch);
+	dp->ch = NULL;
+	dp->attached = 0;
+}
+
 /* Each leg of a mirror runs in its own thread: errors stay with the
  * connection until the volume takes the one it reports. */
-static void
-dp_seterr(struct datapath *dp, const char *fmt, ...)
+void
+datapath_seterr(struct datapath *dp, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -103,30 +221,6 @@ const char *
 datapath_error(const struct datapath *dp)
 {
 	return dp->err;
-}
-
-void
-datapath_set_retry(struct datapath *dp, int ms)
-{
-	dp->retry_ms = ms;
-}
-
-void
-datapath_free(struct datapath *dp)
-{
-	if (dp == NULL)
-		return;
-	datapath_disconnect(dp);
-	buf_writer_free(&dp->wbuf);
-	free(dp);
-}
-
-void
-datapath_disconnect(struct datapath *dp)
-{
-	channel_close(dp->ch);
-	dp->ch = NULL;
-	dp->attached_serial = 0;
 }
 
 const char *
@@ -143,24 +237,26 @@ datapath_opname(uint8_t opcode)
 	return name != NULL ? name : "request";
 }
 
-/* Presents the volume's current ticket on this connection. */
+/* Presents the ticket handed down on this connection. */
 static int
 datapath_attach(struct datapath *dp)
 {
-	struct daspool_volume	*v = dp->vol;
 	struct msg_attach	 req;
 	struct msg_attached	 att;
 	struct buf_writer	 w;
 	const uint8_t		*reply;
 	size_t			 len;
 	char			 why[DASPOOL_ERRLEN];
-	struct volume_ticket	 t;
 	int			 rc;
 
-	volume_ticket_get(v, &t);
+	if (dp->ticket_len == 0) {
+		datapath_seterr(dp, "no mount ticket of volume %s to present "
+		    "to agent %s", dp->volume, dp->server);
+		return DASPOOL_ERR_SYSTEM;
+	}
 	buf_writer_init(&w);
-	req.ticket = t.ticket;
-	req.ticket_len = t.ticket_len;
+	req.ticket = dp->ticket;
+	req.ticket_len = dp->ticket_len;
 	req.stream = dp->stream;
 	msg_encode_attach(&w, &req);
 	rc = channel_call(dp->ch, DSP_OP_ATTACH, &w, &reply, &len, why,
@@ -171,86 +267,96 @@ datapath_attach(struct datapath *dp)
 		return DP_LOST;
 	}
 	if (rc != DSP_OK) {
-		dp_seterr(dp, "agent %s refused the ticket of volume %s: "
-		    "%s", dp->server, v->name, why);
+		datapath_seterr(dp, "agent %s refused the ticket of volume %s: "
+		    "%s", dp->server, dp->volume, why);
 		return rc;
 	}
 	if ((rc = msg_decode_attached(reply, len, &att)) != DSP_OK) {
-		dp_seterr(dp, "malformed ATTACH reply from agent %s (%s)",
+		datapath_seterr(dp, "malformed ATTACH reply from agent %s (%s)",
 		    dp->server, dsp_status_name((uint32_t)rc));
 		return DASPOOL_ERR_PROTOCOL;
 	}
-	if (strcmp(att.volume, v->name) != 0 ||
-	    att.generation != t.generation) {
-		dp_seterr(dp, "agent %s attached volume %s generation %llu "
-		    "instead of %s generation %llu", dp->server, att.volume,
-		    (unsigned long long)att.generation, v->name,
-		    (unsigned long long)t.generation);
+	if (strcmp(att.volume, dp->volume) != 0 ||
+	    att.generation != dp->generation) {
+		datapath_seterr(dp, "agent %s attached volume %s generation "
+		    "%llu instead of %s generation %llu", dp->server,
+		    att.volume, (unsigned long long)att.generation, dp->volume,
+		    (unsigned long long)dp->generation);
 		return DASPOOL_ERR_PROTOCOL;
 	}
-	dp->attached_serial = t.serial;
+	dp->attached = 1;
+	dp->attached_serial = dp->serial;
 	return 0;
 }
 
-
 static int
-datapath_connect_once(struct datapath *dp, int timeout_ms)
+datapath_connect_once(struct datapath *dp, const struct dp_job *job,
+    int timeout_ms)
 {
-	struct daspool_client	*c = dp->vol->client;
 	const struct tls_peer	 agent = { DSP_ROLE_AGENT, dp->server };
 	struct tls_conn		*t;
-	int			 rc;
+	int			 rc, stopped;
 
-	if ((rc = volume_ticket_refresh(dp->vol, dp->err,
-	    sizeof(dp->err))) != 0)
+	if (job->refresh != NULL &&
+	    (rc = job->refresh(job->refresh_arg, dp)) != 0)
 		return rc;
-	t = tls_connect(c->tls, dp->host, dp->port, &agent, timeout_ms, dp->why,
-	    sizeof(dp->why));
+	t = tls_connect(dp->tls, dp->host, dp->port, &agent, timeout_ms,
+	    dp->why, sizeof(dp->why));
 	if (t == NULL) {
 		/* A peer that answers but refuses our certificate or
-		 * cipher will not change its mind: only a connection
-		 * that could not be made is worth retrying. */
+		 * cipher, or is not the agent we expect, will not change:
+		 * only a connection that could not be made is retried. */
 		if (errno == EACCES) {
-			dp_seterr(dp, "agent %s at %s:%u: %s",
+			datapath_seterr(dp, "agent %s at %s:%u: %s",
 			    dp->server, dp->host, dp->port, dp->why);
 			return DASPOOL_ERR_CONNECT;
 		}
 		return DP_LOST;
 	}
 	if ((dp->ch = channel_from_tls(t)) == NULL) {
-		dp_seterr(dp, "out of memory");
+		datapath_seterr(dp, "out of memory");
 		return DASPOOL_ERR_SYSTEM;
 	}
-	channel_set_timeout(dp->ch, c->timeout_ms);
+	channel_set_timeout(dp->ch, dp->timeout_ms);
+	/* Published for datapath_interrupt, unless one came meanwhile. */
+	pthread_mutex_lock(&dp->ilock);
+	if ((stopped = dp->stopped) == 0)
+		dp->sock = channel_fd(dp->ch);
+	pthread_mutex_unlock(&dp->ilock);
+	if (stopped != 0) {
+		datapath_disconnect(dp);
+		return datapath_stopped(dp);
+	}
 	if ((rc = datapath_attach(dp)) != 0)
 		datapath_disconnect(dp);
 	return rc;
 }
 
-/* Connects and attaches, retrying with backoff for the client timeout. */
+/* Connects and attaches, retrying with backoff for retry_ms. */
 static int
-datapath_connect(struct datapath *dp)
+datapath_connect(struct datapath *dp, const struct dp_job *job)
 {
-	int	 timeout = dp->retry_ms;
 	int64_t	 deadline, left, backoff = DP_BACKOFF_MIN_MS;
 	int	 rc;
 
-	deadline = timeutil_now_ms() + timeout;
+	deadline = timeutil_now_ms() + dp->retry_ms;
 	for (;;) {
+		if ((rc = datapath_stopped(dp)) != 0)
+			return rc;
 		left = deadline - timeutil_now_ms();
-		rc = datapath_connect_once(dp, left > 0 ? (int)left : 1);
+		rc = datapath_connect_once(dp, job, left > 0 ? (int)left : 1);
 		if (rc != DP_LOST)
 			return rc;
 		if ((left = deadline - timeutil_now_ms()) <= 0)
 			break;
 		log_debug("agent %s at %s:%u: %s; retrying", dp->server,
 		    dp->host, dp->port, dp->why);
-		timeutil_sleep_ms(backoff < left ? backoff : left);
+		datapath_pause(dp, backoff < left ? backoff : left);
 		if ((backoff *= 2) > DP_BACKOFF_MAX_MS)
 			backoff = DP_BACKOFF_MAX_MS;
 	}
-	dp_seterr(dp, "cannot reach agent %s at %s:%u within %d s: "
-	    "%s", dp->server, dp->host, dp->port, (timeout + 999) / 1000,
+	datapath_seterr(dp, "cannot reach agent %s at %s:%u within %d s: "
+	    "%s", dp->server, dp->host, dp->port, (dp->retry_ms + 999) / 1000,
 	    dp->why);
 	return DASPOOL_ERR_CONNECT;
 }
@@ -258,13 +364,11 @@ datapath_connect(struct datapath *dp)
 static int
 datapath_send(struct datapath *dp, struct dp_req *r)
 {
-	struct daspool_volume	*v = dp->vol;
 	struct msg_data_request	 m;
 
 	memset(&m, 0, sizeof(m));
-	snprintf(m.requester, sizeof(m.requester), "%s",
-	    daspool_client_name(v->client));
-	memcpy(m.volume, v->name, sizeof(m.volume));
+	memcpy(m.requester, dp->requester, sizeof(m.requester));
+	memcpy(m.volume, dp->volume, sizeof(m.volume));
 	snprintf(m.region, sizeof(m.region), "%s", r->region);
 	m.offset = r->offset;
 	m.length = r->length;
@@ -274,7 +378,7 @@ datapath_send(struct datapath *dp, struct dp_req *r)
 	buf_writer_reset(&dp->wbuf);
 	msg_encode_data_request(&dp->wbuf, r->opcode, &m);
 	if (dp->wbuf.error) {
-		dp_seterr(dp, "out of memory");
+		datapath_seterr(dp, "out of memory");
 		return DASPOOL_ERR_SYSTEM;
 	}
 	errno = 0;
@@ -305,19 +409,19 @@ datapath_receive(struct datapath *dp, struct dp_req *r,
 		return DP_LOST;
 	}
 	if (rc != DSP_OK) {
-		dp_seterr(dp, "agent %s sent a malformed frame (%s)",
+		datapath_seterr(dp, "agent %s sent a malformed frame (%s)",
 		    dp->server, dsp_status_name((uint32_t)rc));
 		return DASPOOL_ERR_PROTOCOL;
 	}
 	if (channel_is_refusal(&hdr)) {
 		channel_error_text(p, hdr.payload_length, msg, sizeof(msg));
-		dp_seterr(dp, "agent %s refused the connection: %s",
+		datapath_seterr(dp, "agent %s refused the connection: %s",
 		    dp->server, msg);
 		return hdr.status > INT_MAX ? DSP_E_INTERNAL : (int)hdr.status;
 	}
 	if (!(hdr.flags & DSP_FLAG_REPLY) || hdr.opcode != r->opcode ||
 	    hdr.request_id != r->id) {
-		dp_seterr(dp, "agent %s answered %s request %llu while the "
+		datapath_seterr(dp, "agent %s answered %s request %llu while the "
 		    "reply to %s request %llu was due", dp->server,
 		    datapath_opname(hdr.opcode),
 		    (unsigned long long)hdr.request_id,
@@ -326,14 +430,14 @@ datapath_receive(struct datapath *dp, struct dp_req *r,
 	}
 	if (hdr.status != DSP_OK) {
 		channel_error_text(p, hdr.payload_length, msg, sizeof(msg));
-		dp_seterr(dp, "agent %s refused %s of region %s at %llu: %s",
+		datapath_seterr(dp, "agent %s refused %s of region %s at %llu: %s",
 		    dp->server, datapath_opname(r->opcode), r->region,
 		    (unsigned long long)r->offset, msg);
 		return hdr.status > INT_MAX ? DSP_E_INTERNAL : (int)hdr.status;
 	}
 	rc = msg_decode_data_reply(p, hdr.payload_length, r->opcode, reply);
 	if (rc != DSP_OK) {
-		dp_seterr(dp, "malformed %s reply from agent %s (%s)",
+		datapath_seterr(dp, "malformed %s reply from agent %s (%s)",
 		    datapath_opname(r->opcode), dp->server,
 		    dsp_status_name((uint32_t)rc));
 		return DASPOOL_ERR_PROTOCOL;
@@ -346,19 +450,18 @@ static int
 datapath_verify(struct datapath *dp, struct dp_req *r,
     struct msg_data_reply *reply)
 {
-	struct daspool_volume	*v = dp->vol;
-	uint32_t		 i;
+	uint32_t	i;
 
-	if (strcmp(reply->requester, daspool_client_name(v->client)) != 0 ||
-	    strcmp(reply->volume, v->name) != 0 ||
+	if (strcmp(reply->requester, dp->requester) != 0 ||
+	    strcmp(reply->volume, dp->volume) != 0 ||
 	    strcmp(reply->region, r->region) != 0 ||
 	    reply->offset != r->offset || reply->length != r->length) {
-		dp_seterr(dp, "agent %s answered about %s/%s region %s "
+		datapath_seterr(dp, "agent %s answered about %s/%s region %s "
 		    "%llu+%llu instead of %s/%s region %s %llu+%llu",
 		    dp->server, reply->requester, reply->volume, reply->region,
 		    (unsigned long long)reply->offset,
 		    (unsigned long long)reply->length,
-		    daspool_client_name(v->client), v->name, r->region,
+		    dp->requester, dp->volume, r->region,
 		    (unsigned long long)r->offset,
 		    (unsigned long long)r->length);
 		return DASPOOL_ERR_PROTOCOL;
@@ -389,13 +492,13 @@ datapath_verify(struct datapath *dp, struct dp_req *r,
 	}
 	return 0;
 short_op:
-	dp_seterr(dp, "agent %s did %llu of the %llu bytes of %s at region "
+	datapath_seterr(dp, "agent %s did %llu of the %llu bytes of %s at region "
 	    "%s offset %llu", dp->server, (unsigned long long)reply->done,
 	    (unsigned long long)r->length, datapath_opname(r->opcode),
 	    r->region, (unsigned long long)r->offset);
 	return DASPOOL_ERR_PROTOCOL;
 bad_match:
-	dp_seterr(dp, "agent %s reported search matches outside region %s "
+	datapath_seterr(dp, "agent %s reported search matches outside region %s "
 	    "%llu+%llu", dp->server, r->region, (unsigned long long)r->offset,
 	    (unsigned long long)r->length);
 	return DASPOOL_ERR_PROTOCOL;
@@ -403,21 +506,24 @@ bad_match:
 
 /* Reconnects and sends again what was not answered. */
 static int
-datapath_recover(struct datapath *dp)
+datapath_recover(struct datapath *dp, const struct dp_job *job)
 {
 	unsigned	i;
 	int		rc;
 
 	for (;;) {
 		datapath_disconnect(dp);
+		/* Broken off on purpose: nothing to recover. */
+		if ((rc = datapath_stopped(dp)) != 0)
+			return rc;
 		if (++dp->lost > DP_MAX_LOST) {
-			dp_seterr(dp, "the connection to agent %s "
+			datapath_seterr(dp, "the connection to agent %s "
 			    "keeps failing: %s", dp->server, dp->why);
 			return DASPOOL_ERR_CONNECT;
 		}
 		log_warnx("lost the connection to agent %s at %s:%u (%s); "
 		    "reconnecting", dp->server, dp->host, dp->port, dp->why);
-		if ((rc = datapath_connect(dp)) != 0)
+		if ((rc = datapath_connect(dp, job)) != 0)
 			return rc;
 		for (i = 0; i < dp->count; i++) {
 			struct dp_req	*r = &dp->q[(dp->head + i) % DP_WINDOW];
@@ -438,6 +544,18 @@ datapath_recover(struct datapath *dp)
 	}
 }
 
+/* The run's result: an interrupt's code whenever it failed after one. */
+static int
+datapath_end(struct datapath *dp, int rc)
+{
+	int	stopped;
+
+	dp->count = 0;
+	if (rc != 0 && (stopped = datapath_stopped(dp)) != 0)
+		return stopped;
+	return rc;
+}
+
 /*
  * Runs a job to its end (or to a stop or an error): fills the window,
  * then takes one reply per request sent. A refusal stops new requests;
@@ -452,19 +570,21 @@ datapath_run(struct datapath *dp, const struct dp_job *job)
 	int			 rc, err_rc = 0, ended = 0, stop = 0;
 
 	dp->head = dp->count = dp->lost = 0;
-	if (dp->ch == NULL && (rc = datapath_connect(dp)) != 0)
+	if ((rc = datapath_stopped(dp)) != 0)
 		return rc;
+	if (dp->ch == NULL && (rc = datapath_connect(dp, job)) != 0)
+		return datapath_end(dp, rc);
 	for (;;) {
 		rc = 0;
 		while (!ended && !stop && dp->count < DP_WINDOW) {
-			if ((rc = volume_ticket_refresh(dp->vol, dp->err,
-			    sizeof(dp->err))) != 0) {
+			if (job->refresh != NULL &&
+			    (rc = job->refresh(job->refresh_arg, dp)) != 0) {
 				err_rc = rc;
 				stop = 1;
 				rc = 0;
 				break;
 			}
-			if (dp->attached_serial != volume_serial(dp->vol)) {
+			if (!dp->attached || dp->attached_serial != dp->serial) {
 				if (dp->count > 0)
 					break;
 				if ((rc = datapath_attach(dp)) != 0)
@@ -501,7 +621,7 @@ datapath_run(struct datapath *dp, const struct dp_job *job)
 				datapath_disconnect(dp);
 				break;
 			}
-			if ((rc = datapath_recover(dp)) == 0)
+			if ((rc = datapath_recover(dp, job)) == 0)
 				continue;
 			datapath_disconnect(dp);
 			if (err_rc == 0)
@@ -523,6 +643,5 @@ datapath_run(struct datapath *dp, const struct dp_job *job)
 		if (dp->count == 0 && (ended || stop))
 			break;
 	}
-	dp->count = 0;
-	return err_rc;
+	return datapath_end(dp, err_rc);
 }

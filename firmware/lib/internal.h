@@ -41,11 +41,21 @@ struct daspool_client {
 	char			*manager_name;	/* its certificate's CN */
 	char			*state_dir;
 	int			 timeout_ms;
-	/* Guards the manager link, the mounts and the volume list. */
+	/* Guards the manager link and the mounts; held across manager
+	 * calls. */
 	pthread_mutex_t		 lock;
 	struct channel		*mgr;
 	struct daspool_mount	*mounts;
+	/*
+	 * Guards the volume list and each handle's busy, pins, cut and
+	 * released; never held across I/O (handles.c). vidle is broadcast
+	 * when a handle's busy or pins go down.
+	 */
+	pthread_mutex_t		 vlock;
+	pthread_cond_t		 vidle;
 	struct daspool_volume	*volumes;
+	int			 closed;	/* daspool_client_close() began */
+	int			 zombie;	/* closed; freed with its last handle */
 	char			 err[DASPOOL_ERRLEN];
 };
 
@@ -74,7 +84,12 @@ struct daspool_volume {
 	struct datapath		*paths[DSP_MAX_EXTENTS];
 	uint16_t		 path_count;
 	uint16_t		 extent_path[DSP_MAX_EXTENTS];
-	int			 detached;	/* unmounted under it */
+	/* Under client->vlock (handles.c). */
+	int			 busy;		/* calls in progress */
+	int			 pins;		/* threads cutting it off */
+	int			 cut;		/* 0, or what every call returns */
+	int			 released;	/* connections closed */
+	char			 cut_why[DASPOOL_ERRLEN];
 	daspool_progress_fn	*progress;
 	void			*progress_arg;
 	uint64_t		 progress_done;
@@ -85,6 +100,8 @@ struct daspool_volume {
 /* client.c */
 void	client_seterr(struct daspool_client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* The memory of a closed client (handles.c says when). */
+void	client_free(struct daspool_client *);
 /* Finds the mount info in memory or loads it from state_dir; lock held. */
 int	client_mount_get(struct daspool_client *, const char *volume,
 	    struct daspool_mount **, char *err, size_t errlen);
@@ -129,10 +146,14 @@ void	volume_seterr(struct daspool_volume *, const char *, ...)
 int	volume_ticket_refresh(struct daspool_volume *, char *err,
 	    size_t errlen);
 void	volume_ticket_get(struct daspool_volume *, struct volume_ticket *);
-uint64_t volume_serial(struct daspool_volume *);
-/* datapath_run, with its failure told on the volume. */
-int	volume_run(struct daspool_volume *, struct datapath *,
-	    const struct dp_job *);
+/* A data connection to the lender of extent i; retry_ms as for
+ * datapath_params. NULL when memory runs out. */
+struct datapath *volume_path_new(struct daspool_volume *, uint16_t extent,
+	    int retry_ms);
+/* datapath_run with the volume's ticket handed down (renewed when due);
+ * a failure's sentence goes to err. */
+int	volume_run(struct daspool_volume *, struct datapath *, struct dp_job *,
+	    char *err, size_t errlen);
 /* One request stream over one extent piece (volume.c). */
 struct volume_job {
 	struct daspool_volume	*v;
@@ -148,16 +169,49 @@ struct volume_job {
 void	volume_job_init(struct volume_job *, struct dp_job *,
 	    struct daspool_volume *, uint8_t opcode, uint16_t extent,
 	    uint64_t roffset, uint64_t length);
-void	volume_detach(struct daspool_volume *);
 int	volume_range_check(struct daspool_volume *, uint64_t offset,
 	    uint64_t length);
 void	volume_progress_start(struct daspool_volume *, uint64_t total);
 void	volume_progress(struct daspool_volume *, uint64_t bytes);
 struct datapath *volume_path(struct daspool_volume *, uint16_t extent);
+/* Frees the handle's connections and mirror state, then the handle. */
+void	volume_free(struct daspool_volume *);
 /* "256M", or "200000123B": exact. */
 void	volume_size_text(uint64_t, char *, size_t);
 
-/* datapath.c: the pipelined connection to one lending agent. */
+/*
+ * handles.c: volume handles shared between threads (daspool.h, Threads).
+ * A call on a handle runs between handle_enter and handle_leave; cutting
+ * a handle off makes its calls in progress return and every later one
+ * fail with the cut's code. Only daspool_volume_close frees a handle.
+ */
+/* 0, or the code the handle was cut off with (its sentence on v). */
+int	handle_enter(struct daspool_volume *);
+void	handle_leave(struct daspool_volume *);
+/* The cut's code (sentence on v, caller's thread), or 0. */
+int	handle_check(struct daspool_volume *);
+int	handle_is_cut(struct daspool_volume *);
+/* Cuts v off (unless it was already), interrupts its connections, stops
+ * its resync thread, waits for its calls in progress to return and closes
+ * its connections. Any thread but one inside a call on v. */
+void	handle_shut(struct daspool_volume *, int code, const char *why);
+/* handle_shut for every handle of the volume (NULL: of the client) not
+ * yet cut off; why NULL: the sentence of a client close. */
+void	handle_shut_volume(struct daspool_client *, const char *volume,
+	    int code, const char *why);
+/* Marks the client closed and shuts every handle of it. */
+void	handle_shut_all(struct daspool_client *);
+/* Links a new handle; -1 when the client is closed. */
+int	handle_link(struct daspool_volume *);
+/* Unlinks v once nobody cuts it any more; 1 when it was the last handle
+ * of a closed client, which the caller then frees. */
+int	handle_unlink(struct daspool_volume *);
+/* After the client's own resources are gone: 1 when no handle is left
+ * (free it now), else it stays for the last handle's close. */
+int	handle_client_done(struct daspool_client *);
+
+/* datapath.c: the pipelined connection to one lending agent, a plain
+ * transport that knows nothing of volume handles. */
 #define DP_WINDOW	8	/* requests in flight per connection */
 
 struct dp_req {
@@ -179,27 +233,68 @@ enum { DP_GO = 0, DP_STOP = 1 };
  * A stream of requests: next() fills the next one (returns 0, or 1 when
  * there is none left); done() takes each verified reply in order (READ
  * data already copied to dest) and returns DP_GO, DP_STOP (send nothing
- * more, discard the replies still due) or an error code (message set on
- * the volume).
+ * more, discard the replies still due) or an error code (sentence set
+ * with datapath_seterr). refresh (may be NULL) is called with
+ * refresh_arg before each connection attempt and each new request: it
+ * hands a new ticket down with datapath_set_ticket when there is one,
+ * and returns 0 or an error code (sentence set with datapath_seterr).
  */
 struct dp_job {
 	int	(*next)(void *, struct dp_req *);
 	int	(*done)(void *, const struct dp_req *,
 		    const struct msg_data_reply *);
+	int	(*refresh)(void *, struct datapath *);
 	void	*arg;
+	void	*refresh_arg;
 };
 
-struct datapath	*datapath_new(struct daspool_volume *, const struct msg_extent *);
-const char	*datapath_error(const struct datapath *);
-/* How long a lost connection is tried again (default: client timeout). */
-void		 datapath_set_retry(struct datapath *, int ms);
+/* What a data connection needs; the strings are copied. */
+struct datapath_params {
+	struct tls_config	*tls;
+	const char		*host;
+	uint16_t		 port;
+	const char		*server;	/* the CN the agent must have */
+	const char		*requester;	/* ours, echoed in replies */
+	const char		*volume;
+	int			 timeout_ms;	/* each wait for the agent */
+	int			 retry_ms;	/* how long a lost connection
+						 * is tried again */
+};
+
+/*
+ * A datapath is driven by one thread at a time: datapath_run and the
+ * setters. datapath_interrupt may be called from any thread, any time
+ * before datapath_free; datapath_disconnect by the driving thread or
+ * once it is done with the datapath.
+ */
+struct datapath	*datapath_new(const struct datapath_params *);
 void		 datapath_free(struct datapath *);
+/* The mount ticket to present; ATTACHed again once the window is empty
+ * when serial changes. */
+void		 datapath_set_ticket(struct datapath *, const uint8_t *ticket,
+		    size_t len, uint64_t generation, uint64_t serial);
+/* 1 when the datapath holds the ticket of that serial. */
+int		 datapath_has_ticket(const struct datapath *, uint64_t serial);
+/* Breaks off the connection for good: the run in progress, and every
+ * later one, returns code with why as its sentence. */
+void		 datapath_interrupt(struct datapath *, int code,
+		    const char *why);
 void		 datapath_disconnect(struct datapath *);
+const char	*datapath_error(const struct datapath *);
+void		 datapath_seterr(struct datapath *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 const char	*datapath_server(const struct datapath *);
 int		 datapath_run(struct datapath *, const struct dp_job *);
 
 /* mirror.c: I/O over the legs of a mirror, see the file's comment. */
 int	mirror_open(struct daspool_volume *);
+/* Interrupts the resync thread's connections with code and why. */
+void	mirror_interrupt(struct daspool_volume *, int code, const char *why);
+/* Stops the resync thread and waits until it has ended; any thread, any
+ * number of times. */
+void	mirror_stop(struct daspool_volume *);
+/* Closes the resync thread's connections (it has ended). */
+void	mirror_disconnect(struct daspool_volume *);
 void	mirror_close(struct daspool_volume *);
 /* WRITE, INIT, ERASE and FLUSH on every writable leg; READ from one
  * in-sync leg. */

@@ -11,6 +11,11 @@
  * write-intent bitmap, which says what a resync must copy. The manager
  * refuses to mark the last in-sync leg: that leg holds the newest data,
  * and the I/O fails instead.
+ *
+ * A write cut short by an unmount or a close may have reached some legs
+ * and not others, or different requests of it on each: every leg but one
+ * in-sync leg is then reported out of sync over the write's range, so
+ * that a resync makes them agree again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +25,10 @@
 #include "log.h"
 #include "mirror.h"
 #include "mirror_mgr.h"
+#include "timeutil.h"
+
+/* What a write does on each leg, from the leg states at its start. */
+enum { TARGET_NONE, TARGET_RESYNCING, TARGET_IN_SYNC };
 
 struct leg_run {
 	struct daspool_volume	*v;
@@ -96,24 +105,23 @@ mirror_open(struct daspool_volume *v)
 	}
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		goto nomem;
+	pthread_mutex_init(&m->lock, NULL);
+	timeutil_cond_init(&m->cond);
+	v->mirror = m;
 	m->legs = st.leg_count;
 	m->chunk_size = st.chunk_size;
 	m->chunks = bitmap_chunk_count(v->map.size, m->chunk_size);
-	if ((m->marked = calloc(1, BITMAP_BYTES(m->chunks) + 1)) == NULL) {
-		free(m);
+	if ((m->marked = calloc(1, BITMAP_BYTES(m->chunks) + 1)) == NULL)
 		goto nomem;
-	}
 	/* A resync this handle did not start is started again. */
 	for (i = 0; i < m->legs; i++)
 		m->state[i] = st.legs[i].state == DSP_LEG_IN_SYNC ?
 		    DSP_LEG_IN_SYNC : DSP_LEG_OUT_OF_SYNC;
-	for (i = 0; i < v->path_count; i++)
-		datapath_set_retry(v->paths[i],
-		    v->client->timeout_ms < MIRROR_LEG_RETRY_MS ?
-		    v->client->timeout_ms : MIRROR_LEG_RETRY_MS);
-	pthread_mutex_init(&m->lock, NULL);
-	pthread_cond_init(&m->cond, NULL);
-	v->mirror = m;
+	/* All made now: another thread may interrupt them any time. */
+	for (i = 0; i < m->legs; i++)
+		if ((m->rs_paths[i] = volume_path_new(v, i,
+		    MIRROR_LEG_RETRY_MS / 4)) == NULL)
+			goto nomem;
 	if (pthread_create(&m->thread, NULL, resync_main, v) != 0) {
 		volume_seterr(v, "cannot start the resync thread of %s",
 		    v->name);
@@ -127,6 +135,72 @@ nomem:
 }
 
 void
+mirror_interrupt(struct daspool_volume *v, int code, const char *why)
+{
+	struct mirror	*m = v->mirror;
+	uint16_t	 i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->legs; i++)
+		if (m->rs_paths[i] != NULL)
+			datapath_interrupt(m->rs_paths[i], code, why);
+}
+
+/* The first caller joins the thread; the others wait until it has. */
+void
+mirror_stop(struct daspool_volume *v)
+{
+	struct mirror	*m = v->mirror;
+	int		 join;
+
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->stop = 1;
+	pthread_cond_broadcast(&m->cond);
+	if ((join = m->started && !m->joining))
+		m->joining = 1;
+	pthread_mutex_unlock(&m->lock);
+	if (join) {
+		pthread_join(m->thread, NULL);
+		pthread_mutex_lock(&m->lock);
+		m->started = 0;
+		pthread_cond_broadcast(&m->cond);
+		pthread_mutex_unlock(&m->lock);
+		return;
+	}
+	pthread_mutex_lock(&m->lock);
+	while (m->started)
+		pthread_cond_wait(&m->cond, &m->lock);
+	pthread_mutex_unlock(&m->lock);
+}
+
+int
+mirror_stopping(struct mirror *m)
+{
+	int	stop;
+
+	pthread_mutex_lock(&m->lock);
+	stop = m->stop;
+	pthread_mutex_unlock(&m->lock);
+	return stop;
+}
+
+void
+mirror_disconnect(struct daspool_volume *v)
+{
+	struct mirror	*m = v->mirror;
+	uint16_t	 i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->legs; i++)
+		if (m->rs_paths[i] != NULL)
+			datapath_disconnect(m->rs_paths[i]);
+}
+
+void
 mirror_close(struct daspool_volume *v)
 {
 	struct mirror	*m = v->mirror;
@@ -134,13 +208,7 @@ mirror_close(struct daspool_volume *v)
 
 	if (m == NULL)
 		return;
-	if (m->started) {
-		pthread_mutex_lock(&m->lock);
-		m->stop = 1;
-		pthread_cond_broadcast(&m->cond);
-		pthread_mutex_unlock(&m->lock);
-		pthread_join(m->thread, NULL);
-	}
+	mirror_stop(v);
 	for (i = 0; i < DSP_MAX_EXTENTS; i++)
 		datapath_free(m->rs_paths[i]);
 	pthread_cond_destroy(&m->cond);
@@ -183,8 +251,8 @@ mirror_leg_lost(struct daspool_volume *v, uint16_t leg, const char *why,
 		bitmap_set_range(m->marked, first, last);
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->lock);
-	log_warnx("leg %s of volume %s is out of sync (%s); the volume goes "
-	    "on degraded", name, v->name, why);
+	log_warnx("leg %s of volume %s is out of sync (%s)%s", name, v->name,
+	    why, handle_is_cut(v) ? "" : "; the volume goes on degraded");
 	return 0;
 }
 
@@ -192,7 +260,6 @@ static void
 leg_run(struct leg_run *r)
 {
 	struct daspool_volume	*v = r->v;
-	struct datapath		*dp = volume_path(v, r->leg);
 	struct volume_job	 j;
 	struct dp_job		 job;
 	uint64_t		 len = r->length;
@@ -205,8 +272,8 @@ leg_run(struct leg_run *r)
 	j.rbuf = r->rbuf;
 	j.wbuf = r->wbuf;
 	j.quiet = r->quiet;
-	if ((r->rc = datapath_run(dp, &job)) != 0)
-		snprintf(r->err, sizeof(r->err), "%s", datapath_error(dp));
+	r->rc = volume_run(v, volume_path(v, r->leg), &job, r->err,
+	    sizeof(r->err));
 }
 
 static void *
@@ -300,7 +367,9 @@ mirror_begin_write(struct daspool_volume *v, int ranged, uint64_t first,
 	m->fg_first = first;
 	m->fg_last = last;
 	for (i = 0; i < m->legs; i++) {
-		targets[i] = m->state[i] != DSP_LEG_OUT_OF_SYNC;
+		targets[i] = m->state[i] == DSP_LEG_IN_SYNC ? TARGET_IN_SYNC :
+		    m->state[i] == DSP_LEG_RESYNCING ? TARGET_RESYNCING :
+		    TARGET_NONE;
 		in_sync += m->state[i] == DSP_LEG_IN_SYNC;
 	}
 	if (ranged && in_sync < m->legs)
@@ -352,7 +421,7 @@ mirror_run_legs(struct daspool_volume *v, struct leg_run *runs,
 	uint16_t	i, own = v->mirror->legs;
 
 	for (i = 0; i < v->mirror->legs; i++) {
-		if (!targets[i])
+		if (targets[i] == TARGET_NONE)
 			continue;
 		if (own == v->mirror->legs) {
 			own = i;
@@ -372,18 +441,51 @@ mirror_run_legs(struct daspool_volume *v, struct leg_run *runs,
 			pthread_join(runs[i].thread, NULL);
 }
 
+/*
+ * The write was cut short (unmount, close): its legs may disagree on the
+ * range. The first in-sync target is taken as the truth, the same leg
+ * whichever handle asks; the others are reported out of sync over it.
+ */
+static void
+mirror_settle_cut(struct daspool_volume *v, const uint8_t *targets,
+    const char *why, uint64_t offset, uint64_t length)
+{
+	char		err[DASPOOL_ERRLEN], reason[DASPOOL_ERRLEN + 32];
+	uint16_t	i, truth;
+
+	for (truth = 0; truth < v->mirror->legs; truth++)
+		if (targets[truth] == TARGET_IN_SYNC)
+			break;
+	snprintf(reason, sizeof(reason), "a write was cut short: %s", why);
+	for (i = 0; i < v->mirror->legs; i++) {
+		if (targets[i] == TARGET_NONE || i == truth)
+			continue;
+		if (mirror_leg_lost(v, i, reason, offset, length, err,
+		    sizeof(err)) != 0)
+			log_warnx("%s", err);
+	}
+}
+
 /* Failed legs are reported; the first error that stops the I/O is
  * returned. */
 static int
-mirror_settle(struct daspool_volume *v, struct leg_run *runs,
+mirror_settle(struct daspool_volume *v, uint8_t opcode, struct leg_run *runs,
     const uint8_t *targets, uint64_t offset, uint64_t length)
 {
 	uint16_t	i;
 	int		rc, result = 0;
 
 	for (i = 0; i < v->mirror->legs; i++) {
-		if (!targets[i] || runs[i].rc == 0)
+		if (targets[i] == TARGET_NONE || runs[i].rc == 0)
 			continue;
+		if (runs[i].rc == DASPOOL_ERR_NOTMOUNTED ||
+		    runs[i].rc == DASPOOL_ERR_CLOSED) {
+			volume_seterr(v, "%s", runs[i].err);
+			if (opcode != DSP_OP_FLUSH)
+				mirror_settle_cut(v, targets, runs[i].err,
+				    offset, length);
+			return runs[i].rc;
+		}
 		if (!mirror_leg_broken(runs[i].rc)) {
 			if (result == 0) {
 				volume_seterr(v, "%s", runs[i].err);
@@ -426,7 +528,7 @@ mirror_modify(struct daspool_volume *v, uint8_t opcode, const uint8_t *wbuf,
 			runs[i].length = length;
 		}
 		mirror_run_legs(v, runs, targets);
-		rc = mirror_settle(v, runs, targets, offset, length);
+		rc = mirror_settle(v, opcode, runs, targets, offset, length);
 	}
 	mirror_end_write(v);
 	return rc;

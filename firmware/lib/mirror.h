@@ -1,7 +1,7 @@
 /*
  * The state a mirror's volume handle shares between its I/O thread and
  * its resync thread (mirror.c, resync.c). lock guards everything below
- * it; cond is broadcast on every change.
+ * it; cond (CLOCK_MONOTONIC) is broadcast on every change.
  */
 #ifndef DASPOOL_LIB_MIRROR_H
 #define DASPOOL_LIB_MIRROR_H
@@ -34,9 +34,11 @@ struct mirror {
 	int		 rs_busy;
 	uint64_t	 rs_first, rs_last;
 	int		 rs_exclusive;
-	/* The resync thread and its own connections. */
+	/* The resync thread and its own connections (made with the
+	 * mirror). started stays set until the thread has been joined. */
 	pthread_t	 thread;
 	int		 started;
+	int		 joining;
 	int		 stop;
 	int		 kick;
 	struct datapath	*rs_paths[DSP_MAX_EXTENTS];
@@ -48,6 +50,8 @@ struct mirror {
 /* The first leg not in sync, or -1; lock held. */
 int	mirror_stale_leg(const struct mirror *);
 int	mirror_leg_broken(int rc);
+/* 1 once the resync thread is told to stop. */
+int	mirror_stopping(struct mirror *);
 /* Tells the manager the leg is out of sync (length 0: nothing to
  * mark). 0, or the error with a sentence in err. */
 int	mirror_leg_lost(struct daspool_volume *, uint16_t leg, const char *why,

@@ -17,7 +17,7 @@
 typedef int (*mm_decode_fn)(const uint8_t *, size_t, void *);
 
 /* One call; decode (may be NULL) takes the reply while the lock holds
- * the payload. */
+ * the payload. A handle cut off (unmount, close) gets one try only. */
 static int
 mm_call(struct daspool_volume *v, uint8_t opcode, const struct buf_writer *w,
     mm_decode_fn decode, void *out, char *err, size_t errlen)
@@ -25,13 +25,14 @@ mm_call(struct daspool_volume *v, uint8_t opcode, const struct buf_writer *w,
 	struct daspool_client	*c = v->client;
 	const uint8_t		*reply;
 	size_t			 len;
-	long			 waited = 0;
+	int64_t			 deadline;
 	int			 rc;
 
 	if (w->error) {
 		snprintf(err, errlen, "out of memory");
 		return DASPOOL_ERR_SYSTEM;
 	}
+	deadline = timeutil_now_ms() + c->timeout_ms;
 	for (;;) {
 		pthread_mutex_lock(&c->lock);
 		rc = mgrlink_call(c, opcode, w, &reply, &len, err, errlen);
@@ -43,10 +44,10 @@ mm_call(struct daspool_volume *v, uint8_t opcode, const struct buf_writer *w,
 			rc = DASPOOL_ERR_PROTOCOL;
 		}
 		pthread_mutex_unlock(&c->lock);
-		if (rc != DASPOOL_ERR_CONNECT || waited >= c->timeout_ms)
+		if (rc != DASPOOL_ERR_CONNECT ||
+		    timeutil_now_ms() >= deadline || handle_is_cut(v))
 			return rc;
 		timeutil_sleep_ms(MM_BACKOFF_MS);
-		waited += MM_BACKOFF_MS;
 	}
 }
 

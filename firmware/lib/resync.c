@@ -13,7 +13,9 @@
  *   - the leg turns "in sync" again while no write is in flight.
  *
  * The thread has its own connections, so it never waits on the I/O
- * thread's. Progress goes to the manager at most twice a second.
+ * thread's. Progress goes to the manager at most twice a second. An
+ * unmount or a close stops it (mirror_stop): its connections are
+ * interrupted, a resync in progress hands the leg back out of sync.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,31 +45,14 @@ struct resync {
 	char			 err[DASPOOL_ERRLEN];
 };
 
-static struct datapath *
-resync_path(struct daspool_volume *v, uint16_t leg)
-{
-	struct mirror	*m = v->mirror;
-
-	if (m->rs_paths[leg] == NULL &&
-	    (m->rs_paths[leg] = datapath_new(v, &v->extents[leg])) != NULL)
-		datapath_set_retry(m->rs_paths[leg], MIRROR_LEG_RETRY_MS / 4);
-	return m->rs_paths[leg];
-}
-
 /* One request stream on the thread's own connection to a leg. */
 static int
 resync_run(struct resync *r, uint16_t leg, uint8_t opcode, uint64_t offset,
     uint64_t length)
 {
-	struct datapath		*dp = resync_path(r->v, leg);
-	struct volume_job	 j;
-	struct dp_job		 job;
-	int			 rc;
+	struct volume_job	j;
+	struct dp_job		job;
 
-	if (dp == NULL) {
-		snprintf(r->err, sizeof(r->err), "out of memory");
-		return DASPOOL_ERR_SYSTEM;
-	}
 	volume_job_init(&j, &job, r->v, opcode, leg,
 	    r->v->extents[leg].offset + offset, length);
 	j.quiet = 1;
@@ -75,9 +60,8 @@ resync_run(struct resync *r, uint16_t leg, uint8_t opcode, uint64_t offset,
 		j.rbuf = r->buf;
 	else if (opcode == DSP_OP_WRITE)
 		j.wbuf = r->buf;
-	if ((rc = datapath_run(dp, &job)) != 0)
-		snprintf(r->err, sizeof(r->err), "%s", datapath_error(dp));
-	return rc;
+	return volume_run(r->v, r->m->rs_paths[leg], &job, r->err,
+	    sizeof(r->err));
 }
 
 /* Holds off writes until those in flight are done. */
@@ -207,9 +191,9 @@ resync_copy(struct resync *r)
 		return DASPOOL_ERR_SYSTEM;
 	}
 	while ((n = resync_next_run(r, &c)) > 0) {
-		if (r->m->stop) {
-			snprintf(r->err, sizeof(r->err), "the volume was "
-			    "closed");
+		if (mirror_stopping(r->m)) {
+			snprintf(r->err, sizeof(r->err), "the handle was "
+			    "closed or its volume unmounted");
 			return DASPOOL_ERR_SYSTEM;
 		}
 		if ((rc = resync_copy_run(r, c, n)) != 0)
@@ -324,7 +308,8 @@ resync_pass(struct daspool_volume *v)
 		log_debug("mirror %s: no leg states: %s", v->name, err);
 		return;
 	}
-	for (i = 0; i < m->legs && i < st.leg_count && !m->stop; i++) {
+	for (i = 0; i < m->legs && i < st.leg_count && !mirror_stopping(m);
+	    i++) {
 		pthread_mutex_lock(&m->lock);
 		stale = m->state[i] == DSP_LEG_OUT_OF_SYNC;
 		pthread_mutex_unlock(&m->lock);
@@ -333,13 +318,14 @@ resync_pass(struct daspool_volume *v)
 	}
 }
 
+/* m->lock held; the wait runs on CLOCK_MONOTONIC. */
 static void
 resync_wait(struct mirror *m, int ms)
 {
 	struct timespec	ts;
 
-	timeutil_deadline(&ts, CLOCK_REALTIME, ms);
-	pthread_cond_timedwait(&m->cond, &m->lock, &ts);
+	timeutil_deadline(&ts, CLOCK_MONOTONIC, ms);
+	(void)pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 }
 
 void *
@@ -367,33 +353,52 @@ resync_main(void *arg)
 	return NULL;
 }
 
-int
-daspool_volume_resync(struct daspool_volume *v, int timeout_s,
-    uint64_t *copied)
+/* Waits for every leg in sync, or the deadline, or a cut (handle lock
+ * not held: an unmount or a close stops the resync thread and wakes us). */
+static int
+resync_wait_sync(struct daspool_volume *v, int timeout_s, uint64_t *copied)
 {
 	struct mirror	*m = v->mirror;
-	char		 name[2 * DSP_NAME_MAX + 2];
+	char		 name[2 * DSP_NAME_MAX + 2], last[DASPOOL_ERRLEN];
 	int64_t		 deadline = timeutil_now_ms() + (int64_t)timeout_s * 1000;
-	int		 leg;
+	int		 leg, stopped, cut;
+	uint8_t		 state = 0;
 
-	if (copied != NULL)
-		*copied = 0;
-	if (m == NULL)
-		return 0;
 	pthread_mutex_lock(&m->lock);
 	m->kick = 1;
 	pthread_cond_broadcast(&m->cond);
-	while ((leg = mirror_stale_leg(m)) >= 0 &&
+	while ((leg = mirror_stale_leg(m)) >= 0 && !m->stop &&
 	    timeutil_now_ms() < deadline)
 		resync_wait(m, 200);
 	if (copied != NULL)
 		*copied = m->copied;
+	stopped = m->stop;
+	if (leg >= 0)
+		state = m->state[leg];
+	snprintf(last, sizeof(last), "%s", m->last_error);
 	pthread_mutex_unlock(&m->lock);
 	if (leg < 0)
 		return 0;
+	if (stopped && (cut = handle_check(v)) != 0)
+		return cut;
 	volume_seterr(v, "leg %s of volume %s is still %s after %d s%s%s",
 	    mirror_leg_name(v, (uint16_t)leg, name, sizeof(name)), v->name,
-	    dsp_leg_state_name(m->state[leg]), timeout_s,
-	    m->last_error[0] ? ": " : "", m->last_error);
+	    dsp_leg_state_name(state), timeout_s, last[0] ? ": " : "", last);
 	return DASPOOL_ERR_CONNECT;
+}
+
+int
+daspool_volume_resync(struct daspool_volume *v, int timeout_s,
+    uint64_t *copied)
+{
+	int	rc;
+
+	if (copied != NULL)
+		*copied = 0;
+	if ((rc = handle_enter(v)) != 0)
+		return rc;
+	if (v->mirror != NULL)
+		rc = resync_wait_sync(v, timeout_s, copied);
+	handle_leave(v);
+	return rc;
 }

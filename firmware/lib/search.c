@@ -42,6 +42,8 @@ static int	search_mirror_piece(struct search_job *,
 		    const struct extent_piece *);
 static int	search_boundary(struct search_job *, uint64_t, uint64_t,
 		    uint64_t);
+static int	search_run(struct daspool_volume *, const void *, size_t,
+		    uint64_t, uint64_t, size_t, uint64_t *, size_t *);
 
 static int
 search_u64_cmp(const void *a, const void *b)
@@ -120,12 +122,13 @@ search_done(void *arg, const struct dp_req *r,
 static int
 search_piece(struct search_job *j)
 {
-	struct dp_job	job = { search_next, search_done, j };
+	struct dp_job	job = { search_next, search_done, NULL, j, NULL };
 	int		rc;
 
 	do {
 		j->restart = 0;
-		rc = volume_run(j->v, volume_path(j->v, j->extent), &job);
+		rc = volume_run(j->v, volume_path(j->v, j->extent), &job,
+		    j->v->err, sizeof(j->v->err));
 	} while (rc == 0 && j->restart && *j->count < j->max);
 	return rc;
 }
@@ -195,21 +198,16 @@ search_boundary(struct search_job *j, uint64_t from, uint64_t b,
 	return rc;
 }
 
-int
-daspool_volume_search(struct daspool_volume *v, const void *pattern,
-    size_t plen, uint64_t offset, uint64_t length, size_t max_matches,
-    uint64_t *offsets, size_t *count)
+static int
+search_run(struct daspool_volume *v, const void *pattern, size_t plen,
+    uint64_t offset, uint64_t length, size_t max_matches, uint64_t *offsets,
+    size_t *count)
 {
 	struct extent_piece	p;
 	struct search_job	j;
 	uint64_t		end = offset + length;
 	int			rc;
 
-	*count = 0;
-	if (v->detached) {
-		volume_seterr(v, "volume %s was unmounted", v->name);
-		return DASPOOL_ERR_NOTMOUNTED;
-	}
 	_Static_assert(DASPOOL_MAX_PATTERN == DSP_MAX_PATTERN,
 	    "the public pattern limit is the protocol's");
 	if (plen == 0 || plen > DASPOOL_MAX_PATTERN) {
@@ -251,4 +249,20 @@ daspool_volume_search(struct daspool_volume *v, const void *pattern,
 			break;
 	}
 	return 0;
+}
+
+int
+daspool_volume_search(struct daspool_volume *v, const void *pattern,
+    size_t plen, uint64_t offset, uint64_t length, size_t max_matches,
+    uint64_t *offsets, size_t *count)
+{
+	int	rc;
+
+	*count = 0;
+	if ((rc = handle_enter(v)) != 0)
+		return rc;
+	rc = search_run(v, pattern, plen, offset, length, max_matches,
+	    offsets, count);
+	handle_leave(v);
+	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * Volume handles: opening a mounted volume, cutting I/O on volume
  * offsets into per-extent request streams for the data connections, and
- * keeping the handle's ticket fresh.
+ * keeping the handle's ticket fresh and handing it down to them. Calls
+ * from other threads that cut a handle off are in handles.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "internal.h"
 #include "log.h"
+#include "mirror.h"
 #include "size.h"
 
 /* INIT and ERASE move no data but the agent bounds every request. */
@@ -24,7 +26,10 @@ static int	volume_job_done(void *, const struct dp_req *,
 		    const struct msg_data_reply *);
 static int	volume_io(struct daspool_volume *, uint8_t, uint8_t *,
 		    const uint8_t *, uint64_t, uint64_t);
-static int	volume_usable(struct daspool_volume *);
+static int	volume_call(struct daspool_volume *, uint8_t, uint8_t *,
+		    const uint8_t *, uint64_t, uint64_t);
+static int	volume_hand_ticket(void *, struct datapath *);
+static int	volume_flush(struct daspool_volume *);
 
 void
 volume_seterr(struct daspool_volume *v, const char *fmt, ...)
@@ -116,26 +121,62 @@ volume_ticket_get(struct daspool_volume *v, struct volume_ticket *t)
 	pthread_mutex_unlock(&v->tlock);
 }
 
-uint64_t
-volume_serial(struct daspool_volume *v)
+/*
+ * The job's refresh hook: renews the ticket when due and hands it to the
+ * connection when it holds another. Runs in the connection's thread.
+ */
+static int
+volume_hand_ticket(void *arg, struct datapath *dp)
 {
-	uint64_t	serial;
+	struct daspool_volume	*v = arg;
+	struct volume_ticket	 t;
+	char			 err[DASPOOL_ERRLEN];
+	int			 rc;
 
+	if ((rc = volume_ticket_refresh(v, err, sizeof(err))) != 0) {
+		datapath_seterr(dp, "%s", err);
+		return rc;
+	}
 	pthread_mutex_lock(&v->tlock);
-	serial = v->serial;
+	rc = datapath_has_ticket(dp, v->serial);
 	pthread_mutex_unlock(&v->tlock);
-	return serial;
+	if (!rc) {
+		volume_ticket_get(v, &t);
+		datapath_set_ticket(dp, t.ticket, t.ticket_len, t.generation,
+		    t.serial);
+	}
+	return 0;
 }
 
 int
-volume_run(struct daspool_volume *v, struct datapath *dp,
-    const struct dp_job *job)
+volume_run(struct daspool_volume *v, struct datapath *dp, struct dp_job *job,
+    char *err, size_t errlen)
 {
 	int	rc;
 
+	job->refresh = volume_hand_ticket;
+	job->refresh_arg = v;
 	if ((rc = datapath_run(dp, job)) != 0)
-		volume_seterr(v, "%s", datapath_error(dp));
+		snprintf(err, errlen, "%s", datapath_error(dp));
 	return rc;
+}
+
+struct datapath *
+volume_path_new(struct daspool_volume *v, uint16_t extent, int retry_ms)
+{
+	const struct msg_extent	*e = &v->extents[extent];
+	struct datapath_params	 p;
+
+	memset(&p, 0, sizeof(p));
+	p.tls = v->client->tls;
+	p.host = e->host;
+	p.port = e->port;
+	p.server = e->server;
+	p.requester = daspool_client_name(v->client);
+	p.volume = v->name;
+	p.timeout_ms = v->client->timeout_ms;
+	p.retry_ms = retry_ms;
+	return datapath_new(&p);
 }
 
 int
@@ -146,7 +187,7 @@ daspool_volume_open(struct daspool_client *c, const char *volume,
 	struct daspool_mount	*m;
 	const struct msg_extent	*e;
 	uint16_t		 i, j;
-	int			 rc;
+	int			 rc, retry;
 
 	*vp = NULL;
 	if (volume == NULL || !msg_name_valid(volume)) {
@@ -159,17 +200,21 @@ daspool_volume_open(struct daspool_client *c, const char *volume,
 		return DASPOOL_ERR_SYSTEM;
 	}
 	pthread_mutex_init(&v->tlock, NULL);
+	v->client = c;
 	pthread_mutex_lock(&c->lock);
 	if ((rc = client_mount_get(c, volume, &m, c->err,
 	    sizeof(c->err))) != 0)
 		goto fail;
-	v->client = c;
 	memcpy(v->name, m->info.volume, sizeof(v->name));
 	v->form = m->info.form;
 	v->map = m->map;
 	memcpy(v->extents, m->info.extents, sizeof(v->extents));
 	v->extent_count = m->info.extent_count;
 	volume_take_ticket(v, m);
+	/* A mirror's leg is given up on quickly: the others go on. */
+	retry = c->timeout_ms;
+	if (v->form == DSP_FORM_MIRROR && retry > MIRROR_LEG_RETRY_MS)
+		retry = MIRROR_LEG_RETRY_MS;
 	/* Extents on the same lender share its connection. */
 	for (i = 0; i < m->info.extent_count; i++) {
 		e = &v->extents[i];
@@ -178,7 +223,8 @@ daspool_volume_open(struct daspool_client *c, const char *volume,
 			    e->server) == 0)
 				break;
 		if (j == v->path_count) {
-			if ((v->paths[j] = datapath_new(v, e)) == NULL) {
+			if ((v->paths[j] = volume_path_new(v, i, retry)) ==
+			    NULL) {
 				client_seterr(c, "out of memory");
 				rc = DASPOOL_ERR_SYSTEM;
 				goto fail;
@@ -187,58 +233,60 @@ daspool_volume_open(struct daspool_client *c, const char *volume,
 		}
 		v->extent_path[i] = j;
 	}
-	v->next = c->volumes;
-	c->volumes = v;
 	pthread_mutex_unlock(&c->lock);
+	/* Complete, resync thread and all, before others can cut it. */
 	if (v->form == DSP_FORM_MIRROR && (rc = mirror_open(v)) != 0) {
 		client_seterr(c, "%s", v->err);
-		daspool_volume_close(v);
+		mirror_stop(v);
+		volume_free(v);
 		return rc;
+	}
+	if (handle_link(v) == -1) {
+		client_seterr(c, "the client is closed");
+		mirror_interrupt(v, DASPOOL_ERR_CLOSED, c->err);
+		mirror_stop(v);
+		volume_free(v);
+		return DASPOOL_ERR_CLOSED;
 	}
 	*vp = v;
 	return 0;
 fail:
 	pthread_mutex_unlock(&c->lock);
-	for (j = 0; j < v->path_count; j++)
-		datapath_free(v->paths[j]);
-	pthread_mutex_destroy(&v->tlock);
-	free(v);
+	volume_free(v);
 	return rc;
 }
 
+/*
+ * From the handle's own thread, or another one while a call on it is in
+ * progress: that call is cut short and waited for (handles.c).
+ */
 void
 daspool_volume_close(struct daspool_volume *v)
 {
-	struct daspool_client	 *c;
-	struct daspool_volume	**vp;
-	uint16_t		  i;
+	struct daspool_client	*c;
+	char			 why[DASPOOL_ERRLEN];
 
 	if (v == NULL)
 		return;
 	c = v->client;
-	pthread_mutex_lock(&c->lock);
-	for (vp = &c->volumes; *vp != NULL; vp = &(*vp)->next)
-		if (*vp == v) {
-			*vp = v->next;
-			break;
-		}
-	pthread_mutex_unlock(&c->lock);
+	snprintf(why, sizeof(why), "the handle of volume %s was closed",
+	    v->name);
+	handle_shut(v, DASPOOL_ERR_CLOSED, why);
+	if (handle_unlink(v))
+		client_free(c);
+	volume_free(v);
+}
+
+void
+volume_free(struct daspool_volume *v)
+{
+	uint16_t	i;
+
 	mirror_close(v);
 	for (i = 0; i < v->path_count; i++)
 		datapath_free(v->paths[i]);
 	pthread_mutex_destroy(&v->tlock);
 	free(v);
-}
-
-/* Client lock held. */
-void
-volume_detach(struct daspool_volume *v)
-{
-	uint16_t	i;
-
-	for (i = 0; i < v->path_count; i++)
-		datapath_disconnect(v->paths[i]);
-	v->detached = 1;
 }
 
 /*
@@ -256,10 +304,6 @@ volume_ticket_refresh(struct daspool_volume *v, char *err, size_t errlen)
 	uint64_t		 serial, expires_at;
 	int			 rc;
 
-	if (v->detached) {
-		snprintf(err, errlen, "volume %s was unmounted", v->name);
-		return DASPOOL_ERR_NOTMOUNTED;
-	}
 	/* Renewal is under the ticket lock, so legs renew once. */
 	pthread_mutex_lock(&v->tlock);
 	if (!mountinfo_needs_renewal(v->issued_at, v->expires_at, now) ||
@@ -312,16 +356,6 @@ volume_range_check(struct daspool_volume *v, uint64_t offset, uint64_t length)
 }
 
 static int
-volume_usable(struct daspool_volume *v)
-{
-	if (v->detached) {
-		volume_seterr(v, "volume %s was unmounted", v->name);
-		return DASPOOL_ERR_NOTMOUNTED;
-	}
-	return 0;
-}
-
-static int
 volume_job_next(void *arg, struct dp_req *r)
 {
 	struct volume_job	*j = arg;
@@ -356,6 +390,7 @@ volume_job_init(struct volume_job *j, struct dp_job *job,
     uint64_t roffset, uint64_t length)
 {
 	memset(j, 0, sizeof(*j));
+	memset(job, 0, sizeof(*job));
 	j->v = v;
 	j->opcode = opcode;
 	j->extent = extent;
@@ -389,8 +424,7 @@ volume_io(struct daspool_volume *v, uint8_t opcode, uint8_t *rbuf,
 	struct dp_job		 job;
 	int			 rc;
 
-	if ((rc = volume_usable(v)) != 0 ||
-	    (rc = volume_range_check(v, offset, length)) != 0)
+	if ((rc = volume_range_check(v, offset, length)) != 0)
 		return rc;
 	volume_progress_start(v, length);
 	if (v->mirror != NULL)
@@ -400,7 +434,8 @@ volume_io(struct daspool_volume *v, uint8_t opcode, uint8_t *rbuf,
 		    p.length);
 		j.rbuf = rbuf;
 		j.wbuf = wbuf;
-		if ((rc = volume_run(v, volume_path(v, p.extent), &job)) != 0)
+		if ((rc = volume_run(v, volume_path(v, p.extent), &job, v->err,
+		    sizeof(v->err))) != 0)
 			return rc;
 		if (rbuf != NULL)
 			rbuf += p.length;
@@ -412,37 +447,60 @@ volume_io(struct daspool_volume *v, uint8_t opcode, uint8_t *rbuf,
 	return 0;
 }
 
+/* Every public I/O call runs while the handle counts it busy. */
+static int
+volume_call(struct daspool_volume *v, uint8_t opcode, uint8_t *rbuf,
+    const uint8_t *wbuf, uint64_t length, uint64_t offset)
+{
+	int	rc;
+
+	if ((rc = handle_enter(v)) != 0)
+		return rc;
+	if (opcode == DSP_OP_FLUSH)
+		rc = volume_flush(v);
+	else
+		rc = volume_io(v, opcode, rbuf, wbuf, length, offset);
+	handle_leave(v);
+	return rc;
+}
+
 int
 daspool_volume_read(struct daspool_volume *v, void *buf, size_t len,
     uint64_t offset)
 {
-	return volume_io(v, DSP_OP_READ, buf, NULL, len, offset);
+	return volume_call(v, DSP_OP_READ, buf, NULL, len, offset);
 }
 
 int
 daspool_volume_write(struct daspool_volume *v, const void *buf, size_t len,
     uint64_t offset)
 {
-	return volume_io(v, DSP_OP_WRITE, NULL, buf, len, offset);
+	return volume_call(v, DSP_OP_WRITE, NULL, buf, len, offset);
 }
 
 int
 daspool_volume_erase(struct daspool_volume *v, uint64_t offset,
     uint64_t length)
 {
-	return volume_io(v, DSP_OP_ERASE, NULL, NULL, length, offset);
+	return volume_call(v, DSP_OP_ERASE, NULL, NULL, length, offset);
 }
 
 int
 daspool_volume_init(struct daspool_volume *v)
 {
-	return volume_io(v, DSP_OP_INIT, NULL, NULL, v->map.size, 0);
+	return volume_call(v, DSP_OP_INIT, NULL, NULL, v->map.size, 0);
+}
+
+int
+daspool_volume_flush(struct daspool_volume *v)
+{
+	return volume_call(v, DSP_OP_FLUSH, NULL, NULL, 0, 0);
 }
 
 /* FLUSH names each extent's region; the agent ignores the range, which
  * is kept inside the extent so that any bounds check passes. */
-int
-daspool_volume_flush(struct daspool_volume *v)
+static int
+volume_flush(struct daspool_volume *v)
 {
 	const struct msg_extent	*e;
 	struct volume_job	 j;
@@ -450,8 +508,6 @@ daspool_volume_flush(struct daspool_volume *v)
 	uint16_t		 i;
 	int			 rc;
 
-	if ((rc = volume_usable(v)) != 0)
-		return rc;
 	volume_progress_start(v, 0);
 	if (v->mirror != NULL)
 		return mirror_io(v, DSP_OP_FLUSH, NULL, NULL, 0, 0);
@@ -459,7 +515,8 @@ daspool_volume_flush(struct daspool_volume *v)
 		e = &v->extents[i];
 		volume_job_init(&j, &job, v, DSP_OP_FLUSH, i, e->offset,
 		    e->length < VOLUME_CHUNK ? e->length : VOLUME_CHUNK);
-		if ((rc = volume_run(v, volume_path(v, i), &job)) != 0)
+		if ((rc = volume_run(v, volume_path(v, i), &job, v->err,
+		    sizeof(v->err))) != 0)
 			return rc;
 	}
 	return 0;

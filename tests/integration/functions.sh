@@ -44,9 +44,9 @@ cleanup() {
 	wait 2>/dev/null
 	for f in "$T"/*.log; do
 		[ -f "$f" ] || continue
-		if grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" "$f"; then
+		if grep -Eq "ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:" "$f"; then
 			echo "FAIL: sanitizer report in $(basename "$f"):" >&2
-			grep -E -A 12 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$f" |
+			grep -E -A 12 "ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:" "$f" |
 				head -n 40 >&2
 			rc=1
 		fi

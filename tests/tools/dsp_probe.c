@@ -31,10 +31,20 @@
  *         succeeded); exit 0 if the data request was answered DSP_OK.
  *         It bypasses every check of the client library (and waits as
  *         long as a request takes): only the agent stands in the way.
+ *
+ *   dsp_probe --ca F --cert F --key F serve HOST PORT RECORDFILE
+ *
+ *         an impersonator: listens at HOST:PORT with the certificate
+ *         given (whatever its role and name), completes the TLS handshake
+ *         with every client, and appends every application byte a client
+ *         sends to RECORDFILE (created empty), answering nothing. Prints
+ *         "listening" once ready and one line per connection; runs until
+ *         killed. A client that checks whom it reached sends nothing.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,8 +364,112 @@ usage(void)
 	    "       dsp_probe [--ca F] --cert F --key F HOST PORT "
 	    "leg-fail VOLUME LEG TEXT\n"
 	    "       dsp_probe [--ca F] --cert F --key F HOST PORT data MOUNTFILE "
-	    "read|write|search|erase REGION OFFSET LENGTH [VOLUME]\n");
+	    "read|write|search|erase REGION OFFSET LENGTH [VOLUME]\n"
+	    "       dsp_probe --ca F --cert F --key F serve HOST PORT "
+	    "RECORDFILE\n");
 	exit(2);
+}
+
+/* The server side of the impersonator: one config for every client. */
+static void
+serve_setup(struct probe *p, const char *ca, const char *cert,
+    const char *key)
+{
+	int ret;
+
+	mbedtls_ssl_config_init(&p->conf);
+	mbedtls_x509_crt_init(&p->ca);
+	mbedtls_x509_crt_init(&p->cert);
+	mbedtls_pk_init(&p->key);
+	mbedtls_entropy_init(&p->entropy);
+	mbedtls_ctr_drbg_init(&p->drbg);
+	if ((ret = mbedtls_ctr_drbg_seed(&p->drbg, mbedtls_entropy_func,
+	    &p->entropy, NULL, 0)))
+		probe_die("rng", ret);
+	if ((ret = mbedtls_ssl_config_defaults(&p->conf, MBEDTLS_SSL_IS_SERVER,
+	    MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT)))
+		probe_die("config", ret);
+	mbedtls_ssl_conf_rng(&p->conf, mbedtls_ctr_drbg_random, &p->drbg);
+	if ((ret = mbedtls_x509_crt_parse_file(&p->ca, ca)))
+		probe_die("ca", ret);
+	mbedtls_ssl_conf_ca_chain(&p->conf, &p->ca, NULL);
+	/* Ask for the client's certificate, as the real daemons do, but
+	 * take whatever comes: the impersonator wants the client's bytes. */
+	mbedtls_ssl_conf_authmode(&p->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+	if ((ret = mbedtls_x509_crt_parse_file(&p->cert, cert)))
+		probe_die("cert", ret);
+	if ((ret = mbedtls_pk_parse_keyfile(&p->key, key, NULL)))
+		probe_die("key", ret);
+	if ((ret = mbedtls_ssl_conf_own_cert(&p->conf, &p->cert, &p->key)))
+		probe_die("own cert", ret);
+	mbedtls_ssl_conf_read_timeout(&p->conf, 5000);
+}
+
+/* One client: handshake, then record what it sends until it stops. */
+static void
+serve_client(struct probe *p, mbedtls_net_context *client, FILE *record)
+{
+	unsigned char	buf[16384];
+	char		why[160] = "";
+	size_t		total = 0;
+	int		ret;
+
+	mbedtls_ssl_init(&p->ssl);
+	if ((ret = mbedtls_ssl_setup(&p->ssl, &p->conf)))
+		probe_die("setup", ret);
+	mbedtls_ssl_set_bio(&p->ssl, client, mbedtls_net_send, NULL,
+	    mbedtls_net_recv_timeout);
+	while ((ret = mbedtls_ssl_handshake(&p->ssl)) != 0)
+		if (ret != MBEDTLS_ERR_SSL_WANT_READ &&
+		    ret != MBEDTLS_ERR_SSL_WANT_WRITE)
+			break;
+	if (ret != 0) {
+		mbedtls_strerror(ret, why, sizeof(why));
+		printf("client: handshake failed: %s\n", why);
+		mbedtls_ssl_free(&p->ssl);
+		return;
+	}
+	while ((ret = mbedtls_ssl_read(&p->ssl, buf, sizeof(buf))) > 0 ||
+	    ret == MBEDTLS_ERR_SSL_WANT_READ) {
+		if (ret <= 0)
+			continue;
+		fwrite(buf, 1, (size_t)ret, record);
+		fflush(record);
+		total += (size_t)ret;
+	}
+	if (ret != 0 && ret != MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+		mbedtls_strerror(ret, why, sizeof(why));
+	printf("client: handshake done, %zu application bytes received%s%s\n",
+	    total, why[0] ? "; " : "", why);
+	(void)mbedtls_ssl_close_notify(&p->ssl);
+	mbedtls_ssl_free(&p->ssl);
+}
+
+static int
+serve_action(struct probe *p, const char *host, const char *port,
+    const char *path)
+{
+	mbedtls_net_context	listener, client;
+	FILE			*record;
+	int			 ret;
+
+	if ((record = fopen(path, "w")) == NULL) {
+		printf("cannot create %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	mbedtls_net_init(&listener);
+	if ((ret = mbedtls_net_bind(&listener, host, port,
+	    MBEDTLS_NET_PROTO_TCP)))
+		probe_die("bind", ret);
+	printf("listening on %s:%s\n", host, port);
+	for (;;) {
+		mbedtls_net_init(&client);
+		if ((ret = mbedtls_net_accept(&listener, &client, NULL, 0,
+		    NULL)) != 0)
+			probe_die("accept", ret);
+		serve_client(p, &client, record);
+		mbedtls_net_free(&client);
+	}
 }
 
 static uint64_t
@@ -508,6 +622,15 @@ main(int argc, char **argv)
 	}
 	if (argc - i < 3 || (cert && !key))
 		usage();
+	if (strcmp(argv[i], "serve") == 0) {
+		if (argc - i != 4 || ca == NULL || cert == NULL)
+			usage();
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		/* Clients that hang up mid-reply must not kill it. */
+		signal(SIGPIPE, SIG_IGN);
+		serve_setup(&p, ca, cert, key);
+		return serve_action(&p, argv[i + 1], argv[i + 2], argv[i + 3]);
+	}
 	action = argv[i + 2];
 	if (strcmp(action, "data") != 0 && argc - i != 3 + probe_operands(action))
 		usage();
