@@ -14,6 +14,11 @@
  * cost a descriptor each and no work. Past what the descriptor limit
  * allows, new ones are reset.
  *
+ * A source whose authenticated connections were refused (its
+ * certificate holds too many) is on probation for GATE_PROBATION_MS: it
+ * starts one handshake a second at most, since each one it finishes only
+ * to be refused costs this thread a signature and two verifications.
+ *
  * Sources (IPv4 addresses) are counted in a table of the gate's thread
  * only; certificates (CNs) in one shared with gate_release.
  */
@@ -50,6 +55,7 @@
 #define GATE_SWEEP_MS		1000
 
 #define GATE_PARK_MS		60000
+#define GATE_PROBATION_MS	10000
 #define GATE_FD_RESERVE		256	/* for logs, the store, the rest */
 
 #define GATE_LINES_MAX		8	/* distinct reasons per interval */
@@ -72,6 +78,7 @@ struct gate_source {
 	unsigned int		 pending;
 	unsigned int		 nparked;
 	struct gate_hs_list	 parked;	/* oldest first */
+	int64_t			 probation;	/* until then, one a second */
 	struct gate_tally	 tally;
 };
 
@@ -223,6 +230,34 @@ gate_source_name(uint32_t ip, char *out, size_t outlen)
 		snprintf(out, outlen, "?");
 }
 
+static void	gate_unpark(struct gate *, struct gate_source *,
+		    struct gate_hs *);
+static int	gate_hs_begin(struct gate *, struct gate_source *,
+		    struct gate_hs *, int);
+
+static void	gate_promote(struct gate *, struct gate_source *);
+
+/* A source on probation gets one handshake a second, if none runs; one
+ * whose probation is over lets its parked connections in again. */
+static void
+gate_probation_turn(struct gate *g, struct gate_source *s, int64_t now)
+{
+	struct gate_hs	*hs;
+
+	if (s->probation == 0 || TAILQ_EMPTY(&s->parked))
+		return;
+	if (now >= s->probation) {
+		s->probation = 0;
+		gate_promote(g, s);
+		return;
+	}
+	if (s->pending > 0 || g->npending >= g->lim.pending_max)
+		return;
+	hs = TAILQ_FIRST(&s->parked);
+	gate_unpark(g, s, hs);
+	(void)gate_hs_begin(g, s, hs, EPOLL_CTL_MOD);
+}
+
 /* Logs what is due and forgets sources with nothing left to count. */
 static void
 gate_sweep_sources(struct gate *g, int64_t now)
@@ -235,7 +270,9 @@ gate_sweep_sources(struct gate *g, int64_t now)
 		for (sp = &g->sources[i]; (s = *sp) != NULL;) {
 			gate_source_name(s->ip, name, sizeof(name));
 			gate_tally_flush(g, &s->tally, name, now);
+			gate_probation_turn(g, s, now);
 			if (s->pending == 0 && s->nparked == 0 &&
+			    now >= s->probation &&
 			    gate_tally_idle(&s->tally, now)) {
 				*sp = s->next;
 				free(s);
@@ -375,13 +412,21 @@ gate_unpark(struct gate *g, struct gate_source *s, struct gate_hs *hs)
 	s->nparked--;
 }
 
+/* Whether a new handshake of the source may start now. */
+static int
+gate_may_start(const struct gate *g, const struct gate_source *s)
+{
+	return s->pending < g->lim.per_address &&
+	    timeutil_now_ms() >= s->probation;
+}
+
 /* A handshake slot of the source is free: its oldest parked goes in. */
 static void
 gate_promote(struct gate *g, struct gate_source *s)
 {
 	struct gate_hs	*hs;
 
-	while (s->pending < g->lim.per_address &&
+	while (gate_may_start(g, s) &&
 	    (hs = TAILQ_FIRST(&s->parked)) != NULL) {
 		gate_unpark(g, s, hs);
 		(void)gate_hs_begin(g, s, hs, EPOLL_CTL_MOD);
@@ -431,14 +476,18 @@ gate_hs_failed(struct gate *g, struct gate_hs *hs, const char *why)
 	gate_hs_close(g, hs);
 }
 
-/* Sends the REFUSED frame and closes; the refusal is logged by kind. */
+/* Sends the REFUSED frame and closes; the refusal is logged by kind,
+ * and its source put on probation. */
 static void
 gate_refuse_peer(struct gate *g, struct gate_hs *hs, struct gate_tally *t,
     const char *who, const char *why)
 {
-	uint8_t	frame[512];
-	size_t	n;
+	struct gate_source	*s;
+	uint8_t			 frame[512];
+	size_t			 n;
 
+	if ((s = gate_source(g, hs->ip)) != NULL)
+		s->probation = timeutil_now_ms() + GATE_PROBATION_MS;
 	gate_tally_note(g, t, who, why);
 	if ((n = channel_refusal_frame(frame, sizeof(frame), DSP_E_BUSY,
 	    why)) > 0)
@@ -478,8 +527,9 @@ gate_hs_done(struct gate *g, struct gate_hs *hs)
 	snprintf(who, sizeof(who), "certificate %s (%s)", name, hs->addr);
 	if (p != NULL && g->conns < g->lim.conns_max)
 		snprintf(why, sizeof(why), "connection refused: certificate %s "
-		    "already holds %u connections, the most one peer may have "
-		    "here", name, g->lim.per_peer);
+		    "already holds %u connection%s, the most one peer may have "
+		    "here", name, g->lim.per_peer,
+		    g->lim.per_peer == 1 ? "" : "s");
 	else
 		snprintf(why, sizeof(why), "connection refused: %u connections "
 		    "are open, the most this server takes", g->lim.conns_max);
@@ -614,7 +664,7 @@ gate_admit(struct gate *g, int fd, const struct sockaddr_in *sin)
 		gate_reset(fd);
 		return;
 	}
-	if (s != NULL && s->pending < g->lim.per_address) {
+	if (s != NULL && gate_may_start(g, s)) {
 		if ((hs = calloc(1, sizeof(*hs))) == NULL) {
 			gate_reset(fd);
 			return;

@@ -12,14 +12,9 @@
 void
 stopper_init(struct stopper *s)
 {
-	pthread_condattr_t	ca;
-
 	s->stopping = 0;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	timeutil_cond_init(&s->cond);
 }
 
 void

@@ -15,7 +15,8 @@
 #define REASON_RETIRED	"no longer registered"
 #define REASON_GONE	"its server was retired"
 
-/* Names of a server's regions in the store (heap array). */
+/* Names of a server's regions or volumes, collected in one walk and
+ * changed after it, so no cursor walks a table that is being written. */
 struct region_names {
 	struct store_txn *t;
 	const char	*server;
@@ -23,6 +24,24 @@ struct region_names {
 	size_t		 cap;
 	dsp_name	*names;
 };
+
+static int
+agents_names_add(struct region_names *rn, const char *name, size_t len)
+{
+	dsp_name	*p;
+
+	if (rn->count == rn->cap) {
+		rn->cap = rn->cap ? rn->cap * 2 : 16;
+		if ((p = reallocarray(rn->names, rn->cap,
+		    sizeof(*p))) == NULL)
+			return store_fail(rn->t, DSP_E_INTERNAL,
+			    "out of memory");
+		rn->names = p;
+	}
+	memcpy(rn->names[rn->count], name, len);
+	rn->names[rn->count++][len] = '\0';
+	return 0;
+}
 
 static int
 agents_check_register(const struct msg_register *m, char *err, size_t errlen)
@@ -66,7 +85,6 @@ agents_collect_region(const MDB_val *k, const MDB_val *v, void *arg)
 {
 	struct region_names	*rn = arg;
 	size_t			 sl = strlen(rn->server);
-	dsp_name		*p;
 
 	(void)v;
 	/* Keys of this server are "server\0region"; stop past them. */
@@ -75,19 +93,8 @@ agents_collect_region(const MDB_val *k, const MDB_val *v, void *arg)
 		return 1;
 	if (k->mv_size - sl - 1 > DSP_NAME_MAX)
 		return 0;
-	if (rn->count == rn->cap) {
-		rn->cap = rn->cap ? rn->cap * 2 : 16;
-		if ((p = reallocarray(rn->names, rn->cap,
-		    sizeof(*p))) == NULL)
-			return store_fail(rn->t, DSP_E_INTERNAL,
-			    "out of memory");
-		rn->names = p;
-	}
-	memcpy(rn->names[rn->count], (const char *)k->mv_data + sl + 1,
+	return agents_names_add(rn, (const char *)k->mv_data + sl + 1,
 	    k->mv_size - sl - 1);
-	rn->names[rn->count][k->mv_size - sl - 1] = '\0';
-	rn->count++;
-	return 0;
 }
 
 static int
@@ -472,44 +479,18 @@ store_fence_ack(struct store *s, const char *server,
 
 /* --- server retire --- */
 
-/* Names collected in one walk and changed after it, so no cursor walks
- * a table that is being written. */
-struct agents_names {
-	struct store_txn *t;
-	const char	*server;
-	size_t		 count;
-	size_t		 cap;
-	dsp_name	*names;
-};
-
-static int
-agents_names_add(struct agents_names *an, const char *name)
-{
-	dsp_name	*p;
-
-	if (an->count == an->cap) {
-		an->cap = an->cap ? an->cap * 2 : 16;
-		if ((p = reallocarray(an->names, an->cap,
-		    sizeof(*p))) == NULL)
-			return store_fail(an->t, DSP_E_INTERNAL,
-			    "out of memory");
-		an->names = p;
-	}
-	store_copy(an->names[an->count++], sizeof(dsp_name), name);
-	return 0;
-}
-
 static int
 agents_collect_user(struct store_txn *t, const struct volume_record *v,
     void *arg)
 {
-	struct agents_names	*an = arg;
+	struct region_names	*an = arg;
 	uint16_t		 i;
 
 	(void)t;
 	for (i = 0; i < v->extent_count; i++)
 		if (strcmp(v->extents[i].server, an->server) == 0)
-			return agents_names_add(an, v->name);
+			return agents_names_add(an, v->name,
+			    strlen(v->name));
 	return 0;
 }
 
@@ -553,7 +534,7 @@ static int
 agents_retire_volumes(struct store_txn *t, const char *server,
     unsigned int *count)
 {
-	struct agents_names	an = { t, server, 0, 0, NULL };
+	struct region_names	an = { t, server, 0, 0, NULL };
 	size_t			i;
 	int			rc;
 
