@@ -149,6 +149,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bench/run.sh
+	@BUILD=$(BUILD) bench/hardening.sh
 
 install: all
 	install -d $(DESTDIR)$(prefix)/bin

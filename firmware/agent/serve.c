@@ -368,15 +368,15 @@ conn_go_on(void *arg)
 	struct conn			*c = arg;
 	const struct mount_ticket	*t = &c->slot->ticket;
 	struct stream_ref		 ref;
-	uint64_t			 now;
+	int				 stopping;
 
 	if (!generations_current(c->agent->generations, t->volume,
 	    t->generation)) {
-		now = generations_get(c->agent->generations, t->volume);
 		snprintf(c->stop_why, sizeof(c->stop_why), "ticket generation "
 		    "%llu of volume %s was revoked (now %llu)",
 		    (unsigned long long)t->generation, t->volume,
-		    (unsigned long long)now);
+		    (unsigned long long)generations_get(c->agent->generations,
+		    t->volume));
 		return 0;
 	}
 	conn_stream_ref(c, t->volume, c->slot->stream, &ref);
@@ -386,9 +386,9 @@ conn_go_on(void *arg)
 		return 0;
 	}
 	pthread_mutex_lock(&c->srv->lock);
-	now = c->srv->stopping;
+	stopping = c->srv->stopping;
 	pthread_mutex_unlock(&c->srv->lock);
-	if (now) {
+	if (stopping) {
 		snprintf(c->stop_why, sizeof(c->stop_why), "the agent is "
 		    "stopping");
 		return 0;
