@@ -47,13 +47,17 @@ rounds quiet
 P="$T/pki"
 APORT=${AGENT_PORT[serverA]}
 secs=$(( ROUNDS * 2 + 10 ))
+floods=()
 dsp_flood --source 127.0.66.1 tcp "$MGR_ADDR" "$MGR_PORT" 10000 "$secs" >/dev/null &
+floods+=($!)
 dsp_flood --source 127.0.66.2 tcp 127.0.2.1 "$APORT" 10000 "$secs" >/dev/null &
+floods+=($!)
 dsp_flood --source 127.0.66.3 --ca "$P/ca.crt" --cert "$P/flooder.crt" \
 	--key "$P/flooder.key" tls 127.0.2.1 "$APORT" 1000 "$secs" >/dev/null &
+floods+=($!)
 sleep 5
 rounds flooded
-wait
+wait "${floods[@]}"
 awk '
 	{ ms[$1, $2, ++n[$1, $2]] = $3 }
 	function sorted_at(l, o, q,   i, j, k, t, a) {
