@@ -11,6 +11,28 @@
 #include "log.h"
 #include "region.h"
 
+int
+agent_manager_reachable(const struct agent *a)
+{
+	return __atomic_load_n(&a->manager_reachable, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The clock a ticket's expiry is checked against: none (0) while the
+ * manager cannot be reached and the ticket is of the newest generation
+ * this agent has seen. Nobody else can be lent the volume meanwhile: that
+ * takes the manager, and this agent's acknowledgement of a new
+ * generation.
+ */
+static uint64_t
+access_clock(const struct agent *a, const struct mount_ticket *t,
+    uint64_t highest)
+{
+	if (!agent_manager_reachable(a) && t->generation >= highest)
+		return 0;
+	return (uint64_t)time(NULL);
+}
+
 struct region *
 agent_region(const struct agent *a, const char *name)
 {
@@ -76,7 +98,7 @@ access_admit(const struct agent *a, const struct mount_ticket *t,
 		    (unsigned long long)highest);
 		return DSP_E_STALE;
 	}
-	if (now >= t->expires_at) {
+	if (now >= t->expires_at && access_clock(a, t, highest) != 0) {
 		snprintf(why, whylen, "ticket for volume %s expired %llu s ago",
 		    t->volume, (unsigned long long)(now - t->expires_at));
 		return DSP_E_EXPIRED;
@@ -177,6 +199,7 @@ access_check(const struct agent *a, const struct access_table *tab,
 	const struct mount_ticket	*t;
 	const struct ticket_extent	*e;
 	uint64_t			 off = req->offset, len = req->length;
+	uint64_t			 highest;
 	int				 is_write;
 
 	if (strcmp(req->requester, peer) != 0) {
@@ -212,7 +235,7 @@ access_check(const struct agent *a, const struct access_table *tab,
 	}
 	is_write = opcode == DSP_OP_WRITE || opcode == DSP_OP_INIT ||
 	    opcode == DSP_OP_ERASE;
+	highest = generations_get(a->generations, req->volume);
 	return ticket_check_access(t, peer, a->conf->server, req->region, off,
-	    len, is_write, generations_get(a->generations, req->volume),
-	    (uint64_t)time(NULL), why, whylen);
+	    len, is_write, highest, access_clock(a, t, highest), why, whylen);
 }

@@ -29,7 +29,13 @@ struct agent {
 	struct tls_config		*tls_client;	/* to the manager */
 	char				 manager_name[DSP_NAME_MAX + 1];
 	uint16_t			 port;		/* bound data port */
+	int				 manager_reachable;	/* atomic */
 };
+
+/* enroll.c sets it while it is registered with the manager; while it is
+ * not, tickets of the newest generation are honoured past their expiry
+ * (docs/PROTOCOL.md, "When the manager is away"). */
+int		 agent_manager_reachable(const struct agent *);
 
 /* access.c: which ticket lets a connection do what. */
 #define ACCESS_MAX_TICKETS	64

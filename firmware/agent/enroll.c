@@ -34,6 +34,7 @@ struct enroll {
 	pthread_mutex_t		 lock;		/* guards fd */
 	int			 fd;		/* live connection, or -1 */
 	int			 up;		/* registered now */
+	int			 was_cut_off;	/* lost the manager once */
 	char			 last_error[512];
 	struct msg_register	 reg;
 	struct msg_generation_page page;
@@ -198,6 +199,11 @@ enroll_registered(struct enroll *e)
 	    a->conf->manager_address,
 	    a->conf->manager_port, a->conf->server, a->region_count, down,
 	    e->acked);
+	if (!agent_manager_reachable(a) && e->was_cut_off)
+		log_info("the manager answers again: tickets expire as "
+		    "they say");
+	__atomic_store_n(&a->manager_reachable, 1, __ATOMIC_RELEASE);
+	e->was_cut_off = 0;
 	e->up = 1;
 	e->last_error[0] = '\0';
 }
@@ -207,6 +213,12 @@ enroll_failed(struct enroll *e, const char *err)
 {
 	const struct agent_config	*conf = e->agent->conf;
 
+	if (agent_manager_reachable(e->agent))
+		log_warnx("manager %s:%u out of reach: tickets of the newest "
+		    "generation are honoured past their expiry until it "
+		    "answers again", conf->manager_address, conf->manager_port);
+	__atomic_store_n(&e->agent->manager_reachable, 0, __ATOMIC_RELEASE);
+	e->was_cut_off = 1;
 	if (e->up)
 		log_warnx("lost manager %s:%u: %s; reconnecting",
 		    conf->manager_address, conf->manager_port, err);

@@ -318,7 +318,7 @@ ticket_check_access(const struct mount_ticket *t, const char *peer,
 		    highest_generation);
 		return DSP_E_STALE;
 	}
-	if (now >= t->expires_at) {
+	if (now != 0 && now >= t->expires_at) {
 		ticket_time(t->expires_at, when, sizeof(when));
 		snprintf(why, whylen, "ticket expired at %s", when);
 		return DSP_E_EXPIRED;

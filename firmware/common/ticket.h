@@ -68,9 +68,11 @@ int			 ticket_peek(const uint8_t *, size_t,
  * Checks one access against a verified ticket: the TLS peer is the
  * borrower, the server/region/range lies inside one extent, writes need
  * a read-write ticket, the generation is not older than the highest seen
- * for the volume, and now < expires_at. Returns DSP_OK or DSP_E_BORROWER,
- * DSP_E_RANGE, DSP_E_READONLY, DSP_E_STALE, DSP_E_EXPIRED; why gets a
- * sentence naming the fault.
+ * for the volume, and now < expires_at. now is 0 when the expiry is not
+ * to be checked (an agent that cannot reach the manager honours a ticket
+ * of the newest generation past its expiry: docs/PROTOCOL.md). Returns
+ * DSP_OK or DSP_E_BORROWER, DSP_E_RANGE, DSP_E_READONLY, DSP_E_STALE,
+ * DSP_E_EXPIRED; why gets a sentence naming the fault.
  */
 int	ticket_check_access(const struct mount_ticket *, const char *peer,
 	    const char *server, const char *region, uint64_t offset,

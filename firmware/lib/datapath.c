@@ -327,7 +327,13 @@ datapath_connect_once(struct datapath *dp, const struct dp_job *job,
 		datapath_disconnect(dp);
 		return datapath_stopped(dp);
 	}
-	if ((rc = datapath_attach(dp)) != 0)
+	rc = datapath_attach(dp);
+	/* It reaches the manager again and no longer honours our expired
+	 * ticket: renew and present the new one. */
+	if (rc == DSP_E_EXPIRED && job->renew != NULL &&
+	    job->renew(job->refresh_arg, dp) == 0)
+		rc = datapath_attach(dp);
+	if (rc != 0)
 		datapath_disconnect(dp);
 	return rc;
 }
@@ -568,6 +574,7 @@ datapath_run(struct datapath *dp, const struct dp_job *job)
 	struct msg_data_reply	 reply;
 	struct dp_req		*r;
 	int			 rc, err_rc = 0, ended = 0, stop = 0;
+	int			 renewed = 0;
 
 	dp->head = dp->count = dp->lost = 0;
 	if ((rc = datapath_stopped(dp)) != 0)
@@ -603,6 +610,18 @@ datapath_run(struct datapath *dp, const struct dp_job *job)
 		if (rc == 0 && dp->count > 0) {
 			r = &dp->q[dp->head];
 			rc = datapath_receive(dp, r, &reply);
+			/* Expired ticket no longer honoured: renew once, and
+			 * send what is unanswered again with the new one. */
+			if (rc == DSP_E_EXPIRED && !renewed && !stop &&
+			    job->renew != NULL) {
+				renewed = 1;
+				if (job->renew(job->refresh_arg, dp) == 0) {
+					snprintf(dp->why, sizeof(dp->why), "the "
+					    "agent refused the expired ticket; "
+					    "renewed");
+					rc = DP_LOST;
+				}
+			}
 			if (rc != DP_LOST) {
 				dp->head = (dp->head + 1) % DP_WINDOW;
 				dp->count--;

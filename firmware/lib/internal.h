@@ -238,12 +238,16 @@ enum { DP_GO = 0, DP_STOP = 1 };
  * refresh_arg before each connection attempt and each new request: it
  * hands a new ticket down with datapath_set_ticket when there is one,
  * and returns 0 or an error code (sentence set with datapath_seterr).
+ * renew (may be NULL) is called, once a run, when the agent refuses the
+ * ticket as expired: it must hand down a renewed ticket (0) or say why
+ * it cannot; the refused requests are then sent again.
  */
 struct dp_job {
 	int	(*next)(void *, struct dp_req *);
 	int	(*done)(void *, const struct dp_req *,
 		    const struct msg_data_reply *);
 	int	(*refresh)(void *, struct datapath *);
+	int	(*renew)(void *, struct datapath *);
 	void	*arg;
 	void	*refresh_arg;
 };

@@ -122,7 +122,7 @@ search_done(void *arg, const struct dp_req *r,
 static int
 search_piece(struct search_job *j)
 {
-	struct dp_job	job = { search_next, search_done, NULL, j, NULL };
+	struct dp_job	job = { search_next, search_done, NULL, NULL, j, NULL };
 	int		rc;
 
 	do {

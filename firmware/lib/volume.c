@@ -121,6 +121,8 @@ volume_ticket_get(struct daspool_volume *v, struct volume_ticket *t)
 	pthread_mutex_unlock(&v->tlock);
 }
 
+static int	volume_renew_now(void *, struct datapath *);
+
 /*
  * The job's refresh hook: renews the ticket when due and hands it to the
  * connection when it holds another. Runs in the connection's thread.
@@ -155,6 +157,7 @@ volume_run(struct daspool_volume *v, struct datapath *dp, struct dp_job *job,
 	int	rc;
 
 	job->refresh = volume_hand_ticket;
+	job->renew = volume_renew_now;
 	job->refresh_arg = v;
 	if ((rc = datapath_run(dp, job)) != 0)
 		snprintf(err, errlen, "%s", datapath_error(dp));
@@ -289,51 +292,96 @@ volume_free(struct daspool_volume *v)
 	free(v);
 }
 
+/* RENEW at the manager, whatever the throttle; 0 with the new ticket
+ * taken, else the manager's refusal or why it could not be reached. */
+static int
+volume_renew(struct daspool_volume *v, uint64_t serial, char *why,
+    size_t whylen)
+{
+	struct daspool_client	*c = v->client;
+	struct daspool_mount	*m;
+	int			 rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = client_mount_get(c, v->name, &m, why, whylen);
+	if (rc == 0 && (rc = client_renew(c, m, serial, why, whylen)) == 0)
+		volume_take_ticket(v, m);
+	pthread_mutex_unlock(&c->lock);
+	if (rc != 0) {
+		pthread_mutex_lock(&v->tlock);
+		v->renew_retry_at = (uint64_t)time(NULL) + VOLUME_RENEW_RETRY;
+		pthread_mutex_unlock(&v->tlock);
+	}
+	return rc;
+}
+
 /*
- * A renewal that fails while the ticket is still good is not an error:
- * the manager may be restarting. It is tried again a little later; only
- * an expired ticket stops the I/O.
+ * A renewal that fails because the manager cannot be reached is not an
+ * error: the manager may be restarting, or down for long. It is tried
+ * again every VOLUME_RENEW_RETRY seconds, and meanwhile the ticket is
+ * used as it is, expired or not: the lenders honour it past its expiry
+ * while they cannot reach the manager either (docs/PROTOCOL.md, "When
+ * the manager is away"), and refuse it once they can. A renewal the
+ * manager refuses (the volume is no longer mounted here) stops the I/O.
  */
 int
 volume_ticket_refresh(struct daspool_volume *v, char *err, size_t errlen)
 {
-	struct daspool_client	*c = v->client;
-	struct daspool_mount	*m;
-	char			 why[DASPOOL_ERRLEN];
-	uint64_t		 now = (uint64_t)time(NULL);
-	uint64_t		 serial, expires_at;
-	int			 rc;
+	char		 why[DASPOOL_ERRLEN];
+	uint64_t	 now = (uint64_t)time(NULL);
+	uint64_t	 serial, expires_at;
+	int		 rc;
 
 	/* Renewal is under the ticket lock, so legs renew once. */
 	pthread_mutex_lock(&v->tlock);
 	if (!mountinfo_needs_renewal(v->issued_at, v->expires_at, now) ||
-	    (now < v->renew_retry_at && now < v->expires_at)) {
+	    now < v->renew_retry_at) {
 		pthread_mutex_unlock(&v->tlock);
 		return 0;
 	}
 	serial = v->serial;
 	expires_at = v->expires_at;
 	pthread_mutex_unlock(&v->tlock);
-	pthread_mutex_lock(&c->lock);
-	rc = client_mount_get(c, v->name, &m, why, sizeof(why));
-	if (rc == 0 && (rc = client_renew(c, m, serial, why,
-	    sizeof(why))) == 0)
-		volume_take_ticket(v, m);
-	pthread_mutex_unlock(&c->lock);
-	if (rc == 0)
+	if ((rc = volume_renew(v, serial, why, sizeof(why))) == 0)
 		return 0;
-	pthread_mutex_lock(&v->tlock);
-	v->renew_retry_at = now + VOLUME_RENEW_RETRY;
-	pthread_mutex_unlock(&v->tlock);
-	if (now < expires_at) {
+	if (rc > 0) {
+		snprintf(err, errlen, "the ticket of volume %s cannot be "
+		    "renewed: %s", v->name, why);
+		return rc;
+	}
+	if (now < expires_at)
 		log_warnx("cannot renew the ticket of volume %s (%s); it is "
 		    "good for %llu s more", v->name, why,
 		    (unsigned long long)(expires_at - now));
-		return 0;
+	else
+		log_warnx("cannot renew the ticket of volume %s (%s); it "
+		    "expired %llu s ago and is used while the lenders honour "
+		    "it", v->name, why, (unsigned long long)(now - expires_at));
+	return 0;
+}
+
+/*
+ * The job's renew hook: a lender refused the ticket as expired, so it
+ * reaches the manager again; renew now and hand the new ticket down.
+ */
+static int
+volume_renew_now(void *arg, struct datapath *dp)
+{
+	struct daspool_volume	*v = arg;
+	struct volume_ticket	 t;
+	char			 why[DASPOOL_ERRLEN];
+	int			 rc;
+
+	volume_ticket_get(v, &t);
+	if ((rc = volume_renew(v, t.serial, why, sizeof(why))) != 0) {
+		datapath_seterr(dp, "the ticket of volume %s has expired and "
+		    "cannot be renewed: %s", v->name, why);
+		return rc;
 	}
-	snprintf(err, errlen, "the ticket of volume %s has expired and cannot "
-	    "be renewed: %s", v->name, why);
-	return rc;
+	volume_ticket_get(v, &t);
+	datapath_set_ticket(dp, t.ticket, t.ticket_len, t.generation,
+	    t.serial);
+	return 0;
 }
 
 int

@@ -7,7 +7,8 @@
  *	its sequence number, until STOPFILE exists. After each write is
  *	acknowledged it appends "block seq" to LOG, then reads the block
  *	back and checks it (a read served by a stale leg shows here).
- *	Exit 1 on an I/O error, telling how long the call took.
+ *	Exit 1 on an I/O error, telling how long the call took. With
+ *	DSP_LOAD_PAUSE_MS set it rests that long between blocks.
  *   dsp_load -f CONF verify VOLUME LOG
  *	reads every block named in LOG and checks it holds the last
  *	sequence number acknowledged for it: no acknowledged write lost.
@@ -79,6 +80,7 @@ load_write(struct daspool_volume *v, uint64_t blocks, const char *log,
 	FILE		*fp;
 	uint64_t	 seq = 0, block, got;
 	double		 t0;
+	const char	*pause = getenv("DSP_LOAD_PAUSE_MS");
 	int		 rc = 1;
 
 	if ((buf = malloc(BLOCK)) == NULL || (back = malloc(BLOCK)) == NULL)
@@ -111,6 +113,8 @@ load_write(struct daspool_volume *v, uint64_t blocks, const char *log,
 			    daspool_volume_error(v));
 			break;
 		}
+		if (pause != NULL)
+			usleep((useconds_t)atoi(pause) * 1000);
 		if ((got = load_check(back, block, seq)) != 0) {
 			printf("read of block %llu gave sequence %llu, not "
 			    "%llu\n", (unsigned long long)block,
