@@ -14,6 +14,7 @@
 #include "ticket.h"
 
 struct generations;
+struct records;
 struct region;
 struct tls_config;
 
@@ -24,6 +25,7 @@ struct agent {
 	struct region			*regions[DSP_MAX_REGIONS];
 	unsigned int			 region_count;
 	struct generations		*generations;
+	struct records			*records;	/* of our volumes */
 	struct ticket_verifier		*verifier;
 	struct tls_config		*tls_server;	/* data port */
 	struct tls_config		*tls_client;	/* to the manager */

@@ -19,6 +19,7 @@
 #include "channel.h"
 #include "generations.h"
 #include "log.h"
+#include "records.h"
 #include "region.h"
 #include "stopper.h"
 #include "tls.h"
@@ -38,7 +39,13 @@ struct enroll {
 	char			 last_error[512];
 	struct msg_register	 reg;
 	struct msg_generation_page page;
+	struct msg_volume_names	 asked;		/* FENCE_ACK reply */
 	size_t			 acked;		/* volumes, this session */
+	dsp_name		*listed;	/* in the pages, in order */
+	size_t			 nlisted;
+	size_t			 caplisted;
+	size_t			 reported;	/* records sent, this session */
+	size_t			 dropped;	/* of those, the manager's drops */
 };
 
 static void
@@ -91,25 +98,147 @@ enroll_call(struct channel *ch, uint8_t opcode, const struct buf_writer *req,
 	return 0;
 }
 
-/* Persists a page of generations (waiting out older requests) and
- * acknowledges it. */
+/* Sends the record kept for volume (if any) and does as the manager
+ * says: keep it, or drop it when it is not a volume of the pool. */
+static int
+enroll_report(struct enroll *e, struct channel *ch, const char *volume,
+    char *err, size_t errlen)
+{
+	struct buf_writer	 w;
+	const uint8_t		*reply;
+	uint8_t			*bytes, digest[DSP_DIGEST_LEN], verdict;
+	size_t			 len, reply_len;
+	int			 rc;
+
+	if ((rc = records_get(e->agent->records, volume, &bytes, &len)) != 1) {
+		if (rc == -1)
+			log_warnx("volume %s: cannot read its record", volume);
+		return 0;
+	}
+	buf_writer_init(&w);
+	buf_put_bytes(&w, bytes, len);
+	rc = enroll_call(ch, DSP_OP_VOLUME_RECORD, &w, &reply, &reply_len, err,
+	    errlen);
+	buf_writer_free(&w);
+	if (rc == 0 && msg_decode_verdict(reply, reply_len, &verdict) != DSP_OK) {
+		snprintf(err, errlen, "malformed volume-record reply");
+		rc = -1;
+	}
+	if (rc == 0) {
+		e->reported++;
+		if (verdict == DSP_RECORD_DROP) {
+			msg_digest_bytes(bytes, len, digest);
+			rc = records_drop(e->agent->records, volume, UINT64_MAX,
+			    digest, err, errlen);
+			log_info("volume %s: the manager has no such volume; "
+			    "its record here is dropped", volume);
+			e->dropped++;
+		}
+	}
+	free(bytes);
+	return rc;
+}
+
+/* Remembers the volumes of a page: the records of others go to the
+ * manager after the last page. */
+static int
+enroll_note_listed(struct enroll *e, char *err, size_t errlen)
+{
+	dsp_name	*p;
+	uint16_t	 i;
+
+	for (i = 0; i < e->page.gens.count; i++) {
+		if (e->nlisted == e->caplisted) {
+			e->caplisted = e->caplisted ? e->caplisted * 2 : 256;
+			if ((p = reallocarray(e->listed, e->caplisted,
+			    sizeof(*p))) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			e->listed = p;
+		}
+		memcpy(e->listed[e->nlisted++], e->page.gens.items[i].volume,
+		    sizeof(dsp_name));
+	}
+	return 0;
+}
+
+/* What this agent holds for each volume of the page: the highest
+ * generation seen (so a manager restored from an older copy learns
+ * it), and the revision and digest of the record kept. */
+static void
+enroll_fill_ack(struct enroll *e)
+{
+	struct msg_generation	*g;
+	uint16_t		 i;
+
+	for (i = 0; i < e->page.gens.count; i++) {
+		g = &e->page.gens.items[i];
+		g->generation = generations_get(e->agent->generations,
+		    g->volume);
+		if (records_summary(e->agent->records, g->volume,
+		    &g->revision, g->digest) == -1)
+			log_warnx("volume %s: cannot read its record",
+			    g->volume);
+	}
+}
+
+/* Persists a page of generations (waiting out older requests),
+ * acknowledges it, and sends the records the manager asks for. */
 static int
 enroll_ack_page(struct enroll *e, struct channel *ch, struct buf_writer *w,
     char *err, size_t errlen)
 {
 	const uint8_t	*reply;
 	size_t		 reply_len;
+	uint16_t	 i;
 
 	if (generations_raise(e->agent->generations, e->page.gens.items,
-	    e->page.gens.count, err, errlen) == -1)
+	    e->page.gens.count, err, errlen) == -1 ||
+	    enroll_note_listed(e, err, errlen) == -1)
 		return -1;
+	enroll_fill_ack(e);
 	buf_writer_reset(w);
 	msg_encode_generations(w, &e->page.gens);
 	if (enroll_call(ch, DSP_OP_FENCE_ACK, w, &reply, &reply_len, err,
 	    errlen) == -1)
 		return -1;
+	if (msg_decode_volume_names(reply, reply_len, &e->asked) != DSP_OK) {
+		snprintf(err, errlen, "malformed fence-ack reply");
+		return -1;
+	}
 	e->acked += e->page.gens.count;
+	for (i = 0; i < e->asked.count; i++)
+		if (enroll_report(e, ch, e->asked.names[i], err, errlen) == -1)
+			return -1;
 	return 0;
+}
+
+static int
+enroll_cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* After the last page: the records of volumes the manager did not
+ * list (a manager rebuilding its table learns the pool from these). */
+static int
+enroll_report_unlisted(struct enroll *e, struct channel *ch, char *err,
+    size_t errlen)
+{
+	dsp_name	*names;
+	size_t		 count, i;
+	int		 rc = 0;
+
+	if (records_names(e->agent->records, &names, &count, err,
+	    errlen) == -1)
+		return -1;
+	for (i = 0; rc == 0 && i < count; i++)
+		if (bsearch(names[i], e->listed, e->nlisted, sizeof(dsp_name),
+		    enroll_cmp_name) == NULL)
+			rc = enroll_report(e, ch, names[i], err, errlen);
+	free(names);
+	return rc;
 }
 
 /* Takes a REGISTER or GENERATIONS reply into e->page. */
@@ -140,7 +269,7 @@ enroll_register(struct enroll *e, struct channel *ch, char *err,
 	buf_writer_init(&w);
 	enroll_fill_register(e);
 	msg_encode_register(&w, &e->reg);
-	e->acked = 0;
+	e->acked = e->nlisted = e->reported = e->dropped = 0;
 	if (enroll_call(ch, DSP_OP_REGISTER, &w, &reply, &reply_len, err,
 	    errlen) == -1 ||
 	    enroll_take_page(e, reply, reply_len, err, errlen) == -1)
@@ -160,7 +289,8 @@ enroll_register(struct enroll *e, struct channel *ch, char *err,
 		    enroll_take_page(e, reply, reply_len, err, errlen) == -1)
 			goto done;
 	}
-	rc = generations_set_synced(e->agent->generations, err, errlen);
+	if (enroll_report_unlisted(e, ch, err, errlen) == 0)
+		rc = generations_set_synced(e->agent->generations, err, errlen);
 done:
 	buf_writer_free(&w);
 	return rc;
@@ -175,12 +305,15 @@ enroll_heartbeats(struct enroll *e, struct channel *ch, char *err,
 	size_t			 reply_len;
 	int			 rc = 0;
 
+	/* The first one at once: it tells the manager the registration
+	 * is complete. */
 	buf_writer_init(&w);
-	while (!stopper_wait(&e->stop,
-	    e->agent->conf->heartbeat_interval * 1000L))
+	do {
 		if ((rc = enroll_call(ch, DSP_OP_HEARTBEAT, &w, &reply,
 		    &reply_len, err, errlen)) == -1)
 			break;
+	} while (!stopper_wait(&e->stop,
+	    e->agent->conf->heartbeat_interval * 1000L));
 	buf_writer_free(&w);
 	return rc;
 }
@@ -195,10 +328,10 @@ enroll_registered(struct enroll *e)
 		if (!region_available(a->regions[i]))
 			down++;
 	log_info("registered with manager %s:%u as %s: %u regions (%u "
-	    "unavailable), generations of %zu volumes acknowledged",
-	    a->conf->manager_address,
+	    "unavailable), generations of %zu volumes acknowledged, %zu "
+	    "volume records reported (%zu dropped)", a->conf->manager_address,
 	    a->conf->manager_port, a->conf->server, a->region_count, down,
-	    e->acked);
+	    e->acked, e->reported, e->dropped);
 	if (!agent_manager_reachable(a) && e->was_cut_off)
 		log_info("the manager answers again: tickets expire as "
 		    "they say");
@@ -328,5 +461,6 @@ enroll_stop(struct enroll *e)
 	pthread_join(e->thread, NULL);
 	pthread_mutex_destroy(&e->lock);
 	stopper_destroy(&e->stop);
+	free(e->listed);
 	free(e);
 }

@@ -15,6 +15,7 @@
 #include "generations.h"
 #include "log.h"
 #include "net.h"
+#include "records.h"
 #include "region.h"
 #include "size.h"
 #include "tls.h"
@@ -118,10 +119,14 @@ static void
 agent_check_state(const struct agent_config *conf)
 {
 	struct generations	*g;
+	struct records		*r;
 	char			 err[256];
 
 	if ((g = generations_open(conf->state_dir, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	if ((r = records_open(conf->state_dir, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	records_close(r);
 	generations_close(g);
 }
 
@@ -130,6 +135,7 @@ agent_free(struct agent *a)
 {
 	unsigned int	i;
 
+	records_close(a->records);
 	generations_close(a->generations);
 	for (i = 0; i < a->region_count; i++)
 		region_close(a->regions[i]);
@@ -216,8 +222,12 @@ agent_run(struct agent *a, int foreground, int level)
 	if ((a->generations = generations_open(conf->state_dir, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
-	log_info("%s: %zu volume generations from %s", conf->server,
-	    generations_count(a->generations), conf->state_dir);
+	if ((a->records = records_open(conf->state_dir, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	log_info("%s: %zu volume generations and %zu volume records from %s",
+	    conf->server, generations_count(a->generations),
+	    records_count(a->records), conf->state_dir);
 	if ((srv = serve_start(a, fd, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	log_info("listening on %s:%u, advertised as %s:%u",

@@ -28,6 +28,7 @@
 #include "gate.h"
 #include "generations.h"
 #include "log.h"
+#include "records.h"
 #include "region.h"
 #include "streams.h"
 #include "timeutil.h"
@@ -590,6 +591,23 @@ conn_data(struct conn *c, const struct dsp_header *hdr,
 	return conn_run(c, hdr, &req, r);
 }
 
+/* Only the manager whose key signs our tickets may fence volumes and
+ * hand us their records. */
+static int
+conn_is_manager(const struct conn *c)
+{
+	return c->role == DSP_ROLE_MANAGER &&
+	    strcmp(c->peer, c->agent->manager_name) == 0;
+}
+
+static int
+conn_refuse_not_manager(struct conn *c, const struct dsp_header *hdr)
+{
+	return conn_refuse(c, hdr, DSP_E_ROLE, "only the manager (%s) may %s",
+	    c->agent->manager_name, hdr->opcode == DSP_OP_REVOKE ?
+	    "revoke tickets" : "change volume records");
+}
+
 static int
 conn_revoke(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload)
@@ -597,10 +615,8 @@ conn_revoke(struct conn *c, const struct dsp_header *hdr,
 	struct msg_revoke	rv;
 	char			why[256];
 
-	if (c->role != DSP_ROLE_MANAGER ||
-	    strcmp(c->peer, c->agent->manager_name) != 0)
-		return conn_refuse(c, hdr, DSP_E_ROLE, "only the manager (%s) "
-		    "may revoke tickets", c->agent->manager_name);
+	if (!conn_is_manager(c))
+		return conn_refuse_not_manager(c, hdr);
 	if (msg_decode_revoke(payload, hdr->payload_length, &rv) != DSP_OK)
 		return conn_bad_frame(c, hdr, "bad revoke payload");
 	/* Returns once no request under an older generation runs. */
@@ -609,6 +625,77 @@ conn_revoke(struct conn *c, const struct dsp_header *hdr,
 		return conn_refuse(c, hdr, DSP_E_IO, "%s", why);
 	log_info("volume %s revoked below generation %llu", rv.volume,
 	    (unsigned long long)rv.generation);
+	buf_writer_reset(&c->reply);
+	return conn_reply(c, hdr);
+}
+
+/*
+ * A volume's record, which is also its revocation: the generation is
+ * raised (and older requests drained) before the record is kept, so a
+ * record is never newer than the fence here.
+ */
+static int
+conn_volume_put(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload)
+{
+	struct msg_volume_record	*rec;
+	uint64_t			 seen;
+	char				 why[256];
+	int				 rc;
+
+	if (!conn_is_manager(c))
+		return conn_refuse_not_manager(c, hdr);
+	if ((rec = malloc(sizeof(*rec))) == NULL)
+		return conn_refuse(c, hdr, DSP_E_INTERNAL, "out of memory");
+	rc = msg_decode_volume_record(payload, hdr->payload_length, rec);
+	if (rc == DSP_E_FRAME) {
+		free(rec);
+		return conn_bad_frame(c, hdr, "bad volume record");
+	}
+	if (rc != DSP_OK)
+		rc = conn_refuse(c, hdr, rc, "invalid volume record");
+	else if (!msg_volume_record_uses(rec, c->agent->conf->server))
+		rc = conn_refuse(c, hdr, DSP_E_INVALID, "volume %s has no "
+		    "extent on server %s", rec->name, c->agent->conf->server);
+	else if ((seen = generations_get(c->agent->generations,
+	    rec->name)) > rec->generation)
+		rc = conn_refuse(c, hdr, DSP_E_STALE, "the record of volume %s "
+		    "is of generation %llu, but generation %llu was seen here",
+		    rec->name, (unsigned long long)rec->generation,
+		    (unsigned long long)seen);
+	else if (generations_raise_one(c->agent->generations, rec->name,
+	    rec->generation, why, sizeof(why)) == -1 ||
+	    records_put(c->agent->records, rec, why, sizeof(why)) == -1)
+		rc = conn_refuse(c, hdr, DSP_E_IO, "%s", why);
+	else {
+		log_debug("volume %s: record of generation %llu revision %llu "
+		    "kept", rec->name, (unsigned long long)rec->generation,
+		    (unsigned long long)rec->revision);
+		buf_writer_reset(&c->reply);
+		rc = conn_reply(c, hdr);
+	}
+	free(rec);
+	return rc;
+}
+
+/* The volume was deleted: its record goes, its generation stays. */
+static int
+conn_volume_drop(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload)
+{
+	struct msg_revoke	rv;
+	char			why[256];
+
+	if (!conn_is_manager(c))
+		return conn_refuse_not_manager(c, hdr);
+	if (msg_decode_revoke(payload, hdr->payload_length, &rv) != DSP_OK)
+		return conn_bad_frame(c, hdr, "bad volume drop payload");
+	if (generations_raise_one(c->agent->generations, rv.volume,
+	    rv.generation, why, sizeof(why)) == -1 ||
+	    records_drop(c->agent->records, rv.volume, rv.generation, NULL,
+	    why, sizeof(why)) == -1)
+		return conn_refuse(c, hdr, DSP_E_IO, "%s", why);
+	log_info("volume %s deleted: its record is dropped", rv.volume);
 	buf_writer_reset(&c->reply);
 	return conn_reply(c, hdr);
 }
@@ -631,6 +718,10 @@ conn_handle(struct conn *c, const struct dsp_header *hdr,
 		return conn_data(c, hdr, payload);
 	case DSP_OP_REVOKE:
 		return conn_revoke(c, hdr, payload);
+	case DSP_OP_VOLUME_PUT:
+		return conn_volume_put(c, hdr, payload);
+	case DSP_OP_VOLUME_DROP:
+		return conn_volume_drop(c, hdr, payload);
 	default:
 		return conn_refuse(c, hdr, DSP_E_OPCODE, "the agent does not "
 		    "serve %s requests", serve_opname(hdr->opcode));

@@ -41,6 +41,15 @@ msg_get_name(struct buf_reader *r, char *out)
 	buf_get_string(r, out, DSP_NAME_MAX);
 }
 
+static void
+msg_get_bytes(struct buf_reader *r, uint8_t *out, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		out[i] = buf_get_u8(r);
+}
+
 /* Framing verdict: every byte consumed, none missing. */
 static int
 msg_finish(const struct buf_reader *r)
@@ -131,6 +140,8 @@ msg_put_generations(struct buf_writer *w, const struct msg_generations *m)
 	for (i = 0; i < m->count; i++) {
 		buf_put_string(w, m->items[i].volume);
 		buf_put_u64(w, m->items[i].generation);
+		buf_put_u64(w, m->items[i].revision);
+		buf_put_bytes(w, m->items[i].digest, DSP_DIGEST_LEN);
 	}
 }
 
@@ -146,6 +157,8 @@ msg_get_generations(struct buf_reader *r, struct msg_generations *m)
 	for (i = 0; i < m->count; i++) {
 		msg_get_name(r, m->items[i].volume);
 		m->items[i].generation = buf_get_u64(r);
+		m->items[i].revision = buf_get_u64(r);
+		msg_get_bytes(r, m->items[i].digest, DSP_DIGEST_LEN);
 	}
 	return DSP_OK;
 }

@@ -29,11 +29,18 @@ struct msg_register {
 	struct msg_region	regions[DSP_MAX_REGIONS];
 };
 
-/* REGISTER reply, and FENCE_ACK request: current generation of every
- * volume having an extent on the agent's server. */
+/*
+ * REGISTER reply: the current generation of every volume having an
+ * extent on the agent's server, with the revision and digest of its
+ * record (msg_record.h). FENCE_ACK request: the same volumes with the
+ * highest generation the agent has seen and the revision and digest of
+ * the record it keeps (0 and zeros when it keeps none).
+ */
 struct msg_generation {
 	dsp_name	volume;
 	uint64_t	generation;
+	uint64_t	revision;
+	uint8_t		digest[DSP_DIGEST_LEN];
 };
 
 struct msg_generations {

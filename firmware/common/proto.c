@@ -36,6 +36,7 @@ static const char *const opcode_names[256] = {
 	[DSP_OP_HEARTBEAT]	= "heartbeat",
 	[DSP_OP_FENCE_ACK]	= "fence-ack",
 	[DSP_OP_GENERATIONS]	= "generations",
+	[DSP_OP_VOLUME_RECORD]	= "volume-record",
 	[DSP_OP_ALLOCATE]	= "allocate",
 	[DSP_OP_MOUNT]		= "mount",
 	[DSP_OP_RENEW]		= "renew",
@@ -57,6 +58,8 @@ static const char *const opcode_names[256] = {
 	[DSP_OP_FLUSH]		= "flush",
 	[DSP_OP_REVOKE]		= "revoke",
 	[DSP_OP_REFUSED]	= "refused",
+	[DSP_OP_VOLUME_PUT]	= "volume-put",
+	[DSP_OP_VOLUME_DROP]	= "volume-drop",
 };
 
 static const char *const form_names[] = {

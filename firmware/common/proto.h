@@ -25,6 +25,8 @@
 #define DSP_MAX_GENERATIONS	1024	/* volumes in one generation page */
 #define DSP_TICKET_MAX		4096
 #define DSP_MAX_RANGES		64	/* dirty ranges in one mirror report */
+#define DSP_DIGEST_LEN		16	/* of a lender's volume record */
+#define DSP_LEG_REASON_MAX	127	/* why a mirror leg is out of sync */
 /* Write-intent bitmap chunk of a mirror: 1 MiB, doubled for big volumes
  * so that a bitmap never has more than DSP_MAX_CHUNKS bits (128 KiB). */
 #define DSP_MIRROR_CHUNK	(1024U * 1024U)
@@ -43,6 +45,7 @@ enum dsp_opcode {
 	DSP_OP_HEARTBEAT	= 2,
 	DSP_OP_FENCE_ACK	= 3,
 	DSP_OP_GENERATIONS	= 4,	/* the next page after REGISTER */
+	DSP_OP_VOLUME_RECORD	= 5,	/* a record the agent keeps */
 	/* control: borrower -> manager */
 	DSP_OP_ALLOCATE		= 10,
 	DSP_OP_MOUNT		= 11,
@@ -68,6 +71,8 @@ enum dsp_opcode {
 	DSP_OP_FLUSH		= 36,
 	/* data: manager -> agent */
 	DSP_OP_REVOKE		= 40,
+	DSP_OP_VOLUME_PUT	= 42,	/* keep this record (and revoke) */
+	DSP_OP_VOLUME_DROP	= 43,	/* the volume is gone */
 	/* any server -> client, unasked (request id 0): the connection is
 	 * refused after the handshake; status and a sentence say why */
 	DSP_OP_REFUSED		= 41,

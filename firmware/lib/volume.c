@@ -344,7 +344,9 @@ volume_ticket_refresh(struct daspool_volume *v, char *err, size_t errlen)
 	pthread_mutex_unlock(&v->tlock);
 	if ((rc = volume_renew(v, serial, why, sizeof(why))) == 0)
 		return 0;
-	if (rc > 0) {
+	/* E_UNAVAILABLE: a manager just started waits for the lenders to
+	 * tell it their generations; the ticket is kept meanwhile. */
+	if (rc > 0 && rc != DSP_E_UNAVAILABLE) {
 		snprintf(err, errlen, "the ticket of volume %s cannot be "
 		    "renewed: %s", v->name, why);
 		return rc;

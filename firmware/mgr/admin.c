@@ -108,6 +108,19 @@ static const struct admin_token t_volume_name[] = {
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
 
+static const struct admin_token t_resolve_server[] = {
+	{ TOK_EOL, "<cr>", ADMIN_NONE, NULL, NULL },
+	{ TOK_SERVER, "SERVER", ADMIN_NONE, t_eol,
+	    "take the record this lender keeps" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_resolve[] = {
+	{ TOK_VOLUME, "NAME", ADMIN_NONE, t_resolve_server,
+	    "a held volume (show volume NAME tells why it is held)" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
 static const struct admin_token t_volume[] = {
 	{ TOK_KEYWORD, "create", ADMIN_VOLUME_CREATE, t_create,
 	    "build a volume from regions" },
@@ -121,6 +134,9 @@ static const struct admin_token t_volume[] = {
 	    "it first)" },
 	{ TOK_KEYWORD, "split", ADMIN_VOLUME_SPLIT, t_split,
 	    "cut split volumes out of one region" },
+	{ TOK_KEYWORD, "resolve", ADMIN_VOLUME_RESOLVE, t_resolve,
+	    "end the hold of a volume its lenders disagree on: keep the "
+	    "newest record, or the one SERVER keeps" },
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
 
@@ -169,7 +185,7 @@ static const struct admin_token t_main[] = {
 	{ TOK_KEYWORD, "show", ADMIN_NONE, t_show,
 	    "show the state of the pool" },
 	{ TOK_KEYWORD, "volume", ADMIN_NONE, t_volume,
-	    "create, delete or force back volumes" },
+	    "create, delete, force back or resolve volumes" },
 	{ TOK_KEYWORD, "server", ADMIN_NONE, t_server,
 	    "retire a lending server" },
 	{ TOK_KEYWORD, "help", ADMIN_HELP, t_eol, "list every command" },

@@ -7,6 +7,7 @@
  *   volume create NAME concat|mirror SERVER:REGION SERVER:REGION...
  *   volume split SERVER:REGION NAME:SIZE... [NAME:rest]
  *   volume delete | force-unmount | force-release NAME
+ *   volume resolve NAME [SERVER]
  *   server retire SERVER
  *   help
  *
@@ -44,6 +45,7 @@ enum admin_action {
 	ADMIN_VOLUME_FORCE_RELEASE,
 	ADMIN_VOLUME_SPLIT,
 	ADMIN_SERVER_RETIRE,
+	ADMIN_VOLUME_RESOLVE,
 };
 
 struct admin_token;
@@ -63,8 +65,9 @@ struct admin_command {
 	enum admin_action	 action;
 	dsp_name		 volume;
 	int			 form;		/* enum dsp_usage_form */
-	dsp_name		 server;	/* the first region given, or
-						 * the server of server retire */
+	dsp_name		 server;	/* the first region given, the
+						 * server of server retire or
+						 * of volume resolve ("": none) */
 	dsp_name		 region;
 	struct admin_region	 regions[ADMIN_MAX_ARGS];	/* all, in order */
 	unsigned int		 nregions;

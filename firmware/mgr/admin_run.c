@@ -415,8 +415,9 @@ show_volume_rows(struct show_volumes *sv, const struct volume_record *v,
 		size_format(e->length, size, sizeof(size));
 		admin_leg_state(v, e, leg, sizeof(leg));
 		snprintf(note, sizeof(note), "%s%s%s",
+		    i == 0 && v->hold_kind ? "held" :
 		    i == 0 && fenced ? "fenced" : "",
-		    i == 0 && fenced && !up[i] ? ", " : "",
+		    i == 0 && (fenced || v->hold_kind) && !up[i] ? ", " : "",
 		    up[i] ? "" : e->server_retired ? "server retired" :
 		    "server down");
 		if (i == 0)
@@ -561,7 +562,7 @@ show_volume_fence(struct mgr *m, const struct volume_record *v,
     struct buf_writer *out)
 {
 	const struct volume_extent	*e;
-	struct revoke_state		 rs;
+	struct push_state		 rs;
 	char				 since[32], age[32];
 	uint64_t			 now = (uint64_t)time(NULL);
 	uint16_t			 i, j;
@@ -580,13 +581,44 @@ show_volume_fence(struct mgr *m, const struct volume_record *v,
 		admin_printf(out, "fence         server %s has not acknowledged "
 		    "generation %llu since %s (%s)\n", e->server,
 		    (unsigned long long)v->generation, since, age);
-		if (revoke_describe(m->revoke, e->server, v->name, &rs))
+		if (push_describe(m->push, e->server, &rs))
 			admin_printf(out, "              revocation: %u failed "
 			    "attempt%s, next in %lld s; last: %s\n",
 			    rs.attempts, rs.attempts == 1 ? "" : "s",
 			    (long long)(rs.next_in_ms > 0 ?
 			    (rs.next_in_ms + 999) / 1000 : 0), rs.last_error);
 	}
+}
+
+static int
+show_volume_candidate(const struct store_candidate *c, void *arg)
+{
+	struct buf_writer		*out = arg;
+	const struct msg_volume_record	*r = c->record;
+	char				 size[32];
+
+	size_format(r->size, size, sizeof(size));
+	admin_printf(out, "record        server %s: generation %llu revision "
+	    "%llu, %s, %s, %u extent%s, %llu dirty chunks\n", c->server,
+	    (unsigned long long)r->generation, (unsigned long long)r->revision,
+	    dsp_form_name(r->form), size, r->extent_count,
+	    r->extent_count == 1 ? "" : "s",
+	    (unsigned long long)r->dirty_chunks);
+	return 0;
+}
+
+/* Why the volume is held, and the records its lenders reported. */
+static void
+show_volume_hold(struct mgr *m, const struct volume_record *v,
+    struct buf_writer *out)
+{
+	admin_printf(out, "held          %s\n", v->hold);
+	admin_printf(out, "              never lent until resolved: volume "
+	    "resolve %s [SERVER]\n", v->name);
+	if (store_each_candidate(m->store, v->name, show_volume_candidate,
+	    out) == -1)
+		admin_printf(out, "record        (cannot read the lenders' "
+		    "records)\n");
 }
 
 static int
@@ -623,6 +655,8 @@ admin_show_volume(struct mgr *m, const struct admin_command *cmd,
 	    (unsigned long long)v.generation, volume_is_fenced(&v) ?
 	    " (fenced: a lender has not acknowledged it)" : "");
 	admin_printf(out, "health        %s\n", dsp_health_name(health));
+	if (v.hold_kind != VOLUME_HOLD_NONE)
+		show_volume_hold(m, &v, out);
 	show_volume_fence(m, &v, out);
 	if (v.form == DSP_FORM_MIRROR) {
 		size_format(v.chunk_size, chunk, sizeof(chunk));
@@ -790,7 +824,7 @@ admin_fence_report(struct mgr *m, const struct volume_record *v,
 
 	if (!volume_is_fenced(v))
 		return;
-	if ((pending = revoke_volume(m->revoke, v)) == 0) {
+	if ((pending = push_volume(m->push, v, 1)) == 0) {
 		admin_printf(out, "tickets below generation %llu revoked at "
 		    "every lender\n", (unsigned long long)v->generation);
 		return;
@@ -864,12 +898,43 @@ admin_server_retire(struct mgr *m, const char *actor,
 	if ((rc = store_server_retire(m->store, actor, cmd->server,
 	    (uint64_t)time(NULL), &volumes, err, errlen)) != DSP_OK)
 		return rc;
-	revoke_forget(m->revoke, cmd->server);
+	push_forget(m->push, cmd->server);
 	log_info("%s: server %s retired; %u volumes used it", actor,
 	    cmd->server, volumes);
 	admin_printf(out, "server %s retired: its regions are gone; %u "
 	    "volume%s used it and no longer wait%s for it\n", cmd->server,
 	    volumes, volumes == 1 ? "" : "s", volumes == 1 ? "s" : "");
+	return DSP_OK;
+}
+
+static int
+admin_volume_resolve(struct mgr *m, const char *actor,
+    const struct admin_command *cmd, struct buf_writer *out, char *err,
+    size_t errlen)
+{
+	struct volume_record	v;
+	char			how[DSP_NAME_MAX + 16];
+	int			rc, pending;
+
+	if ((rc = store_volume_resolve(m->store, actor, cmd->volume,
+	    cmd->server[0] != '\0' ? cmd->server : NULL,
+	    (uint64_t)time(NULL), how, sizeof(how), err, errlen)) != DSP_OK)
+		return rc;
+	log_info("%s: volume %s resolved with the record of %s", actor,
+	    cmd->volume, how);
+	admin_printf(out, "volume %s resolved with the record of %s\n",
+	    cmd->volume, how);
+	if (store_get_volume(m->store, cmd->volume, &v) != DSP_OK)
+		return DSP_OK;
+	if ((pending = push_volume(m->push, &v, 1)) == 0)
+		admin_printf(out, "every lender keeps it at generation %llu; "
+		    "it can be allocated\n", (unsigned long long)v.generation);
+	else
+		admin_printf(out, "%d lender%s %s not acknowledged generation "
+		    "%llu yet; it is fenced until then (show volume %s)\n",
+		    pending, pending == 1 ? "" : "s",
+		    pending == 1 ? "has" : "have",
+		    (unsigned long long)v.generation, v.name);
 	return DSP_OK;
 }
 
@@ -908,6 +973,8 @@ admin_run(struct mgr *m, const char *actor, const struct admin_command *cmd,
 		return admin_volume_split(m, actor, cmd, out, err, errlen);
 	case ADMIN_SERVER_RETIRE:
 		return admin_server_retire(m, actor, cmd, out, err, errlen);
+	case ADMIN_VOLUME_RESOLVE:
+		return admin_volume_resolve(m, actor, cmd, out, err, errlen);
 	}
 	snprintf(err, errlen, "command not implemented");
 	return DSP_E_INTERNAL;

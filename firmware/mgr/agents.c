@@ -16,12 +16,14 @@
 #include "mgr.h"
 #include "stopper.h"
 #include "store.h"
+#include "timeutil.h"
 
 #define AGENTS_TICK_MS		1000
 
 struct agents_link {
 	dsp_name	server;
 	uint64_t	serial;		/* connection it registered on */
+	int		confirmed;	/* its registration is complete */
 };
 
 struct agents {
@@ -29,6 +31,8 @@ struct agents {
 	pthread_t		 timer;
 	struct stopper		 stop;
 	pthread_mutex_t		 lock;		/* guards links */
+	pthread_cond_t		 confirmed;	/* a link was confirmed */
+	int64_t			 started;	/* monotonic ms */
 	struct agents_link	*links;
 	size_t			 nlinks;
 	size_t			 cap;
@@ -55,9 +59,12 @@ agents_start(struct mgr *m)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
 	a->mgr = m;
+	a->started = timeutil_now_ms();
 	stopper_init(&a->stop);
 	pthread_mutex_init(&a->lock, NULL);
+	timeutil_cond_init(&a->confirmed);
 	if (pthread_create(&a->timer, NULL, agents_timer, a) != 0) {
+		pthread_cond_destroy(&a->confirmed);
 		pthread_mutex_destroy(&a->lock);
 		stopper_destroy(&a->stop);
 		free(a);
@@ -73,6 +80,7 @@ agents_stop(struct agents *a)
 		return;
 	stopper_stop(&a->stop);
 	pthread_join(a->timer, NULL);
+	pthread_cond_destroy(&a->confirmed);
 	pthread_mutex_destroy(&a->lock);
 	stopper_destroy(&a->stop);
 	free(a->links);
@@ -106,6 +114,73 @@ agents_link(struct agents *a, const char *server, uint64_t serial)
 		a->nlinks++;
 	}
 	a->links[i].serial = serial;
+	a->links[i].confirmed = 0;
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+/* The agent's first heartbeat on the connection it registered on: it
+ * has acknowledged every page and reported its records. */
+static void
+agents_confirm(struct agents *a, const char *server, uint64_t serial)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < a->nlinks; i++)
+		if (strcmp(a->links[i].server, server) == 0 &&
+		    a->links[i].serial == serial && !a->links[i].confirmed) {
+			a->links[i].confirmed = 1;
+			pthread_cond_broadcast(&a->confirmed);
+		}
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* a->lock held: the first lender not confirmed, or NULL. */
+static const char *
+agents_unconfirmed(const struct agents *a, const struct volume_record *v)
+{
+	size_t		i;
+	uint16_t	j;
+
+	for (j = 0; j < v->extent_count; j++) {
+		if (v->extents[j].server_retired)
+			continue;
+		for (i = 0; i < a->nlinks; i++)
+			if (strcmp(a->links[i].server,
+			    v->extents[j].server) == 0)
+				break;
+		if (i == a->nlinks || !a->links[i].confirmed)
+			return v->extents[j].server;
+	}
+	return NULL;
+}
+
+int
+agents_wait_lenders(struct agents *a, const struct volume_record *v,
+    long wait_ms, char *why, size_t whylen)
+{
+	const char	*server;
+	int64_t		 grace, deadline;
+	struct timespec	 ts;
+
+	grace = a->started + a->mgr->conf->heartbeat_timeout * 1000LL;
+	deadline = timeutil_now_ms() + wait_ms;
+	pthread_mutex_lock(&a->lock);
+	while ((server = agents_unconfirmed(a, v)) != NULL &&
+	    timeutil_now_ms() < grace && timeutil_now_ms() < deadline) {
+		timeutil_deadline(&ts, CLOCK_MONOTONIC, (deadline < grace ?
+		    deadline : grace) - timeutil_now_ms());
+		pthread_cond_timedwait(&a->confirmed, &a->lock, &ts);
+	}
+	if (server != NULL && timeutil_now_ms() < grace) {
+		snprintf(why, whylen, "volume %s: server %s has not registered "
+		    "since the manager started, so the newest generation it "
+		    "has seen is not known yet; try again in a moment",
+		    v->name, server);
+		pthread_mutex_unlock(&a->lock);
+		return -1;
+	}
 	pthread_mutex_unlock(&a->lock);
 	return 0;
 }
@@ -184,7 +259,7 @@ agents_handle_register(struct conn *c, const struct dsp_header *hdr,
 	snprintf(c->server, sizeof(c->server), "%s", reg.server);
 	/* A registering agent may have restarted: its old data port
 	 * connection is gone. */
-	revoke_forget(c->mgr->revoke, reg.server);
+	push_forget(c->mgr->push, reg.server);
 	log_info("server %s registered from %s: %u regions, data at %s:%u, "
 	    "%u volumes%s", reg.server, c->addr, reg.region_count, reg.host,
 	    reg.port, page->gens.count, page->more ? " in the first page" : "");
@@ -239,6 +314,7 @@ agents_handle_heartbeat(struct conn *c, const struct dsp_header *hdr,
 		snprintf(err, errlen, "register before sending heartbeats");
 		return DSP_E_STATE;
 	}
+	agents_confirm(c->mgr->agents, c->server, c->serial);
 	return store_heartbeat(c->mgr->store, c->server, (uint64_t)time(NULL),
 	    err, errlen);
 }
@@ -248,27 +324,53 @@ agents_handle_fence_ack(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload, struct buf_writer *reply, char *err,
     size_t errlen)
 {
-	struct msg_generations	gens;
-	int			rc;
+	struct msg_generations	*gens;
+	struct msg_volume_names	*asked;
+	int			 rc;
 
-	(void)reply;
-	rc = msg_decode_generations(payload, hdr->payload_length, &gens);
-	if (rc == DSP_E_FRAME) {
+	if ((gens = malloc(sizeof(*gens))) == NULL ||
+	    (asked = malloc(sizeof(*asked))) == NULL) {
+		free(gens);
+		snprintf(err, errlen, "out of memory");
+		return DSP_E_INTERNAL;
+	}
+	rc = msg_decode_generations(payload, hdr->payload_length, gens);
+	if (rc == DSP_E_FRAME)
 		snprintf(err, errlen, "malformed fence-ack payload");
-		return rc;
-	}
-	if (rc != DSP_OK) {
+	else if (rc != DSP_OK)
 		snprintf(err, errlen, "fence-ack payload names a bad volume");
-		return rc;
-	}
-	if (c->server[0] == '\0') {
+	else if (c->server[0] == '\0') {
 		snprintf(err, errlen, "register before acknowledging fences");
+		rc = DSP_E_STATE;
+	} else if ((rc = store_fence_ack(c->mgr->store, c->server, gens,
+	    asked, err, errlen)) == DSP_OK) {
+		log_debug("server %s acknowledged %u volume generations, %u "
+		    "records asked for", c->server, gens->count, asked->count);
+		msg_encode_volume_names(reply, asked);
+	}
+	free(gens);
+	free(asked);
+	return rc;
+}
+
+/* A record the agent keeps: listed by nobody, or asked for. */
+int
+agents_handle_volume_record(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen)
+{
+	uint8_t	verdict;
+	int	rc;
+
+	if (c->server[0] == '\0') {
+		snprintf(err, errlen, "register before reporting records");
 		return DSP_E_STATE;
 	}
-	if ((rc = store_fence_ack(c->mgr->store, c->server, &gens, err,
-	    errlen)) != DSP_OK)
+	rc = store_record_report(c->mgr->store, c->server, payload,
+	    hdr->payload_length, c->mgr->rebuild, (uint64_t)time(NULL),
+	    &verdict, err, errlen);
+	if (rc != DSP_OK)
 		return rc;
-	log_debug("server %s acknowledged %u volume generations", c->server,
-	    gens.count);
+	msg_encode_verdict(reply, verdict);
 	return DSP_OK;
 }

@@ -39,6 +39,7 @@ static cfg_opt_t mgr_opts[] = {
 	CFG_STR("ciphers", "chacha20-poly1305", CFGF_NONE),
 	CFG_STR("log_level", "info", CFGF_NONE),
 	CFG_STR("pidfile", "", CFGF_NONE),
+	CFG_BOOL("rebuild", cfg_false, CFGF_NONE),
 	CFG_END()
 };
 
@@ -199,6 +200,7 @@ config_check(const char *path, cfg_t *cfg, struct mgr_config *conf,
 		return -1;
 	if (confutil_ciphers(path, conf->ciphers, err, errlen) == -1)
 		return -1;
+	conf->rebuild = cfg_getbool(cfg, "rebuild") ? 1 : 0;
 	conf->log_level = confutil_log_level(path, level, err, errlen);
 	return conf->log_level == -1 ? -1 : 0;
 }
@@ -262,4 +264,5 @@ mgr_config_print(FILE *f, const struct mgr_config *conf)
 	fprintf(f, "log_level = \"%s\"\n",
 	    confutil_log_level_name(conf->log_level));
 	fprintf(f, "pidfile = \"%s\"\n", conf->pidfile);
+	fprintf(f, "rebuild = %s\n", conf->rebuild ? "true" : "false");
 }

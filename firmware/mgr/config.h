@@ -35,6 +35,7 @@ struct mgr_config {
 	char		*ciphers;
 	int		 log_level;		/* enum log_level */
 	char		*pidfile;		/* "" = none */
+	int		 rebuild;		/* table from the lenders */
 };
 
 /* 0, or -1 with "file:line: reason" (or "file: reason") in err. */

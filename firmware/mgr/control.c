@@ -91,6 +91,8 @@ static const struct control_handler {
 	    agents_handle_fence_ack },
 	{ DSP_OP_GENERATIONS, ROLE_BIT(DSP_ROLE_AGENT), "read generations",
 	    agents_handle_generations },
+	{ DSP_OP_VOLUME_RECORD, ROLE_BIT(DSP_ROLE_AGENT),
+	    "report volume records", agents_handle_volume_record },
 	{ DSP_OP_ALLOCATE, ROLE_BIT(DSP_ROLE_BORROWER), "allocate volumes",
 	    lending_handle_allocate },
 	{ DSP_OP_MOUNT, ROLE_BIT(DSP_ROLE_BORROWER), "mount volumes",

@@ -14,6 +14,10 @@
 #include "store.h"
 #include "ticket.h"
 
+/* How long a mount or renewal waits for lenders to register with a
+ * manager that just started. */
+#define LENDING_WAIT_MS		5000
+
 /* Words the refusal of a payload that did not decode; returns rc. */
 static int
 lending_decoded(const struct dsp_header *hdr, int rc, char *err,
@@ -143,6 +147,23 @@ lending_handle_allocate(struct conn *c, const struct dsp_header *hdr,
  * Decodes the volume name of MOUNT, RENEW, UNMOUNT or RELEASE and has
  * the store decide the request for the connection's peer.
  */
+/* A ticket is signed only once the volume's lenders have told this
+ * manager the newest generation they have seen: a manager restored
+ * from an older copy of its store learns it then. */
+static int
+lending_wait_lenders(struct conn *c, const char *volume, char *err,
+    size_t errlen)
+{
+	struct volume_record	v;
+
+	if (store_get_volume(c->mgr->store, volume, &v) != DSP_OK)
+		return DSP_OK;	/* the decision names the problem */
+	if (agents_wait_lenders(c->mgr->agents, &v, LENDING_WAIT_MS, err,
+	    errlen) == -1)
+		return DSP_E_UNAVAILABLE;
+	return DSP_OK;
+}
+
 static int
 lending_decide(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload, struct volume_record *v, char *err,
@@ -154,6 +175,9 @@ lending_decide(struct conn *c, const struct dsp_header *hdr,
 
 	rc = msg_decode_volume_ref(payload, hdr->payload_length, &ref);
 	if (lending_decoded(hdr, rc, err, errlen) != DSP_OK)
+		return rc;
+	if ((hdr->opcode == DSP_OP_MOUNT || hdr->opcode == DSP_OP_RENEW) &&
+	    (rc = lending_wait_lenders(c, ref.volume, err, errlen)) != DSP_OK)
 		return rc;
 	switch (hdr->opcode) {
 	case DSP_OP_MOUNT:
@@ -218,7 +242,7 @@ lending_handle_unmount(struct conn *c, const struct dsp_header *hdr,
 	    c->peer, (unsigned long long)v.generation);
 	/* The borrower is done either way; an agent that misses the
 	 * revocation keeps the volume fenced until it acknowledges. */
-	(void)revoke_volume(c->mgr->revoke, &v);
+	(void)push_volume(c->mgr->push, &v, 1);
 	return DSP_OK;
 }
 
@@ -235,6 +259,6 @@ lending_handle_release(struct conn *c, const struct dsp_header *hdr,
 		return rc;
 	log_info("volume %s released by %s", v.name, c->peer);
 	if (volume_is_fenced(&v))
-		(void)revoke_volume(c->mgr->revoke, &v);
+		(void)push_volume(c->mgr->push, &v, 1);
 	return DSP_OK;
 }

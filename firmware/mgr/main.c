@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -29,7 +30,7 @@ usage(int full)
 {
 	FILE	*f = full ? stdout : stderr;
 
-	fprintf(f, "usage: %s [-dnv] [-f file]\n", MGR_PROGNAME);
+	fprintf(f, "usage: %s [-dnv] [-f file] [--rebuild]\n", MGR_PROGNAME);
 	if (full)
 		fprintf(f,
 		    "\n"
@@ -41,6 +42,10 @@ usage(int full)
 		    "  -n       check the configuration and exit; with -v, "
 		    "print it\n"
 		    "  -v       log debug messages\n"
+		    "  --rebuild\n"
+		    "           rebuild the table from the lenders' records "
+		    "(an empty\n"
+		    "           store only; the same as rebuild = yes)\n"
 		    "  --help   this text\n", MGR_CONF_FILE);
 	exit(full ? 0 : 1);
 }
@@ -94,6 +99,9 @@ mgr_load(struct mgr *m, const struct mgr_config *conf)
 	if (store_open(&s, conf->state_dir, 0, (size_t)conf->store_map_size,
 	    err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	if (m->rebuild && store_rebuild_begin(s, (uint64_t)time(NULL), err,
+	    sizeof(err)) != DSP_OK)
+		fatalx("%s", err);
 	store_close(s);
 }
 
@@ -138,7 +146,7 @@ mgr_shutdown(struct mgr *m)
 	if (control_close(m->control) == -1)
 		return;
 	agents_stop(m->agents);
-	revoke_free(m->revoke);
+	push_free(m->push);
 	store_close(m->store);
 	ticket_signer_free(m->signer);
 	tls_config_free(m->tls_client);
@@ -150,6 +158,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "rebuild", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mgr_config	 conf;
@@ -158,6 +167,7 @@ main(int argc, char **argv)
 	sigset_t		 stop;
 	char			 err[512];
 	int			 ch, debug = 0, noaction = 0, verbose = 0, level;
+	int			 rebuild = 0;
 
 	while ((ch = getopt_long(argc, argv, "df:nv", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -172,6 +182,9 @@ main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = 1;
+			break;
+		case 'R':
+			rebuild = 1;
 			break;
 		case 'h':
 			usage(1);
@@ -209,6 +222,7 @@ main(int argc, char **argv)
 	memset(&m, 0, sizeof(m));
 	m.conf = &conf;
 	m.uid = getuid();
+	m.rebuild = rebuild || conf.rebuild;
 	mgr_load(&m, &conf);
 	if ((m.control = control_open(&m, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
@@ -221,14 +235,15 @@ main(int argc, char **argv)
 	if (store_open(&m.store, conf.state_dir, 0,
 	    (size_t)conf.store_map_size, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if ((m.revoke = revoke_new(&m)) == NULL ||
+	if ((m.push = push_new(&m)) == NULL ||
 	    (m.agents = agents_start(&m)) == NULL)
 		fatalx("cannot start: out of memory or threads");
 	if (control_start(m.control, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	log_info("manager %s started: state in %s, tickets valid %d s",
+	log_info("manager %s started: state in %s, tickets valid %d s%s",
 	    tls_config_own_name(m.tls_server), conf.state_dir,
-	    conf.ticket_lifetime);
+	    conf.ticket_lifetime, m.rebuild ? "; rebuilding the table from "
+	    "the lenders' records" : "");
 
 	mgr_wait(&m, &stop);
 	mgr_shutdown(&m);

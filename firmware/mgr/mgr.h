@@ -18,7 +18,7 @@ struct agents;
 struct channel;
 struct control;
 struct mgr_config;
-struct revoke;
+struct push;
 struct store;
 struct ticket_signer;
 struct tls_config;
@@ -29,12 +29,13 @@ struct mgr {
 	const struct mgr_config	*conf;
 	struct store		*store;
 	struct tls_config	*tls_server;	/* listener */
-	struct tls_config	*tls_client;	/* REVOKE to agents */
+	struct tls_config	*tls_client;	/* pushes to agents */
 	struct ticket_signer	*signer;
 	struct agents		*agents;
-	struct revoke		*revoke;
+	struct push		*push;
 	struct control		*control;
 	uid_t			 uid;		/* the daemon's own */
+	int			 rebuild;	/* import what lenders agree on */
 };
 
 /* One client connection, owned by its thread (control.c). */
@@ -72,6 +73,18 @@ int		 agents_handle_fence_ack(struct conn *, const struct dsp_header *,
 int		 agents_handle_generations(struct conn *,
 		    const struct dsp_header *, const uint8_t *,
 		    struct buf_writer *, char *, size_t);
+int		 agents_handle_volume_record(struct conn *,
+		    const struct dsp_header *, const uint8_t *,
+		    struct buf_writer *, char *, size_t);
+/*
+ * 0 once every lender of the volume has registered with this manager
+ * since it started (and so told it the generations it has seen), or has
+ * had heartbeat_timeout to do so; otherwise waits up to wait_ms for
+ * them, then -1 with the reason in why.
+ */
+int		 agents_wait_lenders(struct agents *,
+		    const struct volume_record *, long wait_ms, char *why,
+		    size_t whylen);
 
 /* lending.c */
 int		 lending_handle_allocate(struct conn *, const struct dsp_header *,
@@ -85,29 +98,31 @@ int		 lending_handle_unmount(struct conn *, const struct dsp_header *,
 int		 lending_handle_release(struct conn *, const struct dsp_header *,
 		    const uint8_t *, struct buf_writer *, char *, size_t);
 
-/* revoke.c */
-/* Starts the thread that retries revocations, beginning with those of
- * the volumes fenced in the store. */
-struct revoke	*revoke_new(struct mgr *);
-void		 revoke_free(struct revoke *);
-/* Pushes REVOKE(volume, generation) to every server of the volume that
- * has not acked its generation; acks what the agents confirm. Returns
- * the number of servers still to ack (the volume stays fenced; they
- * are tried again in the background until they ack). */
-int		 revoke_volume(struct revoke *, const struct volume_record *);
-/* Drops the cached connection to a server (it re-registered). */
-void		 revoke_forget(struct revoke *, const char *server);
+/* push.c */
+/* Starts the worker that delivers what the store's owed table lists,
+ * beginning with what was owed when the manager last stopped. */
+struct push	*push_new(struct mgr *);
+void		 push_free(struct push *);
+/* Pushes the volume's record to each of its servers at once and
+ * records what they acknowledge; urgent: also to servers known to be
+ * away. Returns the number of servers that have not acknowledged the
+ * volume's generation (the volume stays fenced while one of an in-sync
+ * extent has not; the worker goes on trying). */
+int		 push_volume(struct push *, const struct volume_record *,
+		    int urgent);
+/* The server registered again: a new connection, pushes at once. */
+void		 push_forget(struct push *, const char *server);
 
-/* Where the retries of one server for one volume stand. */
-struct revoke_state {
+/* How the pushes to a server that stopped taking them stand. */
+struct push_state {
 	unsigned int	 attempts;	/* failed since its last ack */
 	int64_t		 next_in_ms;	/* until the next try */
 	char		 last_error[512];
 };
 
-/* 1 and *out filled while the server is retried for the volume. */
-int		 revoke_describe(struct revoke *, const char *server,
-		    const char *volume, struct revoke_state *);
+/* 1 and *out filled while pushes to the server fail. */
+int		 push_describe(struct push *, const char *server,
+		    struct push_state *);
 
 /* admin_run.c */
 int		 admin_handle(struct conn *, const struct dsp_header *,

@@ -31,6 +31,20 @@ mirror_decoded(const struct dsp_header *hdr, int rc, char *err,
 }
 
 /* "serverD:D" for the logs; "leg N" if the volume cannot be read. */
+/*
+ * Dirty chunks and failed legs reach the lenders' records before the
+ * borrower writes: a table rebuilt from them then never resyncs too
+ * little. Lenders known to be away are left to the push worker.
+ */
+static void
+mirror_push(struct conn *c, const char *volume)
+{
+	struct volume_record	v;
+
+	if (store_get_volume(c->mgr->store, volume, &v) == DSP_OK)
+		(void)push_volume(c->mgr->push, &v, 0);
+}
+
 static void
 mirror_leg_name(struct conn *c, const char *volume, uint16_t leg, char *out,
     size_t outlen)
@@ -92,6 +106,7 @@ mirror_handle_leg_fail(struct conn *c, const struct dsp_header *hdr,
 		log_info("volume %s: leg %s out of sync, reported by %s: %s "
 		    "(%u ranges marked)", req->volume, leg, c->peer, why,
 		    req->range_count);
+		mirror_push(c, req->volume);
 		msg_encode_mirror_status(reply, &st);
 	}
 	free(req);
@@ -115,6 +130,8 @@ mirror_handle_mark_dirty(struct conn *c, const struct dsp_header *hdr,
 	if (mirror_decoded(hdr, rc, err, errlen) == DSP_OK)
 		rc = store_mark_dirty(c->mgr->store, c->peer, req->volume,
 		    req->ranges, req->range_count, err, errlen);
+	if (rc == DSP_OK)
+		mirror_push(c, req->volume);
 	free(req);
 	return rc;
 }

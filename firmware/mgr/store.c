@@ -78,7 +78,7 @@ store_open(struct store **sp, const char *dir, int readonly, size_t map_size,
 		free(s);
 		return -1;
 	}
-	mdb_env_set_maxdbs(s->env, 8);
+	mdb_env_set_maxdbs(s->env, 16);
 	mdb_env_set_maxreaders(s->env, STORE_MAX_READERS);
 	if (readonly)
 		flags |= MDB_RDONLY;	/* map size comes from the file */
@@ -101,6 +101,13 @@ fail:
 	mdb_env_close(s->env);
 	free(s);
 	return -1;
+}
+
+void
+store_set_owed_hook(struct store *s, void (*hook)(void *), void *arg)
+{
+	s->owed_hook = hook;
+	s->owed_arg = arg;
 }
 
 void
@@ -140,11 +147,12 @@ static int
 store_open_dbs(struct store *s, const char *dir, char *err, size_t errlen)
 {
 	static const char *names[] = {
-	    "meta", "servers", "regions", "volumes", "audit", "bitmaps"
+	    "meta", "servers", "regions", "volumes", "audit", "bitmaps",
+	    "owed", "candidates"
 	};
 	MDB_dbi		*dbis[] = {
 	    &s->meta, &s->servers, &s->regions, &s->volumes, &s->audit,
-	    &s->bitmaps
+	    &s->bitmaps, &s->owed, &s->candidates
 	};
 	MDB_txn		*txn;
 	unsigned int	 flags = s->readonly ? 0 : MDB_CREATE;
@@ -257,6 +265,8 @@ store_end(struct store_txn *t, int status)
 		t->txn = NULL;
 		if (rc != 0)
 			return store_mdb_fail(t, "committing", rc);
+		if (t->owed && t->s->owed_hook != NULL)
+			t->s->owed_hook(t->s->owed_arg);
 	} else {
 		mdb_txn_abort(t->txn);
 		t->txn = NULL;

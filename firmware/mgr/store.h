@@ -14,6 +14,7 @@
 
 #include "msg.h"
 #include "msg_mirror.h"
+#include "msg_record.h"
 
 struct store;
 
@@ -41,6 +42,7 @@ struct volume_extent {
 	uint64_t	offset;			/* in the region */
 	uint64_t	length;
 	uint64_t	acked_generation;	/* highest the agent confirmed */
+	uint64_t	acked_revision;		/* of the record it keeps */
 	uint8_t		server_retired;	/* counts as acked from then on */
 	/* Mirror legs only (enum dsp_leg_state; in sync for other forms). */
 	uint8_t		leg_state;
@@ -48,7 +50,18 @@ struct volume_extent {
 	uint64_t	resync_done;	/* chunks copied by the current resync */
 	uint64_t	resync_total;
 	uint64_t	last_copied;	/* chunks copied by the last resync */
-	char		leg_reason[128];	/* why it went out of sync */
+	char		leg_reason[DSP_LEG_REASON_MAX + 1];	/* why out of sync */
+};
+
+/*
+ * A volume is held (never lent) while the table and its lenders'
+ * records disagree, until an admin resolves it (docs/STORE.md,
+ * "Records on the lenders").
+ */
+enum volume_hold {
+	VOLUME_HOLD_NONE	= 0,
+	VOLUME_HOLD_IMPORT	= 1,	/* built from lenders' records */
+	VOLUME_HOLD_CONFLICT	= 2,	/* a lender keeps a newer record */
 };
 
 struct volume_record {
@@ -62,6 +75,9 @@ struct volume_record {
 	uint64_t		created_at;
 	uint32_t		chunk_size;	/* mirror: bitmap chunk, else 0 */
 	uint64_t		dirty_chunks;	/* bits set in its bitmap */
+	uint64_t		revision;	/* of its record, one up per change */
+	uint8_t			hold_kind;	/* enum volume_hold */
+	char			hold[256];	/* why it is held, "" if not */
 	uint16_t		extent_count;
 	struct volume_extent	extents[DSP_MAX_EXTENTS];
 };
@@ -110,10 +126,17 @@ int	store_expire_servers(struct store *, uint64_t now, uint64_t timeout);
 /* The agent's connection is gone: marks it down now. DSP_OK or
  * DSP_E_NOTFOUND. */
 int	store_server_down(struct store *, const char *server);
-/* The server confirmed these generations: raise acked_generation of
- * the matching extents on this server. */
+/*
+ * FENCE_ACK: the server has seen these generations and keeps records of
+ * these revisions and digests. Raises acked_generation of its extents;
+ * a generation above the table's raises the volume one above it,
+ * unlent (the table is an older copy). A record equal to the table's is
+ * acknowledged, another one is owed a push, and one that may be newer
+ * is named in asked (NULL: not asked for).
+ */
 int	store_fence_ack(struct store *, const char *server,
-	    const struct msg_generations *, char *err, size_t errlen);
+	    const struct msg_generations *, struct msg_volume_names *asked,
+	    char *err, size_t errlen);
 
 /* --- admin --- */
 struct store_region_ref {
@@ -239,6 +262,73 @@ int	store_each_volume(struct store *, store_volume_cb, void *);
 int	store_each_audit(struct store *, store_audit_cb, void *);
 int	store_get_volume(struct store *, const char *name, struct volume_record *);
 int	store_get_server(struct store *, const char *name, struct server_record *);
+
+/* --- the records on the lenders (store_records.c, store_rebuild.c) --- */
+enum store_owed_kind {
+	STORE_OWED_PUT		= 1,	/* send the record (VOLUME_PUT) */
+	STORE_OWED_DROP		= 2,	/* the volume is gone (VOLUME_DROP) */
+};
+
+/* A push a server is owed. */
+struct store_owed {
+	dsp_name	server;
+	dsp_name	volume;
+	uint8_t		kind;		/* enum store_owed_kind */
+	uint64_t	generation;	/* DROP: the volume's last one */
+};
+
+/* Called after a commit that made a push owed (from that thread). */
+void	store_set_owed_hook(struct store *, void (*)(void *), void *);
+/* Up to max pushes owed to server, after volume `after` (NULL: from the
+ * first), in volume order. */
+int	store_owed_list(struct store *, const char *server, const char *after,
+	    struct store_owed *, size_t max, size_t *count);
+/* The servers owed a push, up to max. */
+int	store_owed_servers(struct store *, dsp_name *, size_t max,
+	    size_t *count);
+
+/* The record of volume for server, as pushed (VOLUME_PUT): *bits is
+ * malloc'd, NULL when no chunk is dirty. E_NOTFOUND when the volume is
+ * gone, E_STATE when it is held or no longer on that server. */
+int	store_get_lender_view(struct store *, const char *volume,
+	    const char *server, struct msg_volume_record *, uint8_t **bits);
+/* The server keeps the record of that generation and revision; or (drop)
+ * has forgotten the volume. */
+int	store_push_acked(struct store *, const char *server, const char *volume,
+	    uint64_t generation, uint64_t revision, char *err, size_t errlen);
+int	store_drop_acked(struct store *, const char *server, const char *volume,
+	    char *err, size_t errlen);
+/*
+ * A record an agent keeps that the table did not list for it, or asked
+ * for (VOLUME_RECORD). *verdict DSP_RECORD_DROP when it is no volume of
+ * the pool (or not on that server); otherwise the record is kept as a
+ * candidate when the table does not match it, and the volume imported
+ * or held (store_rebuild.c). rebuild: import volumes on which all
+ * lenders agree without holding them.
+ */
+int	store_record_report(struct store *, const char *server,
+	    const uint8_t *bytes, size_t len, int rebuild, uint64_t now,
+	    uint8_t *verdict, char *err, size_t errlen);
+/* Ends the hold of a volume: with server, takes that lender's record;
+ * without, the newest record (volume built from lenders) or the
+ * table's (a lender kept a newer one). how names whose. */
+int	store_volume_resolve(struct store *, const char *actor,
+	    const char *name, const char *server, uint64_t now, char *how,
+	    size_t howlen, char *err, size_t errlen);
+
+/* A lender's record of a held volume. */
+struct store_candidate {
+	dsp_name			 server;
+	const struct msg_volume_record	*record;
+	uint8_t				 digest[DSP_DIGEST_LEN];
+};
+typedef int (*store_candidate_cb)(const struct store_candidate *, void *);
+int	store_each_candidate(struct store *, const char *volume,
+	    store_candidate_cb, void *);
+/* Marks the store as rebuilt from the lenders; refused (E_STATE) when
+ * it has servers or volumes and was not marked before. */
+int	store_rebuild_begin(struct store *, uint64_t now, char *err,
+	    size_t errlen);
 
 /* A volume is fenced while an extent has not acked its generation. */
 int	volume_is_fenced(const struct volume_record *);

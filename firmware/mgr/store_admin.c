@@ -23,8 +23,8 @@ admin_retired_key(char *key, size_t keylen, const char *name, MDB_val *k)
 	k->mv_data = key;
 }
 
-static uint64_t
-admin_retired_generation(struct store_txn *t, const char *name)
+uint64_t
+store_retired_generation(struct store_txn *t, const char *name)
 {
 	char		key[DSP_NAME_MAX + 16];
 	MDB_val		k, v;
@@ -111,7 +111,7 @@ admin_check_name(struct store_txn *t, const char *name, uint64_t *gen)
 		    name);
 	if (rc != DSP_E_NOTFOUND)
 		return rc;
-	*gen = admin_retired_generation(t, name) + 1;
+	*gen = store_retired_generation(t, name) + 1;
 	return DSP_OK;
 }
 

@@ -425,32 +425,81 @@ store_server_down(struct store *s, const char *server)
 	return store_end(&t, rc);
 }
 
-/* Raises acked_generation of the volume's extents on this server. */
+/*
+ * Generations never go backwards: an agent that has seen a newer
+ * generation than the table (restored from an older copy) holds
+ * tickets the table knows nothing of. The volume goes one above it,
+ * unlent, so that every such ticket is revoked by the push that follows.
+ */
+static int
+agents_catch_up(struct store_txn *t, struct volume_record *v,
+    const char *server, uint64_t seen)
+{
+	uint64_t	was = v->generation;
+
+	v->generation = seen + 1;
+	v->generation_at = t->now;
+	v->borrower[0] = '\0';
+	v->mounted = 0;
+	log_warnx("volume %s: server %s has seen generation %llu, the table "
+	    "only %llu (an older copy?): now generation %llu, unlent",
+	    v->name, server, (unsigned long long)seen,
+	    (unsigned long long)was, (unsigned long long)v->generation);
+	return store_audit_add(t, "manager", "catch-up", v->name, "server %s "
+	    "had seen generation %llu, the table %llu", server,
+	    (unsigned long long)seen, (unsigned long long)was);
+}
+
+/* What the agent holds for one volume of its page: the highest
+ * generation it has seen, the record it keeps. */
 static int
 agents_ack_one(struct store_txn *t, const char *server,
-    const struct msg_generation *g)
+    const struct msg_generation *g, struct msg_volume_names *asked)
 {
 	struct volume_record	 v;
 	struct volume_extent	*e;
+	uint8_t			 mine[DSP_DIGEST_LEN];
 	uint16_t		 i;
-	int			 rc, raised = 0;
+	int			 rc, raised = 0, same, on = 0;
 
 	/* A volume deleted since the agent registered is no concern. */
 	if ((rc = store_volume_load(t, g->volume, &v)) == DSP_E_NOTFOUND)
 		return DSP_OK;
 	if (rc != DSP_OK)
 		return rc;
+	for (i = 0; i < v.extent_count; i++)
+		on |= strcmp(v.extents[i].server, server) == 0;
+	if (!on)
+		return DSP_OK;
+	if (g->generation > v.generation &&
+	    (rc = agents_catch_up(t, &v, server, g->generation)) != DSP_OK)
+		return rc;
+	if ((rc = store_view_digest(t, &v, mine)) != DSP_OK)
+		return rc;
+	same = memcmp(mine, g->digest, DSP_DIGEST_LEN) == 0;
+	/* A newer record: nothing is pushed over it, or lent, until the
+	 * manager has seen it. */
+	if (!same && g->revision > v.revision &&
+	    v.hold_kind == VOLUME_HOLD_NONE)
+		store_hold_newer(&v, server, g->revision);
+	if (!same && g->revision != 0 && v.hold_kind != VOLUME_HOLD_NONE &&
+	    asked != NULL && asked->count < DSP_MAX_GENERATIONS)
+		store_copy(asked->names[asked->count++], sizeof(dsp_name),
+		    v.name);
 	for (i = 0; i < v.extent_count; i++) {
 		e = &v.extents[i];
-		if (strcmp(e->server, server) == 0 &&
-		    e->acked_generation < g->generation) {
+		if (strcmp(e->server, server) != 0)
+			continue;
+		if (e->acked_generation < g->generation &&
+		    g->generation <= v.generation) {
 			e->acked_generation = g->generation;
 			raised = 1;
 		}
+		/* Not the same: the push worker sends ours, unless the
+		 * record comes back newer (asked above). */
+		e->acked_revision = same ? v.revision : 0;
 	}
-	if (!raised)
-		return DSP_OK;
-	if ((rc = store_volume_save(t, &v)) != DSP_OK)
+	if ((rc = store_volume_save(t, &v)) != DSP_OK || !raised)
 		return rc;
 	return store_audit_add(t, server, "fence-ack", v.name,
 	    "generation %llu", (unsigned long long)g->generation);
@@ -458,13 +507,16 @@ agents_ack_one(struct store_txn *t, const char *server,
 
 int
 store_fence_ack(struct store *s, const char *server,
-    const struct msg_generations *gens, char *err, size_t errlen)
+    const struct msg_generations *gens, struct msg_volume_names *asked,
+    char *err, size_t errlen)
 {
 	struct store_txn	t;
 	struct server_record	sr;
 	uint16_t		i;
 	int			rc;
 
+	if (asked != NULL)
+		asked->count = 0;
 	if ((rc = store_begin(s, &t, 1, (uint64_t)time(NULL), err,
 	    errlen)) != DSP_OK)
 		return rc;
@@ -473,7 +525,7 @@ store_fence_ack(struct store *s, const char *server,
 	else
 		rc = store_server_load(&t, server, &sr);
 	for (i = 0; rc == DSP_OK && i < gens->count; i++)
-		rc = agents_ack_one(&t, server, &gens->items[i]);
+		rc = agents_ack_one(&t, server, &gens->items[i], asked);
 	return store_end(&t, rc);
 }
 

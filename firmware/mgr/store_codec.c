@@ -123,6 +123,9 @@ store_encode_volume(struct buf_writer *w, const struct volume_record *v)
 	buf_put_u32(w, v->chunk_size);
 	buf_put_u64(w, v->dirty_chunks);
 	buf_put_u64(w, v->generation_at);
+	buf_put_u64(w, v->revision);
+	buf_put_u8(w, v->hold_kind);
+	buf_put_string(w, v->hold);
 	buf_put_u16(w, v->extent_count);
 	for (i = 0; i < v->extent_count && i < DSP_MAX_EXTENTS; i++) {
 		e = &v->extents[i];
@@ -138,6 +141,7 @@ store_encode_volume(struct buf_writer *w, const struct volume_record *v)
 		buf_put_u64(w, e->last_copied);
 		buf_put_string(w, e->leg_reason);
 		buf_put_u8(w, e->server_retired);
+		buf_put_u64(w, e->acked_revision);
 	}
 }
 
@@ -181,6 +185,13 @@ store_decode_volume(const void *p, size_t len, struct volume_record *v)
 	}
 	if (version >= 3)
 		v->generation_at = buf_get_u64(&r);
+	if (version >= 4) {
+		v->revision = buf_get_u64(&r);
+		v->hold_kind = buf_get_u8(&r);
+		buf_get_string(&r, v->hold, sizeof(v->hold) - 1);
+		if (v->hold_kind > VOLUME_HOLD_CONFLICT)
+			return -1;
+	}
 	v->extent_count = buf_get_u16(&r);
 	if (v->extent_count > DSP_MAX_EXTENTS)
 		return -1;
@@ -195,6 +206,8 @@ store_decode_volume(const void *p, size_t len, struct volume_record *v)
 			return -1;
 		if (version >= 3 && (e->server_retired = buf_get_u8(&r)) > 1)
 			return -1;
+		if (version >= 4)
+			e->acked_revision = buf_get_u64(&r);
 	}
 	return buf_reader_finish(&r);
 }

@@ -17,14 +17,16 @@
 #include <lmdb.h>
 
 #include "buf.h"
+#include "msg_record.h"
 #include "store.h"
 
 #define STORE_SCHEMA_VERSION	1	/* meta "schema" */
 #define STORE_RECORD_VERSION	1	/* leading byte of every record */
 /* Volume records: 2 adds the mirror leg fields; 1 is still read. */
 /* Volume records: 3 adds generation_at and the extents' server_retired;
- * 1 and 2 are still read. Server records: 2 adds retired. */
-#define STORE_VOLUME_VERSION	3
+ * 4 the revision, the hold and the extents' acked_revision; 1 to 3 are
+ * still read. Server records: 2 adds retired. */
+#define STORE_VOLUME_VERSION	4
 #define STORE_SERVER_VERSION	2
 #define STORE_MAX_PIECES	64	/* volumes cut by one split */
 #define STORE_MAP_SIZE		(1024ULL * 1024 * 1024)
@@ -41,7 +43,11 @@ struct store {
 	MDB_dbi		 volumes;
 	MDB_dbi		 audit;
 	MDB_dbi		 bitmaps;	/* mirror volume name -> bits */
+	MDB_dbi		 owed;		/* "server\0volume" -> owed push */
+	MDB_dbi		 candidates;	/* "volume\0server" -> its record */
 	int		 readonly;
+	void		(*owed_hook)(void *);
+	void		*owed_arg;
 };
 
 /* One transaction and where its error sentence goes. */
@@ -50,6 +56,7 @@ struct store_txn {
 	MDB_txn		*txn;
 	uint64_t	 now;
 	int		 dirty;		/* commit only if something changed */
+	int		 owed;		/* a push became owed: call the hook */
 	char		*err;
 	size_t		 errlen;
 };
@@ -122,6 +129,39 @@ int	store_walk_volumes_after(struct store_txn *, const char *after,
 int	store_region_user(struct store_txn *, const char *server,
 	    const char *region, uint64_t off, uint64_t len, const char *skip,
 	    char *user);
+
+/* store_admin.c: the last generation of a deleted volume of this
+ * name, 0 if none. */
+uint64_t store_retired_generation(struct store_txn *, const char *name);
+
+/* store_records.c: the lenders' view of a volume (docs/STORE.md). */
+void	store_view_fields(const struct volume_record *,
+	    struct msg_volume_record *);
+/* With the bitmap: *bits is malloc'd (NULL when no chunk is dirty) and
+ * m->bitmap points to it. */
+int	store_lender_view(struct store_txn *, const struct volume_record *,
+	    struct msg_volume_record *m, uint8_t **bits);
+int	store_view_digest(struct store_txn *, const struct volume_record *,
+	    uint8_t digest[DSP_DIGEST_LEN]);
+/* v->revision one above old's when the lenders' view changed (old NULL:
+ * a new record), never below old's. */
+void	store_next_revision(const struct volume_record *old,
+	    struct volume_record *v);
+/* The owed rows after a volume is written (old NULL: new) or removed;
+ * store_volume_save and store_volume_remove call these. */
+int	store_records_saved(struct store_txn *, const struct volume_record *old,
+	    const struct volume_record *);
+int	store_records_removed(struct store_txn *, const struct volume_record *);
+/* Deletes an owed row of that kind (0: any). */
+int	store_owed_done(struct store_txn *, const char *server,
+	    const char *volume, uint8_t kind);
+
+/* store_rebuild.c */
+int	store_candidates_clear(struct store_txn *, const char *volume);
+/* Holds the volume (unlent) until the newer record server keeps has
+ * been seen. */
+void	store_hold_newer(struct volume_record *, const char *server,
+	    uint64_t revision);
 
 /* store_lending.c: the volume is lent to borrower (E_STATE, E_BUSY). */
 int	store_check_owner(struct store_txn *, const struct volume_record *,

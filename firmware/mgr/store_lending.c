@@ -84,6 +84,10 @@ lending_check_usable(struct store_txn *t, const struct volume_record *v)
 	uint16_t			 i;
 	int				 rc;
 
+	if (v->hold_kind != VOLUME_HOLD_NONE)
+		return store_fail(t, DSP_E_FENCED, "volume %s is held until an "
+		    "admin resolves it (volume resolve %s): %s", v->name,
+		    v->name, v->hold);
 	if ((rc = lending_check_reachable(t, v)) != DSP_OK)
 		return rc;
 	if (!volume_is_fenced(v))

@@ -169,19 +169,45 @@ store_volume_load(struct store_txn *t, const char *name,
 int
 store_volume_save(struct store_txn *t, const struct volume_record *vr)
 {
-	struct buf_writer	w;
+	struct volume_record	*nv, *old;
+	struct buf_writer	 w;
+	MDB_val			 v;
+	int			 rc;
 
-	buf_writer_init(&w);
-	store_encode_volume(&w, vr);
-	return store_put(t, t->s->volumes, vr->name, strlen(vr->name), &w, 0,
-	    "writing a volume");
+	if ((nv = malloc(2 * sizeof(*nv))) == NULL)
+		return store_fail(t, DSP_E_INTERNAL, "out of memory");
+	old = nv + 1;
+	*nv = *vr;
+	rc = store_get(t, t->s->volumes, vr->name, strlen(vr->name), &v,
+	    "reading a volume");
+	if (rc == DSP_OK && store_decode_volume(v.mv_data, v.mv_size,
+	    old) == -1)
+		rc = DSP_E_NOTFOUND;	/* unreadable: rewritten whole */
+	if (rc == DSP_OK || rc == DSP_E_NOTFOUND) {
+		store_next_revision(rc == DSP_OK ? old : NULL, nv);
+		buf_writer_init(&w);
+		store_encode_volume(&w, nv);
+		rc = store_records_saved(t, rc == DSP_OK ? old : NULL, nv);
+		if (rc == DSP_OK)
+			rc = store_put(t, t->s->volumes, nv->name,
+			    strlen(nv->name), &w, 0, "writing a volume");
+		else
+			buf_writer_free(&w);
+	}
+	free(nv);
+	return rc;
 }
 
 int
 store_volume_remove(struct store_txn *t, const char *name)
 {
-	int	rc;
+	struct volume_record	old;
+	int			rc;
 
+	if ((rc = store_volume_load(t, name, &old)) != DSP_OK)
+		return rc;
+	if ((rc = store_records_removed(t, &old)) != DSP_OK)
+		return rc;
 	rc = store_del(t, t->s->volumes, name, strlen(name),
 	    "removing a volume");
 	if (rc == DSP_E_NOTFOUND)

@@ -91,7 +91,8 @@ ack(struct fixture *f, const char *server, const char *vol, uint64_t gen)
 	snprintf(gens.items[0].volume, sizeof(gens.items[0].volume), "%s",
 	    vol);
 	gens.items[0].generation = gen;
-	return store_fence_ack(f->s, server, &gens, f->err, sizeof(f->err));
+	return store_fence_ack(f->s, server, &gens, NULL, f->err,
+	    sizeof(f->err));
 }
 
 /* Example pool: Vol-1 100 bytes on A, Vol-2 300 on B, Vol-3 200 on C. */

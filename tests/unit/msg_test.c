@@ -59,6 +59,8 @@ fill_generations(void *p)
 		snprintf(m->items[i].volume, sizeof(m->items[i].volume),
 		    "Vol-%u", i);
 		m->items[i].generation = UINT64_MAX - i;
+		m->items[i].revision = (uint64_t)i << 20;
+		memset(m->items[i].digest, i, DSP_DIGEST_LEN);
 	}
 }
 
@@ -73,6 +75,8 @@ fill_generation_page(void *p)
 		snprintf(m->gens.items[i].volume,
 		    sizeof(m->gens.items[i].volume), "V%05u", i);
 		m->gens.items[i].generation = (uint64_t)i << 40;
+		m->gens.items[i].revision = i;
+		m->gens.items[i].digest[i % DSP_DIGEST_LEN] = (uint8_t)i;
 	}
 	m->more = 1;
 }
@@ -975,6 +979,8 @@ test_generation_page_rules(void **state)
 	buf_put_u16(&w, 1);
 	buf_put_string(&w, "Vol-1");
 	buf_put_u64(&w, 3);
+	buf_put_u64(&w, 0);
+	buf_put_bytes(&w, "0123456789abcdef", DSP_DIGEST_LEN);
 	buf_put_u8(&w, 2);
 	assert_int_equal(msg_decode_generation_page(w.data, w.len, m),
 	    DSP_E_INVALID);

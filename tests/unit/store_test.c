@@ -174,7 +174,8 @@ store_fence_ack_one(struct fixture *f, const char *server, const char *volume,
 	g.count = 1;
 	snprintf(g.items[0].volume, sizeof(g.items[0].volume), "%s", volume);
 	g.items[0].generation = generation;
-	return store_fence_ack(f->s, server, &g, f->err, sizeof(f->err));
+	return store_fence_ack(f->s, server, &g, NULL, f->err,
+	    sizeof(f->err));
 }
 
 static void
@@ -713,9 +714,9 @@ test_audit_rows(void **state)
 	gens.count = 1;
 	strcpy(gens.items[0].volume, "Vol-1");
 	gens.items[0].generation = v.generation;
-	assert_int_equal(store_fence_ack(f->s, "serverA", &gens, f->err,
+	assert_int_equal(store_fence_ack(f->s, "serverA", &gens, NULL, f->err,
 	    sizeof(f->err)), DSP_OK);
-	assert_int_equal(store_fence_ack(f->s, "serverA", &gens, f->err,
+	assert_int_equal(store_fence_ack(f->s, "serverA", &gens, NULL, f->err,
 	    sizeof(f->err)), DSP_OK);
 	assert_int_equal(store_release(f->s, "serverJ", "serverJ", "Vol-1",
 	    1005, &v, f->err, sizeof(f->err)), DSP_OK);
@@ -726,7 +727,7 @@ test_audit_rows(void **state)
 	assert_int_equal(store_release(f->s, "admin:0", NULL, "Vol-1", 1008,
 	    &v, f->err, sizeof(f->err)), DSP_OK);
 	gens.items[0].generation = v.generation;
-	assert_int_equal(store_fence_ack(f->s, "serverA", &gens, f->err,
+	assert_int_equal(store_fence_ack(f->s, "serverA", &gens, NULL, f->err,
 	    sizeof(f->err)), DSP_OK);
 	assert_int_equal(store_volume_delete(f->s, "admin:0", "Vol-1", f->err,
 	    sizeof(f->err)), DSP_OK);
@@ -1323,7 +1324,7 @@ ack(struct fixture *f, const char *server, uint64_t gen)
 	g.count = 1;
 	strcpy(g.items[0].volume, "Vol-3");
 	g.items[0].generation = gen;
-	assert_int_equal(store_fence_ack(f->s, server, &g, f->err,
+	assert_int_equal(store_fence_ack(f->s, server, &g, NULL, f->err,
 	    sizeof(f->err)), DSP_OK);
 }
 
