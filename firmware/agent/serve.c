@@ -668,6 +668,9 @@ conn_volume_put(struct conn *c, const struct dsp_header *hdr,
 	    records_put(c->agent->records, rec, why, sizeof(why)) == -1)
 		rc = conn_refuse(c, hdr, DSP_E_IO, "%s", why);
 	else {
+		if (seen != 0 && seen < rec->generation)
+			log_info("volume %s revoked below generation %llu",
+			    rec->name, (unsigned long long)rec->generation);
 		log_debug("volume %s: record of generation %llu revision %llu "
 		    "kept", rec->name, (unsigned long long)rec->generation,
 		    (unsigned long long)rec->revision);

@@ -555,6 +555,31 @@ show_volume_legs(const struct volume_record *v, const uint8_t *up,
 	table_print(&t, out);
 }
 
+/* Each lender that does not keep the volume's record as it is now. */
+static void
+show_volume_records(const struct volume_record *v, struct buf_writer *out)
+{
+	const struct volume_extent	*e;
+	uint16_t			 i, j;
+
+	if (v->hold_kind != VOLUME_HOLD_NONE)
+		return;
+	for (i = 0; i < v->extent_count; i++) {
+		e = &v->extents[i];
+		if (e->acked_revision >= v->revision || e->server_retired)
+			continue;
+		for (j = 0; j < i; j++)
+			if (strcmp(v->extents[j].server, e->server) == 0)
+				break;
+		if (j == i)
+			admin_printf(out, "record        server %s keeps "
+			    "revision %llu of revision %llu; the push goes "
+			    "on until it takes it\n", e->server,
+			    (unsigned long long)e->acked_revision,
+			    (unsigned long long)v->revision);
+	}
+}
+
 /* Each lender that has not acknowledged the generation: since when,
  * and how its revocation is going. */
 static void
@@ -658,6 +683,7 @@ admin_show_volume(struct mgr *m, const struct admin_command *cmd,
 	if (v.hold_kind != VOLUME_HOLD_NONE)
 		show_volume_hold(m, &v, out);
 	show_volume_fence(m, &v, out);
+	show_volume_records(&v, out);
 	if (v.form == DSP_FORM_MIRROR) {
 		size_format(v.chunk_size, chunk, sizeof(chunk));
 		admin_printf(out, "chunk size    %s\n", chunk);

@@ -192,10 +192,11 @@ push_connect(struct push *p, struct push_peer *peer, char *err,
 }
 
 /* One request on the cached connection, reconnecting once if it
- * failed. DSP_OK, the agent's refusal (err says why), or -1. */
+ * failed; the caller holds peer->lock. DSP_OK, the agent's refusal
+ * (err says why), or -1. *retried: a first connection failed. */
 static int
 push_call(struct push *p, struct push_peer *peer, uint8_t opcode,
-    const struct buf_writer *req, char *err, size_t errlen)
+    const struct buf_writer *req, int *retried, char *err, size_t errlen)
 {
 	struct server_record	 sr;
 	const uint8_t		*reply;
@@ -207,7 +208,6 @@ push_call(struct push *p, struct push_peer *peer, uint8_t opcode,
 		    peer->server);
 		return -1;
 	}
-	pthread_mutex_lock(&peer->lock);
 	/* The agent moved: the cached connection goes to the old place. */
 	if (strcmp(peer->host, sr.host) != 0 || peer->port != sr.port) {
 		channel_close(peer->ch);
@@ -223,21 +223,47 @@ push_call(struct push *p, struct push_peer *peer, uint8_t opcode,
 		    err, errlen);
 		if (rc != -1)
 			break;
+		*retried = 1;
 		channel_close(peer->ch);
 		peer->ch = NULL;
 		/* A fresh connection that fails will not do better now. */
 		if (fresh)
 			break;
 	}
-	pthread_mutex_unlock(&peer->lock);
 	if (rc > 0)
 		snprintf(err + strlen(err), errlen - strlen(err), " (%s)",
 		    dsp_status_name((uint32_t)rc));
 	return rc;
 }
 
+static unsigned int
+push_attempts(struct push *p, struct push_peer *peer)
+{
+	unsigned int	attempts;
+
+	pthread_mutex_lock(&p->lock);
+	attempts = peer->attempts;
+	pthread_mutex_unlock(&p->lock);
+	return attempts;
+}
+
+/* A generation acknowledged after attempts that failed is worth a line:
+ * the volume was fenced for longer than a round trip. */
+static void
+push_log_ack(struct push *p, struct push_peer *peer, const char *volume,
+    uint64_t generation, int retried)
+{
+	unsigned int	failed = push_attempts(p, peer) + (retried ? 1 : 0);
+
+	if (failed > 0)
+		log_info("volume %s: server %s acknowledged generation %llu "
+		    "after %u failed attempts", volume, peer->server,
+		    (unsigned long long)generation, failed);
+}
+
 /* VOLUME_PUT of the volume's record as the store has it now, and the
- * ack recorded. 0, 1 when nothing is to be sent any more, -1 + err. */
+ * ack recorded; peer->lock held. 0, 1 when nothing is to be sent any
+ * more, -1 + err. */
 static int
 push_put(struct push *p, struct push_peer *peer, const char *volume,
     char *err, size_t errlen)
@@ -245,7 +271,7 @@ push_put(struct push *p, struct push_peer *peer, const char *volume,
 	struct msg_volume_record	*rec;
 	struct buf_writer		 req;
 	uint8_t				*bits;
-	int				 rc;
+	int				 rc, retried = 0;
 
 	if ((rec = malloc(sizeof(*rec))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -262,17 +288,20 @@ push_put(struct push *p, struct push_peer *peer, const char *volume,
 	}
 	buf_writer_init(&req);
 	msg_encode_volume_record(&req, rec);
-	rc = push_call(p, peer, DSP_OP_VOLUME_PUT, &req, err, errlen);
+	rc = push_call(p, peer, DSP_OP_VOLUME_PUT, &req, &retried, err,
+	    errlen);
 	buf_writer_free(&req);
 	free(bits);
 	if (rc == DSP_OK)
 		rc = store_push_acked(p->mgr->store, peer->server, volume,
 		    rec->generation, rec->revision, err, errlen);
-	if (rc == DSP_OK)
+	if (rc == DSP_OK) {
 		log_debug("volume %s: server %s keeps generation %llu revision "
 		    "%llu", volume, peer->server,
 		    (unsigned long long)rec->generation,
 		    (unsigned long long)rec->revision);
+		push_log_ack(p, peer, volume, rec->generation, retried);
+	}
 	free(rec);
 	return rc == DSP_OK ? 0 : -1;
 }
@@ -283,14 +312,15 @@ push_drop(struct push *p, struct push_peer *peer, const char *volume,
 {
 	struct msg_revoke	msg;
 	struct buf_writer	req;
-	int			rc;
+	int			rc, retried = 0;
 
 	memset(&msg, 0, sizeof(msg));
 	snprintf(msg.volume, sizeof(msg.volume), "%s", volume);
 	msg.generation = generation;
 	buf_writer_init(&req);
 	msg_encode_revoke(&req, &msg);
-	rc = push_call(p, peer, DSP_OP_VOLUME_DROP, &req, err, errlen);
+	rc = push_call(p, peer, DSP_OP_VOLUME_DROP, &req, &retried, err,
+	    errlen);
 	buf_writer_free(&req);
 	if (rc == DSP_OK)
 		rc = store_drop_acked(p->mgr->store, peer->server, volume, err,
@@ -298,6 +328,7 @@ push_drop(struct push *p, struct push_peer *peer, const char *volume,
 	return rc == DSP_OK ? 0 : -1;
 }
 
+/* peer->lock held. */
 static int
 push_one(struct push *p, struct push_peer *peer, const struct store_owed *o,
     char *err, size_t errlen)
@@ -380,6 +411,34 @@ push_is_failing(struct push *p, struct push_peer *peer)
 	return failing;
 }
 
+/* Still owed by the server of extent i, as the store has it now. */
+static int
+push_still_owed(struct push *p, const char *volume, const char *server)
+{
+	struct volume_record	v;
+	uint16_t		i;
+
+	if (store_get_volume(p->mgr->store, volume, &v) != DSP_OK ||
+	    v.hold_kind != VOLUME_HOLD_NONE)
+		return 0;
+	for (i = 0; i < v.extent_count; i++)
+		if (strcmp(v.extents[i].server, server) == 0)
+			return push_owed(&v, i);
+	return 0;
+}
+
+/* The peer, for a push on behalf of a request: the worker may be
+ * pushing to it; a lender that keeps it busy is left to the worker
+ * rather than hold the request longer than a push may take. */
+static int
+push_lock_peer(struct push_peer *peer)
+{
+	struct timespec	ts;
+
+	timeutil_deadline(&ts, CLOCK_REALTIME, PUSH_TIMEOUT_MS);
+	return pthread_mutex_timedlock(&peer->lock, &ts) == 0 ? 0 : -1;
+}
+
 int
 push_volume(struct push *p, const struct volume_record *v, int urgent)
 {
@@ -387,7 +446,7 @@ push_volume(struct push *p, const struct volume_record *v, int urgent)
 	struct volume_record	 now;
 	char			 err[512];
 	uint16_t		 i;
-	int			 pending = 0;
+	int			 pending = 0, rc;
 
 	for (i = 0; i < v->extent_count; i++) {
 		if (!push_first_on(v, i) || !push_owed(v, i) ||
@@ -398,7 +457,17 @@ push_volume(struct push *p, const struct volume_record *v, int urgent)
 		 * than hold up a borrower's write. */
 		if (!urgent && push_is_failing(p, peer))
 			continue;
-		if (push_put(p, peer, v->name, err, sizeof(err)) == -1) {
+		if (push_lock_peer(peer) == -1) {
+			log_warnx("volume %s: server %s is busy with an earlier "
+			    "push; this one goes on in the background",
+			    v->name, peer->server);
+			continue;
+		}
+		rc = 0;
+		if (push_still_owed(p, v->name, peer->server))
+			rc = push_put(p, peer, v->name, err, sizeof(err));
+		pthread_mutex_unlock(&peer->lock);
+		if (rc == -1) {
 			log_warnx("volume %s: server %s does not take its "
 			    "record (generation %llu): %s; trying again in the "
 			    "background", v->name, peer->server,
@@ -431,9 +500,11 @@ push_server_round(struct push *p, struct push_peer *peer)
 	if (store_owed_list(p->mgr->store, peer->server, NULL, owed,
 	    PUSH_BATCH, &count) != DSP_OK)
 		count = 0;
+	pthread_mutex_lock(&peer->lock);
 	for (i = 0; i < count && !stopper_stopping(&p->stop); i++)
 		if (push_one(p, peer, &owed[i], err, sizeof(err)) == -1)
 			break;
+	pthread_mutex_unlock(&peer->lock);
 	free(owed);
 	if (i < count) {
 		if (!push_is_failing(p, peer))

@@ -136,6 +136,7 @@ admin_socket = "$ADMIN_SOCK"
 ticket_lifetime = ${TICKET_LIFETIME:-300}
 heartbeat_timeout = ${HEARTBEAT_TIMEOUT:-6}
 log_level = "${MGR_LOG_LEVEL:-debug}"
+${MGR_EXTRA_CONF:-}
 CONF
 }
 
