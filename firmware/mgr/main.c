@@ -137,6 +137,7 @@ mgr_shutdown(struct mgr *m)
 	/* Connection threads still busy use everything below. */
 	if (control_close(m->control) == -1)
 		return;
+	copies_stop(m->copies);
 	agents_stop(m->agents);
 	revoke_free(m->revoke);
 	store_close(m->store);
@@ -224,6 +225,9 @@ main(int argc, char **argv)
 	if ((m.revoke = revoke_new(&m)) == NULL ||
 	    (m.agents = agents_start(&m)) == NULL)
 		fatalx("cannot start: out of memory or threads");
+	if ((m.copies = copies_start(&m)) == NULL)
+		fatalx("cannot start copying the store: out of memory or "
+		    "threads");
 	if (control_start(m.control, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	log_info("manager %s started: state in %s, tickets valid %d s",
