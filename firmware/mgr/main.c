@@ -29,7 +29,8 @@ usage(int full)
 {
 	FILE	*f = full ? stdout : stderr;
 
-	fprintf(f, "usage: %s [-dnv] [-f file]\n", MGR_PROGNAME);
+	fprintf(f, "usage: %s [-dnv] [-f file] [--restore file [--force]]\n",
+	    MGR_PROGNAME);
 	if (full)
 		fprintf(f,
 		    "\n"
@@ -41,6 +42,11 @@ usage(int full)
 		    "  -n       check the configuration and exit; with -v, "
 		    "print it\n"
 		    "  -v       log debug messages\n"
+		    "  --restore file\n"
+		    "           start from a copy of the store (with -n, only "
+		    "check it)\n"
+		    "  --force  with --restore: keep the store found in "
+		    "state_dir aside\n"
 		    "  --help   this text\n", MGR_CONF_FILE);
 	exit(full ? 0 : 1);
 }
@@ -151,14 +157,17 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "restore", required_argument, NULL, 'R' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mgr_config	 conf;
 	struct mgr		 m;
-	const char		*conffile = MGR_CONF_FILE;
+	const char		*conffile = MGR_CONF_FILE, *restore = NULL;
 	sigset_t		 stop;
 	char			 err[512];
 	int			 ch, debug = 0, noaction = 0, verbose = 0, level;
+	int			 force = 0;
 
 	while ((ch = getopt_long(argc, argv, "df:nv", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -176,16 +185,31 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(1);
+		case 'R':
+			restore = optarg;
+			break;
+		case 'F':
+			force = 1;
+			break;
 		default:
 			usage(0);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (force && restore == NULL))
 		usage(0);
 
 	log_init(MGR_PROGNAME, 1, verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	if (mgr_config_load(conffile, &conf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", MGR_PROGNAME, err);
+		return 1;
+	}
+	/* Before the trial open, which would make an empty store. */
+	if (restore != NULL && (noaction ? restore_check(restore,
+	    conf.state_dir, force, err, sizeof(err)) : restore_store(restore,
+	    conf.state_dir, conf.store_map_size, force, err,
+	    sizeof(err))) == -1) {
+		fprintf(stderr, "%s: %s\n", MGR_PROGNAME, err);
+		mgr_config_free(&conf);
 		return 1;
 	}
 	if (noaction) {

@@ -151,6 +151,15 @@ int		 copies_now(struct copies *, struct copies_result *, char *err,
 		    size_t errlen);
 void		 copies_describe(struct copies *, struct copies_state *);
 
+/* restore.c */
+/* --restore: puts the copy file in state_dir as its store, keeping a
+ * store found there (only with force) as data.mdb.TIME. -1 with err. */
+int		 restore_store(const char *file, const char *state_dir,
+		    uint64_t map_size, int force, char *err, size_t errlen);
+/* -n --restore: the checks only, nothing changes. */
+int		 restore_check(const char *file, const char *state_dir,
+		    int force, char *err, size_t errlen);
+
 /* admin_run.c */
 int		 admin_handle(struct conn *, const struct dsp_header *,
 		    const uint8_t *, struct buf_writer *, char *, size_t);
