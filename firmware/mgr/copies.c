@@ -162,6 +162,10 @@ copies_schedule(struct copies *c)
 		st->last_ms = -1;
 		if (when <= now)
 			wait_s = (int64_t)(when - now) + c->interval_ms / 1000;
+		else
+			log_warnx("the newest store copy %s is dated after the "
+			    "clock: copies made now sort before it, and "
+			    "rotation removes them first", st->last_path);
 		if (wait_s > c->interval_ms / 1000)
 			wait_s = c->interval_ms / 1000;
 	}
