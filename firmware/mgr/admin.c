@@ -178,6 +178,14 @@ static const struct admin_token t_show[] = {
 	    "one volume in detail: extents, mirror legs, resync" },
 	{ TOK_KEYWORD, "audit", ADMIN_SHOW_AUDIT, t_audit,
 	    "the last entries of the audit trail" },
+	{ TOK_KEYWORD, "store", ADMIN_SHOW_STORE, t_eol,
+	    "the LMDB store: size, entries per table, versions, copies" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_store[] = {
+	{ TOK_KEYWORD, "copy", ADMIN_STORE_COPY, t_eol,
+	    "copy the store into backup_dir now and print the copy's path" },
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
 
@@ -188,6 +196,8 @@ static const struct admin_token t_main[] = {
 	    "create, delete, force back or resolve volumes" },
 	{ TOK_KEYWORD, "server", ADMIN_NONE, t_server,
 	    "retire a lending server" },
+	{ TOK_KEYWORD, "store", ADMIN_NONE, t_store,
+	    "copy the store" },
 	{ TOK_KEYWORD, "help", ADMIN_HELP, t_eol, "list every command" },
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
@@ -517,6 +527,23 @@ admin_words(struct admin_parse *p, char *line, char **words, size_t *count)
 		words[(*count)++] = w;
 	}
 	return DSP_OK;
+}
+
+int
+admin_is_change(enum admin_action action)
+{
+	switch (action) {
+	case ADMIN_VOLUME_CREATE:
+	case ADMIN_VOLUME_DELETE:
+	case ADMIN_VOLUME_FORCE_UNMOUNT:
+	case ADMIN_VOLUME_FORCE_RELEASE:
+	case ADMIN_VOLUME_SPLIT:
+	case ADMIN_SERVER_RETIRE:
+	case ADMIN_VOLUME_RESOLVE:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 int

@@ -1,7 +1,7 @@
 /*
  * The admin command language of daspool-sh, run by the manager:
  *
- *   show servers | regions | volumes [NAME] | audit [N]
+ *   show servers | regions | volumes [NAME] | audit [N] | store
  *   show volume NAME
  *   volume create NAME single SERVER:REGION
  *   volume create NAME concat|mirror SERVER:REGION SERVER:REGION...
@@ -9,6 +9,7 @@
  *   volume delete | force-unmount | force-release NAME
  *   volume resolve NAME [SERVER]
  *   server retire SERVER
+ *   store copy
  *   help
  *
  * Commands live in a static token tree (admin.c). Every keyword may be
@@ -46,6 +47,8 @@ enum admin_action {
 	ADMIN_VOLUME_SPLIT,
 	ADMIN_SERVER_RETIRE,
 	ADMIN_VOLUME_RESOLVE,
+	ADMIN_SHOW_STORE,
+	ADMIN_STORE_COPY,
 };
 
 struct admin_token;
@@ -90,6 +93,9 @@ int	admin_parse(const char *line, struct admin_command *, char *err,
 void	admin_help(struct buf_writer *);
 /* Appends text (no NUL): what may follow cmd->path, one per line. */
 void	admin_choices(const struct admin_command *, struct buf_writer *);
+
+/* 1 for a command that changes the table when it succeeds. */
+int	admin_is_change(enum admin_action);
 
 /* Runs a parsed command as actor ("admin:<uid>" or a CN); output text
  * is appended to out (no NUL). DSP_OK or a dsp_status with err. */

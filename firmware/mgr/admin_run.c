@@ -746,6 +746,112 @@ admin_show_audit(struct mgr *m, unsigned int count, struct buf_writer *out,
 	return DSP_OK;
 }
 
+/* --- show store, store copy --- */
+
+static void
+show_store_tables(const struct store_info *info, struct buf_writer *out)
+{
+	struct table	t;
+	char		name[24], entries[24], pages[24];
+	size_t		i;
+
+	table_init(&t, 3);
+	table_row(&t, "  table", "entries", "pages");
+	for (i = 0; i < STORE_TABLES; i++) {
+		snprintf(entries, sizeof(entries), "%llu",
+		    (unsigned long long)info->tables[i].entries);
+		snprintf(pages, sizeof(pages), "%llu",
+		    (unsigned long long)info->tables[i].pages);
+		snprintf(name, sizeof(name), "  %s", info->tables[i].name);
+		table_row(&t, name, entries, pages);
+	}
+	table_print(&t, out);
+}
+
+static void
+show_store_copies(struct mgr *m, struct buf_writer *out)
+{
+	struct copies_state	st;
+	char			when[32], age[32], size[32];
+	uint64_t		now = (uint64_t)time(NULL);
+
+	copies_describe(m->copies, &st);
+	if (!st.enabled) {
+		admin_printf(out, "copies        off (backup_dir is not set)\n");
+		return;
+	}
+	admin_printf(out, "copies        every %d s into %s, the newest %d "
+	    "kept\n", m->conf->backup_interval, m->conf->backup_dir,
+	    m->conf->backup_keep);
+	if (st.last_path[0] == '\0')
+		admin_printf(out, "last copy     none yet\n");
+	else {
+		admin_time((uint64_t)st.last_time, when, sizeof(when));
+		admin_age(now, (uint64_t)st.last_time, age, sizeof(age));
+		size_format(st.last_size, size, sizeof(size));
+		if (st.last_ms < 0)
+			admin_printf(out, "last copy     %s, %s (%s), found at "
+			    "start\n", st.last_path, when, age);
+		else
+			admin_printf(out, "last copy     %s, %s (%s), %s in "
+			    "%lld ms\n", st.last_path, when, age, size,
+			    (long long)st.last_ms);
+	}
+	if (st.last_error[0] != '\0') {
+		admin_time((uint64_t)st.last_error_time, when, sizeof(when));
+		admin_age(now, (uint64_t)st.last_error_time, age, sizeof(age));
+		admin_printf(out, "last error    %s (%s): %s\n", when, age,
+		    st.last_error);
+	} else
+		admin_printf(out, "last error    none\n");
+	admin_printf(out, "next copy     in %lld s%s\n",
+	    (long long)((st.next_in_ms + 999) / 1000), st.change_pending ?
+	    " (after a change)" : "");
+	admin_printf(out, "since start   %u made, %u failed\n", st.made,
+	    st.failed);
+}
+
+static int
+admin_show_store(struct mgr *m, struct buf_writer *out, char *err,
+    size_t errlen)
+{
+	struct store_info	info;
+	char			used[32], map[32];
+
+	if (store_info(m->store, &info, err, errlen) == -1)
+		return DSP_E_INTERNAL;
+	size_format(info.map_used, used, sizeof(used));
+	size_format(info.map_size, map, sizeof(map));
+	admin_printf(out, "store         %s/data.mdb\n", m->conf->state_dir);
+	admin_printf(out, "schema        %u (records: server %u, volume %u, "
+	    "region and audit %u)\n", info.schema, info.server_version,
+	    info.volume_version, info.record_version);
+	admin_printf(out, "map           %s used of %s (%llu%%), pages of "
+	    "%u bytes\n", used, map, (unsigned long long)(info.map_size ?
+	    info.map_used * 100 / info.map_size : 0), info.page_size);
+	admin_printf(out, "last commit   transaction %llu\n",
+	    (unsigned long long)info.last_txn);
+	show_store_copies(m, out);
+	show_store_tables(&info, out);
+	return DSP_OK;
+}
+
+static int
+admin_store_copy(struct mgr *m, struct buf_writer *out, char *err,
+    size_t errlen)
+{
+	struct copies_result	r;
+	char			size[32];
+	int			rc;
+
+	if ((rc = copies_now(m->copies, &r, err, errlen)) != DSP_OK)
+		return rc;
+	size_format(r.size, size, sizeof(size));
+	admin_printf(out, "store copied to %s (%s, %lld ms)\n", r.path, size,
+	    (long long)r.ms);
+	return DSP_OK;
+}
+
 /* --- volume commands --- */
 
 static int
@@ -964,9 +1070,10 @@ admin_volume_resolve(struct mgr *m, const char *actor,
 	return DSP_OK;
 }
 
-int
-admin_run(struct mgr *m, const char *actor, const struct admin_command *cmd,
-    struct buf_writer *out, char *err, size_t errlen)
+static int
+admin_dispatch(struct mgr *m, const char *actor,
+    const struct admin_command *cmd, struct buf_writer *out, char *err,
+    size_t errlen)
 {
 	switch (cmd->action) {
 	case ADMIN_NONE:
@@ -1001,9 +1108,25 @@ admin_run(struct mgr *m, const char *actor, const struct admin_command *cmd,
 		return admin_server_retire(m, actor, cmd, out, err, errlen);
 	case ADMIN_VOLUME_RESOLVE:
 		return admin_volume_resolve(m, actor, cmd, out, err, errlen);
+	case ADMIN_SHOW_STORE:
+		return admin_show_store(m, out, err, errlen);
+	case ADMIN_STORE_COPY:
+		return admin_store_copy(m, out, err, errlen);
 	}
 	snprintf(err, errlen, "command not implemented");
 	return DSP_E_INTERNAL;
+}
+
+int
+admin_run(struct mgr *m, const char *actor, const struct admin_command *cmd,
+    struct buf_writer *out, char *err, size_t errlen)
+{
+	int	rc;
+
+	rc = admin_dispatch(m, actor, cmd, out, err, errlen);
+	if (rc == DSP_OK && admin_is_change(cmd->action))
+		copies_changed(m->copies);
+	return rc;
 }
 
 /* The ADMIN request: one command line in, its output text back. */

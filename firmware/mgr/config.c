@@ -36,6 +36,9 @@ static cfg_opt_t mgr_opts[] = {
 	CFG_INT("heartbeat_timeout", 10, CFGF_NONE),
 	CONFUTIL_GATE_OPTS(MGR_PER_PEER, MGR_IDLE_S),
 	CFG_STR("store_map_size", "1G", CFGF_NONE),
+	CFG_STR("backup_dir", "", CFGF_NONE),
+	CFG_INT("backup_interval", 3600, CFGF_NONE),
+	CFG_INT("backup_keep", 24, CFGF_NONE),
 	CFG_STR("ciphers", "chacha20-poly1305", CFGF_NONE),
 	CFG_STR("log_level", "info", CFGF_NONE),
 	CFG_STR("pidfile", "", CFGF_NONE),
@@ -55,6 +58,10 @@ static const struct config_range {
 	    offsetof(struct mgr_config, ticket_lifetime) },
 	{ "heartbeat_timeout", 1, 3600, "seconds",
 	    offsetof(struct mgr_config, heartbeat_timeout) },
+	{ "backup_interval", 1, 7 * 86400, "seconds",
+	    offsetof(struct mgr_config, backup_interval) },
+	{ "backup_keep", 1, 10000, "copies",
+	    offsetof(struct mgr_config, backup_keep) },
 };
 
 static int
@@ -66,6 +73,7 @@ config_strings(cfg_t *cfg, struct mgr_config *conf)
 	} strs[] = {
 		{ "listen_address", offsetof(struct mgr_config, listen_address) },
 		{ "state_dir", offsetof(struct mgr_config, state_dir) },
+		{ "backup_dir", offsetof(struct mgr_config, backup_dir) },
 		{ "ca", offsetof(struct mgr_config, ca) },
 		{ "cert", offsetof(struct mgr_config, cert) },
 		{ "key", offsetof(struct mgr_config, key) },
@@ -98,6 +106,7 @@ config_paths(const char *path, const struct mgr_config *conf, char *err,
 		int		 optional;
 	} paths[] = {
 		{ "state_dir", conf->state_dir, 0 },
+		{ "backup_dir", conf->backup_dir, 1 },
 		{ "ca", conf->ca, 0 },
 		{ "cert", conf->cert, 0 },
 		{ "key", conf->key, 0 },
@@ -115,6 +124,10 @@ config_paths(const char *path, const struct mgr_config *conf, char *err,
 			    "must be an absolute path", paths[i].name,
 			    paths[i].value);
 	}
+	/* Copies kept with the store are lost with it. */
+	if (strcmp(conf->backup_dir, conf->state_dir) == 0)
+		return confutil_fail(path, err, errlen, "backup_dir \"%s\" "
+		    "is the state_dir; copies go elsewhere", conf->backup_dir);
 	/* sun_path holds 108 bytes. */
 	if (strlen(conf->admin_socket) >= 108)
 		return confutil_fail(path, err, errlen, "admin_socket \"%s\" "
@@ -229,6 +242,7 @@ mgr_config_free(struct mgr_config *conf)
 {
 	free(conf->listen_address);
 	free(conf->state_dir);
+	free(conf->backup_dir);
 	free(conf->ca);
 	free(conf->cert);
 	free(conf->key);
@@ -260,6 +274,9 @@ mgr_config_print(FILE *f, const struct mgr_config *conf)
 	fprintf(f, "heartbeat_timeout = %d\n", conf->heartbeat_timeout);
 	confutil_gate_print(f, &conf->gate, conf->idle_timeout);
 	fprintf(f, "store_map_size = \"%s\"\n", map);
+	fprintf(f, "backup_dir = \"%s\"\n", conf->backup_dir);
+	fprintf(f, "backup_interval = %d\n", conf->backup_interval);
+	fprintf(f, "backup_keep = %d\n", conf->backup_keep);
 	fprintf(f, "ciphers = \"%s\"\n", conf->ciphers);
 	fprintf(f, "log_level = \"%s\"\n",
 	    confutil_log_level_name(conf->log_level));

@@ -32,6 +32,9 @@ struct mgr_config {
 	struct gate_limits gate;		/* the TLS port's door */
 	int		 idle_timeout;		/* s, borrowers and admins */
 	uint64_t	 store_map_size;	/* bytes */
+	char		*backup_dir;		/* copies of the store; "" = none */
+	int		 backup_interval;	/* seconds between copies */
+	int		 backup_keep;		/* copies kept */
 	char		*ciphers;
 	int		 log_level;		/* enum log_level */
 	char		*pidfile;		/* "" = none */

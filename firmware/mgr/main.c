@@ -30,7 +30,8 @@ usage(int full)
 {
 	FILE	*f = full ? stdout : stderr;
 
-	fprintf(f, "usage: %s [-dnv] [-f file] [--rebuild]\n", MGR_PROGNAME);
+	fprintf(f, "usage: %s [-dnv] [-f file] [--rebuild | --restore file "
+	    "[--force]]\n", MGR_PROGNAME);
 	if (full)
 		fprintf(f,
 		    "\n"
@@ -46,6 +47,11 @@ usage(int full)
 		    "           rebuild the table from the lenders' records "
 		    "(an empty\n"
 		    "           store only; the same as rebuild = yes)\n"
+		    "  --restore file\n"
+		    "           start from a copy of the store (with -n, only "
+		    "check it)\n"
+		    "  --force  with --restore: keep the store found in "
+		    "state_dir aside\n"
 		    "  --help   this text\n", MGR_CONF_FILE);
 	exit(full ? 0 : 1);
 }
@@ -145,6 +151,7 @@ mgr_shutdown(struct mgr *m)
 	/* Connection threads still busy use everything below. */
 	if (control_close(m->control) == -1)
 		return;
+	copies_stop(m->copies);
 	agents_stop(m->agents);
 	push_free(m->push);
 	store_close(m->store);
@@ -158,16 +165,18 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
-		{ "rebuild", no_argument, NULL, 'R' },
+		{ "rebuild", no_argument, NULL, 'B' },
+		{ "restore", required_argument, NULL, 'R' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mgr_config	 conf;
 	struct mgr		 m;
-	const char		*conffile = MGR_CONF_FILE;
+	const char		*conffile = MGR_CONF_FILE, *restore = NULL;
 	sigset_t		 stop;
 	char			 err[512];
 	int			 ch, debug = 0, noaction = 0, verbose = 0, level;
-	int			 rebuild = 0;
+	int			 force = 0, rebuild = 0;
 
 	while ((ch = getopt_long(argc, argv, "df:nv", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -183,21 +192,37 @@ main(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
-		case 'R':
+		case 'B':
 			rebuild = 1;
 			break;
 		case 'h':
 			usage(1);
+		case 'R':
+			restore = optarg;
+			break;
+		case 'F':
+			force = 1;
+			break;
 		default:
 			usage(0);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (force && restore == NULL) ||
+	    (rebuild && restore != NULL))
 		usage(0);
 
 	log_init(MGR_PROGNAME, 1, verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	if (mgr_config_load(conffile, &conf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", MGR_PROGNAME, err);
+		return 1;
+	}
+	/* Before the trial open, which would make an empty store. */
+	if (restore != NULL && (noaction ? restore_check(restore,
+	    conf.state_dir, force, err, sizeof(err)) : restore_store(restore,
+	    conf.state_dir, conf.store_map_size, force, err,
+	    sizeof(err))) == -1) {
+		fprintf(stderr, "%s: %s\n", MGR_PROGNAME, err);
+		mgr_config_free(&conf);
 		return 1;
 	}
 	if (noaction) {
@@ -238,6 +263,9 @@ main(int argc, char **argv)
 	if ((m.push = push_new(&m)) == NULL ||
 	    (m.agents = agents_start(&m)) == NULL)
 		fatalx("cannot start: out of memory or threads");
+	if ((m.copies = copies_start(&m)) == NULL)
+		fatalx("cannot start copying the store: out of memory or "
+		    "threads");
 	if (control_start(m.control, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	log_info("manager %s started: state in %s, tickets valid %d s%s",

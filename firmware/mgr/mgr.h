@@ -7,8 +7,10 @@
 
 #include <sys/types.h>
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "buf.h"
 #include "msg.h"
@@ -17,6 +19,7 @@
 struct agents;
 struct channel;
 struct control;
+struct copies;
 struct mgr_config;
 struct push;
 struct store;
@@ -34,6 +37,7 @@ struct mgr {
 	struct agents		*agents;
 	struct push		*push;
 	struct control		*control;
+	struct copies		*copies;	/* of the store */
 	uid_t			 uid;		/* the daemon's own */
 	int			 rebuild;	/* import what lenders agree on */
 };
@@ -123,6 +127,53 @@ struct push_state {
 /* 1 and *out filled while pushes to the server fail. */
 int		 push_describe(struct push *, const char *server,
 		    struct push_state *);
+
+/* copies.c */
+/* What a copy gave, for the admin who asked for it. */
+struct copies_result {
+	int		 ok;
+	char		 path[PATH_MAX];
+	time_t		 time;		/* in its name */
+	uint64_t	 size;		/* bytes */
+	int64_t		 ms;		/* time taken */
+	char		 error[256];	/* when not ok */
+};
+
+/* Where copying stands, for show store. */
+struct copies_state {
+	int		 enabled;	/* backup_dir is set */
+	char		 last_path[PATH_MAX];	/* "" before the first */
+	time_t		 last_time;
+	uint64_t	 last_size;
+	int64_t		 last_ms;	/* -1: found at start */
+	char		 last_error[256];	/* "" after a good copy */
+	time_t		 last_error_time;
+	unsigned int	 made;		/* since start */
+	unsigned int	 failed;
+	int64_t		 next_in_ms;
+	int		 change_pending;	/* a copy after a change is due */
+};
+
+/* Starts the copying thread when backup_dir is set; NULL when out of
+ * memory or threads. */
+struct copies	*copies_start(struct mgr *);
+void		 copies_stop(struct copies *);
+/* An admin change was committed: a copy follows soon. */
+void		 copies_changed(struct copies *);
+/* A copy now, made by the copying thread: DSP_OK, E_STATE (copies are
+ * off, or the manager stops) or E_IO, with err. */
+int		 copies_now(struct copies *, struct copies_result *, char *err,
+		    size_t errlen);
+void		 copies_describe(struct copies *, struct copies_state *);
+
+/* restore.c */
+/* --restore: puts the copy file in state_dir as its store, keeping a
+ * store found there (only with force) as data.mdb.TIME. -1 with err. */
+int		 restore_store(const char *file, const char *state_dir,
+		    uint64_t map_size, int force, char *err, size_t errlen);
+/* -n --restore: the checks only, nothing changes. */
+int		 restore_check(const char *file, const char *state_dir,
+		    int force, char *err, size_t errlen);
 
 /* admin_run.c */
 int		 admin_handle(struct conn *, const struct dsp_header *,

@@ -60,40 +60,47 @@ int
 store_open(struct store **sp, const char *dir, int readonly, size_t map_size,
     char *err, size_t errlen)
 {
-	struct store	*s;
-	unsigned int	 flags = MDB_NOTLS;
-	int		 rc, dead;
-
 	*sp = NULL;
 	if (!readonly && store_mkdir(dir, err, errlen) == -1)
 		return -1;
+	return store_open_env(sp, dir, readonly ? MDB_RDONLY : 0, map_size,
+	    err, errlen);
+}
+
+int
+store_open_env(struct store **sp, const char *path, unsigned int flags,
+    size_t map_size, char *err, size_t errlen)
+{
+	struct store	*s;
+	int		 rc, dead;
+
+	*sp = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		store_set_err(err, errlen, "out of memory");
 		return -1;
 	}
-	s->readonly = readonly;
+	s->readonly = (flags & MDB_RDONLY) != 0;
 	if ((rc = mdb_env_create(&s->env)) != 0) {
-		store_set_err(err, errlen, "store %s: %s", dir,
+		store_set_err(err, errlen, "store %s: %s", path,
 		    mdb_strerror(rc));
 		free(s);
 		return -1;
 	}
 	mdb_env_set_maxdbs(s->env, 16);
 	mdb_env_set_maxreaders(s->env, STORE_MAX_READERS);
-	if (readonly)
-		flags |= MDB_RDONLY;	/* map size comes from the file */
-	else
+	/* Read-only, the map size comes from the file. */
+	if (!s->readonly)
 		mdb_env_set_mapsize(s->env,
 		    map_size ? map_size : STORE_MAP_SIZE);
-	if ((rc = mdb_env_open(s->env, dir, flags, 0600)) != 0) {
-		store_set_err(err, errlen, "cannot open store %s: %s", dir,
+	if ((rc = mdb_env_open(s->env, path, flags | MDB_NOTLS, 0600)) != 0) {
+		store_set_err(err, errlen, "cannot open store %s: %s", path,
 		    mdb_strerror(rc));
 		goto fail;
 	}
 	/* Free reader slots left behind by crashed processes. */
 	if (mdb_reader_check(s->env, &dead) == 0 && dead > 0)
-		log_info("store %s: cleared %d stale readers", dir, dead);
-	if (store_open_dbs(s, dir, err, errlen) == -1)
+		log_info("store %s: cleared %d stale readers", path, dead);
+	if (store_open_dbs(s, path, err, errlen) == -1)
 		goto fail;
 	*sp = s;
 	return 0;
@@ -187,6 +194,23 @@ store_open_dbs(struct store *s, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+int
+store_schema_get(struct store *s, MDB_txn *txn, uint32_t *version)
+{
+	MDB_val		key = { 6, (void *)"schema" }, val;
+	const uint8_t	*be;
+	int		 rc;
+
+	if ((rc = mdb_get(txn, s->meta, &key, &val)) != 0)
+		return rc;
+	if (val.mv_size != 4)
+		return MDB_CORRUPTED;
+	be = val.mv_data;
+	*version = (uint32_t)be[0] << 24 | (uint32_t)be[1] << 16 |
+	    (uint32_t)be[2] << 8 | be[3];
+	return 0;
+}
+
 static int
 store_schema(struct store *s, MDB_txn *txn, const char *dir, char *err,
     size_t errlen)
@@ -196,25 +220,19 @@ store_schema(struct store *s, MDB_txn *txn, const char *dir, char *err,
 	uint32_t	version;
 	int		rc;
 
-	rc = mdb_get(txn, s->meta, &key, &val);
+	rc = store_schema_get(s, txn, &version);
 	if (rc == MDB_NOTFOUND && !s->readonly) {
 		be[0] = be[1] = be[2] = 0;
 		be[3] = STORE_SCHEMA_VERSION;
 		val.mv_size = sizeof(be);
 		val.mv_data = be;
 		rc = mdb_put(txn, s->meta, &key, &val, 0);
-	} else if (rc == 0 && val.mv_size == 4) {
-		memcpy(be, val.mv_data, 4);
-		version = (uint32_t)be[0] << 24 | (uint32_t)be[1] << 16 |
-		    (uint32_t)be[2] << 8 | be[3];
-		if (version != STORE_SCHEMA_VERSION) {
-			store_set_err(err, errlen, "store %s has schema "
-			    "version %u, this program knows %d", dir, version,
-			    STORE_SCHEMA_VERSION);
-			return -1;
-		}
-	} else if (rc == 0)
-		rc = MDB_CORRUPTED;
+	} else if (rc == 0 && version != STORE_SCHEMA_VERSION) {
+		store_set_err(err, errlen, "store %s has schema version %u, "
+		    "this program knows %d", dir, version,
+		    STORE_SCHEMA_VERSION);
+		return -1;
+	}
 	if (rc != 0) {
 		store_set_err(err, errlen, "store %s: schema version: %s", dir,
 		    rc == MDB_NOTFOUND ? "missing" : mdb_strerror(rc));

@@ -98,6 +98,32 @@ int	store_open(struct store **, const char *dir, int readonly,
 	    size_t map_size, char *err, size_t errlen);
 void	store_close(struct store *);
 
+/* --- the store itself (store_info.c) --- */
+#define STORE_TABLES	6
+
+struct store_table_info {
+	const char	*name;		/* "meta", "servers", ... */
+	uint64_t	 entries;
+	uint64_t	 pages;		/* branch, leaf and overflow */
+};
+
+struct store_info {
+	uint64_t		map_size;	/* the map's ceiling, bytes */
+	uint64_t		map_used;	/* bytes up to the last page used */
+	uint64_t		last_txn;	/* id of the last commit */
+	uint32_t		page_size;
+	uint32_t		schema;		/* meta "schema" */
+	/* Versions this program writes (docs/STORE.md, record layouts). */
+	uint32_t		record_version;	/* regions, audit */
+	uint32_t		server_version;
+	uint32_t		volume_version;
+	struct store_table_info	tables[STORE_TABLES];
+};
+
+/* One read transaction: a consistent view. 0, or -1 with err. */
+int	store_info(struct store *, struct store_info *, char *err,
+	    size_t errlen);
+
 /* --- agents --- */
 /* Upserts the server (up, host, port, last_seen = now), replaces its
  * region list, and fills page with the first page of the generations of

@@ -3,6 +3,8 @@
  * every operation runs in, record codecs and per-table helpers.
  *
  *   store.c          environment, transactions, errors
+ *   store_info.c     sizes, table entries, versions (show store)
+ *   store_copy.c     copies of the store and their rotation
  *   store_codec.c    record layouts (docs/STORE.md)
  *   store_table.c    typed get/put/delete of records, the audit trail
  *   store_read.c     store_each_*, store_get_*
@@ -62,6 +64,13 @@ struct store_txn {
 };
 
 /* store.c */
+/* store_open without the directory: path and mdb_env_open flags as
+ * given (a copy is a single file: MDB_NOSUBDIR | MDB_RDONLY |
+ * MDB_NOLOCK). */
+int	store_open_env(struct store **, const char *path, unsigned int flags,
+	    size_t map_size, char *err, size_t errlen);
+/* meta "schema": 0, or an LMDB error (MDB_NOTFOUND, MDB_CORRUPTED). */
+int	store_schema_get(struct store *, MDB_txn *, uint32_t *version);
 int	store_fail(struct store_txn *, int status, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	store_mdb_fail(struct store_txn *, const char *what, int mdb_rc);

@@ -29,6 +29,20 @@ bad daspool-mgr "not a port" 'listen_port = 99999'
 bad daspool-mgr "ticket_lifetime" 'ticket_lifetime = "abc"'
 bad daspool-mgr "no such option" 'bogus = 1'
 bad daspool-mgr "handshake_timeout 0 is not 1-60" 'handshake_timeout = 0'
+bad daspool-mgr "backup_interval 0 is not 1-604800 seconds" \
+	'backup_interval = 0'
+bad daspool-mgr "backup_keep 0 is not 1-10000 copies" 'backup_keep = 0'
+bad daspool-mgr "backup_dir \"copies\" must be an absolute path" \
+	'backup_dir = "copies"'
+bad daspool-mgr "backup_dir \"/x/state\" is the state_dir" \
+	'state_dir = "/x/state"' 'backup_dir = "/x/state"'
+# A config with copies prints back with them.
+printf '%s\n' 'backup_dir = "/var/backups/daspool"' 'backup_interval = 1' \
+	'backup_keep = 3' >"$T/copies.conf"
+daspool-mgr -nv -f "$T/copies.conf" | grep -A2 '^backup_dir' | diff -u - \
+	<(printf '%s\n' 'backup_dir = "/var/backups/daspool"' \
+	'backup_interval = 1' 'backup_keep = 3') ||
+	fail "backup keys printed wrong by -nv"
 bad daspool-agent "no such option" 'bogus = 1'
 agent_base=('server = "serverA"' 'listen_address = "127.0.2.1"'
 	'manager_address = "127.0.1.1"' 'ca = "/x/ca.crt"' 'cert = "/x/a.crt"'

@@ -122,6 +122,7 @@ pki_issue() {
 		fail "pki issue $name"
 }
 
+# MGR_CONF_EXTRA: more lines for the manager's config.
 write_mgr_conf() {
 	mkdir -p "$T/mgr"
 	cat >"$T/mgr/daspool-mgr.conf" <<CONF
@@ -136,7 +137,7 @@ admin_socket = "$ADMIN_SOCK"
 ticket_lifetime = ${TICKET_LIFETIME:-300}
 heartbeat_timeout = ${HEARTBEAT_TIMEOUT:-6}
 log_level = "${MGR_LOG_LEVEL:-debug}"
-${MGR_EXTRA_CONF:-}
+${MGR_CONF_EXTRA:-}
 CONF
 }
 

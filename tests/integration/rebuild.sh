@@ -92,7 +92,7 @@ grep -q "out-of-sync" "$T/before" || fail "no out-of-sync leg before: $(cat "$T/
 # The appliance's disk is gone.
 stop_mgr_hard
 rm -rf "$T/mgr/state"
-MGR_EXTRA_CONF="rebuild = yes"
+MGR_CONF_EXTRA="rebuild = yes"
 start_mgr
 all_rebuilt() {
 	local n

@@ -30,7 +30,11 @@ static const struct {
 	{ "h", ADMIN_HELP, "", "", "", 0 },
 	{ "show servers", ADMIN_SHOW_SERVERS, "", "", "", 0 },
 	{ "sh ser", ADMIN_SHOW_SERVERS, "", "", "", 0 },
-	{ "sh s", ADMIN_SHOW_SERVERS, "", "", "", 0 },
+	{ "sh se", ADMIN_SHOW_SERVERS, "", "", "", 0 },
+	{ "show store", ADMIN_SHOW_STORE, "", "", "", 0 },
+	{ "sh st", ADMIN_SHOW_STORE, "", "", "", 0 },
+	{ "store copy", ADMIN_STORE_COPY, "", "", "", 0 },
+	{ "st c", ADMIN_STORE_COPY, "", "", "", 0 },
 	{ "  show   regions  ", ADMIN_SHOW_REGIONS, "", "", "", 0 },
 	{ "show r", ADMIN_SHOW_REGIONS, "", "", "", 0 },
 	{ "show volumes", ADMIN_SHOW_VOLUMES, "", "", "", 0 },
@@ -66,22 +70,26 @@ static const struct {
 	const char	*line;
 	const char	*says;
 } parse_bad[] = {
-	{ "x", "unknown command 'x'; try: show, volume, server, help" },
-	{ "s s", "ambiguous command 's'; could be: show, server" },
+	{ "x", "unknown command 'x'; try: show, volume, server, store, help" },
+	{ "s s", "ambiguous command 's'; could be: show, server, store" },
+	{ "sh s", "ambiguous command 'show s'; could be: servers, store" },
+	{ "store", "incomplete command 'store': expected copy" },
+	{ "store copy now", "too many arguments: 'now' after 'store copy'" },
+	{ "show store x", "too many arguments" },
 	{ "server retire", "incomplete command 'server retire': expected "
 	    "SERVER" },
 	{ "server retire a/b", "bad server name 'a/b'" },
 	{ "server retire a b", "too many arguments" },
 	{ "frobnicate now", "unknown command 'frobnicate'" },
 	{ "show x", "unknown command 'show x'; after 'show' try: servers, "
-	    "regions, volumes, volume, audit" },
+	    "regions, volumes, volume, audit, store" },
 	{ "volume explode Vol-1", "try: create, delete, force-unmount, "
 	    "force-release, split" },
 	{ "volume force Vol-1", "ambiguous command 'volume force'; could be: "
 	    "force-unmount, force-release" },
 	{ "volume f Vol-1", "ambiguous" },
 	{ "show", "incomplete command 'show': expected servers, regions, "
-	    "volumes, volume, audit" },
+	    "volumes, volume, audit, store" },
 	{ "volume", "incomplete command 'volume'" },
 	{ "volume create", "incomplete command 'volume create': expected "
 	    "NAME" },
@@ -324,7 +332,7 @@ test_help(void **state)
 		"volume split SERVER:REGION NAME:SIZE [NAME:SIZE...]",
 		"show volume NAME", "show volumes NAME",
 		"volume delete NAME", "volume force-unmount NAME",
-		"volume force-release NAME", "help",
+		"volume force-release NAME", "show store", "store copy", "help",
 	};
 	struct buf_writer	w;
 	const char		*text;
