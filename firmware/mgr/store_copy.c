@@ -367,17 +367,77 @@ store_copy_newest(const char *dir, char *name, size_t namelen, time_t *when)
 	return found;
 }
 
+/* Names of every volume, collected before any is rewritten. */
+struct restored_names {
+	struct store_txn *t;
+	dsp_name	*names;
+	size_t		 count;
+	size_t		 cap;
+};
+
+static int
+restored_collect(struct store_txn *t, const struct volume_record *v,
+    void *arg)
+{
+	struct restored_names	*rn = arg;
+	dsp_name		*p;
+
+	(void)t;
+	if (rn->count == rn->cap) {
+		rn->cap = rn->cap ? rn->cap * 2 : 64;
+		if ((p = reallocarray(rn->names, rn->cap,
+		    sizeof(*p))) == NULL)
+			return store_fail(rn->t, DSP_E_INTERNAL,
+			    "out of memory");
+		rn->names = p;
+	}
+	store_copy(rn->names[rn->count++], sizeof(dsp_name), v->name);
+	return 0;
+}
+
+/*
+ * A copy does not know who borrowed what since it was taken: a volume
+ * lent after it holds a ticket of the generation the copy has. Every
+ * volume goes one generation up, unlent and unmounted, and stays fenced
+ * until its lenders acknowledge that: no such ticket outlives the
+ * restore, and no volume is lent twice. Borrowers allocate again.
+ */
+static int
+restored_unlend(struct store_txn *t, const char *name)
+{
+	struct volume_record	v;
+	int			rc;
+
+	if ((rc = store_volume_load(t, name, &v)) != DSP_OK)
+		return rc;
+	v.generation++;
+	v.generation_at = t->now;
+	v.borrower[0] = '\0';
+	v.mounted = 0;
+	return store_volume_save(t, &v);
+}
+
 int
 store_copy_restored(struct store *s, const char *file, uint64_t now,
     char *err, size_t errlen)
 {
 	struct store_txn	 t;
+	struct restored_names	 rn;
 	const char		*base = strrchr(file, '/');
+	size_t			 i;
 	int			 rc;
 
 	if (store_begin(s, &t, 1, now, err, errlen) != DSP_OK)
 		return -1;
-	rc = store_audit_add(&t, "manager", "restore", "", "the store was "
-	    "restored from %s", base != NULL ? base + 1 : file);
+	memset(&rn, 0, sizeof(rn));
+	rn.t = &t;
+	rc = store_walk_status(store_walk_volumes(&t, restored_collect, &rn));
+	for (i = 0; rc == DSP_OK && i < rn.count; i++)
+		rc = restored_unlend(&t, rn.names[i]);
+	free(rn.names);
+	if (rc == DSP_OK)
+		rc = store_audit_add(&t, "manager", "restore", "", "the store "
+		    "was restored from %s; %zu volumes unlent, one generation "
+		    "up", base != NULL ? base + 1 : file, rn.count);
 	return store_end(&t, rc) == DSP_OK ? 0 : -1;
 }

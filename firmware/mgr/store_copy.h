@@ -57,7 +57,9 @@ int	store_copy_rotate(const char *dir, unsigned int keep, char *err,
 int	store_copy_newest(const char *dir, char *name, size_t namelen,
 	    time_t *);
 
-/* The audit row of a restore: the store now holds the copy file. */
+/* The store now holds the copy file: every volume one generation up,
+ * unlent and unmounted (fenced until its lenders acknowledge), and the
+ * audit row of the restore. */
 int	store_copy_restored(struct store *, const char *file, uint64_t now,
 	    char *err, size_t errlen);
 
