@@ -680,9 +680,11 @@ admin_show_volume(struct mgr *m, const struct admin_command *cmd,
 	    (unsigned long long)v.generation, volume_is_fenced(&v) ?
 	    " (fenced: a lender has not acknowledged it)" : "");
 	admin_printf(out, "health        %s\n", dsp_health_name(health));
+	/* Held: nothing is pushed, so no lender owes an ack yet. */
 	if (v.hold_kind != VOLUME_HOLD_NONE)
 		show_volume_hold(m, &v, out);
-	show_volume_fence(m, &v, out);
+	else
+		show_volume_fence(m, &v, out);
 	show_volume_records(&v, out);
 	if (v.form == DSP_FORM_MIRROR) {
 		size_format(v.chunk_size, chunk, sizeof(chunk));

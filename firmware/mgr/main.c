@@ -80,6 +80,7 @@ mgr_load(struct mgr *m, const struct mgr_config *conf)
 	struct tls_paths	 paths;
 	struct store		*s;
 	char			 err[512], cn[DSP_NAME_MAX + 1];
+	size_t			 upgraded;
 	int			 role;
 
 	memset(&paths, 0, sizeof(paths));
@@ -108,6 +109,11 @@ mgr_load(struct mgr *m, const struct mgr_config *conf)
 	if (m->rebuild && store_rebuild_begin(s, (uint64_t)time(NULL), err,
 	    sizeof(err)) != DSP_OK)
 		fatalx("%s", err);
+	if (store_records_upgrade(s, &upgraded, err, sizeof(err)) != DSP_OK)
+		fatalx("%s", err);
+	if (upgraded > 0)
+		log_info("%zu volumes of an older store get records on their "
+		    "lenders", upgraded);
 	store_close(s);
 }
 

@@ -309,6 +309,10 @@ void	store_set_owed_hook(struct store *, void (*)(void *), void *);
  * first), in volume order. */
 int	store_owed_list(struct store *, const char *server, const char *after,
 	    struct store_owed *, size_t max, size_t *count);
+/* Volumes written before lenders kept records (revision 0) get
+ * revision 1, so that their records are pushed; at start. */
+int	store_records_upgrade(struct store *, size_t *count, char *err,
+	    size_t errlen);
 /* The servers owed a push, up to max. */
 int	store_owed_servers(struct store *, dsp_name *, size_t max,
 	    size_t *count);

@@ -477,12 +477,14 @@ agents_ack_one(struct store_txn *t, const char *server,
 	if ((rc = store_view_digest(t, &v, mine)) != DSP_OK)
 		return rc;
 	same = memcmp(mine, g->digest, DSP_DIGEST_LEN) == 0;
-	/* A newer record: nothing is pushed over it, or lent, until the
-	 * manager has seen it. */
-	if (!same && g->revision > v.revision &&
+	/* Another record at a revision the table has not passed: the
+	 * table went back (an older copy) while the lender went on. Nothing
+	 * is pushed over it, or lent, until the manager has seen it. */
+	if (!same && g->revision != 0 && g->revision >= v.revision &&
 	    v.hold_kind == VOLUME_HOLD_NONE)
 		store_hold_newer(&v, server, g->revision);
-	if (!same && g->revision != 0 && v.hold_kind != VOLUME_HOLD_NONE &&
+	/* Held: the manager decides on every lender's record. */
+	if (g->revision != 0 && v.hold_kind != VOLUME_HOLD_NONE &&
 	    asked != NULL && asked->count < DSP_MAX_GENERATIONS)
 		store_copy(asked->names[asked->count++], sizeof(dsp_name),
 		    v.name);

@@ -473,7 +473,7 @@ report_known(struct store_txn *t, struct volume_record *v, const char *server,
 	if ((rc = store_view_digest(t, v, mine)) != DSP_OK)
 		return rc;
 	same = memcmp(mine, digest, DSP_DIGEST_LEN) == 0;
-	if (!same && r->revision > v->revision) {
+	if (!same && r->revision >= v->revision) {
 		if ((rc = candidate_save(t, server, v->name, bytes,
 		    len)) != DSP_OK)
 			return rc;

@@ -425,3 +425,61 @@ store_drop_acked(struct store *s, const char *server, const char *volume,
 	rc = store_owed_done(&t, server, volume, STORE_OWED_DROP);
 	return store_end(&t, rc);
 }
+
+/* --- volumes written before records --- */
+
+struct records_upgrade {
+	struct store_txn *t;
+	dsp_name	*names;
+	size_t		 count;
+	size_t		 cap;
+};
+
+static int
+records_upgrade_collect(struct store_txn *t, const struct volume_record *v,
+    void *arg)
+{
+	struct records_upgrade	*u = arg;
+	dsp_name		*p;
+
+	(void)t;
+	if (v->revision != 0)
+		return 0;
+	if (u->count == u->cap) {
+		u->cap = u->cap ? u->cap * 2 : 64;
+		if ((p = reallocarray(u->names, u->cap, sizeof(*p))) == NULL)
+			return store_fail(u->t, DSP_E_INTERNAL,
+			    "out of memory");
+		u->names = p;
+	}
+	store_copy(u->names[u->count++], sizeof(dsp_name), v->name);
+	return 0;
+}
+
+int
+store_records_upgrade(struct store *s, size_t *count, char *err,
+    size_t errlen)
+{
+	struct store_txn	t;
+	struct records_upgrade	u;
+	struct volume_record	v;
+	size_t			i;
+	int			rc;
+
+	*count = 0;
+	if ((rc = store_begin(s, &t, 1, 0, err, errlen)) != DSP_OK)
+		return rc;
+	memset(&u, 0, sizeof(u));
+	u.t = &t;
+	rc = store_walk_status(store_walk_volumes(&t, records_upgrade_collect,
+	    &u));
+	for (i = 0; rc == DSP_OK && i < u.count; i++) {
+		if ((rc = store_volume_load(&t, u.names[i], &v)) != DSP_OK)
+			break;
+		v.revision = 1;
+		rc = store_volume_save(&t, &v);
+	}
+	*count = u.count;
+	free(u.names);
+	return store_end(&t, rc);
+}
