@@ -12,6 +12,8 @@
  *   store_admin.c    volume create/split/delete
  *   store_lending.c  allocate, mount, unmount, release
  *   store_mirror.c   mirror legs, the write-intent bitmaps, health
+ *   store_records.c  the lenders' view, revisions, the owed index
+ *   store_rebuild.c  lenders' records: candidates, import, hold, resolve
  */
 #ifndef DASPOOL_STORE_INTERNAL_H
 #define DASPOOL_STORE_INTERNAL_H
