@@ -182,11 +182,13 @@ for v in $(seq 1 9); do
 	grep -q " Vol-$v " "$T/table" || fail "Vol-$v missing after restore"
 done
 ! grep -q " Vol-10 " "$T/table" || fail "Vol-10 back after restore"
-admin "show audit 5" |
+admin "show audit 100" |
 	grep -Eq "manager +restore +- +the store was restored from chosen\.mdb" ||
-	fail "no restore row in the audit trail"
+	fail "no restore row in the audit trail: $(admin "show audit 100")"
 wait_for 10 server_is_up serverA || fail "agent did not register"
-as host1 allocate Vol-9 >/dev/null && as host1 mount Vol-9 >/dev/null &&
+# Every volume is one generation up and fenced until its lender takes it.
+wait_for 10 as host1 allocate Vol-9 || fail "Vol-9 not lent after the restore"
+as host1 mount Vol-9 >/dev/null &&
 	as host1 write Vol-9 --offset 0 --input "$T/pki/ca.crt" &&
 	as host1 unmount Vol-9 && as host1 release Vol-9 ||
 	fail "the restored manager does not lend Vol-9"
