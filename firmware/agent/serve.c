@@ -608,23 +608,31 @@ conn_refuse_not_manager(struct conn *c, const struct dsp_header *hdr)
 	    "revoke tickets" : "change volume records");
 }
 
+/* REVOKE raises the volume's generation; VOLUME_DROP also forgets its
+ * record (the volume was deleted), but never the generation. */
 static int
 conn_revoke(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload)
 {
 	struct msg_revoke	rv;
 	char			why[256];
+	int			drop = hdr->opcode == DSP_OP_VOLUME_DROP;
 
 	if (!conn_is_manager(c))
 		return conn_refuse_not_manager(c, hdr);
 	if (msg_decode_revoke(payload, hdr->payload_length, &rv) != DSP_OK)
-		return conn_bad_frame(c, hdr, "bad revoke payload");
+		return conn_bad_frame(c, hdr, "bad payload");
 	/* Returns once no request under an older generation runs. */
 	if (generations_raise_one(c->agent->generations, rv.volume,
-	    rv.generation, why, sizeof(why)) == -1)
+	    rv.generation, why, sizeof(why)) == -1 ||
+	    (drop && records_drop(c->agent->records, rv.volume,
+	    rv.generation, NULL, why, sizeof(why)) == -1))
 		return conn_refuse(c, hdr, DSP_E_IO, "%s", why);
-	log_info("volume %s revoked below generation %llu", rv.volume,
-	    (unsigned long long)rv.generation);
+	if (drop)
+		log_info("volume %s deleted: its record is dropped", rv.volume);
+	else
+		log_info("volume %s revoked below generation %llu", rv.volume,
+		    (unsigned long long)rv.generation);
 	buf_writer_reset(&c->reply);
 	return conn_reply(c, hdr);
 }
@@ -681,28 +689,6 @@ conn_volume_put(struct conn *c, const struct dsp_header *hdr,
 	return rc;
 }
 
-/* The volume was deleted: its record goes, its generation stays. */
-static int
-conn_volume_drop(struct conn *c, const struct dsp_header *hdr,
-    const uint8_t *payload)
-{
-	struct msg_revoke	rv;
-	char			why[256];
-
-	if (!conn_is_manager(c))
-		return conn_refuse_not_manager(c, hdr);
-	if (msg_decode_revoke(payload, hdr->payload_length, &rv) != DSP_OK)
-		return conn_bad_frame(c, hdr, "bad volume drop payload");
-	if (generations_raise_one(c->agent->generations, rv.volume,
-	    rv.generation, why, sizeof(why)) == -1 ||
-	    records_drop(c->agent->records, rv.volume, rv.generation, NULL,
-	    why, sizeof(why)) == -1)
-		return conn_refuse(c, hdr, DSP_E_IO, "%s", why);
-	log_info("volume %s deleted: its record is dropped", rv.volume);
-	buf_writer_reset(&c->reply);
-	return conn_reply(c, hdr);
-}
-
 static int
 conn_handle(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload)
@@ -720,11 +706,10 @@ conn_handle(struct conn *c, const struct dsp_header *hdr,
 	case DSP_OP_FLUSH:
 		return conn_data(c, hdr, payload);
 	case DSP_OP_REVOKE:
+	case DSP_OP_VOLUME_DROP:
 		return conn_revoke(c, hdr, payload);
 	case DSP_OP_VOLUME_PUT:
 		return conn_volume_put(c, hdr, payload);
-	case DSP_OP_VOLUME_DROP:
-		return conn_volume_drop(c, hdr, payload);
 	default:
 		return conn_refuse(c, hdr, DSP_E_OPCODE, "the agent does not "
 		    "serve %s requests", serve_opname(hdr->opcode));

@@ -15,33 +15,6 @@
 #define REASON_RETIRED	"no longer registered"
 #define REASON_GONE	"its server was retired"
 
-/* Names of a server's regions or volumes, collected in one walk and
- * changed after it, so no cursor walks a table that is being written. */
-struct region_names {
-	struct store_txn *t;
-	const char	*server;
-	size_t		 count;
-	size_t		 cap;
-	dsp_name	*names;
-};
-
-static int
-agents_names_add(struct region_names *rn, const char *name, size_t len)
-{
-	dsp_name	*p;
-
-	if (rn->count == rn->cap) {
-		rn->cap = rn->cap ? rn->cap * 2 : 16;
-		if ((p = reallocarray(rn->names, rn->cap,
-		    sizeof(*p))) == NULL)
-			return store_fail(rn->t, DSP_E_INTERNAL,
-			    "out of memory");
-		rn->names = p;
-	}
-	memcpy(rn->names[rn->count], name, len);
-	rn->names[rn->count++][len] = '\0';
-	return 0;
-}
 
 static int
 agents_check_register(const struct msg_register *m, char *err, size_t errlen)
@@ -83,7 +56,7 @@ agents_check_register(const struct msg_register *m, char *err, size_t errlen)
 static int
 agents_collect_region(const MDB_val *k, const MDB_val *v, void *arg)
 {
-	struct region_names	*rn = arg;
+	struct store_names	*rn = arg;
 	size_t			 sl = strlen(rn->server);
 
 	(void)v;
@@ -93,7 +66,7 @@ agents_collect_region(const MDB_val *k, const MDB_val *v, void *arg)
 		return 1;
 	if (k->mv_size - sl - 1 > DSP_NAME_MAX)
 		return 0;
-	return agents_names_add(rn, (const char *)k->mv_data + sl + 1,
+	return store_names_add(rn, (const char *)k->mv_data + sl + 1,
 	    k->mv_size - sl - 1);
 }
 
@@ -135,7 +108,7 @@ agents_retire_region(struct store_txn *t, const char *server,
 static int
 agents_retire_regions(struct store_txn *t, const struct msg_register *m)
 {
-	struct region_names	rn = { t, m->server, 0, 0, NULL };
+	struct store_names	rn = { t, m->server, 0, 0, NULL };
 	char			key[STORE_REGION_KEY_MAX];
 	MDB_val			from;
 	size_t			i;
@@ -537,13 +510,13 @@ static int
 agents_collect_user(struct store_txn *t, const struct volume_record *v,
     void *arg)
 {
-	struct region_names	*an = arg;
+	struct store_names	*an = arg;
 	uint16_t		 i;
 
 	(void)t;
 	for (i = 0; i < v->extent_count; i++)
 		if (strcmp(v->extents[i].server, an->server) == 0)
-			return agents_names_add(an, v->name,
+			return store_names_add(an, v->name,
 			    strlen(v->name));
 	return 0;
 }
@@ -588,7 +561,7 @@ static int
 agents_retire_volumes(struct store_txn *t, const char *server,
     unsigned int *count)
 {
-	struct region_names	an = { t, server, 0, 0, NULL };
+	struct store_names	an = { t, server, 0, 0, NULL };
 	size_t			i;
 	int			rc;
 
@@ -604,7 +577,7 @@ agents_retire_volumes(struct store_txn *t, const char *server,
 static int
 agents_retire_regions_gone(struct store_txn *t, const char *server)
 {
-	struct region_names	rn = { t, server, 0, 0, NULL };
+	struct store_names	rn = { t, server, 0, 0, NULL };
 	struct region_record	rr;
 	char			key[STORE_REGION_KEY_MAX];
 	MDB_val			from;

@@ -367,34 +367,6 @@ store_copy_newest(const char *dir, char *name, size_t namelen, time_t *when)
 	return found;
 }
 
-/* Names of every volume, collected before any is rewritten. */
-struct restored_names {
-	struct store_txn *t;
-	dsp_name	*names;
-	size_t		 count;
-	size_t		 cap;
-};
-
-static int
-restored_collect(struct store_txn *t, const struct volume_record *v,
-    void *arg)
-{
-	struct restored_names	*rn = arg;
-	dsp_name		*p;
-
-	(void)t;
-	if (rn->count == rn->cap) {
-		rn->cap = rn->cap ? rn->cap * 2 : 64;
-		if ((p = reallocarray(rn->names, rn->cap,
-		    sizeof(*p))) == NULL)
-			return store_fail(rn->t, DSP_E_INTERNAL,
-			    "out of memory");
-		rn->names = p;
-	}
-	store_copy(rn->names[rn->count++], sizeof(dsp_name), v->name);
-	return 0;
-}
-
 /*
  * A copy does not know who borrowed what since it was taken: a volume
  * lent after it holds a ticket of the generation the copy has. Every
@@ -422,7 +394,7 @@ store_copy_restored(struct store *s, const char *file, uint64_t now,
     char *err, size_t errlen)
 {
 	struct store_txn	 t;
-	struct restored_names	 rn;
+	struct store_names	 rn;
 	const char		*base = strrchr(file, '/');
 	size_t			 i;
 	int			 rc;
@@ -431,7 +403,8 @@ store_copy_restored(struct store *s, const char *file, uint64_t now,
 		return -1;
 	memset(&rn, 0, sizeof(rn));
 	rn.t = &t;
-	rc = store_walk_status(store_walk_volumes(&t, restored_collect, &rn));
+	rc = store_walk_status(store_walk_volumes(&t, store_collect_volume,
+	    &rn));
 	for (i = 0; rc == DSP_OK && i < rn.count; i++)
 		rc = restored_unlend(&t, rn.names[i]);
 	free(rn.names);

@@ -174,6 +174,22 @@ int	store_candidates_clear(struct store_txn *, const char *volume);
 void	store_hold_newer(struct volume_record *, const char *server,
 	    uint64_t revision);
 
+/* Names collected in one walk and changed after it, so no cursor walks
+ * a table that is being written. server: whose, for walks that need it. */
+struct store_names {
+	struct store_txn *t;
+	const char	*server;
+	size_t		 count;
+	size_t		 cap;
+	dsp_name	*names;
+};
+
+int	store_names_add(struct store_names *, const char *name, size_t len);
+/* A store_walk_volumes callback adding every volume's name (arg: the
+ * struct store_names). */
+int	store_collect_volume(struct store_txn *, const struct volume_record *,
+	    void *);
+
 /* store_lending.c: the volume is lent to borrower (E_STATE, E_BUSY). */
 int	store_check_owner(struct store_txn *, const struct volume_record *,
 	    const char *borrower);

@@ -196,25 +196,20 @@ candidates_of(const struct candidates *cs, const char *server)
 	return NULL;
 }
 
+/* The highest generation (revision: 0) or revision (1) among the
+ * candidates, and floor. */
 static uint64_t
-candidates_max_generation(const struct candidates *cs, uint64_t floor)
+candidates_max(const struct candidates *cs, int revision, uint64_t floor)
 {
-	size_t	i;
+	uint64_t	v;
+	size_t		i;
 
-	for (i = 0; i < cs->count; i++)
-		if (cs->items[i].rec.generation > floor)
-			floor = cs->items[i].rec.generation;
-	return floor;
-}
-
-static uint64_t
-candidates_max_revision(const struct candidates *cs, uint64_t floor)
-{
-	size_t	i;
-
-	for (i = 0; i < cs->count; i++)
-		if (cs->items[i].rec.revision > floor)
-			floor = cs->items[i].rec.revision;
+	for (i = 0; i < cs->count; i++) {
+		v = revision ? cs->items[i].rec.revision :
+		    cs->items[i].rec.generation;
+		if (v > floor)
+			floor = v;
+	}
 	return floor;
 }
 
@@ -329,7 +324,7 @@ adopt_generation(struct store_txn *t, const char *name,
 {
 	uint64_t	tomb = store_retired_generation(t, name);
 
-	return candidates_max_generation(cs, floor > tomb ? floor : tomb) + 1;
+	return candidates_max(cs, 0, floor > tomb ? floor : tomb) + 1;
 }
 
 static int
@@ -604,7 +599,7 @@ resolve(struct store_txn *t, const char *actor, const char *name,
 	if (rc == DSP_OK && take != NULL)
 		rc = adopt_record(t, &v, &take->rec, v.generation, 0);
 	if (rc == DSP_OK) {
-		v.revision = candidates_max_revision(&cs, old.revision);
+		v.revision = candidates_max(&cs, 1, old.revision);
 		v.hold_kind = VOLUME_HOLD_NONE;
 		v.hold[0] = '\0';
 		v.borrower[0] = '\0';

@@ -288,6 +288,29 @@ store_owed_decode(const MDB_val *k, const MDB_val *v, struct store_owed *o)
 	return 0;
 }
 
+/* A read transaction and a cursor on the owed table. */
+static int
+store_owed_open(struct store *s, struct store_txn *t, MDB_cursor **c)
+{
+	int	rc;
+
+	if ((rc = store_begin(s, t, 0, 0, NULL, 0)) != DSP_OK)
+		return rc;
+	if ((rc = mdb_cursor_open(t->txn, s->owed, c)) != 0)
+		return store_end(t, store_mdb_fail(t, "reading owed pushes",
+		    rc));
+	return DSP_OK;
+}
+
+/* rc: the cursor's last answer. */
+static int
+store_owed_close(struct store_txn *t, MDB_cursor *c, int rc)
+{
+	mdb_cursor_close(c);
+	return store_end(t, rc == 0 || rc == MDB_NOTFOUND ? DSP_OK :
+	    store_mdb_fail(t, "reading owed pushes", rc));
+}
+
 int
 store_owed_list(struct store *s, const char *server, const char *after,
     struct store_owed *out, size_t max, size_t *count)
@@ -300,11 +323,8 @@ store_owed_list(struct store *s, const char *server, const char *after,
 	int			 rc;
 
 	*count = 0;
-	if ((rc = store_begin(s, &t, 0, 0, NULL, 0)) != DSP_OK)
+	if ((rc = store_owed_open(s, &t, &c)) != DSP_OK)
 		return rc;
-	if ((rc = mdb_cursor_open(t.txn, s->owed, &c)) != 0)
-		return store_end(&t, store_mdb_fail(&t, "reading owed pushes",
-		    rc));
 	store_owed_key(key, server, after != NULL ? after : "", &k);
 	while (*count < max && (rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
 		op = MDB_NEXT;
@@ -316,9 +336,7 @@ store_owed_list(struct store *s, const char *server, const char *after,
 			continue;
 		(*count)++;
 	}
-	mdb_cursor_close(c);
-	return store_end(&t, rc == 0 || rc == MDB_NOTFOUND ? DSP_OK :
-	    store_mdb_fail(&t, "reading owed pushes", rc));
+	return store_owed_close(&t, c, rc);
 }
 
 int
@@ -333,11 +351,8 @@ store_owed_servers(struct store *s, dsp_name *out, size_t max, size_t *count)
 	int			 rc;
 
 	*count = 0;
-	if ((rc = store_begin(s, &t, 0, 0, NULL, 0)) != DSP_OK)
+	if ((rc = store_owed_open(s, &t, &c)) != DSP_OK)
 		return rc;
-	if ((rc = mdb_cursor_open(t.txn, s->owed, &c)) != 0)
-		return store_end(&t, store_mdb_fail(&t, "reading owed pushes",
-		    rc));
 	while (*count < max && (rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
 		op = MDB_NEXT;
 		if (store_owed_decode(&k, &v, &o) == -1)
@@ -348,9 +363,7 @@ store_owed_servers(struct store *s, dsp_name *out, size_t max, size_t *count)
 		k.mv_data = key;
 		op = MDB_SET_RANGE;
 	}
-	mdb_cursor_close(c);
-	return store_end(&t, rc == 0 || rc == MDB_NOTFOUND ? DSP_OK :
-	    store_mdb_fail(&t, "reading owed pushes", rc));
+	return store_owed_close(&t, c, rc);
 }
 
 /* --- pushes done --- */
@@ -428,32 +441,11 @@ store_drop_acked(struct store *s, const char *server, const char *volume,
 
 /* --- volumes written before records --- */
 
-struct records_upgrade {
-	struct store_txn *t;
-	dsp_name	*names;
-	size_t		 count;
-	size_t		 cap;
-};
-
 static int
 records_upgrade_collect(struct store_txn *t, const struct volume_record *v,
     void *arg)
 {
-	struct records_upgrade	*u = arg;
-	dsp_name		*p;
-
-	(void)t;
-	if (v->revision != 0)
-		return 0;
-	if (u->count == u->cap) {
-		u->cap = u->cap ? u->cap * 2 : 64;
-		if ((p = reallocarray(u->names, u->cap, sizeof(*p))) == NULL)
-			return store_fail(u->t, DSP_E_INTERNAL,
-			    "out of memory");
-		u->names = p;
-	}
-	store_copy(u->names[u->count++], sizeof(dsp_name), v->name);
-	return 0;
+	return v->revision == 0 ? store_collect_volume(t, v, arg) : 0;
 }
 
 int
@@ -461,7 +453,7 @@ store_records_upgrade(struct store *s, size_t *count, char *err,
     size_t errlen)
 {
 	struct store_txn	t;
-	struct records_upgrade	u;
+	struct store_names	u;
 	struct volume_record	v;
 	size_t			i;
 	int			rc;

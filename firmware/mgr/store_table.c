@@ -501,3 +501,29 @@ store_region_user(struct store_txn *t, const char *server, const char *region,
 	user[0] = '\0';
 	return store_walk_volumes(t, store_region_user_one, &u);
 }
+
+int
+store_names_add(struct store_names *sn, const char *name, size_t len)
+{
+	dsp_name	*p;
+
+	if (sn->count == sn->cap) {
+		sn->cap = sn->cap ? sn->cap * 2 : 16;
+		if ((p = reallocarray(sn->names, sn->cap,
+		    sizeof(*p))) == NULL)
+			return store_fail(sn->t, DSP_E_INTERNAL,
+			    "out of memory");
+		sn->names = p;
+	}
+	memcpy(sn->names[sn->count], name, len);
+	sn->names[sn->count++][len] = '\0';
+	return 0;
+}
+
+int
+store_collect_volume(struct store_txn *t, const struct volume_record *v,
+    void *arg)
+{
+	(void)t;
+	return store_names_add(arg, v->name, strlen(v->name));
+}
