@@ -155,11 +155,11 @@ store_open_dbs(struct store *s, const char *dir, char *err, size_t errlen)
 {
 	static const char *names[] = {
 	    "meta", "servers", "regions", "volumes", "audit", "bitmaps",
-	    "owed", "candidates"
+	    "owed", "candidates", "extents"
 	};
 	MDB_dbi		*dbis[] = {
 	    &s->meta, &s->servers, &s->regions, &s->volumes, &s->audit,
-	    &s->bitmaps, &s->owed, &s->candidates
+	    &s->bitmaps, &s->owed, &s->candidates, &s->extents
 	};
 	MDB_txn		*txn;
 	unsigned int	 flags = s->readonly ? 0 : MDB_CREATE;

@@ -313,6 +313,10 @@ int	store_owed_list(struct store *, const char *server, const char *after,
  * revision 1, so that their records are pushed; at start. */
 int	store_records_upgrade(struct store *, size_t *count, char *err,
 	    size_t errlen);
+/* Indexes the extents of a store written before the index; at start.
+ * *built: it had to. */
+int	store_extents_build(struct store *, int *built, char *err,
+	    size_t errlen);
 /* The servers owed a push, up to max. */
 int	store_owed_servers(struct store *, dsp_name *, size_t max,
 	    size_t *count);

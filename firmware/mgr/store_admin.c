@@ -262,29 +262,19 @@ store_volume_create(struct store *s, const char *actor, const char *name,
 /* --- split: pieces back to back after the last byte in use --- */
 
 struct admin_region_end {
-	const char	*server;
-	const char	*region;
 	uint64_t	 end;		/* first byte after every extent */
 	dsp_name	 last;		/* the volume that ends there */
 };
 
 static int
-admin_region_end_one(struct store_txn *t, const struct volume_record *v,
+admin_region_end_one(const char *volume, uint64_t off, uint64_t len,
     void *arg)
 {
-	struct admin_region_end		*re = arg;
-	const struct volume_extent	*e;
-	uint16_t			 i;
+	struct admin_region_end	*re = arg;
 
-	(void)t;
-	for (i = 0; i < v->extent_count; i++) {
-		e = &v->extents[i];
-		if (strcmp(e->server, re->server) != 0 ||
-		    strcmp(e->region, re->region) != 0 ||
-		    e->offset + e->length <= re->end)
-			continue;
-		re->end = e->offset + e->length;
-		store_copy(re->last, sizeof(re->last), v->name);
+	if (off + len > re->end) {
+		re->end = off + len;
+		store_copy(re->last, sizeof(re->last), volume);
 	}
 	return 0;
 }
@@ -347,7 +337,7 @@ admin_split(struct store_txn *t, const char *actor,
     const struct store_region_ref *ref, const struct store_piece *pieces,
     uint16_t count)
 {
-	struct admin_region_end	 re = { ref->server, ref->region, 0, "" };
+	struct admin_region_end	 re = { 0, "" };
 	struct region_record	 rr;
 	struct volume_record	 v;
 	uint64_t		 gens[STORE_MAX_PIECES], need = 0, off, len;
@@ -359,7 +349,8 @@ admin_split(struct store_txn *t, const char *actor,
 	    &rr)) != DSP_OK ||
 	    (rc = admin_check_pieces(t, pieces, count, gens, &need)) != DSP_OK)
 		return rc;
-	rc = store_walk_volumes(t, admin_region_end_one, &re);
+	rc = store_region_extents(t, ref->server, ref->region,
+	    admin_region_end_one, &re);
 	if ((rc = store_walk_status(rc)) != DSP_OK)
 		return rc;
 	rest = pieces[count - 1].size == 0;

@@ -49,6 +49,7 @@ struct store {
 	MDB_dbi		 bitmaps;	/* mirror volume name -> bits */
 	MDB_dbi		 owed;		/* "server\0volume" -> owed push */
 	MDB_dbi		 candidates;	/* "volume\0server" -> its record */
+	MDB_dbi		 extents;	/* "server\0region\0"offset volume */
 	int		 readonly;
 	void		(*owed_hook)(void *);
 	void		*owed_arg;
@@ -166,6 +167,18 @@ int	store_records_removed(struct store_txn *, const struct volume_record *);
 /* Deletes an owed row of that kind (0: any). */
 int	store_owed_done(struct store_txn *, const char *server,
 	    const char *volume, uint8_t kind);
+
+/* store_extents.c: the extents index, written by store_volume_save
+ * and store_volume_remove. */
+int	store_extents_saved(struct store_txn *, const struct volume_record *old,
+	    const struct volume_record *);
+int	store_extents_removed(struct store_txn *, const struct volume_record *);
+/* Each extent on the region, in offset order: cb returns nonzero to
+ * stop, and that is returned; -1 after a store error. */
+typedef int (*store_extent_cb)(const char *volume, uint64_t offset,
+	    uint64_t length, void *);
+int	store_region_extents(struct store_txn *, const char *server,
+	    const char *region, store_extent_cb, void *);
 
 /* store_rebuild.c */
 int	store_candidates_clear(struct store_txn *, const char *volume);

@@ -327,6 +327,31 @@ adopt_generation(struct store_txn *t, const char *name,
 	return candidates_max(cs, 0, floor > tomb ? floor : tomb) + 1;
 }
 
+/* Bytes of the record's extents another volume holds: a lender kept
+ * the record of a volume deleted while it was away, and the space went
+ * to another since. */
+static int
+import_overlaps(struct store_txn *t, const struct msg_volume_record *r,
+    char *hold, size_t len)
+{
+	dsp_name	user;
+	uint16_t	i;
+	int		rc;
+
+	for (i = 0; i < r->extent_count; i++) {
+		rc = store_region_user(t, r->extents[i].server,
+		    r->extents[i].region, r->extents[i].offset,
+		    r->extents[i].length, r->name, user);
+		if (rc == 1)
+			hold_append(hold, len, "its extent on region %s of "
+			    "server %s overlaps volume %s",
+			    r->extents[i].region, r->extents[i].server, user);
+		else if (rc != 0)
+			return store_walk_status(rc);
+	}
+	return DSP_OK;
+}
+
 static int
 import_evaluate(struct store_txn *t, const char *name, int rebuild)
 {
@@ -352,6 +377,10 @@ import_evaluate(struct store_txn *t, const char *name, int rebuild)
 		return DSP_OK;
 	}
 	candidates_disagreement(&cs, best, hold, sizeof(hold));
+	if ((rc = import_overlaps(t, &best->rec, hold, sizeof(hold))) != DSP_OK) {
+		candidates_free(&cs);
+		return rc;
+	}
 	if (hold[0] == '\0' && !rebuild)
 		snprintf(hold, sizeof(hold), "the table did not know it (it "
 		    "may be an older copy); every lender agrees");

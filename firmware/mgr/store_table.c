@@ -169,7 +169,7 @@ store_volume_load(struct store_txn *t, const char *name,
 int
 store_volume_save(struct store_txn *t, const struct volume_record *vr)
 {
-	struct volume_record	*nv, *old;
+	struct volume_record	*nv, *old, *had;
 	struct buf_writer	 w;
 	MDB_val			 v;
 	int			 rc;
@@ -183,16 +183,18 @@ store_volume_save(struct store_txn *t, const struct volume_record *vr)
 	if (rc == DSP_OK && store_decode_volume(v.mv_data, v.mv_size,
 	    old) == -1)
 		rc = DSP_E_NOTFOUND;	/* unreadable: rewritten whole */
-	if (rc == DSP_OK || rc == DSP_E_NOTFOUND) {
-		store_next_revision(rc == DSP_OK ? old : NULL, nv);
+	if (rc != DSP_OK && rc != DSP_E_NOTFOUND) {
+		free(nv);
+		return rc;
+	}
+	had = rc == DSP_OK ? old : NULL;
+	store_next_revision(had, nv);
+	if ((rc = store_records_saved(t, had, nv)) == DSP_OK &&
+	    (rc = store_extents_saved(t, had, nv)) == DSP_OK) {
 		buf_writer_init(&w);
 		store_encode_volume(&w, nv);
-		rc = store_records_saved(t, rc == DSP_OK ? old : NULL, nv);
-		if (rc == DSP_OK)
-			rc = store_put(t, t->s->volumes, nv->name,
-			    strlen(nv->name), &w, 0, "writing a volume");
-		else
-			buf_writer_free(&w);
+		rc = store_put(t, t->s->volumes, nv->name, strlen(nv->name),
+		    &w, 0, "writing a volume");
 	}
 	free(nv);
 	return rc;
@@ -206,7 +208,8 @@ store_volume_remove(struct store_txn *t, const char *name)
 
 	if ((rc = store_volume_load(t, name, &old)) != DSP_OK)
 		return rc;
-	if ((rc = store_records_removed(t, &old)) != DSP_OK)
+	if ((rc = store_records_removed(t, &old)) != DSP_OK ||
+	    (rc = store_extents_removed(t, &old)) != DSP_OK)
 		return rc;
 	rc = store_del(t, t->s->volumes, name, strlen(name),
 	    "removing a volume");
@@ -455,8 +458,6 @@ store_walk_volumes_after(struct store_txn *t, const char *after,
 }
 
 struct store_region_use {
-	const char	*server;
-	const char	*region;
 	uint64_t	 off;
 	uint64_t	 len;
 	const char	*skip;
@@ -464,28 +465,18 @@ struct store_region_use {
 };
 
 static int
-store_region_user_one(struct store_txn *t, const struct volume_record *v,
+store_region_user_one(const char *volume, uint64_t off, uint64_t len,
     void *arg)
 {
-	struct store_region_use		*u = arg;
-	const struct volume_extent	*e;
-	uint16_t			 i;
+	struct store_region_use	*u = arg;
 
-	(void)t;
-	if (u->skip != NULL && strcmp(v->name, u->skip) == 0)
+	if (u->skip != NULL && strcmp(volume, u->skip) == 0)
 		return 0;
-	for (i = 0; i < v->extent_count; i++) {
-		e = &v->extents[i];
-		if (strcmp(e->server, u->server) != 0 ||
-		    strcmp(e->region, u->region) != 0)
-			continue;
-		/* Half-open ranges [a, a+n) overlap iff each starts
-		 * before the other ends. */
-		if (e->offset < u->off + u->len &&
-		    u->off < e->offset + e->length) {
-			store_copy(u->user, DSP_NAME_MAX + 1, v->name);
-			return 1;
-		}
+	/* Half-open ranges [a, a+n) overlap iff each starts before the
+	 * other ends. */
+	if (off < u->off + u->len && u->off < off + len) {
+		store_copy(u->user, DSP_NAME_MAX + 1, volume);
+		return 1;
 	}
 	return 0;
 }
@@ -494,12 +485,11 @@ int
 store_region_user(struct store_txn *t, const char *server, const char *region,
     uint64_t off, uint64_t len, const char *skip, char *user)
 {
-	struct store_region_use	u = {
-		server, region, off, len, skip, user
-	};
+	struct store_region_use	u = { off, len, skip, user };
 
 	user[0] = '\0';
-	return store_walk_volumes(t, store_region_user_one, &u);
+	return store_region_extents(t, server, region, store_region_user_one,
+	    &u);
 }
 
 int

@@ -301,6 +301,37 @@ test_deleted_and_not_rebuilding(void **state)
 	assert_non_null(strstr(v.hold, "did not know it"));
 }
 
+/* A stale record whose bytes went to another volume since. */
+static void
+test_import_overlap(void **state)
+{
+	struct fixture			*f = *state;
+	struct msg_volume_record	 m;
+	struct volume_record		 v;
+	uint8_t				 verdict;
+
+	create_mirror(f, "V");
+	record_of(&m, "Z", 3, 3, 1);
+	snprintf(m.extents[0].region, sizeof(m.extents[0].region), "A1");
+	m.extents[0].offset = 4 * MiB;
+	m.extents[0].length = 4 * MiB;
+	m.size = 4 * MiB;
+	assert_int_equal(report(f, "serverA", &m, 1, &verdict), DSP_OK);
+	assert_int_equal(store_get_volume(f->s, "Z", &v), DSP_OK);
+	assert_int_equal(v.hold_kind, VOLUME_HOLD_IMPORT);
+	assert_non_null(strstr(v.hold, "overlaps volume V"));
+	assert_int_equal(store_volume_resolve(f->s, "admin", "Z", NULL, 1000,
+	    (char [80]){ 0 }, 80, f->err, sizeof(f->err)), DSP_E_BUSY);
+	assert_non_null(strstr(f->err, "overlaps volume V"));
+	/* Once V is gone, Z's bytes are free and it can be taken. */
+	ack_all(f, "serverA");
+	ack_all(f, "serverB");
+	assert_int_equal(store_volume_delete(f->s, "admin", "V", f->err,
+	    sizeof(f->err)), DSP_OK);
+	assert_int_equal(store_volume_resolve(f->s, "admin", "Z", NULL, 1000,
+	    (char [80]){ 0 }, 80, f->err, sizeof(f->err)), DSP_OK);
+}
+
 static void
 test_rebuild_needs_empty(void **state)
 {
@@ -325,6 +356,8 @@ main(void)
 		    fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_and_not_rebuilding,
 		    setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_import_overlap, setup,
+		    fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_rebuild_needs_empty,
 		    setup, fixture_teardown),
 	};
