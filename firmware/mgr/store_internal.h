@@ -13,6 +13,7 @@
  *   store_lending.c  allocate, mount, unmount, release
  *   store_mirror.c   mirror legs, the write-intent bitmaps, health
  *   store_records.c  the lenders' view, revisions, the owed index
+ *   store_extents.c  the extents index: who holds which bytes
  *   store_rebuild.c  lenders' records: candidates, import, hold, resolve
  */
 #ifndef DASPOOL_STORE_INTERNAL_H
