@@ -234,8 +234,8 @@ enroll_report_unlisted(struct enroll *e, struct channel *ch, char *err,
 	    errlen) == -1)
 		return -1;
 	for (i = 0; rc == 0 && i < count; i++)
-		if (bsearch(names[i], e->listed, e->nlisted, sizeof(dsp_name),
-		    enroll_cmp_name) == NULL)
+		if (e->nlisted == 0 || bsearch(names[i], e->listed,
+		    e->nlisted, sizeof(dsp_name), enroll_cmp_name) == NULL)
 			rc = enroll_report(e, ch, names[i], err, errlen);
 	free(names);
 	return rc;
