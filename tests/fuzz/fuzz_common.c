@@ -9,6 +9,7 @@
 #include "channel.h"
 #include "msg.h"
 #include "msg_mirror.h"
+#include "msg_record.h"
 #include "fuzz_common.h"
 
 typedef void	fuzz_fn(uint8_t opcode, const uint8_t *, size_t);
@@ -83,6 +84,7 @@ ROUND_TRIP(leg_fail, struct msg_leg_fail)
 ROUND_TRIP(mark_dirty, struct msg_mark_dirty)
 ROUND_TRIP(leg_ref, struct msg_leg_ref)
 ROUND_TRIP(resync_progress, struct msg_resync_progress)
+ROUND_TRIP(volume_names, struct msg_volume_names)
 
 static void
 fuzz_text(uint8_t opcode, const uint8_t *data, size_t len)
@@ -134,6 +136,45 @@ fuzz_resync_plan(uint8_t opcode, const uint8_t *data, size_t len)
 	}
 }
 
+/* Agents and the manager compare records by a digest of the bytes kept
+ * or received: the one of the decoded record must be the same. */
+static void
+fuzz_volume_record(uint8_t opcode, const uint8_t *data, size_t len)
+{
+	static struct msg_volume_record	m;
+	uint8_t				mine[DSP_DIGEST_LEN];
+	uint8_t				theirs[DSP_DIGEST_LEN];
+
+	(void)opcode;
+	if (fuzz_accepted("volume_record",
+	    msg_decode_volume_record(data, len, &m))) {
+		fuzz_inside("volume_record", m.bitmap, m.bitmap_len, data,
+		    len);
+		msg_encode_volume_record(&w, &m);
+		fuzz_same("volume_record", data, len);
+		msg_digest_bytes(data, len, theirs);
+		if (msg_volume_record_digest(&m, mine) != 0 ||
+		    memcmp(mine, theirs, sizeof(mine)) != 0) {
+			fprintf(stderr, "volume_record: digest differs from "
+			    "that of its bytes\n");
+			abort();
+		}
+	}
+}
+
+static void
+fuzz_verdict(uint8_t opcode, const uint8_t *data, size_t len)
+{
+	uint8_t	verdict;
+
+	(void)opcode;
+	if (fuzz_accepted("verdict", msg_decode_verdict(data, len,
+	    &verdict))) {
+		msg_encode_verdict(&w, verdict);
+		fuzz_same("verdict", data, len);
+	}
+}
+
 static void
 fuzz_data_request(uint8_t opcode, const uint8_t *data, size_t len)
 {
@@ -167,8 +208,11 @@ static const struct fuzz_decoder fuzz_decoders[] = {
 	{ DSP_OP_REGISTER, 0, fuzz_register },
 	{ DSP_OP_REGISTER, 1, fuzz_generation_page },
 	{ DSP_OP_FENCE_ACK, 0, fuzz_generations },
+	{ DSP_OP_FENCE_ACK, 1, fuzz_volume_names },
 	{ DSP_OP_GENERATIONS, 0, fuzz_volume_ref },
 	{ DSP_OP_GENERATIONS, 1, fuzz_generation_page },
+	{ DSP_OP_VOLUME_RECORD, 0, fuzz_volume_record },
+	{ DSP_OP_VOLUME_RECORD, 1, fuzz_verdict },
 	{ DSP_OP_ALLOCATE, 0, fuzz_allocate },
 	{ DSP_OP_ALLOCATE, 1, fuzz_allocated },
 	{ DSP_OP_MOUNT, 0, fuzz_volume_ref },
@@ -198,6 +242,8 @@ static const struct fuzz_decoder fuzz_decoders[] = {
 	DATA_OP(DSP_OP_ERASE),
 	DATA_OP(DSP_OP_FLUSH),
 	{ DSP_OP_REVOKE, 0, fuzz_revoke },
+	{ DSP_OP_VOLUME_PUT, 0, fuzz_volume_record },
+	{ DSP_OP_VOLUME_DROP, 0, fuzz_revoke },
 };
 
 #define FUZZ_NDECODERS	(sizeof(fuzz_decoders) / sizeof(fuzz_decoders[0]))

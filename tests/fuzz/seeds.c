@@ -6,7 +6,7 @@
  *                 error reply
  *   ticket/       tickets signed with the fixed test key, and a body
  *   admin/        command lines
- *   store/        records of every store table
+ *   store/        records of every store table, and a candidate
  *   mountinfo/    mount infos of each usage form, with signed tickets
  *
  * usage: seeds DIR
@@ -22,6 +22,7 @@
 #include "fuzz_key.h"
 #include "msg.h"
 #include "msg_mirror.h"
+#include "msg_record.h"
 #include "store_internal.h"
 #include "ticket.h"
 
@@ -185,6 +186,8 @@ seed_agents(struct buf_writer *w)
 	gen.items[0].generation = 3;
 	snprintf(gen.items[1].volume, sizeof(gen.items[1].volume), "Vol-2");
 	gen.items[1].generation = 1;
+	gen.items[1].revision = 4;
+	memset(gen.items[1].digest, 0xa5, sizeof(gen.items[1].digest));
 	page.gens = gen;
 	page.more = 1;
 	msg_encode_generation_page(w, &page);
@@ -199,6 +202,82 @@ seed_agents(struct buf_writer *w)
 	seed_emit(w, DSP_OP_HEARTBEAT, 0);
 	msg_encode_revoke(w, &rev);
 	seed_emit(w, DSP_OP_REVOKE, 0);
+}
+
+/* A degraded mirror as its lenders keep it, with dirty chunks. */
+static void
+seed_record_mirror(struct msg_volume_record *r)
+{
+	static const uint8_t	bits[13] = { 0x18, 0, 0, 0x01 };
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "Vol-3");
+	r->form = DSP_FORM_MIRROR;
+	r->size = 100 << 20;
+	r->generation = 3;
+	r->revision = 7;
+	r->created_at = 1700000000;
+	r->chunk_size = DSP_MIRROR_CHUNK;
+	r->dirty_chunks = 3;
+	r->extent_count = 2;
+	snprintf(r->extents[0].server, sizeof(r->extents[0].server),
+	    "serverD");
+	snprintf(r->extents[0].region, sizeof(r->extents[0].region), "D");
+	r->extents[0].length = r->size;
+	snprintf(r->extents[1].server, sizeof(r->extents[1].server),
+	    "serverE");
+	snprintf(r->extents[1].region, sizeof(r->extents[1].region), "E");
+	r->extents[1].offset = 1 << 20;
+	r->extents[1].length = r->size;
+	r->extents[1].leg_state = DSP_LEG_OUT_OF_SYNC;
+	r->extents[1].full_resync = 1;
+	snprintf(r->extents[1].leg_reason, sizeof(r->extents[1].leg_reason),
+	    "agent gone for 2 s");
+	r->bitmap = bits;
+	r->bitmap_len = sizeof(bits);
+}
+
+static void
+seed_records(struct buf_writer *w)
+{
+	static struct msg_volume_record	r;
+	static struct msg_volume_names	names;
+	struct msg_revoke		drop = { "Vol-2", 5 };
+
+	seed_record_mirror(&r);
+	msg_encode_volume_record(w, &r);
+	seed_emit(w, DSP_OP_VOLUME_RECORD, 0);
+	msg_encode_volume_record(w, &r);
+	seed_emit(w, DSP_OP_VOLUME_PUT, 0);
+	msg_encode_verdict(w, DSP_RECORD_KEEP);
+	seed_emit(w, DSP_OP_VOLUME_RECORD, 1);
+	msg_encode_verdict(w, DSP_RECORD_DROP);
+	seed_emit(w, DSP_OP_VOLUME_RECORD, 1);
+
+	/* A split piece: one extent, no bitmap. */
+	memset(&r, 0, sizeof(r));
+	snprintf(r.name, sizeof(r.name), "Vol-5");
+	r.form = DSP_FORM_SPLIT;
+	r.size = 50 << 20;
+	r.generation = 1;
+	r.revision = 1;
+	r.created_at = 1700000000;
+	r.extent_count = 1;
+	snprintf(r.extents[0].server, sizeof(r.extents[0].server), "serverX");
+	snprintf(r.extents[0].region, sizeof(r.extents[0].region), "X2");
+	r.extents[0].offset = 50 << 20;
+	r.extents[0].length = 50 << 20;
+	msg_encode_volume_record(w, &r);
+	seed_emit(w, DSP_OP_VOLUME_PUT, 0);
+
+	memset(&names, 0, sizeof(names));
+	names.count = 2;
+	snprintf(names.names[0], sizeof(names.names[0]), "Vol-1");
+	snprintf(names.names[1], sizeof(names.names[1]), "Vol-3");
+	msg_encode_volume_names(w, &names);
+	seed_emit(w, DSP_OP_FENCE_ACK, 1);
+	msg_encode_revoke(w, &drop);
+	seed_emit(w, DSP_OP_VOLUME_DROP, 0);
 }
 
 static void
@@ -403,16 +482,35 @@ seed_admin(void)
 		seed_write("admin", lines[i], strlen(lines[i]));
 }
 
+/* One extent of a version 3 volume record, in sync, 200M. */
+static void
+seed_v3_extent(struct buf_writer *w, const char *server, const char *region)
+{
+	buf_put_string(w, server);
+	buf_put_string(w, region);
+	buf_put_u64(w, 0);
+	buf_put_u64(w, 200 << 20);
+	buf_put_u64(w, 2);
+	buf_put_u8(w, DSP_LEG_IN_SYNC);
+	buf_put_u8(w, 0);
+	buf_put_u64(w, 0);
+	buf_put_u64(w, 0);
+	buf_put_u64(w, 0);
+	buf_put_string(w, "");
+	buf_put_u8(w, 0);
+}
+
 static void
 seed_store(struct buf_writer *w)
 {
 	struct server_record	sr = { "serverA", "127.0.2.1", 7401, 1,
-				    1700000000 };
+				    1700000000, 0, 0 };
 	struct region_record	rr = { "serverA", "A2", 64 << 20, 0,
 				    "cannot open /srv/a.img" };
 	struct audit_record	a = { 1, 1700000000, "serverJ", "mount",
 				    "Vol-3", "generation 3" };
 	static struct volume_record v;
+	static struct msg_volume_record rec;
 
 	store_encode_server(w, &sr);
 	seed_put(w, "store");
@@ -444,6 +542,38 @@ seed_store(struct buf_writer *w)
 	snprintf(v.extents[1].leg_reason, sizeof(v.extents[1].leg_reason),
 	    "agent gone");
 	store_encode_volume(w, &v);
+	seed_put(w, "store");
+
+	/* Held: built from lenders' records that disagree. */
+	v.revision = 9;
+	v.hold_kind = VOLUME_HOLD_IMPORT;
+	snprintf(v.hold, sizeof(v.hold), "server serverE keeps an older "
+	    "record (generation 2 revision 6)");
+	v.extents[0].acked_revision = 9;
+	v.extents[1].acked_revision = 6;
+	store_encode_volume(w, &v);
+	seed_put(w, "store");
+
+	/* A version 3 volume record: no revision, hold or acked_revision. */
+	buf_put_u8(w, 3);
+	buf_put_string(w, "Vol-2");
+	buf_put_u8(w, DSP_FORM_CONCAT);
+	buf_put_u64(w, 400 << 20);
+	buf_put_string(w, "serverJ");
+	buf_put_u8(w, 1);
+	buf_put_u64(w, 2);
+	buf_put_u64(w, 1700000000);
+	buf_put_u32(w, 0);
+	buf_put_u64(w, 0);
+	buf_put_u64(w, 1700000100);
+	buf_put_u16(w, 2);
+	seed_v3_extent(w, "serverB", "B2");
+	seed_v3_extent(w, "serverC", "C2");
+	seed_put(w, "store");
+
+	/* A candidate: a lender's record, as it sent it. */
+	seed_record_mirror(&rec);
+	msg_encode_volume_record(w, &rec);
 	seed_put(w, "store");
 
 	/* A version 1 volume record: no mirror fields. */
@@ -508,6 +638,7 @@ main(int argc, char *argv[])
 	seed_signer = fuzz_key_signer();
 	buf_writer_init(&w);
 	seed_agents(&w);
+	seed_records(&w);
 	seed_borrowers(&w);
 	seed_mirror(&w);
 	seed_data(&w);

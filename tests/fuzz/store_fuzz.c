@@ -1,6 +1,7 @@
 /*
  * libFuzzer: an input is a record of the manager's LMDB store, given to
- * every record decoder (server, region, volume, audit). The store is
+ * every record decoder (server, region, volume, audit, and a lender's
+ * record kept as a candidate). The store is
  * the manager's own, but a damaged or foreign file must be refused, not
  * read past. A record of the current layout that decodes re-encodes to
  * the same bytes; an older volume or server record decodes the same
@@ -68,6 +69,19 @@ store_fuzz_server(const uint8_t *data, size_t len)
 	}
 }
 
+/* A candidate is kept as its lender sent it (msg_record.h). */
+static void
+store_fuzz_candidate(const uint8_t *data, size_t len)
+{
+	static struct msg_volume_record	r;
+
+	if (msg_decode_volume_record(data, len, &r) != DSP_OK)
+		return;
+	buf_writer_reset(&w);
+	msg_encode_volume_record(&w, &r);
+	store_fuzz_same("candidate", data, len);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -86,5 +100,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		store_fuzz_same("audit", data, len);
 	}
 	store_fuzz_volume(data, len);
+	store_fuzz_candidate(data, len);
 	return 0;
 }
