@@ -161,8 +161,8 @@ mgr_shutdown(struct mgr *m)
 	if (control_close(m->control) == -1)
 		return;
 	copies_stop(m->copies);
+	push_free(m->push);	/* it asks the agents */
 	agents_stop(m->agents);
-	push_free(m->push);
 	store_close(m->store);
 	ticket_signer_free(m->signer);
 	tls_config_free(m->tls_client);
@@ -225,6 +225,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", MGR_PROGNAME, err);
 		return 1;
 	}
+	if (restore != NULL && conf.rebuild) {
+		fprintf(stderr, "%s: %s: rebuild = yes and --restore exclude "
+		    "each other: a restore starts from a copy, a rebuild from "
+		    "an empty store\n", MGR_PROGNAME, conffile);
+		mgr_config_free(&conf);
+		return 1;
+	}
 	/* Before the trial open, which would make an empty store. */
 	if (restore != NULL && (noaction ? restore_check(restore,
 	    conf.state_dir, force, err, sizeof(err)) : restore_store(restore,
@@ -269,8 +276,9 @@ main(int argc, char **argv)
 	if (store_open(&m.store, conf.state_dir, 0,
 	    (size_t)conf.store_map_size, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if ((m.push = push_new(&m)) == NULL ||
-	    (m.agents = agents_start(&m)) == NULL)
+	/* The push worker asks the agents who has registered. */
+	if ((m.agents = agents_start(&m)) == NULL ||
+	    (m.push = push_new(&m)) == NULL)
 		fatalx("cannot start: out of memory or threads");
 	if ((m.copies = copies_start(&m)) == NULL)
 		fatalx("cannot start copying the store: out of memory or "

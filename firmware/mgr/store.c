@@ -173,7 +173,16 @@ store_open_dbs(struct store *s, const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if ((rc = mdb_dbi_open(txn, names[i], flags, dbis[i])) != 0) {
+		rc = mdb_dbi_open(txn, names[i], flags, dbis[i]);
+		/* Tables of the lenders' records: a store (or a copy)
+		 * written before them reads without them; its first
+		 * writer creates them. */
+		if (rc == MDB_NOTFOUND && s->readonly &&
+		    i >= STORE_FIRST_LATER_TABLE) {
+			s->missing |= 1U << i;
+			continue;
+		}
+		if (rc != 0) {
 			store_set_err(err, errlen, "store %s: table %s: %s",
 			    dir, names[i], rc == MDB_NOTFOUND ?
 			    "missing (not a daspool store?)" :

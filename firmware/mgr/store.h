@@ -99,10 +99,11 @@ int	store_open(struct store **, const char *dir, int readonly,
 void	store_close(struct store *);
 
 /* --- the store itself (store_info.c) --- */
-#define STORE_TABLES	6
+#define STORE_TABLES	9
 
 struct store_table_info {
 	const char	*name;		/* "meta", "servers", ... */
+	int		 missing;	/* an older store, read-only */
 	uint64_t	 entries;
 	uint64_t	 pages;		/* branch, leaf and overflow */
 };

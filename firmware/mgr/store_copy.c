@@ -410,7 +410,8 @@ store_copy_restored(struct store *s, const char *file, uint64_t now,
 	free(rn.names);
 	if (rc == DSP_OK)
 		rc = store_audit_add(&t, "manager", "restore", "", "the store "
-		    "was restored from %s; %zu volumes unlent, one generation "
-		    "up", base != NULL ? base + 1 : file, rn.count);
+		    "was restored from %s; every volume unlent, one generation "
+		    "up (volumes: %zu)", base != NULL ? base + 1 : file,
+		    rn.count);
 	return store_end(&t, rc) == DSP_OK ? 0 : -1;
 }

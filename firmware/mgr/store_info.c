@@ -18,6 +18,9 @@ static const struct {
 	{ "volumes", offsetof(struct store, volumes) },
 	{ "audit", offsetof(struct store, audit) },
 	{ "bitmaps", offsetof(struct store, bitmaps) },
+	{ "owed", offsetof(struct store, owed) },
+	{ "candidates", offsetof(struct store, candidates) },
+	{ "extents", offsetof(struct store, extents) },
 };
 
 static int
@@ -29,6 +32,11 @@ store_info_tables(struct store_txn *t, struct store_info *info)
 	int		 rc;
 
 	for (i = 0; i < STORE_TABLES; i++) {
+		info->tables[i].name = store_tables[i].name;
+		if (t->s->missing & (1U << i)) {
+			info->tables[i].missing = 1;
+			continue;
+		}
 		memcpy(&dbi, (const char *)t->s + store_tables[i].offset,
 		    sizeof(dbi));
 		if ((rc = mdb_stat(t->txn, dbi, &st)) != 0)

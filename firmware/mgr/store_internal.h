@@ -34,6 +34,9 @@
 #define STORE_VOLUME_VERSION	4
 #define STORE_SERVER_VERSION	2
 #define STORE_MAX_PIECES	64	/* volumes cut by one split */
+/* Tables from "owed" on (in store_open_dbs' order) came with the
+ * lenders' records; a read-only open does without them. */
+#define STORE_FIRST_LATER_TABLE	6
 #define STORE_MAP_SIZE		(1024ULL * 1024 * 1024)
 #define STORE_MAX_READERS	1024
 #define STORE_AUDIT_KEEP	100000	/* oldest rows pruned beyond this */
@@ -52,6 +55,7 @@ struct store {
 	MDB_dbi		 candidates;	/* "volume\0server" -> its record */
 	MDB_dbi		 extents;	/* "server\0region\0"offset volume */
 	int		 readonly;
+	unsigned int	 missing;	/* read-only: later tables absent */
 	void		(*owed_hook)(void *);
 	void		*owed_arg;
 };

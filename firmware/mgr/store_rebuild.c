@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "store_internal.h"
+#include "text.h"
 
 #define REBUILD_META	"rebuild"
 
@@ -304,7 +305,8 @@ adopt_record(struct store_txn *t, struct volume_record *v,
 		e->leg_state = re->leg_state;
 		e->full_resync = re->full_resync;
 		e->server_retired = re->server_retired;
-		store_copy(e->leg_reason, sizeof(e->leg_reason),
+		/* The agent's words go to admins' screens: escaped. */
+		text_escape(e->leg_reason, sizeof(e->leg_reason),
 		    re->leg_reason);
 		/* A resync stopped by the loss: the next one starts over. */
 		if (e->leg_state == DSP_LEG_RESYNCING)
@@ -395,13 +397,14 @@ import_evaluate(struct store_txn *t, const char *name, int rebuild)
 	if (rc == DSP_OK && v.hold_kind == VOLUME_HOLD_NONE)
 		rc = store_candidates_clear(t, name);
 	if (rc == DSP_OK && !existed)
-		rc = store_audit_add(t, "manager", "rebuild", name, "%s, %llu "
-		    "bytes, %u extents, from %zu lenders%s",
-		    dsp_form_name(v.form), (unsigned long long)v.size,
-		    v.extent_count, cs.count, v.hold_kind ? ", held" : "");
+		rc = store_audit_add(t, "manager", rebuild ? "rebuild" :
+		    "import", name, "%s, %llu bytes, extents: %u, lenders "
+		    "reporting: %zu%s", dsp_form_name(v.form),
+		    (unsigned long long)v.size, v.extent_count, cs.count,
+		    v.hold_kind ? ", held" : "");
 	if (rc == DSP_OK && v.hold_kind == VOLUME_HOLD_NONE)
 		log_info("volume %s rebuilt from its lenders' records: %s, "
-		    "%llu bytes, %u extents", name, dsp_form_name(v.form),
+		    "%llu bytes, extents: %u", name, dsp_form_name(v.form),
 		    (unsigned long long)v.size, v.extent_count);
 	else if (rc == DSP_OK && (!existed || strcmp(old.hold, v.hold) != 0))
 		log_warnx("volume %s is held: %s", name, v.hold);

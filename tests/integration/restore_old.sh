@@ -7,6 +7,8 @@
 # volume is lent again and works, at a generation above any seen
 # before. The borrower that kept its volume across the restore loses it
 # (its ticket is revoked), and that volume is lent to one borrower only.
+# A mirror leg that failed after the copy is not taken back for in sync:
+# the lenders' newer record holds the volume until the admin resolves it.
 # What makes a copy old is the lending after it, not minutes: six
 # rounds of every volume's lending come after this one.
 . "$(dirname "$0")/functions.sh"
@@ -40,6 +42,18 @@ for round in 1 2 3 4 5 6; do
 		cycle "host$v" "V$v" || fail "cycle V$v, round $round"
 	done
 done
+# V3's leg on serverB fails after the copy: the lenders know it, the
+# copy does not. Its stale leg then holds noise.
+as host3 allocate V3 >/dev/null && as host3 mount V3 >/dev/null ||
+	fail "host3 borrows V3"
+kill_agent serverB
+as host3 write V3 --input "$T/data" || fail "degraded write of V3"
+as host3 unmount V3 >/dev/null && as host3 release V3 >/dev/null ||
+	fail "host3 gives V3 back"
+restart_agent serverB
+head -c 4M /dev/urandom | dd of="$T/disks/serverB-B2" conv=notrunc status=none
+current() { ! admin "show volume V3" | grep -q "^record"; }
+wait_for 10 current || fail "V3's record not pushed: $(admin "show volume V3")"
 as host1 allocate V1 >/dev/null && as host1 mount V1 >/dev/null ||
 	fail "host1 borrows V1"
 as host1 write V1 --input "$T/data" || fail "host1 writes V1"
@@ -55,7 +69,18 @@ daspool-mgr -d -v -f "$T/mgr/daspool-mgr.conf" --restore "$T/old.mdb" --force \
 MGR_PID=$!
 PIDS+=("$MGR_PID")
 wait_for 10 admin "show servers" || fail "the restored manager did not start"
-admin "show audit 20" | grep -q "restored from old.mdb" || fail "no restore in the audit trail"
+admin "show audit 200" | grep -q "restored from old.mdb" || fail "no restore in the audit trail"
+
+# V3: its lenders keep a newer record than the copy; it is held until
+# the admin takes the lenders' word, and its stale leg stays out of sync.
+wait_for 20 server_is_up serverA && wait_for 20 server_is_up serverB ||
+	fail "the lenders did not register: $(admin "show servers")"
+held() { admin "show volume V3" | grep -q "^held .*keeps a newer record"; }
+wait_for 20 held || fail "V3 is not held: $(admin "show volume V3")"
+expect_fail "held" as host4 allocate V3
+admin "volume resolve V3 serverA" >/dev/null || fail "resolve V3"
+admin "show volume V3" | grep -Eq "serverB +B2 .*out-of-sync" ||
+	fail "V3's failed leg came back in sync: $(admin "show volume V3")"
 
 # Every volume is lent again, at a generation above any seen; each
 # ticket works at the agents (a stale one would fail the write).

@@ -101,7 +101,7 @@ cp "$COPIES"/store-*.mdb "$T/aside/" 2>/dev/null
 [ "$(ls "$T/aside" | wc -l)" -ge 3 ] || fail "copies vanished while read"
 for f in "$T"/aside/store-*.mdb; do
 	mdb_stat -n -a "$f" >"$T/stat" 2>&1 || fail "mdb_stat $f: $(cat "$T/stat")"
-	for table in meta servers regions volumes audit bitmaps owed candidates; do
+	for table in meta servers regions volumes audit bitmaps owed candidates extents; do
 		grep -q "^Status of $table\$" "$T/stat" ||
 			fail "copy $f lacks table $table: $(cat "$T/stat")"
 	done
