@@ -638,6 +638,33 @@ conn_revoke(struct conn *c, const struct dsp_header *hdr,
 }
 
 /*
+ * The record kept here is another one at a revision the pushed one has
+ * not passed: the manager's table went back (restored from a copy), and
+ * it must see this record (at registration) before anything replaces
+ * it. In step, every push carries a higher revision, or the same record.
+ */
+static int
+conn_record_newer(struct conn *c, const struct msg_volume_record *rec,
+    const uint8_t *payload, size_t len, char *why, size_t whylen)
+{
+	uint8_t		kept[DSP_DIGEST_LEN], pushed[DSP_DIGEST_LEN];
+	uint64_t	revision;
+
+	if (records_summary(c->agent->records, rec->name, &revision,
+	    kept) != 1 || rec->revision > revision)
+		return 0;
+	msg_digest_bytes(payload, len, pushed);
+	if (memcmp(kept, pushed, DSP_DIGEST_LEN) == 0)
+		return 0;
+	snprintf(why, whylen, "server %s keeps revision %llu of volume %s, "
+	    "another record than the pushed revision %llu; the manager sees "
+	    "it when this server registers", c->agent->conf->server,
+	    (unsigned long long)revision, rec->name,
+	    (unsigned long long)rec->revision);
+	return 1;
+}
+
+/*
  * A volume's record, which is also its revocation: the generation is
  * raised (and older requests drained) before the record is kept, so a
  * record is never newer than the fence here.
@@ -665,6 +692,9 @@ conn_volume_put(struct conn *c, const struct dsp_header *hdr,
 	else if (!msg_volume_record_uses(rec, c->agent->conf->server))
 		rc = conn_refuse(c, hdr, DSP_E_INVALID, "volume %s has no "
 		    "extent on server %s", rec->name, c->agent->conf->server);
+	else if (conn_record_newer(c, rec, payload, hdr->payload_length,
+	    why, sizeof(why)))
+		rc = conn_refuse(c, hdr, DSP_E_STALE, "%s", why);
 	else if ((seen = generations_get(c->agent->generations,
 	    rec->name)) > rec->generation)
 		rc = conn_refuse(c, hdr, DSP_E_STALE, "the record of volume %s "

@@ -120,24 +120,20 @@ agents_link(struct agents *a, const char *server, uint64_t serial)
 }
 
 /* The agent's first heartbeat on the connection it registered on: it
- * has acknowledged every page and reported its records. 1 if that is
- * news. */
-static int
+ * has acknowledged every page and reported its records. */
+static void
 agents_confirm(struct agents *a, const char *server, uint64_t serial)
 {
 	size_t	i;
-	int	news = 0;
 
 	pthread_mutex_lock(&a->lock);
 	for (i = 0; i < a->nlinks; i++)
 		if (strcmp(a->links[i].server, server) == 0 &&
 		    a->links[i].serial == serial && !a->links[i].confirmed) {
 			a->links[i].confirmed = 1;
-			news = 1;
 			pthread_cond_broadcast(&a->confirmed);
 		}
 	pthread_mutex_unlock(&a->lock);
-	return news;
 }
 
 /* a->lock held: the first lender not confirmed, or NULL. */
@@ -158,24 +154,6 @@ agents_unconfirmed(const struct agents *a, const struct volume_record *v)
 			return v->extents[j].server;
 	}
 	return NULL;
-}
-
-int
-agents_registered(struct agents *a, const char *server)
-{
-	size_t	i;
-	int	yes = 0;
-
-	if (a == NULL)
-		return 0;
-	pthread_mutex_lock(&a->lock);
-	for (i = 0; i < a->nlinks; i++)
-		if (strcmp(a->links[i].server, server) == 0) {
-			yes = a->links[i].confirmed;
-			break;
-		}
-	pthread_mutex_unlock(&a->lock);
-	return yes;
 }
 
 int
@@ -336,9 +314,7 @@ agents_handle_heartbeat(struct conn *c, const struct dsp_header *hdr,
 		snprintf(err, errlen, "register before sending heartbeats");
 		return DSP_E_STATE;
 	}
-	/* Registered: what it is owed is pushed now. */
-	if (agents_confirm(c->mgr->agents, c->server, c->serial))
-		push_forget(c->mgr->push, c->server);
+	agents_confirm(c->mgr->agents, c->server, c->serial);
 	return store_heartbeat(c->mgr->store, c->server, (uint64_t)time(NULL),
 	    err, errlen);
 }

@@ -161,7 +161,7 @@ mgr_shutdown(struct mgr *m)
 	if (control_close(m->control) == -1)
 		return;
 	copies_stop(m->copies);
-	push_free(m->push);	/* it asks the agents */
+	push_free(m->push);
 	agents_stop(m->agents);
 	store_close(m->store);
 	ticket_signer_free(m->signer);
@@ -276,7 +276,6 @@ main(int argc, char **argv)
 	if (store_open(&m.store, conf.state_dir, 0,
 	    (size_t)conf.store_map_size, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	/* The push worker asks the agents who has registered. */
 	if ((m.agents = agents_start(&m)) == NULL ||
 	    (m.push = push_new(&m)) == NULL)
 		fatalx("cannot start: out of memory or threads");

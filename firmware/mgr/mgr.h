@@ -80,9 +80,6 @@ int		 agents_handle_generations(struct conn *,
 int		 agents_handle_volume_record(struct conn *,
 		    const struct dsp_header *, const uint8_t *,
 		    struct buf_writer *, char *, size_t);
-/* 1 while the server is registered with this manager, its registration
- * complete (every page acknowledged, every record reported). */
-int		 agents_registered(struct agents *, const char *server);
 /*
  * 0 once every lender of the volume has registered with this manager
  * since it started (and so told it the generations it has seen), or has

@@ -9,11 +9,9 @@
  * an older generation runs there (generations.h), so the ack is the
  * fence.
  *
- * Nothing is pushed to a server before it has registered with this
- * manager: its registration is where the manager learns the generations
- * and records the server keeps, and a manager whose table went back
- * (restored from a copy) must not overwrite a newer record before it has
- * seen it.
+ * An agent refuses a record older than the one it keeps (E_STALE), so a
+ * manager whose table went back (restored from a copy) overwrites no
+ * newer record before it has seen it at the agent's registration.
  *
  * One cached connection per server, so a push costs one round trip
  * rather than a TLS handshake; its mutex keeps requests on it in order.
@@ -461,8 +459,7 @@ push_volume(struct push *p, const struct volume_record *v, int urgent)
 			continue;
 		/* A lender known to be away is left to the worker rather
 		 * than hold up a borrower's write. */
-		if ((!urgent && push_is_failing(p, peer)) ||
-		    !agents_registered(p->mgr->agents, peer->server))
+		if (!urgent && push_is_failing(p, peer))
 			continue;
 		if (push_lock_peer(peer) == -1) {
 			log_warnx("volume %s: server %s is busy with an earlier "
@@ -545,9 +542,6 @@ push_round(struct push *p)
 		pthread_mutex_lock(&p->lock);
 		due = peer->next_try <= timeutil_now_ms();
 		pthread_mutex_unlock(&p->lock);
-		/* Its registration pushes it (push_forget). */
-		if (!agents_registered(p->mgr->agents, peer->server))
-			due = 0;
 		if (due)
 			more |= push_server_round(p, peer);
 	}

@@ -23,33 +23,50 @@ admin_retired_key(char *key, size_t keylen, const char *name, MDB_val *k)
 	k->mv_data = key;
 }
 
-uint64_t
-store_retired_generation(struct store_txn *t, const char *name)
+/* The value: u64 last generation, then (since the lenders keep
+ * records) u64 last revision; a value of the generation alone is still
+ * read. */
+static uint64_t
+admin_retired(struct store_txn *t, const char *name, int revision)
 {
 	char		key[DSP_NAME_MAX + 16];
 	MDB_val		k, v;
 	struct buf_reader r;
-	uint64_t	gen;
+	uint64_t	gen, rev = 0;
 
 	admin_retired_key(key, sizeof(key), name, &k);
 	if (mdb_get(t->txn, t->s->meta, &k, &v) != 0)
 		return 0;
 	buf_reader_init(&r, v.mv_data, v.mv_size);
 	gen = buf_get_u64(&r);
-	return buf_reader_finish(&r) == 0 ? gen : 0;
+	if (v.mv_size > 8)
+		rev = buf_get_u64(&r);
+	if (buf_reader_finish(&r) != 0)
+		return 0;
+	return revision ? rev : gen;
 }
 
+uint64_t
+store_retired_generation(struct store_txn *t, const char *name)
+{
+	return admin_retired(t, name, 0);
+}
+
+/* A volume created again under the name starts above both, so that
+ * a lender still keeping the old record takes the new one. */
 static int
-admin_retire_generation(struct store_txn *t, const char *name, uint64_t gen)
+admin_retire_generation(struct store_txn *t, const struct volume_record *vr)
 {
 	char		key[DSP_NAME_MAX + 16];
 	MDB_val		k, v;
-	uint8_t		be[8];
+	uint8_t		be[16];
 	int		i, rc;
 
-	for (i = 0; i < 8; i++)
-		be[i] = (uint8_t)(gen >> (56 - 8 * i));
-	admin_retired_key(key, sizeof(key), name, &k);
+	for (i = 0; i < 8; i++) {
+		be[i] = (uint8_t)(vr->generation >> (56 - 8 * i));
+		be[8 + i] = (uint8_t)(vr->revision >> (56 - 8 * i));
+	}
+	admin_retired_key(key, sizeof(key), vr->name, &k);
 	v.mv_size = sizeof(be);
 	v.mv_data = be;
 	if ((rc = mdb_put(t->txn, t->s->meta, &k, &v, 0)) != 0)
@@ -166,6 +183,7 @@ admin_new_volume(struct store_txn *t, struct volume_record *v,
 	v->generation = gen;
 	v->generation_at = t->now;
 	v->created_at = t->now;
+	v->revision = admin_retired(t, name, 1);
 }
 
 static void
@@ -417,7 +435,7 @@ admin_delete(struct store_txn *t, const char *actor, const char *name)
 		    "first", name, (unsigned long long)v.generation);
 	if ((rc = store_volume_remove(t, name)) != DSP_OK ||
 	    (rc = store_bitmap_remove(t, name)) != DSP_OK ||
-	    (rc = admin_retire_generation(t, name, v.generation)) != DSP_OK)
+	    (rc = admin_retire_generation(t, &v)) != DSP_OK)
 		return rc;
 	return store_audit_add(t, actor, "delete", name, "%s, %llu bytes, "
 	    "generation %llu", dsp_form_name(v.form),

@@ -386,8 +386,9 @@ import_evaluate(struct store_txn *t, const char *name, int rebuild)
 	if (hold[0] == '\0' && !rebuild)
 		snprintf(hold, sizeof(hold), "the table did not know it (it "
 		    "may be an older copy); every lender agrees");
+	/* Above every lender's revision: each takes the push. */
 	rc = adopt_record(t, &v, &best->rec, adopt_generation(t, name, &cs,
-	    floor), best->rec.revision);
+	    floor), candidates_max(&cs, 1, best->rec.revision));
 	if (rc == DSP_OK && hold[0] != '\0') {
 		v.hold_kind = VOLUME_HOLD_IMPORT;
 		store_copy(v.hold, sizeof(v.hold), hold);
