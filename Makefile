@@ -150,6 +150,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bench/run.sh
 	@BUILD=$(BUILD) bench/hardening.sh
+	@BUILD=$(BUILD) bench/appliance.sh
 
 install: all
 	install -d $(DESTDIR)$(prefix)/bin

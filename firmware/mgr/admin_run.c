@@ -19,6 +19,7 @@
 
 #define TABLE_COLS	12
 #define TABLE_CELL	192
+#define RESOLVE_WAIT_MS	5000	/* for lenders still registering */
 
 /* Rows of text cells, printed with each column as wide as its widest
  * cell; the last column is not padded. */
@@ -1050,6 +1051,11 @@ admin_volume_resolve(struct mgr *m, const char *actor,
 	char			how[DSP_NAME_MAX + 16];
 	int			rc, pending;
 
+	/* The records of lenders still registering may be on their way. */
+	if (store_get_volume(m->store, cmd->volume, &v) == DSP_OK &&
+	    agents_wait_lenders(m->agents, &v, RESOLVE_WAIT_MS, err,
+	    errlen) == -1)
+		return DSP_E_UNAVAILABLE;
 	if ((rc = store_volume_resolve(m->store, actor, cmd->volume,
 	    cmd->server[0] != '\0' ? cmd->server : NULL,
 	    (uint64_t)time(NULL), how, sizeof(how), err, errlen)) != DSP_OK)

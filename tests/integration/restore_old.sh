@@ -77,6 +77,7 @@ wait_for 20 server_is_up serverA && wait_for 20 server_is_up serverB ||
 	fail "the lenders did not register: $(admin "show servers")"
 held() { admin "show volume V3" | grep -q "^held .*keeps a newer record"; }
 wait_for 20 held || fail "V3 is not held: $(admin "show volume V3")"
+# Asked at once, the resolve waits for serverA's record still on its way.
 expect_fail "held" as host4 allocate V3
 admin "volume resolve V3 serverA" >/dev/null || fail "resolve V3"
 admin "show volume V3" | grep -Eq "serverB +B2 .*out-of-sync" ||
