@@ -21,6 +21,7 @@
 
 #include "daspool.h"
 #include "daspool_conf.h"
+#include "fdio.h"
 #include "log.h"
 #include "size.h"
 #include "text.h"
@@ -551,22 +552,6 @@ cli_read_full(int fd, uint8_t *buf, size_t len)
 	return (ssize_t)got;
 }
 
-static int
-cli_write_full(int fd, const uint8_t *buf, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* Offset and length of a range command, checked against the volume;
  * the length defaults to the rest of the volume. */
@@ -629,7 +614,7 @@ cmd_read(struct cli *cli, int argc, char **argv)
 			rc = cli_fail(rc, a.pos[0], daspool_volume_error(v));
 			break;
 		}
-		if (cli_write_full(fd, buf, n) == -1) {
+		if (fdio_write_all(fd, buf, n) == -1) {
 			fprintf(stderr, "daspool: cannot write %s: %s\n",
 			    a.output ? a.output : "to stdout",
 			    strerror(errno));

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "internal.h"
 #include "log.h"
 #include "ticket.h"
@@ -23,7 +24,6 @@
 static int	mountinfo_ticket_peek(struct daspool_mount *, char *, size_t);
 static int	mountinfo_mkdirs(const char *, char *, size_t);
 static int	mountinfo_path(char *, size_t, const char *, const char *);
-static int	mountinfo_write_all(int, const uint8_t *, size_t);
 static int	mountinfo_name_cmp(const void *, const void *);
 
 /*
@@ -159,22 +159,6 @@ mountinfo_mkdirs(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-mountinfo_write_all(int fd, const uint8_t *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /*
  * Write a temporary file and rename it: a reader sees the old mount info
@@ -204,7 +188,7 @@ mountinfo_save(const char *dir, const struct daspool_mount *m, char *err,
 		return DASPOOL_ERR_SYSTEM;
 	}
 	if (fchmod(fd, 0600) == -1 ||
-	    mountinfo_write_all(fd, m->raw, m->raw_len) == -1) {
+	    fdio_write_all(fd, m->raw, m->raw_len) == -1) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp,
 		    strerror(errno));
 		close(fd);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "log.h"
 #include "mgr.h"
 #include "size.h"
@@ -125,22 +126,6 @@ restore_aside(const char *state_dir, char *aside, size_t asidelen, char *err,
 	return 0;
 }
 
-static int
-restore_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* from -> to, fsync'ed; to is new (O_EXCL). */
 static int
@@ -161,7 +146,7 @@ restore_copy_file(const char *from, const char *to, char *err, size_t errlen)
 	while ((n = read(in, buf, RESTORE_BUF)) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 || restore_write_all(out, buf, (size_t)n) == -1)
+		if (n == -1 || fdio_write_all(out, buf, (size_t)n) == -1)
 			goto fail;
 	}
 	if (fsync(out) == -1)

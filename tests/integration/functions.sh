@@ -244,6 +244,21 @@ kill_agent() {
 	wait "${AGENT_PID[$1]}" 2>/dev/null
 }
 
+# lend_cycles N: borrower hostN cycles allocate/mount/write/unmount/release
+# on Vol-N until $T/stop exists, adding a line to $T/cycles.N for each
+# cycle that went through.
+lend_cycles() {
+	local b=$1
+	while [ ! -f "$T/stop" ]; do
+		as "host$b" allocate "Vol-$b" &&
+		as "host$b" mount "Vol-$b" &&
+		as "host$b" write "Vol-$b" --offset 0 --input "$T/pki/ca.crt" &&
+		as "host$b" unmount "Vol-$b" &&
+		as "host$b" release "Vol-$b" &&
+		echo ok >>"$T/cycles.$b"
+	done >/dev/null 2>&1
+}
+
 # borrower_setup NAME: certificate, config and state dir of a borrower.
 borrower_setup() {
 	local name=$1

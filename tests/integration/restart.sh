@@ -14,21 +14,9 @@ for b in 1 2 3 4; do
 	borrower_setup "host$b"
 done
 
-# Four borrowers cycle allocate/mount/write/unmount/release on their own
-# volume until told to stop.
-workload() {
-	local b=$1
-	while [ ! -f "$T/stop" ]; do
-		as "host$b" allocate "Vol-$b" &&
-		as "host$b" mount "Vol-$b" &&
-		as "host$b" write "Vol-$b" --offset 0 --input "$T/pki/ca.crt" &&
-		as "host$b" unmount "Vol-$b" &&
-		as "host$b" release "Vol-$b"
-	done >/dev/null 2>&1
-}
 workers=()
 for b in 1 2 3 4; do
-	workload "$b" &
+	lend_cycles "$b" &
 	workers+=($!)
 	PIDS+=($!)
 done

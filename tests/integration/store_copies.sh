@@ -56,23 +56,10 @@ for v in $(seq 1 $BORROWERS); do
 	borrower_setup "host$v"
 done
 
-# Each borrower cycles on its own volume until told to stop, and notes
-# every cycle that went through.
-workload() {
-	local b=$1
-	while [ ! -f "$T/stop" ]; do
-		as "host$b" allocate "Vol-$b" &&
-		as "host$b" mount "Vol-$b" &&
-		as "host$b" write "Vol-$b" --offset 0 --input "$T/pki/ca.crt" &&
-		as "host$b" unmount "Vol-$b" &&
-		as "host$b" release "Vol-$b" &&
-		echo ok >>"$T/cycles.$b"
-	done >/dev/null 2>&1
-}
 before=$(copies_made)
 workers=()
 for b in $(seq 1 $BORROWERS); do
-	workload "$b" &
+	lend_cycles "$b" &
 	workers+=($!)
 	PIDS+=($!)
 done
