@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Losing the appliance, at pool size: SERVERS (default 4) lenders with
-# 1,024 split volumes each (16 regions of 64 pieces).
+# 1,024 split volumes each (32 regions of 32 pieces, the most one split
+# makes).
 #   - baseline: every agent restarts and registers again with the
 #     manager's store intact (its generations and records compared page
 #     by page): seconds until all are registered
@@ -31,11 +32,11 @@ registered_all() {	# registered_all LINE: every agent log has LINE again
 start_mgr
 for s in $(seq 1 "$SERVERS"); do
 	regions=()
-	for r in $(seq 0 15); do regions+=("R$r:64M"); done
+	for r in $(seq 0 31); do regions+=("R$r:32M"); done
 	start_agent "server$s" "127.0.12.$s" "${regions[@]}"
-	for r in $(seq 0 15); do
+	for r in $(seq 0 31); do
 		pieces=()
-		for p in $(seq 0 63); do pieces+=("V$s-$r-$p:1M"); done
+		for p in $(seq 0 31); do pieces+=("V$s-$r-$p:1M"); done
 		admin "volume split server$s:R$r ${pieces[*]}" >/dev/null ||
 			fail "split server$s:R$r"
 	done
@@ -66,7 +67,7 @@ wait_for 600 sh -c "[ \"\$(mdb_stat -s owed '$T/mgr/state' | awk '/Entries:/ { p
 	fail "lenders did not take the rebuilt records: $(entries owed) owed"
 lendable=$(( $(now_ms) - t0 ))
 borrower_setup serverJ
-as serverJ allocate "V$SERVERS-15-63" >/dev/null || fail "lend a rebuilt volume"
+as serverJ allocate "V$SERVERS-31-31" >/dev/null || fail "lend a rebuilt volume"
 
 echo "# daspool appliance loss, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $SERVERS lenders, $total volumes"
 printf '%-44s %8s\n' "step" "seconds"
