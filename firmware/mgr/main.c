@@ -81,7 +81,8 @@ mgr_load(struct mgr *m, const struct mgr_config *conf)
 	struct store		*s;
 	char			 err[512], cn[DSP_NAME_MAX + 1];
 	size_t			 upgraded;
-	int			 role, indexed;
+	int			 role;
+	uint32_t		 schema;
 
 	memset(&paths, 0, sizeof(paths));
 	paths.ca_file = conf->ca;
@@ -109,11 +110,12 @@ mgr_load(struct mgr *m, const struct mgr_config *conf)
 	if (m->rebuild && store_rebuild_begin(s, (uint64_t)time(NULL), err,
 	    sizeof(err)) != DSP_OK)
 		fatalx("%s", err);
-	if (store_extents_build(s, &indexed, err, sizeof(err)) != DSP_OK ||
+	if (store_upgrade(s, &schema, err, sizeof(err)) != DSP_OK ||
 	    store_records_upgrade(s, &upgraded, err, sizeof(err)) != DSP_OK)
 		fatalx("%s", err);
-	if (indexed)
-		log_info("the extents of an older store are indexed");
+	if (schema < STORE_SCHEMA_VERSION)
+		log_info("a store of schema %u is upgraded to %u: its indexes "
+		    "are built", schema, STORE_SCHEMA_VERSION);
 	if (upgraded > 0)
 		log_info("%zu volumes of an older store get records on their "
 		    "lenders", upgraded);

@@ -155,11 +155,13 @@ store_open_dbs(struct store *s, const char *dir, char *err, size_t errlen)
 {
 	static const char *names[] = {
 	    "meta", "servers", "regions", "volumes", "audit", "bitmaps",
-	    "owed", "candidates", "extents"
+	    "owed", "candidates", "extents", "server_volumes", "borrowed",
+	    "free_sizes"
 	};
 	MDB_dbi		*dbis[] = {
 	    &s->meta, &s->servers, &s->regions, &s->volumes, &s->audit,
-	    &s->bitmaps, &s->owed, &s->candidates, &s->extents
+	    &s->bitmaps, &s->owed, &s->candidates, &s->extents,
+	    &s->server_volumes, &s->borrowed, &s->free_sizes
 	};
 	MDB_txn		*txn;
 	unsigned int	 flags = s->readonly ? 0 : MDB_CREATE;
@@ -221,25 +223,36 @@ store_schema_get(struct store *s, MDB_txn *txn, uint32_t *version)
 }
 
 static int
-store_schema(struct store *s, MDB_txn *txn, const char *dir, char *err,
-    size_t errlen)
+store_schema_put(struct store *s, MDB_txn *txn, uint32_t version)
 {
 	MDB_val		key = { 6, (void *)"schema" }, val;
 	uint8_t		be[4];
+
+	be[0] = (uint8_t)(version >> 24);
+	be[1] = (uint8_t)(version >> 16);
+	be[2] = (uint8_t)(version >> 8);
+	be[3] = (uint8_t)version;
+	val.mv_size = sizeof(be);
+	val.mv_data = be;
+	return mdb_put(txn, s->meta, &key, &val, 0);
+}
+
+static int
+store_schema(struct store *s, MDB_txn *txn, const char *dir, char *err,
+    size_t errlen)
+{
 	uint32_t	version;
 	int		rc;
 
 	rc = store_schema_get(s, txn, &version);
-	if (rc == MDB_NOTFOUND && !s->readonly) {
-		be[0] = be[1] = be[2] = 0;
-		be[3] = STORE_SCHEMA_VERSION;
-		val.mv_size = sizeof(be);
-		val.mv_data = be;
-		rc = mdb_put(txn, s->meta, &key, &val, 0);
-	} else if (rc == 0 && version != STORE_SCHEMA_VERSION) {
+	if (rc == MDB_NOTFOUND && !s->readonly)
+		rc = store_schema_put(s, txn, STORE_SCHEMA_VERSION);
+	else if (rc == 0 && (version > STORE_SCHEMA_VERSION ||
+	    version == 0)) {
 		store_set_err(err, errlen, "store %s has schema version %u, "
-		    "this program knows %d", dir, version,
-		    STORE_SCHEMA_VERSION);
+		    "this program knows %d and older: it was written by a "
+		    "newer daspool-mgr; run that one (or a newer)", dir,
+		    version, STORE_SCHEMA_VERSION);
 		return -1;
 	}
 	if (rc != 0) {
@@ -248,6 +261,31 @@ store_schema(struct store *s, MDB_txn *txn, const char *dir, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A store of an older schema is brought up to this one in one
+ * transaction: schema 2 added the lending indexes, built from the rows.
+ */
+int
+store_upgrade(struct store *s, uint32_t *from, char *err, size_t errlen)
+{
+	struct store_txn	t;
+	int			rc;
+
+	if ((rc = store_begin(s, &t, 1, 0, err, errlen)) != DSP_OK)
+		return rc;
+	if ((rc = store_schema_get(s, t.txn, from)) != 0)
+		return store_end(&t, store_mdb_fail(&t, "reading the schema "
+		    "version", rc));
+	if (*from >= STORE_SCHEMA_VERSION)
+		return store_end(&t, DSP_OK);
+	if ((rc = store_indexes_build(&t)) != DSP_OK)
+		return store_end(&t, rc);
+	if ((rc = store_schema_put(s, t.txn, STORE_SCHEMA_VERSION)) != 0)
+		return store_end(&t, store_mdb_fail(&t, "writing the schema "
+		    "version", rc));
+	return store_end(&t, DSP_OK);
 }
 
 int

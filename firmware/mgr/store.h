@@ -99,7 +99,9 @@ int	store_open(struct store **, const char *dir, int readonly,
 void	store_close(struct store *);
 
 /* --- the store itself (store_info.c) --- */
-#define STORE_TABLES	9
+/* meta "schema": 2 adds the lending indexes; 1 is upgraded at start. */
+#define STORE_SCHEMA_VERSION	2
+#define STORE_TABLES	12
 
 struct store_table_info {
 	const char	*name;		/* "meta", "servers", ... */
@@ -314,9 +316,9 @@ int	store_owed_list(struct store *, const char *server, const char *after,
  * revision 1, so that their records are pushed; at start. */
 int	store_records_upgrade(struct store *, size_t *count, char *err,
 	    size_t errlen);
-/* Indexes the extents of a store written before the index; at start.
- * *built: it had to. */
-int	store_extents_build(struct store *, int *built, char *err,
+/* Brings a store of an older schema up to this one (its indexes built
+ * from the rows); at start. *from: the schema it had. */
+int	store_upgrade(struct store *, uint32_t *from, char *err,
 	    size_t errlen);
 /* The servers owed a push, up to max. */
 int	store_owed_servers(struct store *, dsp_name *, size_t max,

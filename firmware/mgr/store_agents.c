@@ -166,31 +166,30 @@ struct agents_page {
 };
 
 static int
-agents_page_one(struct store_txn *t, const struct volume_record *v, void *arg)
+agents_page_one(struct store_txn *t, const char *name, uint64_t size,
+    void *arg)
 {
 	struct agents_page	*ap = arg;
 	struct msg_generations	*gens = &ap->page->gens;
 	struct msg_generation	*g;
-	uint16_t		 i;
+	struct volume_record	 v;
+	int			 rc;
 
-	(void)t;
-	for (i = 0; i < v->extent_count; i++)
-		if (strcmp(v->extents[i].server, ap->server) == 0)
-			break;
-	if (i == v->extent_count)
-		return 0;
+	(void)size;
 	if (gens->count == DSP_MAX_GENERATIONS) {
 		ap->page->more = 1;
 		return 1;
 	}
+	if ((rc = store_volume_load(t, name, &v)) != DSP_OK)
+		return rc;
 	g = &gens->items[gens->count++];
-	store_copy(g->volume, sizeof(g->volume), v->name);
-	g->generation = v->generation;
+	store_copy(g->volume, sizeof(g->volume), v.name);
+	g->generation = v.generation;
 	return 0;
 }
 
 /* The page of generations that follows volume `after` (NULL: the
- * first). Note that's a walk over the volumes from there on. */
+ * first), from the server's own index. */
 static int
 agents_page(struct store_txn *t, const char *server, const char *after,
     struct msg_generation_page *page)
@@ -200,7 +199,7 @@ agents_page(struct store_txn *t, const char *server, const char *after,
 
 	page->gens.count = 0;
 	page->more = 0;
-	rc = store_walk_volumes_after(t, after, agents_page_one, &ap);
+	rc = store_server_volumes(t, server, after, agents_page_one, &ap);
 	return rc == 1 ? DSP_OK : store_walk_status(rc);
 }
 
@@ -507,18 +506,12 @@ store_fence_ack(struct store *s, const char *server,
 /* --- server retire --- */
 
 static int
-agents_collect_user(struct store_txn *t, const struct volume_record *v,
+agents_collect_user(struct store_txn *t, const char *name, uint64_t size,
     void *arg)
 {
-	struct store_names	*an = arg;
-	uint16_t		 i;
-
 	(void)t;
-	for (i = 0; i < v->extent_count; i++)
-		if (strcmp(v->extents[i].server, an->server) == 0)
-			return store_names_add(an, v->name,
-			    strlen(v->name));
-	return 0;
+	(void)size;
+	return store_names_add(arg, name, strlen(name));
 }
 
 /* The extents on the server count as acknowledged from now on; its
@@ -565,8 +558,8 @@ agents_retire_volumes(struct store_txn *t, const char *server,
 	size_t			i;
 	int			rc;
 
-	rc = store_walk_status(store_walk_volumes(t, agents_collect_user,
-	    &an));
+	rc = store_walk_status(store_server_volumes(t, server, NULL,
+	    agents_collect_user, &an));
 	for (i = 0; rc == DSP_OK && i < an.count; i++)
 		rc = agents_retire_volume(t, server, an.names[i]);
 	*count = (unsigned int)an.count;

@@ -150,35 +150,3 @@ store_region_extents(struct store_txn *t, const char *server,
 	}
 	return ret;
 }
-
-/* --- built once for a store written before the index --- */
-
-static int
-extents_index_one(struct store_txn *t, const struct volume_record *v,
-    void *arg)
-{
-	(void)arg;
-	return extents_put(t, v) == DSP_OK ? 0 : -1;
-}
-
-int
-store_extents_build(struct store *s, int *built, char *err, size_t errlen)
-{
-	struct store_txn	t;
-	MDB_stat		ext, vol;
-	int			rc;
-
-	*built = 0;
-	if ((rc = store_begin(s, &t, 1, 0, err, errlen)) != DSP_OK)
-		return rc;
-	if (mdb_stat(t.txn, s->extents, &ext) != 0 ||
-	    mdb_stat(t.txn, s->volumes, &vol) != 0)
-		return store_end(&t, store_fail(&t, DSP_E_INTERNAL,
-		    "cannot read the store's tables"));
-	if (ext.ms_entries > 0 || vol.ms_entries == 0)
-		return store_end(&t, DSP_OK);
-	rc = store_walk_status(store_walk_volumes(&t, extents_index_one,
-	    NULL));
-	*built = rc == DSP_OK;
-	return store_end(&t, rc);
-}

@@ -21,6 +21,9 @@ static const struct {
 	{ "owed", offsetof(struct store, owed) },
 	{ "candidates", offsetof(struct store, candidates) },
 	{ "extents", offsetof(struct store, extents) },
+	{ "server_volumes", offsetof(struct store, server_volumes) },
+	{ "borrowed", offsetof(struct store, borrowed) },
+	{ "free_sizes", offsetof(struct store, free_sizes) },
 };
 
 static int

@@ -14,6 +14,7 @@
  *   store_mirror.c   mirror legs, the write-intent bitmaps, health
  *   store_records.c  the lenders' view, revisions, the owed index
  *   store_extents.c  the extents index: who holds which bytes
+ *   store_index.c    the lending indexes: by server, borrower, free size
  *   store_rebuild.c  lenders' records: candidates, import, hold, resolve
  */
 #ifndef DASPOOL_STORE_INTERNAL_H
@@ -25,7 +26,6 @@
 #include "msg_record.h"
 #include "store.h"
 
-#define STORE_SCHEMA_VERSION	1	/* meta "schema" */
 #define STORE_RECORD_VERSION	1	/* leading byte of every record */
 /* Volume records: 2 adds the mirror leg fields; 1 is still read. */
 /* Volume records: 3 adds generation_at and the extents' server_retired;
@@ -54,6 +54,9 @@ struct store {
 	MDB_dbi		 owed;		/* "server\0volume" -> owed push */
 	MDB_dbi		 candidates;	/* "volume\0server" -> its record */
 	MDB_dbi		 extents;	/* "server\0region\0"offset volume */
+	MDB_dbi		 server_volumes;	/* "server\0volume" */
+	MDB_dbi		 borrowed;	/* "borrower\0volume" */
+	MDB_dbi		 free_sizes;	/* size volume: unlent */
 	int		 readonly;
 	unsigned int	 missing;	/* read-only: later tables absent */
 	void		(*owed_hook)(void *);
@@ -184,6 +187,27 @@ typedef int (*store_extent_cb)(const char *volume, uint64_t offset,
 	    uint64_t length, void *);
 int	store_region_extents(struct store_txn *, const char *server,
 	    const char *region, store_extent_cb, void *);
+
+/* store_index.c: the lending indexes, written by store_volume_save and
+ * store_volume_remove. */
+int	store_indexes_saved(struct store_txn *, const struct volume_record *old,
+	    const struct volume_record *);
+int	store_indexes_removed(struct store_txn *, const struct volume_record *);
+/* Each volume of the index, in key order: cb returns nonzero to stop,
+ * and that is returned; -1 after a store error. size is the volume's
+ * for store_free_volumes, 0 for the others. */
+typedef int (*store_index_cb)(struct store_txn *, const char *volume,
+	    uint64_t size, void *);
+/* The server's volumes by name, after `after` (NULL: from the first). */
+int	store_server_volumes(struct store_txn *, const char *server,
+	    const char *after, store_index_cb, void *);
+int	store_borrower_volumes(struct store_txn *, const char *borrower,
+	    store_index_cb, void *);
+/* Unlent volumes of at least min_size, smallest first. */
+int	store_free_volumes(struct store_txn *, uint64_t min_size,
+	    store_index_cb, void *);
+/* Every index (extents too) emptied and written again from the rows. */
+int	store_indexes_build(struct store_txn *);
 
 /* store_rebuild.c */
 int	store_candidates_clear(struct store_txn *, const char *volume);

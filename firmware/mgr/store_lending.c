@@ -120,46 +120,45 @@ store_check_owner(struct store_txn *t, const struct volume_record *v,
 }
 
 struct lending_pick {
-	uint64_t		 min_size;
-	int			 found;
 	unsigned int		 unusable;
 	struct volume_record	*best;
 };
 
+/* The free volumes come smallest first: the first usable one fits best. */
 static int
-lending_pick_one(struct store_txn *t, const struct volume_record *v,
+lending_pick_one(struct store_txn *t, const char *name, uint64_t size,
     void *arg)
 {
 	struct lending_pick	*p = arg;
 	int			 rc;
 
-	if (v->borrower[0] != '\0' || v->size < p->min_size ||
-	    (p->found && v->size >= p->best->size))
-		return 0;
-	rc = lending_check_usable(t, v);
+	(void)size;
+	if ((rc = store_volume_load(t, name, p->best)) != DSP_OK)
+		return rc;
+	if (p->best->borrower[0] != '\0')
+		return store_fail(t, DSP_E_INTERNAL, "the store's index of free "
+		    "volumes lists volume %s, lent to %s", name,
+		    p->best->borrower);
+	rc = lending_check_usable(t, p->best);
 	if (rc == DSP_E_UNAVAILABLE || rc == DSP_E_FENCED) {
 		p->unusable++;
 		return 0;
 	}
-	if (rc != DSP_OK)
-		return rc;
-	*p->best = *v;
-	p->found = 1;
-	return 0;
+	return rc == DSP_OK ? 1 : rc;
 }
 
 /* The smallest free, usable volume of at least min_size. */
 static int
 lending_pick(struct store_txn *t, uint64_t min_size, struct volume_record *v)
 {
-	struct lending_pick	p = { min_size, 0, 0, v };
+	struct lending_pick	p = { 0, v };
 	int			rc;
 
-	rc = store_walk_status(store_walk_volumes(t, lending_pick_one, &p));
-	if (rc != DSP_OK)
-		return rc;
-	if (p.found)
+	rc = store_free_volumes(t, min_size, lending_pick_one, &p);
+	if (rc == 1)
 		return DSP_OK;
+	if (rc != 0)
+		return store_walk_status(rc);
 	if (p.unusable > 0)
 		return store_fail(t, DSP_E_NOSPACE, "no free volume of at "
 		    "least %llu bytes is usable (%u unavailable or fenced)",

@@ -190,7 +190,8 @@ store_volume_save(struct store_txn *t, const struct volume_record *vr)
 	had = rc == DSP_OK ? old : NULL;
 	store_next_revision(had, nv);
 	if ((rc = store_records_saved(t, had, nv)) == DSP_OK &&
-	    (rc = store_extents_saved(t, had, nv)) == DSP_OK) {
+	    (rc = store_extents_saved(t, had, nv)) == DSP_OK &&
+	    (rc = store_indexes_saved(t, had, nv)) == DSP_OK) {
 		buf_writer_init(&w);
 		store_encode_volume(&w, nv);
 		rc = store_put(t, t->s->volumes, nv->name, strlen(nv->name),
@@ -209,7 +210,8 @@ store_volume_remove(struct store_txn *t, const char *name)
 	if ((rc = store_volume_load(t, name, &old)) != DSP_OK)
 		return rc;
 	if ((rc = store_records_removed(t, &old)) != DSP_OK ||
-	    (rc = store_extents_removed(t, &old)) != DSP_OK)
+	    (rc = store_extents_removed(t, &old)) != DSP_OK ||
+	    (rc = store_indexes_removed(t, &old)) != DSP_OK)
 		return rc;
 	rc = store_del(t, t->s->volumes, name, strlen(name),
 	    "removing a volume");

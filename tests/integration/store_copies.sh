@@ -88,7 +88,8 @@ cp "$COPIES"/store-*.mdb "$T/aside/" 2>/dev/null
 [ "$(ls "$T/aside" | wc -l)" -ge 3 ] || fail "copies vanished while read"
 for f in "$T"/aside/store-*.mdb; do
 	mdb_stat -n -a "$f" >"$T/stat" 2>&1 || fail "mdb_stat $f: $(cat "$T/stat")"
-	for table in meta servers regions volumes audit bitmaps owed candidates extents; do
+	for table in meta servers regions volumes audit bitmaps owed candidates extents \
+	    server_volumes borrowed free_sizes; do
 		grep -q "^Status of $table\$" "$T/stat" ||
 			fail "copy $f lacks table $table: $(cat "$T/stat")"
 	done

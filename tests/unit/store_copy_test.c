@@ -430,7 +430,7 @@ test_check_refuses(void **state)
 
 	snprintf(path, sizeof(path), "%s/newer.mdb", dir);
 	raw_copy(f, STORE_SCHEMA_VERSION + 1, path);
-	expect_refused(path, "schema version 2, this program knows 1");
+	expect_refused(path, "schema version 3, this program knows 2 and older");
 	snprintf(path, sizeof(path), "%s/same.mdb", dir);
 	raw_copy(f, STORE_SCHEMA_VERSION, path);
 	assert_int_equal(store_copy_check(path, NULL, f->err, sizeof(f->err)),
