@@ -4,6 +4,11 @@
  * lifeline: when it closes the server is marked down, unless a newer
  * connection has registered the same server meanwhile. A timer marks
  * down servers that went silent without closing.
+ *
+ * A heartbeat is heard in memory: no commit, no sync. The timer writes
+ * the servers' last_seen in one commit every AGENTS_SEEN_FLUSH_S, and a
+ * server heard within heartbeat_timeout is never marked down, whatever
+ * its row says.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -19,11 +24,13 @@
 #include "timeutil.h"
 
 #define AGENTS_TICK_MS		1000
+#define AGENTS_SEEN_FLUSH_S	10
 
 struct agents_link {
 	dsp_name	server;
 	uint64_t	serial;		/* connection it registered on */
 	int		confirmed;	/* its registration is complete */
+	uint64_t	heard;		/* last heartbeat, wall seconds */
 };
 
 struct agents {
@@ -38,16 +45,65 @@ struct agents {
 	size_t			 cap;
 };
 
+/* Heard within heartbeat_timeout on a live connection. */
+static int
+agents_alive(void *arg, const char *server)
+{
+	struct agents	*a = arg;
+	uint64_t	 now = (uint64_t)time(NULL);
+	size_t		 i;
+	int		 alive = 0;
+
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < a->nlinks; i++)
+		if (strcmp(a->links[i].server, server) == 0)
+			alive = a->links[i].heard + (uint64_t)
+			    a->mgr->conf->heartbeat_timeout >= now;
+	pthread_mutex_unlock(&a->lock);
+	return alive;
+}
+
+/* One commit for every server heard since the last flush. */
+static void
+agents_flush_seen(struct agents *a, uint64_t since)
+{
+	struct store_seen	*seen;
+	size_t			 i, n = 0;
+	char			 err[256];
+
+	pthread_mutex_lock(&a->lock);
+	if ((seen = calloc(a->nlinks + 1, sizeof(*seen))) != NULL)
+		for (i = 0; i < a->nlinks; i++) {
+			if (a->links[i].heard <= since)
+				continue;
+			snprintf(seen[n].server, sizeof(seen[n].server), "%s",
+			    a->links[i].server);
+			seen[n++].when = a->links[i].heard;
+		}
+	pthread_mutex_unlock(&a->lock);
+	if (n > 0 && store_servers_seen(a->mgr->store, seen, n, err,
+	    sizeof(err)) != DSP_OK)
+		log_warnx("store: heartbeats of %zu servers: %s", n, err);
+	free(seen);
+}
+
 static void *
 agents_timer(void *arg)
 {
 	struct agents	*a = arg;
 	uint64_t	 timeout = (uint64_t)a->mgr->conf->heartbeat_timeout;
+	uint64_t	 flushed = (uint64_t)time(NULL), now;
 
 	/* store_expire_servers logs each server it marks down. */
-	while (!stopper_wait(&a->stop, AGENTS_TICK_MS))
-		(void)store_expire_servers(a->mgr->store,
-		    (uint64_t)time(NULL), timeout);
+	while (!stopper_wait(&a->stop, AGENTS_TICK_MS)) {
+		now = (uint64_t)time(NULL);
+		if (now >= flushed + AGENTS_SEEN_FLUSH_S) {
+			agents_flush_seen(a, flushed - 1);
+			flushed = now;
+		}
+		(void)store_expire_servers(a->mgr->store, now, timeout,
+		    agents_alive, a);
+	}
 	return NULL;
 }
 
@@ -115,6 +171,7 @@ agents_link(struct agents *a, const char *server, uint64_t serial)
 	}
 	a->links[i].serial = serial;
 	a->links[i].confirmed = 0;
+	a->links[i].heard = (uint64_t)time(NULL);
 	pthread_mutex_unlock(&a->lock);
 	return 0;
 }
@@ -298,6 +355,26 @@ agents_handle_generations(struct conn *c, const struct dsp_header *hdr,
 	return rc;
 }
 
+/* Heard in memory; written only when the store has the server down. */
+static int
+agents_heard(struct agents *a, const char *server, uint64_t serial,
+    char *err, size_t errlen)
+{
+	struct server_record	sr;
+	uint64_t		now = (uint64_t)time(NULL);
+	size_t			i;
+
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < a->nlinks; i++)
+		if (strcmp(a->links[i].server, server) == 0 &&
+		    a->links[i].serial == serial)
+			a->links[i].heard = now;
+	pthread_mutex_unlock(&a->lock);
+	if (store_get_server(a->mgr->store, server, &sr) == DSP_OK && sr.up)
+		return DSP_OK;
+	return store_heartbeat(a->mgr->store, server, now, err, errlen);
+}
+
 int
 agents_handle_heartbeat(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload, struct buf_writer *reply, char *err,
@@ -315,8 +392,7 @@ agents_handle_heartbeat(struct conn *c, const struct dsp_header *hdr,
 		return DSP_E_STATE;
 	}
 	agents_confirm(c->mgr->agents, c->server, c->serial);
-	return store_heartbeat(c->mgr->store, c->server, (uint64_t)time(NULL),
-	    err, errlen);
+	return agents_heard(c->mgr->agents, c->server, c->serial, err, errlen);
 }
 
 int

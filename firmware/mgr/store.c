@@ -80,9 +80,15 @@ store_open_env(struct store **sp, const char *path, unsigned int flags,
 		return -1;
 	}
 	s->readonly = (flags & MDB_RDONLY) != 0;
+	if (store_batcher_init(s) == -1) {
+		store_set_err(err, errlen, "out of memory");
+		free(s);
+		return -1;
+	}
 	if ((rc = mdb_env_create(&s->env)) != 0) {
 		store_set_err(err, errlen, "store %s: %s", path,
 		    mdb_strerror(rc));
+		store_batcher_free(s);
 		free(s);
 		return -1;
 	}
@@ -106,6 +112,7 @@ store_open_env(struct store **sp, const char *path, unsigned int flags,
 	return 0;
 fail:
 	mdb_env_close(s->env);
+	store_batcher_free(s);
 	free(s);
 	return -1;
 }
@@ -123,6 +130,7 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	mdb_env_close(s->env);
+	store_batcher_free(s);
 	free(s);
 }
 

@@ -149,9 +149,19 @@ int	store_server_retire(struct store *, const char *actor, const char *name,
 	    uint64_t now, unsigned int *volumes, char *err, size_t errlen);
 int	store_heartbeat(struct store *, const char *server, uint64_t now,
 	    char *err, size_t errlen);
-/* Marks servers silent for longer than timeout down; returns how many
- * changed state, or -1. */
-int	store_expire_servers(struct store *, uint64_t now, uint64_t timeout);
+/* Marks servers silent for longer than timeout down, but those alive
+ * says are (it may be NULL); returns how many changed state, or -1. */
+typedef int (*store_alive_fn)(void *, const char *server);
+int	store_expire_servers(struct store *, uint64_t now, uint64_t timeout,
+	    store_alive_fn alive, void *alive_arg);
+/* Heartbeats heard in memory, written in one commit: the last_seen of
+ * each server that is up goes to `when` if that is later. */
+struct store_seen {
+	dsp_name	server;
+	uint64_t	when;
+};
+int	store_servers_seen(struct store *, const struct store_seen *,
+	    size_t count, char *err, size_t errlen);
 /* The agent's connection is gone: marks it down now. DSP_OK or
  * DSP_E_NOTFOUND. */
 int	store_server_down(struct store *, const char *server);
@@ -306,6 +316,9 @@ struct store_owed {
 	uint64_t	generation;	/* DROP: the volume's last one */
 };
 
+/* Writes committed so far, and in how many transactions (group
+ * commit: store_batch.c). */
+void	store_write_counts(struct store *, uint64_t *batches, uint64_t *jobs);
 /* Called after a commit that made a push owed (from that thread). */
 void	store_set_owed_hook(struct store *, void (*)(void *), void *);
 /* Up to max pushes owed to server, after volume `after` (NULL: from the

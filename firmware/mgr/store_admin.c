@@ -263,18 +263,34 @@ admin_create(struct store_txn *t, const char *actor, const char *name,
 	    "bytes", dsp_form_name(form), what, (unsigned long long)size);
 }
 
+/* An admin change as a group-commit job. */
+struct admin_job {
+	const char			*actor;
+	const char			*name;
+	int				 form;
+	const struct store_region_ref	*refs;
+	const struct store_piece	*pieces;
+	uint16_t			 count;
+};
+
+static int
+admin_create_job(struct store_txn *t, void *arg)
+{
+	const struct admin_job	*j = arg;
+
+	return admin_create(t, j->actor, j->name, j->form, j->refs, j->count);
+}
+
 int
 store_volume_create(struct store *s, const char *actor, const char *name,
     int form, const struct store_region_ref *refs, uint16_t count,
     uint64_t now, char *err, size_t errlen)
 {
-	struct store_txn	t;
-	int			rc;
+	struct admin_job	j = { .actor = actor, .name = name,
+				    .form = form, .refs = refs,
+				    .count = count };
 
-	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
-		return rc;
-	rc = admin_create(&t, actor, name, form, refs, count);
-	return store_end(&t, rc);
+	return store_write(s, now, admin_create_job, &j, err, errlen);
 }
 
 /* --- split: pieces back to back after the last byte in use --- */
@@ -399,18 +415,23 @@ admin_split(struct store_txn *t, const char *actor,
 	return DSP_OK;
 }
 
+static int
+admin_split_job(struct store_txn *t, void *arg)
+{
+	const struct admin_job	*j = arg;
+
+	return admin_split(t, j->actor, j->refs, j->pieces, j->count);
+}
+
 int
 store_volume_split(struct store *s, const char *actor,
     const struct store_region_ref *ref, const struct store_piece *pieces,
     uint16_t count, uint64_t now, char *err, size_t errlen)
 {
-	struct store_txn	t;
-	int			rc;
+	struct admin_job	j = { .actor = actor, .refs = ref,
+				    .pieces = pieces, .count = count };
 
-	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
-		return rc;
-	rc = admin_split(&t, actor, ref, pieces, count);
-	return store_end(&t, rc);
+	return store_write(s, now, admin_split_job, &j, err, errlen);
 }
 
 static int
@@ -442,16 +463,20 @@ admin_delete(struct store_txn *t, const char *actor, const char *name)
 	    (unsigned long long)v.size, (unsigned long long)v.generation);
 }
 
+static int
+admin_delete_job(struct store_txn *t, void *arg)
+{
+	const struct admin_job	*j = arg;
+
+	return admin_delete(t, j->actor, j->name);
+}
+
 int
 store_volume_delete(struct store *s, const char *actor, const char *name,
     char *err, size_t errlen)
 {
-	struct store_txn	t;
-	int			rc;
+	struct admin_job	j = { .actor = actor, .name = name };
 
-	if ((rc = store_begin(s, &t, 1, (uint64_t)time(NULL), err,
-	    errlen)) != DSP_OK)
-		return rc;
-	rc = admin_delete(&t, actor, name);
-	return store_end(&t, rc);
+	return store_write(s, (uint64_t)time(NULL), admin_delete_job, &j, err,
+	    errlen);
 }

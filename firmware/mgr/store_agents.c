@@ -306,6 +306,43 @@ store_heartbeat(struct store *s, const char *server, uint64_t now,
 	return store_end(&t, rc);
 }
 
+struct agents_seen_job {
+	const struct store_seen	*seen;
+	size_t			 count;
+};
+
+static int
+agents_seen(struct store_txn *t, void *arg)
+{
+	const struct agents_seen_job	*j = arg;
+	struct server_record		 sr;
+	size_t				 i;
+	int				 rc;
+
+	for (i = 0; i < j->count; i++) {
+		rc = store_server_load(t, j->seen[i].server, &sr);
+		if (rc == DSP_E_NOTFOUND || (rc == DSP_OK &&
+		    (!sr.up || sr.last_seen >= j->seen[i].when)))
+			continue;	/* gone, or a heartbeat's to mark up */
+		if (rc != DSP_OK)
+			return rc;
+		sr.last_seen = j->seen[i].when;
+		if ((rc = store_server_save(t, &sr)) != DSP_OK)
+			return rc;
+	}
+	return DSP_OK;
+}
+
+int
+store_servers_seen(struct store *s, const struct store_seen *seen,
+    size_t count, char *err, size_t errlen)
+{
+	struct agents_seen_job	j = { seen, count };
+
+	return store_write(s, (uint64_t)time(NULL), agents_seen, &j, err,
+	    errlen);
+}
+
 static int
 agents_mark_down(struct store_txn *t, const char *server, const char *why)
 {
@@ -326,6 +363,8 @@ struct agents_expiry {
 	struct store_txn *t;
 	uint64_t	 now;
 	uint64_t	 timeout;
+	store_alive_fn	 alive;
+	void		*alive_arg;
 	size_t		 count;
 	size_t		 cap;
 	dsp_name	*names;
@@ -344,6 +383,8 @@ agents_expire_one(const MDB_val *k, const MDB_val *v, void *arg)
 	if (!sr.up || ex->now < sr.last_seen ||
 	    ex->now - sr.last_seen <= ex->timeout)
 		return 0;
+	if (ex->alive != NULL && ex->alive(ex->alive_arg, sr.name))
+		return 0;
 	if (ex->count == ex->cap) {
 		ex->cap = ex->cap ? ex->cap * 2 : 16;
 		if ((p = reallocarray(ex->names, ex->cap,
@@ -357,10 +398,12 @@ agents_expire_one(const MDB_val *k, const MDB_val *v, void *arg)
 }
 
 int
-store_expire_servers(struct store *s, uint64_t now, uint64_t timeout)
+store_expire_servers(struct store *s, uint64_t now, uint64_t timeout,
+    store_alive_fn alive, void *alive_arg)
 {
 	struct store_txn	t;
-	struct agents_expiry	ex = { &t, now, timeout, 0, 0, NULL };
+	struct agents_expiry	ex = { &t, now, timeout, alive, alive_arg, 0,
+				    0, NULL };
 	char			err[256], why[64];
 	size_t			i;
 	int			rc;

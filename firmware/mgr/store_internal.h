@@ -61,6 +61,7 @@ struct store {
 	unsigned int	 missing;	/* read-only: later tables absent */
 	void		(*owed_hook)(void *);
 	void		*owed_arg;
+	struct store_batcher *batcher;	/* group commit */
 };
 
 /* One transaction and where its error sentence goes. */
@@ -91,6 +92,15 @@ int	store_begin(struct store *, struct store_txn *, int write, uint64_t now,
 int	store_end(struct store_txn *, int status);
 void	store_set_err(char *err, size_t errlen, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* store_batch.c: group commit. A job runs in a transaction of its own
+ * nested in a batch's; its status is store_write's, given only once the
+ * batch's commit is durable. A job that changes nothing sets no dirty. */
+typedef int (*store_job_fn)(struct store_txn *, void *);
+int	store_write(struct store *, uint64_t now, store_job_fn, void *,
+	    char *err, size_t errlen);
+int	store_batcher_init(struct store *);
+void	store_batcher_free(struct store *);
 
 /* store_codec.c: 0, or -1 for a malformed or unknown-version record */
 void	store_encode_server(struct buf_writer *, const struct server_record *);

@@ -119,6 +119,27 @@ store_check_owner(struct store_txn *t, const struct volume_record *v,
 	return DSP_OK;
 }
 
+/* A lending request as a group-commit job. */
+struct lending_job {
+	const char		*actor;
+	const char		*borrower;
+	const char		*name;
+	uint64_t		 min_size;
+	struct volume_record	 v;
+};
+
+static int
+lending_run(struct store *s, store_job_fn fn, struct lending_job *j,
+    uint64_t now, struct volume_record *out, char *err, size_t errlen)
+{
+	int	rc;
+
+	if ((rc = store_write(s, now, fn, j, err, errlen)) == DSP_OK &&
+	    out != NULL)
+		*out = j->v;
+	return rc;
+}
+
 struct lending_pick {
 	unsigned int		 unusable;
 	struct volume_record	*best;
@@ -211,22 +232,24 @@ lending_allocate(struct store_txn *t, const char *borrower, const char *name,
 	    (unsigned long long)v->size, name[0] == '\0' ? ", by size" : "");
 }
 
+static int
+lending_allocate_job(struct store_txn *t, void *arg)
+{
+	struct lending_job	*j = arg;
+
+	return lending_allocate(t, j->borrower, j->name, j->min_size, &j->v);
+}
+
 int
 store_allocate(struct store *s, const char *borrower, const char *name,
     uint64_t min_size, uint64_t now, struct volume_record *out, char *err,
     size_t errlen)
 {
-	struct store_txn	t;
-	struct volume_record	v;
-	int			rc;
+	struct lending_job	j = { .borrower = borrower,
+				    .name = name != NULL ? name : "",
+				    .min_size = min_size };
 
-	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
-		return rc;
-	rc = lending_allocate(&t, borrower, name != NULL ? name : "",
-	    min_size, &v);
-	if ((rc = store_end(&t, rc)) == DSP_OK && out != NULL)
-		*out = v;
-	return rc;
+	return lending_run(s, lending_allocate_job, &j, now, out, err, errlen);
 }
 
 static int
@@ -248,20 +271,21 @@ lending_mount(struct store_txn *t, const char *borrower, const char *name,
 	    (unsigned long long)v->generation);
 }
 
+static int
+lending_mount_job(struct store_txn *t, void *arg)
+{
+	struct lending_job	*j = arg;
+
+	return lending_mount(t, j->borrower, j->name, &j->v);
+}
+
 int
 store_mount(struct store *s, const char *borrower, const char *name,
     uint64_t now, struct volume_record *out, char *err, size_t errlen)
 {
-	struct store_txn	t;
-	struct volume_record	v;
-	int			rc;
+	struct lending_job	j = { .borrower = borrower, .name = name };
 
-	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
-		return rc;
-	rc = lending_mount(&t, borrower, name, &v);
-	if ((rc = store_end(&t, rc)) == DSP_OK && out != NULL)
-		*out = v;
-	return rc;
+	return lending_run(s, lending_mount_job, &j, now, out, err, errlen);
 }
 
 int
@@ -376,21 +400,23 @@ lending_unmount(struct store_txn *t, const char *actor, const char *borrower,
 	    borrower == NULL);
 }
 
+static int
+lending_unmount_job(struct store_txn *t, void *arg)
+{
+	struct lending_job	*j = arg;
+
+	return lending_unmount(t, j->actor, j->borrower, j->name, &j->v);
+}
+
 int
 store_unmount(struct store *s, const char *actor, const char *borrower,
     const char *name, uint64_t now, struct volume_record *out, char *err,
     size_t errlen)
 {
-	struct store_txn	t;
-	struct volume_record	v;
-	int			rc;
+	struct lending_job	j = { .actor = actor, .borrower = borrower,
+				    .name = name };
 
-	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
-		return rc;
-	rc = lending_unmount(&t, actor, borrower, name, &v);
-	if ((rc = store_end(&t, rc)) == DSP_OK && out != NULL)
-		*out = v;
-	return rc;
+	return lending_run(s, lending_unmount_job, &j, now, out, err, errlen);
 }
 
 static int
@@ -422,19 +448,21 @@ lending_release(struct store_txn *t, const char *actor, const char *borrower,
 	    name, "was lent to %s", was);
 }
 
+static int
+lending_release_job(struct store_txn *t, void *arg)
+{
+	struct lending_job	*j = arg;
+
+	return lending_release(t, j->actor, j->borrower, j->name, &j->v);
+}
+
 int
 store_release(struct store *s, const char *actor, const char *borrower,
     const char *name, uint64_t now, struct volume_record *out, char *err,
     size_t errlen)
 {
-	struct store_txn	t;
-	struct volume_record	v;
-	int			rc;
+	struct lending_job	j = { .actor = actor, .borrower = borrower,
+				    .name = name };
 
-	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
-		return rc;
-	rc = lending_release(&t, actor, borrower, name, &v);
-	if ((rc = store_end(&t, rc)) == DSP_OK && out != NULL)
-		*out = v;
-	return rc;
+	return lending_run(s, lending_release_job, &j, now, out, err, errlen);
 }

@@ -243,18 +243,31 @@ mirror_mark_dirty(struct store_txn *t, const char *borrower,
 	return added ? store_volume_save(t, &v) : DSP_OK;
 }
 
+struct mirror_mark_job {
+	const char		*borrower;
+	const char		*volume;
+	const struct msg_range	*ranges;
+	uint16_t		 nranges;
+};
+
+static int
+mirror_mark_dirty_job(struct store_txn *t, void *arg)
+{
+	const struct mirror_mark_job	*j = arg;
+
+	return mirror_mark_dirty(t, j->borrower, j->volume, j->ranges,
+	    j->nranges);
+}
+
+/* On a borrower's write path: many borrowers' marks share a commit. */
 int
 store_mark_dirty(struct store *s, const char *borrower, const char *volume,
     const struct msg_range *ranges, uint16_t nranges, char *err,
     size_t errlen)
 {
-	struct store_txn	t;
-	int			rc;
+	struct mirror_mark_job	j = { borrower, volume, ranges, nranges };
 
-	if ((rc = store_begin(s, &t, 1, 0, err, errlen)) != DSP_OK)
-		return rc;
-	rc = mirror_mark_dirty(&t, borrower, volume, ranges, nranges);
-	return store_end(&t, rc);
+	return store_write(s, 0, mirror_mark_dirty_job, &j, err, errlen);
 }
 
 /* The leg's lender is up, has the region and knows the generation: a

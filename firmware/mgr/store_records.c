@@ -392,38 +392,52 @@ store_get_lender_view(struct store *s, const char *volume, const char *server,
 	return store_end(&t, rc);
 }
 
+struct push_ack_job {
+	const char	*server;
+	const char	*volume;
+	uint64_t	 generation;
+	uint64_t	 revision;
+};
+
+static int
+records_push_acked(struct store_txn *t, void *arg)
+{
+	const struct push_ack_job	*j = arg;
+	struct volume_record		 v;
+	struct volume_extent		*e;
+	uint16_t			 i;
+	int				 rc, fence = 0;
+
+	if ((rc = store_volume_load(t, j->volume, &v)) == DSP_E_NOTFOUND)
+		return DSP_OK;	/* gone: a DROP is owed */
+	for (i = 0; rc == DSP_OK && i < v.extent_count; i++) {
+		e = &v.extents[i];
+		if (strcmp(e->server, j->server) != 0)
+			continue;
+		if (e->acked_generation < j->generation &&
+		    j->generation <= v.generation) {
+			e->acked_generation = j->generation;
+			fence = 1;
+		}
+		if (e->acked_revision < j->revision &&
+		    j->revision <= v.revision)
+			e->acked_revision = j->revision;
+	}
+	if (rc == DSP_OK)
+		rc = store_volume_save(t, &v);
+	if (rc == DSP_OK && fence)
+		rc = store_audit_add(t, j->server, "fence-ack", v.name,
+		    "generation %llu", (unsigned long long)j->generation);
+	return rc;
+}
+
 int
 store_push_acked(struct store *s, const char *server, const char *volume,
     uint64_t generation, uint64_t revision, char *err, size_t errlen)
 {
-	struct store_txn	 t;
-	struct volume_record	 v;
-	struct volume_extent	*e;
-	uint16_t		 i;
-	int			 rc, fence = 0;
+	struct push_ack_job	j = { server, volume, generation, revision };
 
-	if ((rc = store_begin(s, &t, 1, 0, err, errlen)) != DSP_OK)
-		return rc;
-	if ((rc = store_volume_load(&t, volume, &v)) == DSP_E_NOTFOUND)
-		return store_end(&t, DSP_OK);	/* gone: a DROP is owed */
-	for (i = 0; rc == DSP_OK && i < v.extent_count; i++) {
-		e = &v.extents[i];
-		if (strcmp(e->server, server) != 0)
-			continue;
-		if (e->acked_generation < generation &&
-		    generation <= v.generation) {
-			e->acked_generation = generation;
-			fence = 1;
-		}
-		if (e->acked_revision < revision && revision <= v.revision)
-			e->acked_revision = revision;
-	}
-	if (rc == DSP_OK)
-		rc = store_volume_save(&t, &v);
-	if (rc == DSP_OK && fence)
-		rc = store_audit_add(&t, server, "fence-ack", v.name,
-		    "generation %llu", (unsigned long long)generation);
-	return store_end(&t, rc);
+	return store_write(s, 0, records_push_acked, &j, err, errlen);
 }
 
 int

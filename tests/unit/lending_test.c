@@ -439,7 +439,7 @@ test_server_down_unavailable(void **state)
 	assert_int_equal(fixture_register(f, "serverA", 2000, "A1:100", NULL),
 	    DSP_OK);
 	assert_int_equal(alloc(f, "serverJ", "Vol-1", 0, &v), DSP_OK);
-	assert_int_equal(store_expire_servers(f->s, 2031, 30), 3);
+	assert_int_equal(store_expire_servers(f->s, 2031, 30, NULL, NULL), 3);
 	assert_int_equal(mount(f, "serverJ", "Vol-1", &v), DSP_E_UNAVAILABLE);
 	assert_non_null(strstr(f->err, "serverA"));
 	assert_int_equal(fixture_register(f, "serverA", 2040, "A1:100", NULL),

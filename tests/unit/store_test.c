@@ -440,15 +440,15 @@ test_heartbeat_expiry(void **state)
 	    sizeof(f->err)), DSP_E_NOTFOUND);
 	assert_non_null(strstr(f->err, "serverQ"));
 
-	assert_int_equal(store_expire_servers(f->s, 1010, 10), 0);
+	assert_int_equal(store_expire_servers(f->s, 1010, 10, NULL, NULL), 0);
 	/* B silent 11 s, A only 6 s. */
-	assert_int_equal(store_expire_servers(f->s, 1011, 10), 1);
+	assert_int_equal(store_expire_servers(f->s, 1011, 10, NULL, NULL), 1);
 	assert_int_equal(store_get_server(f->s, "serverB", &sr), DSP_OK);
 	assert_int_equal(sr.up, 0);
 	assert_int_equal(store_get_server(f->s, "serverA", &sr), DSP_OK);
 	assert_int_equal(sr.up, 1);
-	assert_int_equal(store_expire_servers(f->s, 1012, 10), 0);
-	assert_int_equal(store_expire_servers(f->s, 1016, 10), 1);
+	assert_int_equal(store_expire_servers(f->s, 1012, 10, NULL, NULL), 0);
+	assert_int_equal(store_expire_servers(f->s, 1016, 10, NULL, NULL), 1);
 	assert_int_equal(store_get_server(f->s, "serverA", &sr), DSP_OK);
 	assert_int_equal(sr.up, 0);
 
@@ -537,7 +537,7 @@ test_persistence(void **state)
 	assert_int_equal(count_audit(f->s), audit);
 	assert_int_equal(store_volume_delete(f->s, "admin:0", "Vol-1", f->err,
 	    sizeof(f->err)), DSP_E_READONLY);
-	assert_int_equal(store_expire_servers(f->s, 5000, 1), -1);
+	assert_int_equal(store_expire_servers(f->s, 5000, 1, NULL, NULL), -1);
 	reopen(f, 0);
 	assert_int_equal(store_unmount(f->s, "serverJ", "serverJ", "Vol-1",
 	    1004, &v, f->err, sizeof(f->err)), DSP_OK);
