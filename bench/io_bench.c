@@ -17,6 +17,7 @@
  *   seq_write conns=1 size=1024M seconds=1.262 mbps=850.8
  *   seq_read conns=1 size=1024M seconds=1.101 mbps=975.2
  *   cycles volume=Vol-1 seconds=5.0 count=600 per_sec=120.0
+ *	allocate_p50_ms=1.20 allocate_p99_ms=3.10 ... (each step's latency)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -187,37 +188,116 @@ bench_seq(struct daspool_client *c, const char *volume, uint64_t want,
 	return rc;
 }
 
+/* Each step's latency, in microseconds, for its percentiles. */
+struct bench_steps {
+	double		*us[4];
+	size_t		 count, cap;
+};
+
+static const char *bench_step_names[4] = {
+	"allocate", "mount", "unmount", "release"
+};
+
+static int
+bench_cmp(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+bench_pct(double *v, size_t n, unsigned int p)
+{
+	size_t	i = (n * p + 99) / 100;
+
+	return n == 0 ? 0 : v[i == 0 ? 0 : i - 1];
+}
+
+static int
+bench_step_add(struct bench_steps *s, size_t step, double us)
+{
+	double	*p;
+	size_t	 i;
+
+	if (step == 0 && s->count == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		for (i = 0; i < 4; i++) {
+			if ((p = realloc(s->us[i], s->cap * sizeof(*p))) ==
+			    NULL)
+				return -1;
+			s->us[i] = p;
+		}
+	}
+	s->us[step][s->count] = us;
+	return 0;
+}
+
+static void
+bench_steps_print(struct bench_steps *s)
+{
+	size_t	i;
+
+	for (i = 0; i < 4; i++) {
+		qsort(s->us[i], s->count, sizeof(double), bench_cmp);
+		printf(" %s_p50_ms=%.2f %s_p99_ms=%.2f", bench_step_names[i],
+		    bench_pct(s->us[i], s->count, 50) / 1000,
+		    bench_step_names[i], bench_pct(s->us[i], s->count, 99) /
+		    1000);
+		free(s->us[i]);
+	}
+}
+
+static int
+bench_step(struct daspool_client *c, const char *volume, size_t step)
+{
+	switch (step) {
+	case 0:
+		return daspool_allocate(c, volume, 0, NULL, NULL);
+	case 1:
+		return daspool_mount(c, volume, NULL);
+	case 2:
+		return daspool_unmount(c, volume);
+	default:
+		return daspool_release(c, volume);
+	}
+}
+
+/* Whole cycles on one connection (no handshake counted), each step
+ * timed. */
 static int
 bench_cycles(struct daspool_client *c, const char *volume, double seconds)
 {
-	double		t0, dt;
-	uint64_t	count = 0;
-	const char	*step;
-	int		rc;
+	struct bench_steps	steps = { { NULL }, 0, 0 };
+	double			t0, t, dt;
+	size_t			step = 0;
+	int			rc = 0;
 
 	t0 = bench_now();
 	do {
-		step = "allocate";
-		if ((rc = daspool_allocate(c, volume, 0, NULL, NULL)) != 0)
+		for (step = 0; step < 4 && rc == 0; step++) {
+			t = bench_now();
+			if ((rc = bench_step(c, volume, step)) == 0 &&
+			    bench_step_add(&steps, step, (bench_now() - t) *
+			    1e6) == -1) {
+				fprintf(stderr, "io_bench: out of memory\n");
+				return 1;
+			}
+		}
+		if (rc != 0)
 			break;
-		step = "mount";
-		if ((rc = daspool_mount(c, volume, NULL)) != 0)
-			break;
-		step = "unmount";
-		if ((rc = daspool_unmount(c, volume)) != 0)
-			break;
-		step = "release";
-		if ((rc = daspool_release(c, volume)) != 0)
-			break;
-		count++;
+		steps.count++;
 	} while ((dt = bench_now() - t0) < seconds);
 	if (rc != 0) {
-		fprintf(stderr, "io_bench: cycle %" PRIu64 ": %s: %s\n",
-		    count + 1, step, daspool_client_error(c));
+		fprintf(stderr, "io_bench: cycle %zu: %s: %s\n",
+		    steps.count + 1, bench_step_names[step - 1],
+		    daspool_client_error(c));
 		return 1;
 	}
-	printf("cycles volume=%s seconds=%.1f count=%" PRIu64
-	    " per_sec=%.1f\n", volume, dt, count, (double)count / dt);
+	printf("cycles volume=%s seconds=%.1f count=%zu per_sec=%.1f",
+	    volume, dt, steps.count, (double)steps.count / dt);
+	bench_steps_print(&steps);
+	printf("\n");
 	return 0;
 }
 

@@ -820,6 +820,7 @@ admin_show_store(struct mgr *m, struct buf_writer *out, char *err,
 {
 	struct store_info	info;
 	char			used[32], map[32];
+	uint64_t		batches, jobs;
 
 	if (store_info(m->store, &info, err, errlen) == -1)
 		return DSP_E_INTERNAL;
@@ -834,6 +835,10 @@ admin_show_store(struct mgr *m, struct buf_writer *out, char *err,
 	    info.map_used * 100 / info.map_size : 0), info.page_size);
 	admin_printf(out, "last commit   transaction %llu\n",
 	    (unsigned long long)info.last_txn);
+	store_write_counts(m->store, &batches, &jobs);
+	admin_printf(out, "writes        %llu since start, in %llu commits "
+	    "(group commit)\n", (unsigned long long)jobs,
+	    (unsigned long long)batches);
 	show_store_copies(m, out);
 	show_store_tables(&info, out);
 	return DSP_OK;

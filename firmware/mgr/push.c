@@ -37,6 +37,7 @@
 #include "tls.h"
 
 #define PUSH_TIMEOUT_MS		2000
+#define PUSH_LOCK_MARGIN_MS	1000	/* beyond the worker's push */
 #define PUSH_BACKOFF_MIN_MS	200
 #define PUSH_BACKOFF_MAX_MS	30000
 #define PUSH_IDLE_MS		1000	/* between scans of the owed table */
@@ -432,15 +433,19 @@ push_still_owed(struct push *p, const char *volume, const char *server)
 }
 
 /* The peer, for a push on behalf of a request: the worker may be
- * pushing to it; a lender that keeps it busy is left to the worker
- * rather than hold the request longer than a push may take. */
+ * pushing to it. The request waits out one push of the worker (its
+ * outcome is then known), never longer. 0: locked at once, 1: after
+ * the worker's push, -1: still busy. */
 static int
 push_lock_peer(struct push_peer *peer)
 {
 	struct timespec	ts;
 
-	timeutil_deadline(&ts, CLOCK_REALTIME, PUSH_TIMEOUT_MS);
-	return pthread_mutex_timedlock(&peer->lock, &ts) == 0 ? 0 : -1;
+	if (pthread_mutex_trylock(&peer->lock) == 0)
+		return 0;
+	timeutil_deadline(&ts, CLOCK_REALTIME, PUSH_TIMEOUT_MS +
+	    PUSH_LOCK_MARGIN_MS);
+	return pthread_mutex_timedlock(&peer->lock, &ts) == 0 ? 1 : -1;
 }
 
 int
@@ -450,7 +455,7 @@ push_volume(struct push *p, const struct volume_record *v, int urgent)
 	struct volume_record	 now;
 	char			 err[512];
 	uint16_t		 i;
-	int			 pending = 0, rc;
+	int			 pending = 0, rc, waited;
 
 	for (i = 0; i < v->extent_count; i++) {
 		if (!push_first_on(v, i) || !push_owed(v, i) ||
@@ -461,10 +466,15 @@ push_volume(struct push *p, const struct volume_record *v, int urgent)
 		 * than hold up a borrower's write. */
 		if (!urgent && push_is_failing(p, peer))
 			continue;
-		if (push_lock_peer(peer) == -1) {
+		if ((waited = push_lock_peer(peer)) == -1) {
 			log_warnx("volume %s: server %s is busy with an earlier "
 			    "push; this one goes on in the background",
 			    v->name, peer->server);
+			continue;
+		}
+		/* The worker's push just failed there: no second wait. */
+		if (waited && push_is_failing(p, peer)) {
+			pthread_mutex_unlock(&peer->lock);
 			continue;
 		}
 		rc = 0;
