@@ -18,7 +18,8 @@
  * Changes that revoke (unmount, release) and those a rebuild must not
  * miss (a mirror leg failing, chunks marked dirty) are pushed at once
  * by the request that made them; the rest, and every push that failed,
- * by the worker thread, with a backoff per server. Until a lender
+ * by the worker thread, to up to PUSH_PARALLEL lenders at once, with a
+ * backoff per server. Until a lender
  * acknowledges a generation the volume stays fenced, and push_describe
  * tells the admin why.
  */
@@ -43,6 +44,8 @@
 #define PUSH_IDLE_MS		1000	/* between scans of the owed table */
 #define PUSH_BATCH		256	/* pushes per server per round */
 #define PUSH_MAX_SERVERS	4096	/* owed servers looked at per round */
+#define PUSH_PARALLEL		16	/* lenders pushed to at once */
+#define PUSH_SETTLE_MS		20	/* after a kick, before a round */
 
 struct push_peer {
 	dsp_name		 server;
@@ -56,6 +59,7 @@ struct push_peer {
 	int			 backoff_ms;
 	int64_t			 next_try;	/* monotonic ms */
 	char			 last_error[512];
+	unsigned int		 requests;	/* pushing on their own */
 };
 
 struct push {
@@ -448,6 +452,14 @@ push_lock_peer(struct push_peer *peer)
 	return pthread_mutex_timedlock(&peer->lock, &ts) == 0 ? 1 : -1;
 }
 
+static void
+push_requests(struct push *p, struct push_peer *peer, int delta)
+{
+	pthread_mutex_lock(&p->lock);
+	peer->requests += (unsigned int)delta;
+	pthread_mutex_unlock(&p->lock);
+}
+
 int
 push_volume(struct push *p, const struct volume_record *v, int urgent)
 {
@@ -466,7 +478,10 @@ push_volume(struct push *p, const struct volume_record *v, int urgent)
 		 * than hold up a borrower's write. */
 		if (!urgent && push_is_failing(p, peer))
 			continue;
-		if ((waited = push_lock_peer(peer)) == -1) {
+		push_requests(p, peer, 1);
+		waited = push_lock_peer(peer);
+		push_requests(p, peer, -1);
+		if (waited == -1) {
 			log_warnx("volume %s: server %s is busy with an earlier "
 			    "push; this one goes on in the background",
 			    v->name, peer->server);
@@ -532,31 +547,73 @@ push_server_round(struct push *p, struct push_peer *peer)
 	return count == PUSH_BATCH;
 }
 
+/* One round shared by PUSH_PARALLEL threads: a lender that does not
+ * answer holds up one of them for a timeout, not the others. */
+struct push_round {
+	struct push	*p;
+	dsp_name	*servers;
+	size_t		 count;
+	size_t		 next;		/* under p->lock */
+	int		 more;		/* under p->lock */
+};
+
+static void *
+push_round_main(void *arg)
+{
+	struct push_round	*r = arg;
+	struct push		*p = r->p;
+	struct push_peer	*peer;
+	size_t			 i;
+	int			 due, more;
+
+	while (!stopper_stopping(&p->stop)) {
+		pthread_mutex_lock(&p->lock);
+		i = r->next < r->count ? r->next++ : r->count;
+		pthread_mutex_unlock(&p->lock);
+		if (i == r->count ||
+		    (peer = push_peer(p, r->servers[i], 1)) == NULL)
+			break;
+		pthread_mutex_lock(&p->lock);
+		due = peer->next_try <= timeutil_now_ms();
+		/* A request is pushing there itself: next round. */
+		if (peer->requests > 0) {
+			due = 0;
+			r->more = 1;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (!due)
+			continue;
+		more = push_server_round(p, peer);
+		pthread_mutex_lock(&p->lock);
+		r->more |= more;
+		pthread_mutex_unlock(&p->lock);
+	}
+	return NULL;
+}
+
 /* The servers owed a push whose turn has come, each tried once. */
 static int
 push_round(struct push *p)
 {
-	struct push_peer	*peer;
-	dsp_name		*servers;
-	size_t			 count = 0, i;
-	int			 more = 0, due;
+	struct push_round	r = { p, NULL, 0, 0, 0 };
+	pthread_t		threads[PUSH_PARALLEL];
+	size_t			i, n = 0;
 
-	if ((servers = calloc(PUSH_MAX_SERVERS, sizeof(*servers))) == NULL)
+	if ((r.servers = calloc(PUSH_MAX_SERVERS, sizeof(dsp_name))) == NULL)
 		return 0;
-	if (store_owed_servers(p->mgr->store, servers, PUSH_MAX_SERVERS,
-	    &count) != DSP_OK)
-		count = 0;
-	for (i = 0; i < count && !stopper_stopping(&p->stop); i++) {
-		if ((peer = push_peer(p, servers[i], 1)) == NULL)
-			continue;
-		pthread_mutex_lock(&p->lock);
-		due = peer->next_try <= timeutil_now_ms();
-		pthread_mutex_unlock(&p->lock);
-		if (due)
-			more |= push_server_round(p, peer);
-	}
-	free(servers);
-	return more;
+	if (store_owed_servers(p->mgr->store, r.servers, PUSH_MAX_SERVERS,
+	    &r.count) != DSP_OK)
+		r.count = 0;
+	/* This thread is one of them; the others only when there is work. */
+	for (i = 1; i < PUSH_PARALLEL && i < r.count; i++)
+		if (pthread_create(&threads[n], NULL, push_round_main,
+		    &r) == 0)
+			n++;
+	push_round_main(&r);
+	for (i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	free(r.servers);
+	return r.more;
 }
 
 static void *
@@ -574,7 +631,8 @@ push_main(void *arg)
 		}
 		p->kicked = 0;
 		pthread_mutex_unlock(&p->lock);
-		if (!stopper_stopping(&p->stop))
+		/* The request whose commit kicked this pushes first. */
+		if (!stopper_wait(&p->stop, PUSH_SETTLE_MS))
 			more = push_round(p);
 	}
 	return NULL;
