@@ -45,7 +45,7 @@ const char *confutil_log_level_name(int level);
 	CFG_INT("handshake_timeout", GATE_HANDSHAKE_MS / 1000, CFGF_NONE), \
 	CFG_INT("max_handshakes_per_address", GATE_PER_ADDRESS, CFGF_NONE), \
 	CFG_INT("max_handshakes", GATE_PENDING_MAX, CFGF_NONE),		\
-	CFG_INT("max_connections", 1024, CFGF_NONE),			\
+	CFG_INT("max_connections", 4096, CFGF_NONE),			\
 	CFG_INT("max_connections_per_peer", (per_peer), CFGF_NONE),	\
 	CFG_INT("idle_timeout", (idle), CFGF_NONE)
 
