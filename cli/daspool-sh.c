@@ -1,7 +1,8 @@
 /*
  * daspool-sh: the admin's shell. Sends each command line to the manager
  * (ADMIN request) over the local admin socket, or over TLS with an
- * admin certificate, and prints the text that comes back.
+ * admin certificate, and prints the text that comes back, part by part
+ * as it arrives: a long listing shows its first lines at once.
  *
  * Exit status: 0 all commands succeeded, 1 a command was refused,
  * 2 usage or connection error.
@@ -46,6 +47,8 @@ struct sh {
 	struct tls_config	*tls;
 	char			*text;		/* DSP_TEXT_MAX + 1 */
 	char			*shown;		/* the text escaped */
+	int			 open_line;	/* the last part ended mid-line */
+	size_t			 parts;		/* of the reply so far */
 };
 
 enum { OPT_MANAGER = 1, OPT_MANAGER_NAME, OPT_CA, OPT_CERT, OPT_KEY, OPT_CRL,
@@ -218,36 +221,52 @@ sh_connect(struct sh *sh, const struct sh_opts *o)
 	channel_set_timeout(sh->ch, SH_REPLY_MS);
 }
 
+/* One part of the output; only printable text reaches the admin's
+ * terminal. */
+static int
+sh_print_part(const uint8_t *payload, size_t len, void *arg)
+{
+	struct sh	*sh = arg;
+	size_t		 n;
+
+	if (msg_decode_text(payload, len, sh->text) != DSP_OK)
+		return -1;
+	n = text_safe_lines(sh->shown, TEXT_ESCAPED_SIZE(DSP_TEXT_MAX),
+	    sh->text);
+	fputs(sh->shown, stdout);
+	if (n > 0)
+		sh->open_line = sh->shown[n - 1] != '\n';
+	sh->parts++;
+	fflush(stdout);
+	return 0;
+}
+
 /* 0 done, 1 refused by the manager; a lost connection exits 2. */
 static int
 sh_run(struct sh *sh, const char *line)
 {
 	struct buf_writer	 w;
-	const uint8_t		*reply;
-	size_t			 reply_len, n;
 	char			 err[1024];
 	int			 rc;
 
 	buf_writer_init(&w);
 	msg_encode_text(&w, line);
-	rc = channel_call(sh->ch, DSP_OP_ADMIN, &w, &reply, &reply_len, err,
-	    sizeof(err));
+	sh->open_line = 0;
+	sh->parts = 0;
+	rc = channel_call_parts(sh->ch, DSP_OP_ADMIN, &w, sh_print_part, sh,
+	    err, sizeof(err));
 	buf_writer_free(&w);
-	if (rc == -1)
-		sh_die("manager: %s", err);
-	if (rc != DSP_OK) {
-		fprintf(stderr, "%s: %s\n", SH_PROGNAME, err);
-		return 1;
-	}
-	if (msg_decode_text(reply, reply_len, sh->text) != DSP_OK)
-		sh_die("malformed reply from the manager");
-	/* Only printable text reaches the admin's terminal. */
-	n = text_safe_lines(sh->shown, TEXT_ESCAPED_SIZE(DSP_TEXT_MAX),
-	    sh->text);
-	fputs(sh->shown, stdout);
-	if (n > 0 && sh->shown[n - 1] != '\n')
+	if (sh->open_line)
 		fputc('\n', stdout);
 	fflush(stdout);
+	if (rc == -1)
+		sh_die("manager: %s%s", err, sh->parts > 0 ?
+		    " (the output above is incomplete)" : "");
+	if (rc != DSP_OK) {
+		fprintf(stderr, "%s: %s%s\n", SH_PROGNAME, err, sh->parts > 0 ?
+		    " (the output above is incomplete)" : "");
+		return 1;
+	}
 	return 0;
 }
 

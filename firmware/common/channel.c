@@ -3,6 +3,8 @@
  *
  * A channel is used by one thread at a time; it has no lock of its own.
  */
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -107,6 +109,24 @@ channel_set_timeout(struct channel *ch, int timeout_ms)
 	ch->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
 }
 
+/* A plain socket's kernel timeout bounds each blocked write; not a
+ * socket (a pipe in a test), it just blocks as before. */
+void
+channel_set_send_timeout(struct channel *ch, int timeout_ms)
+{
+	struct timeval	tv;
+
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	if (ch->tls != NULL) {
+		tls_set_send_timeout(ch->tls, timeout_ms);
+		return;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	(void)setsockopt(ch->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
 /* Reads exactly len bytes from a plain socket within the timeout. */
 static int
 channel_fd_read(struct channel *ch, void *buf, size_t len)
@@ -168,6 +188,9 @@ channel_fd_write(int fd, const struct iovec *iov_in, int iovcnt)
 		if ((n = writev(fd, iov + i, iovcnt - i)) == -1) {
 			if (errno == EINTR)
 				continue;
+			/* SO_SNDTIMEO ran out: the peer stopped reading. */
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				errno = ETIMEDOUT;
 			return -1;
 		}
 		while (n > 0 && i < iovcnt) {
@@ -388,31 +411,39 @@ channel_lost(char *err, size_t errlen, int e)
 		snprintf(err, errlen, "connection lost: %s", strerror(e));
 }
 
-int
-channel_call(struct channel *ch, uint8_t opcode,
-    const struct buf_writer *request, const uint8_t **reply,
-    size_t *reply_len, char *err, size_t errlen)
+/* Sends a request; its id in *id. 0, or -1 with err. */
+static int
+channel_request(struct channel *ch, uint8_t opcode, uint16_t flags,
+    const struct buf_writer *request, uint64_t *id, char *err, size_t errlen)
 {
-	struct dsp_header	 hdr;
-	uint64_t		 id;
-	int			 rc;
-
-	*reply = NULL;
-	*reply_len = 0;
 	if (request != NULL && request->error) {
 		snprintf(err, errlen, "out of memory while building the "
 		    "request");
 		return -1;
 	}
-	id = ++ch->next_id;
-	if (channel_send(ch, opcode, 0, id, 0, request ? request->data : NULL,
-	    request ? request->len : 0) == -1) {
+	*id = ++ch->next_id;
+	if (channel_send(ch, opcode, flags, *id, 0, request ? request->data :
+	    NULL, request ? request->len : 0) == -1) {
 		channel_lost(err, errlen, errno);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * The next frame answering request id (or a REFUSED frame instead):
+ * 0 with hdr and its payload, or -1 with err. Late replies to earlier
+ * calls that timed out are skipped.
+ */
+static int
+channel_await(struct channel *ch, uint8_t opcode, uint64_t id,
+    struct dsp_header *hdr, const uint8_t **reply, char *err, size_t errlen)
+{
+	int	rc;
+
 	for (;;) {
 		errno = 0;
-		if ((rc = channel_recv(ch, &hdr, reply)) == -1) {
+		if ((rc = channel_recv(ch, hdr, reply)) == -1) {
 			channel_lost(err, errlen, errno);
 			return -1;
 		}
@@ -421,30 +452,84 @@ channel_call(struct channel *ch, uint8_t opcode,
 			    dsp_status_name((uint32_t)rc));
 			return -1;
 		}
-		if (channel_is_refusal(&hdr)) {
-			channel_error_text(*reply, hdr.payload_length, err,
-			    errlen);
-			return hdr.status > INT_MAX ? DSP_E_INTERNAL :
-			    (int)hdr.status;
-		}
-		/* A late reply to an earlier call that timed out. */
-		if ((hdr.flags & DSP_FLAG_REPLY) && hdr.request_id < id)
+		if (channel_is_refusal(hdr))
+			return 0;
+		if ((hdr->flags & DSP_FLAG_REPLY) && hdr->request_id < id)
 			continue;
 		break;
 	}
-	if (!(hdr.flags & DSP_FLAG_REPLY) || hdr.request_id != id ||
-	    hdr.opcode != opcode) {
+	if (!(hdr->flags & DSP_FLAG_REPLY) || hdr->request_id != id ||
+	    hdr->opcode != opcode) {
 		snprintf(err, errlen, "unexpected frame from peer (opcode %u, "
-		    "request %llu) while waiting for reply %llu", hdr.opcode,
-		    (unsigned long long)hdr.request_id, (unsigned long long)id);
+		    "request %llu) while waiting for reply %llu", hdr->opcode,
+		    (unsigned long long)hdr->request_id, (unsigned long long)id);
+		return -1;
+	}
+	return 0;
+}
+
+/* DSP_OK, or the status of an error reply with its text in err. */
+static int
+channel_status(const struct dsp_header *hdr, const uint8_t *reply, char *err,
+    size_t errlen)
+{
+	if (hdr->status == DSP_OK)
+		return DSP_OK;
+	channel_error_text(reply, hdr->payload_length, err, errlen);
+	return hdr->status > INT_MAX ? DSP_E_INTERNAL : (int)hdr->status;
+}
+
+int
+channel_call(struct channel *ch, uint8_t opcode,
+    const struct buf_writer *request, const uint8_t **reply,
+    size_t *reply_len, char *err, size_t errlen)
+{
+	struct dsp_header	 hdr;
+	uint64_t		 id;
+
+	*reply = NULL;
+	*reply_len = 0;
+	if (channel_request(ch, opcode, 0, request, &id, err, errlen) == -1 ||
+	    channel_await(ch, opcode, id, &hdr, reply, err, errlen) == -1)
+		return -1;
+	if (hdr.flags & DSP_FLAG_MORE) {
+		snprintf(err, errlen, "a reply in parts to a request that did "
+		    "not ask for one");
 		return -1;
 	}
 	*reply_len = hdr.payload_length;
-	if (hdr.status != DSP_OK) {
-		channel_error_text(*reply, *reply_len, err, errlen);
-		if (hdr.status > INT_MAX)
-			return DSP_E_INTERNAL;
-		return (int)hdr.status;
+	return channel_status(&hdr, *reply, err, errlen);
+}
+
+int
+channel_call_parts(struct channel *ch, uint8_t opcode,
+    const struct buf_writer *request, channel_part_cb cb, void *arg,
+    char *err, size_t errlen)
+{
+	struct dsp_header	 hdr;
+	const uint8_t		*reply;
+	uint64_t		 id;
+	int			 rc;
+
+	if (channel_request(ch, opcode, DSP_FLAG_MORE, request, &id, err,
+	    errlen) == -1)
+		return -1;
+	for (;;) {
+		if (channel_await(ch, opcode, id, &hdr, &reply, err,
+		    errlen) == -1)
+			return -1;
+		/* An error ends the reply, even after parts. */
+		if ((rc = channel_status(&hdr, reply, err, errlen)) != DSP_OK) {
+			if (!(hdr.flags & DSP_FLAG_MORE))
+				return rc;
+			snprintf(err, errlen, "an error reply marked as a part");
+			return -1;
+		}
+		if (cb(reply, hdr.payload_length, arg) == -1) {
+			snprintf(err, errlen, "malformed reply payload");
+			return -1;
+		}
+		if (!(hdr.flags & DSP_FLAG_MORE))
+			return DSP_OK;
 	}
-	return DSP_OK;
 }

@@ -26,6 +26,9 @@ int		 channel_fd(struct channel *);
 
 /* Receive timeout in ms for later channel_recv calls; 0 = none. */
 void		 channel_set_timeout(struct channel *, int timeout_ms);
+/* Send timeout in ms: a send that cannot go on for that long (TLS: a
+ * frame not sent within it) fails with ETIMEDOUT; 0 = none. */
+void		 channel_set_send_timeout(struct channel *, int timeout_ms);
 
 /*
  * Reads one frame. Returns DSP_OK, or a dsp_status for a malformed
@@ -51,6 +54,19 @@ int		 channel_reply_error(struct channel *, const struct dsp_header *req,
 int		 channel_call(struct channel *, uint8_t opcode,
 		    const struct buf_writer *request, const uint8_t **reply,
 		    size_t *reply_len, char *err, size_t errlen);
+
+/*
+ * A call whose reply may come in parts (DSP_FLAG_MORE, ADMIN only): cb
+ * gets each OK frame's payload as it arrives, the last one included,
+ * and returns 0, or -1 for a payload it cannot read. Returns DSP_OK
+ * after the last part, the status of an error reply (which may follow
+ * parts: the answer is then incomplete) with its text in err, or -1 on
+ * connection failure or a malformed reply.
+ */
+typedef int	(*channel_part_cb)(const uint8_t *payload, size_t len, void *);
+int		 channel_call_parts(struct channel *, uint8_t opcode,
+		    const struct buf_writer *request, channel_part_cb, void *,
+		    char *err, size_t errlen);
 
 /*
  * A server that refuses a connection after the handshake sends one

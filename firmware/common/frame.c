@@ -56,7 +56,10 @@ frame_decode_header(const uint8_t in[DSP_HEADER_SIZE], size_t max_payload,
 		return DSP_E_VERSION;
 	if (dsp_opcode_name(hdr->opcode) == NULL)
 		return DSP_E_OPCODE;
-	if (hdr->flags & ~DSP_FLAG_REPLY)
+	if (hdr->flags & ~(DSP_FLAG_REPLY | DSP_FLAG_MORE))
+		return DSP_E_FRAME;
+	/* Only admin output comes in parts. */
+	if ((hdr->flags & DSP_FLAG_MORE) && hdr->opcode != DSP_OP_ADMIN)
 		return DSP_E_FRAME;
 	if (hdr->payload_length > max_payload)
 		return DSP_E_TOOBIG;

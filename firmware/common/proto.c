@@ -158,6 +158,18 @@ dsp_health_name(int health)
 	    "unknown");
 }
 
+int
+dsp_health_parse(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NITEMS(health_names); i++)
+		if (health_names[i] != NULL && name != NULL &&
+		    strcmp(health_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
 const char *
 dsp_role_name(int role)
 {

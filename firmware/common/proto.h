@@ -17,7 +17,7 @@
 #define DSP_MAX_IO		(1024U * 1024U)	/* largest read/write */
 #define DSP_MAX_PAYLOAD		(DSP_MAX_IO + 4096U)
 #define DSP_NAME_MAX		63	/* server, region, volume, host */
-#define DSP_TEXT_MAX		(256U * 1024U)	/* admin output */
+#define DSP_TEXT_MAX		(256U * 1024U)	/* one frame of admin output */
 #define DSP_MAX_EXTENTS		16
 #define DSP_MAX_REGIONS		64
 #define DSP_MAX_MATCHES		64	/* search results per request */
@@ -34,6 +34,9 @@
 #define DSP_MAX_BITMAP		(DSP_MAX_CHUNKS / 8)
 
 #define DSP_FLAG_REPLY		0x0001
+/* ADMIN only. On a request: the asker reads the reply in parts. On a
+ * reply: this frame is a part, more frames answer the same request. */
+#define DSP_FLAG_MORE		0x0002
 
 /* Default TCP ports. */
 #define DSP_MGR_PORT		7400
@@ -157,6 +160,7 @@ const char	*dsp_form_name(int form);		/* "single" ... */
 int		 dsp_form_parse(const char *name);	/* 0 if unknown */
 const char	*dsp_leg_state_name(int state);	/* "in-sync" ... */
 const char	*dsp_health_name(int health);		/* "ok" ... */
+int		 dsp_health_parse(const char *name);	/* -1 if unknown */
 const char	*dsp_role_name(int role);		/* "agent" ... */
 int		 dsp_role_parse(const char *name);	/* DSP_ROLE_NONE */
 

@@ -61,6 +61,7 @@ struct tls_conn {
 	mbedtls_ssl_context	 ssl;
 	int			 fd;
 	int64_t			 deadline;	/* monotonic ms, 0 = none */
+	int			 send_timeout_ms;	/* 0 = none */
 	int			 first_byte;	/* -1 until data arrives */
 	int			 nonblock;	/* in an event loop's handshake */
 	int			 sys_errno;
@@ -1070,13 +1071,19 @@ tls_read_full(struct tls_conn *c, void *buf, size_t len, int timeout_ms)
 	return 0;
 }
 
+void
+tls_set_send_timeout(struct tls_conn *c, int timeout_ms)
+{
+	c->send_timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+}
+
 int
 tls_write_full(struct tls_conn *c, const void *buf, size_t len)
 {
 	const unsigned char	*p = buf;
 	int			 rc;
 
-	c->deadline = 0;
+	tls_set_deadline(c, c->send_timeout_ms);
 	while (len > 0) {
 		rc = mbedtls_ssl_write(&c->ssl, p, len);
 		if (rc > 0) {
@@ -1087,8 +1094,11 @@ tls_write_full(struct tls_conn *c, const void *buf, size_t len)
 		if (rc == MBEDTLS_ERR_SSL_WANT_READ ||
 		    rc == MBEDTLS_ERR_SSL_WANT_WRITE)
 			continue;
+		c->deadline = 0;
 		if (rc == MBEDTLS_ERR_NET_CONN_RESET)
 			errno = ECONNRESET;
+		else if (rc == MBEDTLS_ERR_SSL_TIMEOUT)
+			errno = ETIMEDOUT;
 		else if (rc == MBEDTLS_ERR_NET_SEND_FAILED ||
 		    rc == MBEDTLS_ERR_NET_POLL_FAILED)
 			errno = c->sys_errno;
@@ -1096,6 +1106,7 @@ tls_write_full(struct tls_conn *c, const void *buf, size_t len)
 			errno = EPROTO;
 		return -1;
 	}
+	c->deadline = 0;
 	return 0;
 }
 

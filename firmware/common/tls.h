@@ -104,6 +104,9 @@ int		 tls_fd(const struct tls_conn *);
  * when timeout_ms > 0. */
 int		 tls_read_full(struct tls_conn *, void *, size_t, int timeout_ms);
 int		 tls_write_full(struct tls_conn *, const void *, size_t);
+/* Later tls_write_full calls fail with ETIMEDOUT when the whole write
+ * takes longer than timeout_ms (0 = wait for ever, the default). */
+void		 tls_set_send_timeout(struct tls_conn *, int timeout_ms);
 
 /* The role and CN carried by a PEM certificate file; for tools/tests. */
 int		 tls_cert_identity(const char *cert_file, char *cn, size_t cnlen,

@@ -28,6 +28,12 @@ enum admin_token_type {
 	TOK_PIECE,		/* NAME:SIZE or NAME:rest */
 	TOK_COUNT,		/* 1..ADMIN_AUDIT_MAX */
 	TOK_SERVER,		/* a server name */
+	TOK_FILTER,		/* a listing's filter keyword; its value next */
+	TOK_FILTER_SERVER,	/* the values of the filters */
+	TOK_FILTER_BORROWER,
+	TOK_FILTER_FORM,
+	TOK_FILTER_HEALTH,
+	TOK_FILTER_NAME,
 };
 
 struct admin_token {
@@ -152,10 +158,102 @@ static const struct admin_token t_server[] = {
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
 
+/*
+ * The filters of the listings. A filter's value leads back to its
+ * listing's filters, so they come in any order; admin_take_filter
+ * refuses one given twice.
+ */
+static const struct admin_token t_volume_filters[];
+static const struct admin_token t_region_filters[];
+static const struct admin_token t_server_filters[];
+
+static const struct admin_token t_vf_server[] = {
+	{ TOK_FILTER_SERVER, "SERVER", ADMIN_NONE, t_volume_filters,
+	    "a lending server's name" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_vf_borrower[] = {
+	{ TOK_FILTER_BORROWER, "SERVER", ADMIN_NONE, t_volume_filters,
+	    "a borrowing server's name" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_vf_form[] = {
+	{ TOK_FILTER_FORM, "FORM", ADMIN_NONE, t_volume_filters,
+	    "single, concat, mirror or split" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_vf_health[] = {
+	{ TOK_FILTER_HEALTH, "STATE", ADMIN_NONE, t_volume_filters,
+	    "ok, degraded, resyncing or failed" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_vf_name[] = {
+	{ TOK_FILTER_NAME, "PATTERN", ADMIN_NONE, t_volume_filters,
+	    "a shell pattern (Vol-*, db?)" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+#define VOLUME_FILTERS							\
+	{ TOK_FILTER, "server", ADMIN_NONE, t_vf_server,		\
+	    "only volumes with an extent on this lender" },		\
+	{ TOK_FILTER, "borrower", ADMIN_NONE, t_vf_borrower,		\
+	    "only volumes lent to this borrower" },			\
+	{ TOK_FILTER, "form", ADMIN_NONE, t_vf_form,			\
+	    "only volumes of this usage form" },			\
+	{ TOK_FILTER, "health", ADMIN_NONE, t_vf_health,		\
+	    "only volumes in this health" },				\
+	{ TOK_FILTER, "name", ADMIN_NONE, t_vf_name,			\
+	    "only volumes whose name matches the pattern" }
+
+static const struct admin_token t_volume_filters[] = {
+	{ TOK_EOL, "<cr>", ADMIN_NONE, NULL, NULL },
+	VOLUME_FILTERS,
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
 static const struct admin_token t_volumes[] = {
 	{ TOK_EOL, "<cr>", ADMIN_NONE, NULL, NULL },
+	VOLUME_FILTERS,
 	{ TOK_VOLUME, "NAME", ADMIN_SHOW_VOLUME, t_eol,
 	    "one volume in detail, as show volume NAME" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_rf_server[] = {
+	{ TOK_FILTER_SERVER, "SERVER", ADMIN_NONE, t_region_filters,
+	    "a lending server's name" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_rf_name[] = {
+	{ TOK_FILTER_NAME, "PATTERN", ADMIN_NONE, t_region_filters,
+	    "a shell pattern (A*, disk?)" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_region_filters[] = {
+	{ TOK_EOL, "<cr>", ADMIN_NONE, NULL, NULL },
+	{ TOK_FILTER, "server", ADMIN_NONE, t_rf_server,
+	    "only the regions of this server" },
+	{ TOK_FILTER, "name", ADMIN_NONE, t_rf_name,
+	    "only regions whose name matches the pattern" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_sf_name[] = {
+	{ TOK_FILTER_NAME, "PATTERN", ADMIN_NONE, t_server_filters,
+	    "a shell pattern (server*, rack1-?)" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
+static const struct admin_token t_server_filters[] = {
+	{ TOK_EOL, "<cr>", ADMIN_NONE, NULL, NULL },
+	{ TOK_FILTER, "name", ADMIN_NONE, t_sf_name,
+	    "only servers whose name matches the pattern" },
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
 
@@ -167,9 +265,9 @@ static const struct admin_token t_audit[] = {
 };
 
 static const struct admin_token t_show[] = {
-	{ TOK_KEYWORD, "servers", ADMIN_SHOW_SERVERS, t_eol,
+	{ TOK_KEYWORD, "servers", ADMIN_SHOW_SERVERS, t_server_filters,
 	    "lending servers: address, up or down, last heard from" },
-	{ TOK_KEYWORD, "regions", ADMIN_SHOW_REGIONS, t_eol,
+	{ TOK_KEYWORD, "regions", ADMIN_SHOW_REGIONS, t_region_filters,
 	    "registered regions: size, availability, volume using it" },
 	/* Before "volume": "sh vol" is the table, as it always was. */
 	{ TOK_KEYWORD, "volumes", ADMIN_SHOW_VOLUMES, t_volumes,
@@ -223,7 +321,8 @@ admin_fail(struct admin_parse *p, const char *fmt, ...)
 static int
 admin_is_keyword(const struct admin_token *t)
 {
-	return t->type == TOK_KEYWORD || t->type == TOK_FORM;
+	return t->type == TOK_KEYWORD || t->type == TOK_FORM ||
+	    t->type == TOK_FILTER;
 }
 
 /* "a, b, c": the keywords (or placeholders) of a table. */
@@ -418,6 +517,104 @@ admin_take_count(struct admin_parse *p, const char *word)
 	return DSP_OK;
 }
 
+/* The filter a value token sets. */
+static unsigned int
+admin_filter_kind(enum admin_token_type type)
+{
+	switch (type) {
+	case TOK_FILTER_SERVER:
+		return ADMIN_FILTER_SERVER;
+	case TOK_FILTER_BORROWER:
+		return ADMIN_FILTER_BORROWER;
+	case TOK_FILTER_FORM:
+		return ADMIN_FILTER_FORM;
+	case TOK_FILTER_HEALTH:
+		return ADMIN_FILTER_HEALTH;
+	case TOK_FILTER_NAME:
+		return ADMIN_FILTER_NAME;
+	default:
+		return 0;
+	}
+}
+
+/* A filter keyword: each at most once. */
+static int
+admin_take_filter(struct admin_parse *p, const struct admin_token *t)
+{
+	if (p->cmd->filter.given & admin_filter_kind(t->next[0].type))
+		return admin_fail(p, "filter '%s' given twice after '%s'",
+		    t->word, p->path);
+	return DSP_OK;
+}
+
+static int
+admin_take_filter_name(struct admin_parse *p, const char *filter,
+    const char *word, char *out, size_t outlen)
+{
+	if (!msg_name_valid(word))
+		return admin_fail(p, "bad server name '%s' in the %s filter: "
+		    "use 1-%d characters of A-Z a-z 0-9 . _ : -", word, filter,
+		    DSP_NAME_MAX);
+	snprintf(out, outlen, "%s", word);
+	return DSP_OK;
+}
+
+/* A shell pattern: printable, no blanks (they end a word anyway). */
+static int
+admin_take_pattern(struct admin_parse *p, const char *word)
+{
+	const unsigned char	*c;
+
+	if (strlen(word) > ADMIN_PATTERN_MAX)
+		return admin_fail(p, "bad pattern in the name filter: longer "
+		    "than %d characters", ADMIN_PATTERN_MAX);
+	for (c = (const unsigned char *)word; *c != '\0'; c++)
+		if (*c < 0x21 || *c > 0x7e)
+			return admin_fail(p, "bad pattern in the name filter: "
+			    "byte 0x%02x is not a printable character", *c);
+	snprintf(p->cmd->filter.pattern, sizeof(p->cmd->filter.pattern), "%s",
+	    word);
+	return DSP_OK;
+}
+
+static int
+admin_take_filter_value(struct admin_parse *p, enum admin_token_type type,
+    const char *word)
+{
+	struct admin_filter	*f = &p->cmd->filter;
+	int			 rc = DSP_OK;
+
+	switch (type) {
+	case TOK_FILTER_SERVER:
+		rc = admin_take_filter_name(p, "server", word, f->server,
+		    sizeof(f->server));
+		break;
+	case TOK_FILTER_BORROWER:
+		rc = admin_take_filter_name(p, "borrower", word, f->borrower,
+		    sizeof(f->borrower));
+		break;
+	case TOK_FILTER_FORM:
+		if ((f->form = dsp_form_parse(word)) == 0)
+			rc = admin_fail(p, "bad form '%s' in the form filter: "
+			    "use single, concat, mirror or split", word);
+		break;
+	case TOK_FILTER_HEALTH:
+		if ((f->health = dsp_health_parse(word)) == -1)
+			rc = admin_fail(p, "bad health '%s' in the health "
+			    "filter: use ok, degraded, resyncing or failed",
+			    word);
+		break;
+	case TOK_FILTER_NAME:
+		rc = admin_take_pattern(p, word);
+		break;
+	default:
+		break;
+	}
+	if (rc == DSP_OK)
+		f->given |= admin_filter_kind(type);
+	return rc;
+}
+
 /* A word that is no keyword: the table's parameter, if it has one. */
 static const struct admin_token *
 admin_match_param(struct admin_parse *p, const struct admin_token *table,
@@ -441,6 +638,13 @@ admin_match_param(struct admin_parse *p, const struct admin_token *table,
 			return t;
 		case TOK_SERVER:
 			*rc = admin_take_server(p, word);
+			return t;
+		case TOK_FILTER_SERVER:
+		case TOK_FILTER_BORROWER:
+		case TOK_FILTER_FORM:
+		case TOK_FILTER_HEALTH:
+		case TOK_FILTER_NAME:
+			*rc = admin_take_filter_value(p, t->type, word);
 			return t;
 		default:
 			break;
@@ -482,6 +686,8 @@ admin_step(struct admin_parse *p, const struct admin_token **table,
 		return admin_unknown(p, *table, word);
 	if (t->type == TOK_FORM)
 		p->cmd->form = dsp_form_parse(t->word);
+	if (t->type == TOK_FILTER && (rc = admin_take_filter(p, t)) != DSP_OK)
+		return rc;
 	if (t->action != ADMIN_NONE)
 		p->cmd->action = t->action;
 	admin_path_add(p, admin_is_keyword(t) ? t->word : word);
@@ -613,6 +819,21 @@ admin_repeat(const struct admin_token *table)
 	return NULL;
 }
 
+/* "path [server SERVER] [name PATTERN]": a listing and its filters. */
+static void
+admin_help_filters(const struct admin_token *table, const char *path,
+    char *out, size_t outlen)
+{
+	const struct admin_token	*t;
+	size_t				 n;
+
+	n = (size_t)snprintf(out, outlen, "%s", path);
+	for (t = table; t->type != TOK_NONE && n < outlen; t++)
+		if (t->type == TOK_FILTER)
+			n += (size_t)snprintf(out + n, outlen - n, " [%s %s]",
+			    t->word, t->next[0].word);
+}
+
 /* One line for every place a command may end. */
 static void
 admin_help_walk(struct buf_writer *w, const struct admin_token *table,
@@ -628,11 +849,13 @@ admin_help_walk(struct buf_writer *w, const struct admin_token *table,
 			snprintf(next, sizeof(next), "%s [%s...]", path,
 			    rep->word);
 			admin_put_line(w, next, help);
-		} else
-			admin_put_line(w, path, help);
+		} else {
+			admin_help_filters(table, path, next, sizeof(next));
+			admin_put_line(w, next, help);
+		}
 	}
 	for (t = table; t->type != TOK_NONE; t++) {
-		if (t->type == TOK_EOL || t == rep)
+		if (t->type == TOK_EOL || t->type == TOK_FILTER || t == rep)
 			continue;
 		snprintf(next, sizeof(next), "%s%s%s", path, path[0] ? " " : "",
 		    t->word);

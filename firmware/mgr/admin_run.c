@@ -1,8 +1,10 @@
 /*
- * Carries out parsed admin commands: the show tables, read in one store
- * transaction each, and the volume commands, each one store transaction
- * plus, for the forced ones, the revocation push. Output is plain text
- * in aligned columns, one row per line, for people and for grep.
+ * Carries out parsed admin commands: show volume NAME, the audit trail
+ * and the store, read in one store transaction each (the listings are
+ * in admin_show.c), and the volume commands, each one store
+ * transaction plus, for the forced ones, the revocation push. Output is
+ * plain text in aligned columns, one row per line, for people and for
+ * grep.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,510 +12,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "admin.h"
+#include "admin_internal.h"
+#include "channel.h"
 #include "config.h"
 #include "log.h"
 #include "mgr.h"
 #include "size.h"
 #include "store.h"
 
-#define TABLE_COLS	12
-#define TABLE_CELL	192
 #define RESOLVE_WAIT_MS	5000	/* for lenders still registering */
-
-/* Rows of text cells, printed with each column as wide as its widest
- * cell; the last column is not padded. */
-struct table {
-	size_t	  ncols;
-	size_t	  widths[TABLE_COLS];
-	char	(*cells)[TABLE_CELL];
-	size_t	  nrows;
-	size_t	  cap;
-	int	  error;
-};
-
-static void
-table_init(struct table *t, size_t ncols)
-{
-	memset(t, 0, sizeof(*t));
-	t->ncols = ncols;
-}
-
-static void
-table_row(struct table *t, ...)
-{
-	char		(*p)[TABLE_CELL];
-	const char	*s;
-	va_list		 ap;
-	size_t		 i, len;
-
-	if (t->error)
-		return;
-	if (t->nrows == t->cap) {
-		p = reallocarray(t->cells, (t->cap ? t->cap * 2 : 32) * t->ncols,
-		    sizeof(*p));
-		if (p == NULL) {
-			t->error = 1;
-			return;
-		}
-		t->cells = p;
-		t->cap = t->cap ? t->cap * 2 : 32;
-	}
-	va_start(ap, t);
-	for (i = 0; i < t->ncols; i++) {
-		s = va_arg(ap, const char *);
-		snprintf(t->cells[t->nrows * t->ncols + i], TABLE_CELL, "%s",
-		    s != NULL ? s : "");
-		len = strlen(t->cells[t->nrows * t->ncols + i]);
-		if (len > t->widths[i])
-			t->widths[i] = len;
-	}
-	va_end(ap);
-	t->nrows++;
-}
-
-static void
-table_print(struct table *t, struct buf_writer *out)
-{
-	static const char	 cut[] = "(out of memory: rows left out)\n";
-	const char	*cell;
-	size_t		 r, i, len, last;
-
-	for (r = 0; r < t->nrows; r++) {
-		/* No trailing blanks: stop at the last non-empty cell. */
-		for (last = t->ncols; last > 1; last--)
-			if (t->cells[r * t->ncols + last - 1][0] != '\0')
-				break;
-		for (i = 0; i < last; i++) {
-			cell = t->cells[r * t->ncols + i];
-			len = strlen(cell);
-			buf_put_bytes(out, cell, len);
-			if (i + 1 == last)
-				break;
-			for (; len < t->widths[i] + 2; len++)
-				buf_put_u8(out, ' ');
-		}
-		buf_put_u8(out, '\n');
-	}
-	if (t->error)
-		buf_put_bytes(out, cut, sizeof(cut) - 1);
-	free(t->cells);
-	t->cells = NULL;
-}
-
-static void
-admin_printf(struct buf_writer *out, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-admin_printf(struct buf_writer *out, const char *fmt, ...)
-{
-	char	line[1024];
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	buf_put_bytes(out, line, (size_t)n < sizeof(line) ? (size_t)n :
-	    sizeof(line) - 1);
-}
-
-/* "12s ago", "3m ago", "2h5m ago", "4d1h ago". */
-static void
-admin_age(uint64_t now, uint64_t then, char *out, size_t outlen)
-{
-	uint64_t	d;
-
-	if (then == 0) {
-		snprintf(out, outlen, "never");
-		return;
-	}
-	d = now > then ? now - then : 0;
-	if (d < 60)
-		snprintf(out, outlen, "%llus ago", (unsigned long long)d);
-	else if (d < 3600)
-		snprintf(out, outlen, "%llum ago", (unsigned long long)(d / 60));
-	else if (d < 86400)
-		snprintf(out, outlen, "%lluh%llum ago",
-		    (unsigned long long)(d / 3600),
-		    (unsigned long long)(d % 3600 / 60));
-	else
-		snprintf(out, outlen, "%llud%lluh ago",
-		    (unsigned long long)(d / 86400),
-		    (unsigned long long)(d % 86400 / 3600));
-}
-
-static void
-admin_time(uint64_t t, char *out, size_t outlen)
-{
-	struct tm	tm;
-	time_t		tt = (time_t)t;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, outlen, "%llu", (unsigned long long)t);
-}
-
-/* --- show servers --- */
-
-struct show_servers {
-	struct table	*t;
-	uint64_t	 now;
-};
-
-static int
-show_server_one(const struct server_record *s, void *arg)
-{
-	struct show_servers	*ss = arg;
-	char			 addr[96], seen[32];
-
-	snprintf(addr, sizeof(addr), "%s:%u", s->host, s->port);
-	admin_age(ss->now, s->last_seen, seen, sizeof(seen));
-	table_row(ss->t, s->name, addr, s->retired ? "retired" :
-	    s->up ? "up" : "down", seen);
-	return 0;
-}
-
-static int
-admin_show_servers(struct mgr *m, struct buf_writer *out, char *err,
-    size_t errlen)
-{
-	struct table		t;
-	struct show_servers	ss = { &t, (uint64_t)time(NULL) };
-
-	table_init(&t, 4);
-	table_row(&t, "server", "address", "state", "last-seen");
-	if (store_each_server(m->store, show_server_one, &ss) != DSP_OK) {
-		free(t.cells);
-		snprintf(err, errlen, "cannot read the server table");
-		return DSP_E_INTERNAL;
-	}
-	table_print(&t, out);
-	return DSP_OK;
-}
-
-/* --- show regions --- */
-
-struct region_use {
-	dsp_name	server;
-	dsp_name	region;
-	dsp_name	volume;
-};
-
-struct show_regions {
-	struct table		*t;
-	struct region_use	*uses;
-	size_t			 nuses;
-	size_t			 cap;
-	int			 error;
-};
-
-static int
-show_region_use(const struct volume_record *v, void *arg)
-{
-	struct show_regions	*sr = arg;
-	struct region_use	*u;
-	uint16_t		 i;
-
-	for (i = 0; i < v->extent_count; i++) {
-		if (sr->nuses == sr->cap) {
-			u = reallocarray(sr->uses, sr->cap ? sr->cap * 2 : 32,
-			    sizeof(*u));
-			if (u == NULL) {
-				sr->error = 1;
-				return 1;
-			}
-			sr->uses = u;
-			sr->cap = sr->cap ? sr->cap * 2 : 32;
-		}
-		u = &sr->uses[sr->nuses++];
-		snprintf(u->server, sizeof(u->server), "%s", v->extents[i].server);
-		snprintf(u->region, sizeof(u->region), "%s", v->extents[i].region);
-		snprintf(u->volume, sizeof(u->volume), "%s", v->name);
-	}
-	return 0;
-}
-
-static int
-show_region_one(const struct region_record *r, void *arg)
-{
-	struct show_regions	*sr = arg;
-	char			 size[32], state[160], used[256];
-	size_t			 i, n = 0;
-
-	used[0] = '\0';
-	for (i = 0; i < sr->nuses; i++)
-		if (strcmp(sr->uses[i].server, r->server) == 0 &&
-		    strcmp(sr->uses[i].region, r->name) == 0)
-			n += snprintf(used + n, n < sizeof(used) ?
-			    sizeof(used) - n : 0, "%s%s", n ? "," : "",
-			    sr->uses[i].volume);
-	size_format(r->size, size, sizeof(size));
-	if (r->available)
-		snprintf(state, sizeof(state), "available");
-	else
-		snprintf(state, sizeof(state), "unavailable: %s", r->reason);
-	table_row(sr->t, r->server, r->name, size, used[0] ? used : "-",
-	    state);
-	return 0;
-}
-
-static int
-admin_show_regions(struct mgr *m, struct buf_writer *out, char *err,
-    size_t errlen)
-{
-	struct table		t;
-	struct show_regions	sr = { &t, NULL, 0, 0, 0 };
-	int			rc;
-
-	table_init(&t, 5);
-	table_row(&t, "server", "region", "size", "volume", "state");
-	rc = store_each_volume(m->store, show_region_use, &sr);
-	if (rc == DSP_OK && !sr.error)
-		rc = store_each_region(m->store, show_region_one, &sr);
-	free(sr.uses);
-	if (rc != DSP_OK || sr.error) {
-		free(t.cells);
-		snprintf(err, errlen, "cannot read the region table");
-		return DSP_E_INTERNAL;
-	}
-	table_print(&t, out);
-	return DSP_OK;
-}
-
-/* --- show volumes: the virtual disk table --- */
-
-/* Which servers are up: one snapshot for a whole listing. */
-struct server_states {
-	struct server_record	*list;
-	size_t			 count;
-	size_t			 cap;
-	int			 error;
-};
-
-static int
-server_states_one(const struct server_record *sr, void *arg)
-{
-	struct server_states	*ss = arg;
-	struct server_record	*p;
-
-	if (ss->count == ss->cap) {
-		p = reallocarray(ss->list, ss->cap ? ss->cap * 2 : 16,
-		    sizeof(*p));
-		if (p == NULL) {
-			ss->error = 1;
-			return 1;
-		}
-		ss->list = p;
-		ss->cap = ss->cap ? ss->cap * 2 : 16;
-	}
-	ss->list[ss->count++] = *sr;
-	return 0;
-}
-
-static int
-server_states_load(struct mgr *m, struct server_states *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (store_each_server(m->store, server_states_one, ss) != 0 ||
-	    ss->error) {
-		free(ss->list);
-		ss->list = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static int
-server_is_up(const struct server_states *ss, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < ss->count; i++)
-		if (strcmp(ss->list[i].name, name) == 0)
-			return ss->list[i].up;
-	return 0;
-}
-
-static int
-admin_volume_health(const struct server_states *ss,
-    const struct volume_record *v, uint8_t *up)
-{
-	uint16_t	i;
-
-	for (i = 0; i < v->extent_count; i++)
-		up[i] = (uint8_t)server_is_up(ss, v->extents[i].server);
-	return volume_health(v, up);
-}
-
-/* "in-sync", "out-of-sync", "resyncing 12/40"; "-" if not a leg. */
-static void
-admin_leg_state(const struct volume_record *v, const struct volume_extent *e,
-    char *out, size_t outlen)
-{
-	if (v->form != DSP_FORM_MIRROR)
-		snprintf(out, outlen, "-");
-	else if (e->leg_state == DSP_LEG_RESYNCING)
-		snprintf(out, outlen, "resyncing %llu/%llu",
-		    (unsigned long long)e->resync_done,
-		    (unsigned long long)e->resync_total);
-	else
-		snprintf(out, outlen, "%s", dsp_leg_state_name(e->leg_state));
-}
-
-struct show_volumes {
-	struct table		*t;
-	struct server_states	*ss;
-	struct volume_record	*list;
-	size_t			 count;
-	size_t			 cap;
-	int			 error;
-};
-
-static int
-show_volume_collect(const struct volume_record *v, void *arg)
-{
-	struct show_volumes	*sv = arg;
-	struct volume_record	*p;
-
-	if (sv->count == sv->cap) {
-		p = reallocarray(sv->list, sv->cap ? sv->cap * 2 : 16,
-		    sizeof(*p));
-		if (p == NULL) {
-			sv->error = 1;
-			return 1;
-		}
-		sv->list = p;
-		sv->cap = sv->cap ? sv->cap * 2 : 16;
-	}
-	sv->list[sv->count++] = *v;
-	return 0;
-}
-
-/* One line per extent; the volume's columns on its first line only.
- * A split piece after the first of its region leaves lender and
- * region blank, as in the brief's table. */
-static void
-show_volume_rows(struct show_volumes *sv, const struct volume_record *v,
-    int same_region)
-{
-	const struct volume_extent	*e;
-	uint8_t				 up[DSP_MAX_EXTENTS];
-	char				 size[32], more[DSP_NAME_MAX + 3];
-	char				 gen[24], leg[48], note[64];
-	const char			*health;
-	uint16_t			 i;
-	int				 fenced = volume_is_fenced(v);
-
-	health = dsp_health_name(admin_volume_health(sv->ss, v, up));
-	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)v->generation);
-	snprintf(more, sizeof(more), "(%s)", v->name);
-	for (i = 0; i < v->extent_count; i++) {
-		e = &v->extents[i];
-		size_format(e->length, size, sizeof(size));
-		admin_leg_state(v, e, leg, sizeof(leg));
-		snprintf(note, sizeof(note), "%s%s%s",
-		    i == 0 && v->hold_kind ? "held" :
-		    i == 0 && fenced ? "fenced" : "",
-		    i == 0 && (fenced || v->hold_kind) && !up[i] ? ", " : "",
-		    up[i] ? "" : e->server_retired ? "server retired" :
-		    "server down");
-		if (i == 0)
-			table_row(sv->t, same_region ? "" : e->server,
-			    v->borrower[0] ? v->borrower : "-",
-			    same_region ? "" : e->region, size, v->name,
-			    dsp_form_name(v->form), v->mounted ? "1" : "0",
-			    gen, health, leg, note);
-		else
-			table_row(sv->t, e->server, "", e->region, size, more,
-			    "", "", "", "", leg, note);
-	}
-}
-
-static int
-show_same_region(const struct volume_record *a, const struct volume_record *b)
-{
-	return a->form == DSP_FORM_SPLIT && b->form == DSP_FORM_SPLIT &&
-	    a->extent_count == 1 && b->extent_count == 1 &&
-	    strcmp(a->extents[0].server, b->extents[0].server) == 0 &&
-	    strcmp(a->extents[0].region, b->extents[0].region) == 0;
-}
-
-/*
- * Volumes by name, except that the pieces of a split region follow one
- * another by offset, where the first of them by name would be.
- */
-static void
-show_volume_table(struct show_volumes *sv)
-{
-	uint8_t		*done;
-	size_t		 i, j, best;
-
-	if ((done = calloc(sv->count ? sv->count : 1, 1)) == NULL) {
-		sv->error = 1;
-		return;
-	}
-	for (i = 0; i < sv->count; i++) {
-		if (done[i])
-			continue;
-		if (sv->list[i].form != DSP_FORM_SPLIT) {
-			done[i] = 1;
-			show_volume_rows(sv, &sv->list[i], 0);
-			continue;
-		}
-		/* The group's pieces, lowest offset first. */
-		for (;;) {
-			best = sv->count;
-			for (j = i; j < sv->count; j++)
-				if (!done[j] && show_same_region(&sv->list[i],
-				    &sv->list[j]) && (best == sv->count ||
-				    sv->list[j].extents[0].offset <
-				    sv->list[best].extents[0].offset))
-					best = j;
-			if (best == sv->count)
-				break;
-			show_volume_rows(sv, &sv->list[best], done[i]);
-			done[best] = 1;
-		}
-	}
-	free(done);
-}
-
-static int
-admin_show_volumes(struct mgr *m, struct buf_writer *out, char *err,
-    size_t errlen)
-{
-	struct table		t;
-	struct server_states	ss;
-	struct show_volumes	sv;
-
-	if (server_states_load(m, &ss) == -1) {
-		snprintf(err, errlen, "cannot read the server table");
-		return DSP_E_INTERNAL;
-	}
-	memset(&sv, 0, sizeof(sv));
-	sv.t = &t;
-	sv.ss = &ss;
-	table_init(&t, 11);
-	table_row(&t, "lender", "borrower", "region", "size", "volume", "form",
-	    "status", "gen", "health", "leg", "note");
-	if (store_each_volume(m->store, show_volume_collect, &sv) != 0 ||
-	    sv.error) {
-		free(sv.list);
-		free(ss.list);
-		free(t.cells);
-		snprintf(err, errlen, "cannot read the volume table");
-		return DSP_E_INTERNAL;
-	}
-	show_volume_table(&sv);
-	free(sv.list);
-	free(ss.list);
-	table_print(&t, out);
-	return DSP_OK;
-}
 
 /* --- show volume NAME --- */
 
@@ -667,7 +174,7 @@ admin_show_volume(struct mgr *m, const struct admin_command *cmd,
 		return DSP_E_INTERNAL;
 	}
 	health = admin_volume_health(&ss, &v, up);
-	free(ss.list);
+	server_states_free(&ss);
 	size_format(v.size, size, sizeof(size));
 	admin_printf(out, "volume        %s\n", v.name);
 	admin_printf(out, "form          %s\n", dsp_form_name(v.form));
@@ -1085,9 +592,11 @@ admin_volume_resolve(struct mgr *m, const char *actor,
 
 static int
 admin_dispatch(struct mgr *m, const char *actor,
-    const struct admin_command *cmd, struct buf_writer *out, char *err,
+    const struct admin_command *cmd, struct admin_out *o, char *err,
     size_t errlen)
 {
+	struct buf_writer	*out = &o->text;
+
 	switch (cmd->action) {
 	case ADMIN_NONE:
 		return DSP_OK;
@@ -1098,11 +607,11 @@ admin_dispatch(struct mgr *m, const char *actor,
 		admin_help(out);
 		return DSP_OK;
 	case ADMIN_SHOW_SERVERS:
-		return admin_show_servers(m, out, err, errlen);
+		return admin_show_servers(m, &cmd->filter, o, err, errlen);
 	case ADMIN_SHOW_REGIONS:
-		return admin_show_regions(m, out, err, errlen);
+		return admin_show_regions(m, &cmd->filter, o, err, errlen);
 	case ADMIN_SHOW_VOLUMES:
-		return admin_show_volumes(m, out, err, errlen);
+		return admin_show_volumes(m, &cmd->filter, o, err, errlen);
 	case ADMIN_SHOW_VOLUME:
 		return admin_show_volume(m, cmd, out, err, errlen);
 	case ADMIN_SHOW_AUDIT:
@@ -1132,7 +641,7 @@ admin_dispatch(struct mgr *m, const char *actor,
 
 int
 admin_run(struct mgr *m, const char *actor, const struct admin_command *cmd,
-    struct buf_writer *out, char *err, size_t errlen)
+    struct admin_out *out, char *err, size_t errlen)
 {
 	int	rc;
 
@@ -1142,51 +651,100 @@ admin_run(struct mgr *m, const char *actor, const struct admin_command *cmd,
 	return rc;
 }
 
-/* The ADMIN request: one command line in, its output text back. */
-int
-admin_handle(struct conn *c, const struct dsp_header *hdr,
-    const uint8_t *payload, struct buf_writer *reply, char *err,
-    size_t errlen)
+/* Where the parts of one reply go: the request's connection. */
+struct admin_parts {
+	struct conn			*c;
+	const struct dsp_header		*req;
+};
+
+static int
+admin_send_part(void *arg, const uint8_t *text, size_t len)
 {
-	struct admin_command	 cmd;
-	struct buf_writer	 text;
-	char			*line;
+	struct admin_parts	*ap = arg;
+	struct buf_writer	 w;
 	int			 rc;
+
+	buf_writer_init(&w);
+	buf_put_blob(&w, text, len);
+	rc = w.error ? -1 : channel_send(ap->c->ch, ap->req->opcode,
+	    DSP_FLAG_REPLY | DSP_FLAG_MORE, ap->req->request_id, DSP_OK,
+	    w.data, w.len);
+	buf_writer_free(&w);
+	return rc;
+}
+
+static int
+admin_read_line(const struct dsp_header *hdr, const uint8_t *payload,
+    struct admin_command *cmd, char *err, size_t errlen, struct conn *c)
+{
+	char	*line;
+	int	 rc;
 
 	if ((line = malloc(DSP_TEXT_MAX + 1)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return DSP_E_INTERNAL;
 	}
 	rc = msg_decode_text(payload, hdr->payload_length, line);
-	if (rc != DSP_OK) {
+	if (rc != DSP_OK)
 		snprintf(err, errlen, rc == DSP_E_FRAME ? "malformed admin "
 		    "payload" : "admin command contains a NUL byte");
-		free(line);
-		return rc;
-	}
-	if ((rc = admin_parse(line, &cmd, err, errlen)) != DSP_OK) {
-		free(line);
-		return rc;
-	}
-	log_debug("%s (%s): admin: %s", c->peer, c->addr, line);
+	else if ((rc = admin_parse(line, cmd, err, errlen)) == DSP_OK)
+		log_debug("%s (%s): admin: %s", c->peer, c->addr, line);
 	free(line);
+	return rc;
+}
 
-	buf_writer_init(&text);
-	rc = admin_run(c->mgr, c->peer, &cmd, &text, err, errlen);
-	buf_put_u8(&text, '\0');
-	if (rc == DSP_OK && text.error) {
-		snprintf(err, errlen, "out of memory while building the output");
-		rc = DSP_E_INTERNAL;
+/* Never a cut answer that looks whole: what stopped the output. */
+static int
+admin_out_failed(struct conn *c, const struct admin_out *o, char *err,
+    size_t errlen)
+{
+	if (o->state == ADMIN_OUT_LOST) {
+		log_info("%s (%s): the admin reply could not be sent; "
+		    "closing connection", c->peer, c->addr);
+		c->lost = 1;
+		snprintf(err, errlen, "the reply could not be sent");
+		return DSP_E_INTERNAL;
 	}
-	/* Never a cut answer that looks whole. */
-	if (rc == DSP_OK && text.len - 1 > DSP_TEXT_MAX) {
-		snprintf(err, errlen, "the output is %zu bytes, more than the "
-		    "%u a reply holds; ask for less (show volume NAME, show "
-		    "audit N)", text.len - 1, DSP_TEXT_MAX);
-		rc = DSP_E_TOOBIG;
+	if (o->state == ADMIN_OUT_TOOBIG) {
+		snprintf(err, errlen, "the output is more than the %u bytes "
+		    "one reply holds, and this client reads no reply in "
+		    "parts; ask for less (a filter, show volume NAME, show "
+		    "audit N) or use a newer daspool-sh", DSP_TEXT_MAX);
+		return DSP_E_TOOBIG;
 	}
+	snprintf(err, errlen, "out of memory while building the output");
+	return DSP_E_INTERNAL;
+}
+
+/*
+ * The ADMIN request: one command line in, its output text back. An
+ * asker that sets DSP_FLAG_MORE gets the text in parts as it is made,
+ * the last part in the final reply (or an error reply after parts when
+ * the command fails midway); others get one frame.
+ */
+int
+admin_handle(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen)
+{
+	struct admin_command	 cmd;
+	struct admin_parts	 ap = { c, hdr };
+	struct admin_out	 o;
+	int			 rc;
+
+	if ((rc = admin_read_line(hdr, payload, &cmd, err, errlen, c)) !=
+	    DSP_OK)
+		return rc;
+	admin_out_init(&o, (hdr->flags & DSP_FLAG_MORE) ? admin_send_part :
+	    NULL, &ap);
+	rc = admin_run(c->mgr, c->peer, &cmd, &o, err, errlen);
+	if (rc == DSP_OK && !o.text.error)
+		(void)admin_out_finish(&o);
+	if (o.state != ADMIN_OUT_OK || (rc == DSP_OK && o.text.error))
+		rc = admin_out_failed(c, &o, err, errlen);
 	if (rc == DSP_OK)
-		msg_encode_text(reply, (const char *)text.data);
-	buf_writer_free(&text);
+		buf_put_blob(reply, o.text.data, o.text.len);
+	admin_out_free(&o);
 	return rc;
 }

@@ -44,6 +44,8 @@
 #define CONTROL_STACK		(1024 * 1024)
 #define CONTROL_MAX_GROUPS	256
 #define CONTROL_LOCAL_MAX	64	/* admin socket, apart from the gate's */
+/* A peer that takes no bytes of a reply for this long is gone. */
+#define CONTROL_SEND_MS		30000
 #define ROLE_BIT(r)		(1U << (r))
 
 struct control_conn {
@@ -476,6 +478,7 @@ control_setup_tls(struct control_conn *cc)
 		    c->mgr->conf->heartbeat_timeout * 3 * 1000);
 	else
 		channel_set_timeout(c->ch, c->mgr->conf->idle_timeout * 1000);
+	channel_set_send_timeout(c->ch, CONTROL_SEND_MS);
 	return 0;
 }
 
@@ -500,6 +503,7 @@ control_setup_local(struct control_conn *cc)
 		log_warnx("%s: out of memory", c->addr);
 		return -1;
 	}
+	channel_set_send_timeout(c->ch, CONTROL_SEND_MS);
 	return 0;
 }
 
@@ -553,6 +557,9 @@ control_dispatch(struct control_conn *cc, const struct dsp_header *hdr,
 	buf_writer_reset(reply);
 	err[0] = '\0';
 	rc = h->fn(c, hdr, payload, reply, err, sizeof(err));
+	/* Part of a reply went out: the stream cannot be trusted. */
+	if (c->lost)
+		return -1;
 	if (rc == DSP_OK)
 		return channel_reply(c->ch, hdr, reply);
 	if (err[0] == '\0')

@@ -53,6 +53,7 @@ struct conn {
 	char		 addr[64];	/* "ip:port", or "admin socket" */
 	dsp_name	 server;	/* registered agent on this link, or "" */
 	uint64_t	 serial;	/* unique per connection */
+	int		 lost;		/* a reply could not be sent: close */
 };
 
 /*

@@ -299,6 +299,19 @@ int	store_each_server(struct store *, store_server_cb, void *);
 int	store_each_region(struct store *, store_region_cb, void *);
 int	store_each_volume(struct store *, store_volume_cb, void *);
 int	store_each_audit(struct store *, store_audit_cb, void *);
+/* Pages: the records after the one named (NULL or "": from the first),
+ * in key order, each call one fresh read transaction; the callback
+ * returns nonzero to end the page. */
+int	store_each_server_after(struct store *, const char *after,
+	    store_server_cb, void *);
+int	store_each_region_after(struct store *, const char *server,
+	    const char *region, store_region_cb, void *);
+int	store_each_volume_after(struct store *, const char *after,
+	    store_volume_cb, void *);
+/* Each volume with an extent on the region, by the extent's offset (a
+ * volume on it twice comes twice), in one read transaction. */
+int	store_each_region_volume(struct store *, const char *server,
+	    const char *region, store_volume_cb, void *);
 int	store_get_volume(struct store *, const char *name, struct volume_record *);
 int	store_get_server(struct store *, const char *name, struct server_record *);
 

@@ -2,7 +2,11 @@
  * Readers: one read transaction per call, so a listing is a consistent
  * snapshot and never blocks the writer. A record that does not decode
  * is logged and skipped rather than hiding the rest of the table.
+ * The _after readers serve listings in pages: each page is a fresh
+ * transaction, so a listing read slowly holds no reader open between
+ * pages (and is not one snapshot).
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "log.h"
@@ -85,22 +89,50 @@ store_each_audit_one(const MDB_val *k, const MDB_val *v, void *arg)
 	return e->cb.audit(&a, e->arg);
 }
 
+/* The walk of one table from key `after` on, `after` itself left out
+ * (NULL: from the first key). */
+struct store_after {
+	const MDB_val		*after;
+	store_raw_cb		 one;
+	struct store_each	*e;
+};
+
 static int
-store_each(struct store *s, MDB_dbi dbi, store_raw_cb one,
-    struct store_each *e)
+store_after_one(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_after	*a = arg;
+
+	if (a->after != NULL && k->mv_size == a->after->mv_size &&
+	    memcmp(k->mv_data, a->after->mv_data, k->mv_size) == 0)
+		return 0;
+	return a->one(k, v, a->e);
+}
+
+static int
+store_each_from(struct store *s, MDB_dbi dbi, const MDB_val *after,
+    store_raw_cb one, struct store_each *e)
 {
 	struct store_txn	t;
+	struct store_after	a = { after, one, e };
 	char			err[256];
 	int			ret;
 
+	err[0] = '\0';
 	if (store_begin(s, &t, 0, 0, err, sizeof(err)) != DSP_OK) {
 		log_warnx("store: listing %s: %s", e->table, err);
 		return -1;
 	}
-	if ((ret = store_walk(&t, dbi, NULL, one, e)) == -1)
+	if ((ret = store_walk(&t, dbi, after, store_after_one, &a)) == -1)
 		log_warnx("store: listing %s: %s", e->table, err);
 	store_end(&t, DSP_OK);
 	return ret;
+}
+
+static int
+store_each(struct store *s, MDB_dbi dbi, store_raw_cb one,
+    struct store_each *e)
+{
+	return store_each_from(s, dbi, NULL, one, e);
 }
 
 int
@@ -125,6 +157,101 @@ store_each_volume(struct store *s, store_volume_cb cb, void *arg)
 	struct store_each	e = { "volume", { .volume = cb }, arg };
 
 	return store_each(s, s->volumes, store_each_volume_one, &e);
+}
+
+/* A key from a name: NULL for NULL or "". */
+static const MDB_val *
+store_after_key(MDB_val *k, const char *name)
+{
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	k->mv_data = (void *)(uintptr_t)name;
+	k->mv_size = strnlen(name, DSP_NAME_MAX);
+	return k;
+}
+
+int
+store_each_server_after(struct store *s, const char *after,
+    store_server_cb cb, void *arg)
+{
+	struct store_each	e = { "server", { .server = cb }, arg };
+	MDB_val			k;
+
+	return store_each_from(s, s->servers, store_after_key(&k, after),
+	    store_each_server_one, &e);
+}
+
+int
+store_each_region_after(struct store *s, const char *server,
+    const char *region, store_region_cb cb, void *arg)
+{
+	struct store_each	e = { "region", { .region = cb }, arg };
+	char			key[STORE_REGION_KEY_MAX];
+	MDB_val			k;
+
+	if (server == NULL || server[0] == '\0')
+		return store_each(s, s->regions, store_each_region_one, &e);
+	k.mv_size = store_region_key(key, server, region);
+	k.mv_data = key;
+	return store_each_from(s, s->regions, &k, store_each_region_one, &e);
+}
+
+int
+store_each_volume_after(struct store *s, const char *after,
+    store_volume_cb cb, void *arg)
+{
+	struct store_each	e = { "volume", { .volume = cb }, arg };
+	MDB_val			k;
+
+	return store_each_from(s, s->volumes, store_after_key(&k, after),
+	    store_each_volume_one, &e);
+}
+
+struct store_region_volumes {
+	struct store_txn	*t;
+	store_volume_cb		 cb;
+	void			*arg;
+};
+
+static int
+store_region_volume_one(const char *volume, uint64_t offset,
+    uint64_t length, void *arg)
+{
+	struct store_region_volumes	*rv = arg;
+	struct volume_record		 vr;
+
+	(void)offset;
+	(void)length;
+	/* The index is written with the table: a miss is a corrupt row. */
+	if (store_volume_load(rv->t, volume, &vr) != DSP_OK) {
+		log_warnx("store: the extents index names volume %s, which "
+		    "cannot be read", volume);
+		return 0;
+	}
+	return rv->cb(&vr, rv->arg);
+}
+
+int
+store_each_region_volume(struct store *s, const char *server,
+    const char *region, store_volume_cb cb, void *arg)
+{
+	struct store_txn		t;
+	struct store_region_volumes	rv = { &t, cb, arg };
+	char				err[256];
+	int				ret;
+
+	err[0] = '\0';
+	if (store_begin(s, &t, 0, 0, err, sizeof(err)) != DSP_OK) {
+		log_warnx("store: listing the volumes of region %s:%s: %s",
+		    server, region, err);
+		return -1;
+	}
+	if ((ret = store_region_extents(&t, server, region,
+	    store_region_volume_one, &rv)) == -1)
+		log_warnx("store: listing the volumes of region %s:%s: %s",
+		    server, region, err);
+	store_end(&t, DSP_OK);
+	return ret;
 }
 
 int

@@ -39,6 +39,18 @@ admin_fuzz_names(const struct admin_command *cmd)
 	for (i = 0; i < cmd->npieces; i++)
 		if (!msg_name_valid(cmd->pieces[i].name))
 			admin_fuzz_fail("bad piece", cmd->pieces[i].name);
+	if ((cmd->filter.given & ADMIN_FILTER_SERVER) &&
+	    !msg_name_valid(cmd->filter.server))
+		admin_fuzz_fail("bad server filter", cmd->filter.server);
+	if ((cmd->filter.given & ADMIN_FILTER_BORROWER) &&
+	    !msg_name_valid(cmd->filter.borrower))
+		admin_fuzz_fail("bad borrower filter", cmd->filter.borrower);
+	if ((cmd->filter.given & ADMIN_FILTER_FORM) &&
+	    dsp_form_name(cmd->filter.form)[0] == 'u')
+		admin_fuzz_fail("bad form filter", "");
+	if ((cmd->filter.given & ADMIN_FILTER_NAME) &&
+	    cmd->filter.pattern[0] == '\0')
+		admin_fuzz_fail("empty name filter", "");
 }
 
 int

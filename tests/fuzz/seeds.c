@@ -468,6 +468,9 @@ seed_admin(void)
 	static const char *const lines[] = {
 		"show servers", "show regions", "show volumes",
 		"show volumes Vol-1", "show volume Vol-3", "show audit 20",
+		"show volumes server serverA borrower serverJ form split "
+		    "health ok name Vol-*", "show regions server serverB name B?",
+		"show servers name server*", "show volumes form ?",
 		"sh vol", "volume ?", "volume create ?", "help",
 		"volume create Vol-1 single serverA:A2",
 		"volume create Vol-2 concat serverB:B2 serverC:C2",

@@ -66,6 +66,7 @@ columns() {
 		for (i = 1; i <= n; i++) at[i] = index($0, h[i])
 		next
 	}
+	/^[0-9]+ (of [0-9]+ )?volumes?( match|,|$)/ { next }
 	{
 		line = ""
 		for (i = 1; i <= n; i++) {

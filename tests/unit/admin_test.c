@@ -1,7 +1,7 @@
 /*
  * The admin command parser: every command in full and abbreviated,
  * ambiguity, unknown words, missing and extra arguments, bad names and
- * counts, "?" and the help text. No store: admin_parse only reads.
+ * counts, the filters of the listings, "?" and the help text. No store: admin_parse only reads.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,8 +97,35 @@ static const struct {
 	{ "volume create Vol-1 single", "expected SERVER:REGION" },
 	{ "volume delete", "expected NAME" },
 	{ "volume force-unmount", "expected NAME" },
-	{ "show servers now", "too many arguments: 'now' after 'show "
-	    "servers'" },
+	{ "show servers now", "unknown command 'show servers now'; after "
+	    "'show servers' try: name" },
+	{ "show store now", "too many arguments: 'now' after 'show store'" },
+	/* Filters: each value checked, each at most once, each where it
+	 * makes sense. */
+	{ "show volumes form raid", "bad form 'raid' in the form filter: use "
+	    "single, concat, mirror or split" },
+	{ "show volumes health sick", "bad health 'sick' in the health "
+	    "filter: use ok, degraded, resyncing or failed" },
+	{ "show volumes server a/b", "bad server name 'a/b' in the server "
+	    "filter" },
+	{ "show volumes borrower a/b", "bad server name 'a/b' in the "
+	    "borrower filter" },
+	{ "show volumes server a form split server b", "filter 'server' "
+	    "given twice" },
+	{ "sh vol n x* na y*", "filter 'name' given twice" },
+	{ "show volumes name", "incomplete command 'show volumes name': "
+	    "expected PATTERN" },
+	{ "show volumes form", "expected FORM" },
+	{ "show volumes server a Vol-1", "unknown command 'show volumes "
+	    "server a Vol-1'; after 'show volumes server a' try: server, "
+	    "borrower, form, health, name" },
+	{ "show volumes Vol-1 server a", "too many arguments: 'server' after "
+	    "'show volumes Vol-1'" },
+	{ "show regions borrower serverJ", "unknown command 'show regions "
+	    "borrower'; after 'show regions' try: server, name" },
+	{ "show regions form split", "try: server, name" },
+	{ "show servers server a", "after 'show servers' try: name" },
+	{ "show servers name a\x01", "byte 0x01 is not a printable" },
 	{ "volume delete Vol-1 Vol-2", "too many arguments: 'Vol-2'" },
 	{ "show audit 5 6", "too many arguments" },
 	{ "show audit 0", "bad count '0'" },
@@ -258,6 +285,85 @@ test_parse_forms(void **state)
 	assert_string_equal(cmd.volume, "Vol-3");
 }
 
+static const struct {
+	const char	*line;
+	enum admin_action action;
+	unsigned int	 given;
+	const char	*server;
+	const char	*borrower;
+	int		 form;
+	int		 health;
+	const char	*pattern;
+} parse_filters[] = {
+	{ "show volumes", ADMIN_SHOW_VOLUMES, 0, "", "", 0, 0, "" },
+	{ "show volumes server serverA", ADMIN_SHOW_VOLUMES,
+	    ADMIN_FILTER_SERVER, "serverA", "", 0, 0, "" },
+	{ "show volumes borrower serverJ", ADMIN_SHOW_VOLUMES,
+	    ADMIN_FILTER_BORROWER, "", "serverJ", 0, 0, "" },
+	{ "show volumes form mirror", ADMIN_SHOW_VOLUMES, ADMIN_FILTER_FORM,
+	    "", "", DSP_FORM_MIRROR, 0, "" },
+	{ "show volumes health failed", ADMIN_SHOW_VOLUMES,
+	    ADMIN_FILTER_HEALTH, "", "", 0, DSP_HEALTH_FAILED, "" },
+	{ "show volumes health ok", ADMIN_SHOW_VOLUMES, ADMIN_FILTER_HEALTH,
+	    "", "", 0, DSP_HEALTH_OK, "" },
+	{ "show volumes name Vol-[0-9]*", ADMIN_SHOW_VOLUMES,
+	    ADMIN_FILTER_NAME, "", "", 0, 0, "Vol-[0-9]*" },
+	/* Any order, abbreviated, all at once. */
+	{ "sh vol n db? he degraded fo split bor serverK se serverB",
+	    ADMIN_SHOW_VOLUMES, ADMIN_FILTER_SERVER | ADMIN_FILTER_BORROWER |
+	    ADMIN_FILTER_FORM | ADMIN_FILTER_HEALTH | ADMIN_FILTER_NAME,
+	    "serverB", "serverK", DSP_FORM_SPLIT, DSP_HEALTH_DEGRADED, "db?" },
+	{ "show regions server serverB name B*", ADMIN_SHOW_REGIONS,
+	    ADMIN_FILTER_SERVER | ADMIN_FILTER_NAME, "serverB", "", 0, 0,
+	    "B*" },
+	{ "show servers name rack1-*", ADMIN_SHOW_SERVERS, ADMIN_FILTER_NAME,
+	    "", "", 0, 0, "rack1-*" },
+	/* A word that is no filter is still the volume in detail. */
+	{ "show volumes Vol-3", ADMIN_SHOW_VOLUME, 0, "", "", 0, 0, "" },
+};
+
+static void
+test_parse_filters(void **state)
+{
+	struct admin_command	cmd;
+	char			err[256];
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(parse_filters) / sizeof(parse_filters[0]); i++) {
+		if (admin_parse(parse_filters[i].line, &cmd, err,
+		    sizeof(err)) != DSP_OK)
+			fail_msg("'%s' refused: %s", parse_filters[i].line, err);
+		assert_int_equal(cmd.action, parse_filters[i].action);
+		assert_int_equal(cmd.filter.given, parse_filters[i].given);
+		assert_string_equal(cmd.filter.server,
+		    parse_filters[i].server);
+		assert_string_equal(cmd.filter.borrower,
+		    parse_filters[i].borrower);
+		assert_int_equal(cmd.filter.form, parse_filters[i].form);
+		assert_int_equal(cmd.filter.health, parse_filters[i].health);
+		assert_string_equal(cmd.filter.pattern,
+		    parse_filters[i].pattern);
+	}
+}
+
+static void
+test_long_pattern(void **state)
+{
+	struct admin_command	 cmd;
+	char			 err[256], line[ADMIN_PATTERN_MAX + 32];
+
+	(void)state;
+	snprintf(line, sizeof(line), "show volumes name %0*d",
+	    ADMIN_PATTERN_MAX, 0);
+	assert_int_equal(admin_parse(line, &cmd, err, sizeof(err)), DSP_OK);
+	snprintf(line, sizeof(line), "show volumes name %0*d",
+	    ADMIN_PATTERN_MAX + 1, 0);
+	assert_int_equal(admin_parse(line, &cmd, err, sizeof(err)),
+	    DSP_E_INVALID);
+	assert_non_null(strstr(err, "longer than"));
+}
+
 static void
 test_long_line(void **state)
 {
@@ -314,6 +420,36 @@ test_choices(void **state)
 	assert_non_null(strstr(text, "N "));
 	buf_writer_free(&w);
 
+	/* The filters of a listing, and the values they take. */
+	assert_int_equal(admin_parse("show volumes ?", &cmd, err, sizeof(err)),
+	    DSP_OK);
+	buf_writer_init(&w);
+	admin_choices(&cmd, &w);
+	text = text_of(&w);
+	assert_non_null(strstr(text, "\nserver "));
+	assert_non_null(strstr(text, "\nborrower "));
+	assert_non_null(strstr(text, "\nform "));
+	assert_non_null(strstr(text, "\nhealth "));
+	assert_non_null(strstr(text, "\nname "));
+	assert_non_null(strstr(text, "\nNAME "));
+	buf_writer_free(&w);
+	assert_int_equal(admin_parse("sh vol fo ?", &cmd, err, sizeof(err)),
+	    DSP_OK);
+	assert_string_equal(cmd.path, "show volumes form");
+	buf_writer_init(&w);
+	admin_choices(&cmd, &w);
+	text = text_of(&w);
+	assert_non_null(strstr(text, "single, concat, mirror or split"));
+	buf_writer_free(&w);
+	assert_int_equal(admin_parse("show regions ?", &cmd, err, sizeof(err)),
+	    DSP_OK);
+	buf_writer_init(&w);
+	admin_choices(&cmd, &w);
+	text = text_of(&w);
+	assert_non_null(strstr(text, "\nserver "));
+	assert_null(strstr(text, "\nborrower "));
+	buf_writer_free(&w);
+
 	/* A bad word before the "?" is still an error. */
 	assert_int_equal(admin_parse("shw ?", &cmd, err, sizeof(err)),
 	    DSP_E_INVALID);
@@ -323,7 +459,10 @@ static void
 test_help(void **state)
 {
 	static const char *const lines[] = {
-		"show servers", "show regions", "show volumes", "show audit N",
+		"show servers [name PATTERN]",
+		"show regions [server SERVER] [name PATTERN]",
+		"show volumes [server SERVER] [borrower SERVER] [form FORM] "
+		    "[health STATE] [name PATTERN]", "show audit N",
 		"volume create NAME single SERVER:REGION",
 		"volume create NAME concat SERVER:REGION SERVER:REGION "
 		    "[SERVER:REGION...]",
@@ -355,6 +494,8 @@ main(void)
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_forms),
+		cmocka_unit_test(test_parse_filters),
+		cmocka_unit_test(test_long_pattern),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_choices),
 		cmocka_unit_test(test_help),

@@ -165,6 +165,32 @@ test_bad_flags(void **state)
 	}
 }
 
+/* Only admin output comes in parts. */
+static void
+test_more_flag(void **state)
+{
+	struct dsp_header	h = sample(DSP_OP_ADMIN), back;
+	uint8_t			out[DSP_HEADER_SIZE];
+
+	(void)state;
+	h.payload_length = 0;
+	h.flags = DSP_FLAG_REPLY | DSP_FLAG_MORE;
+	frame_encode_header(&h, out);
+	assert_int_equal(frame_decode_header(out, DSP_MAX_PAYLOAD, &back),
+	    DSP_OK);
+	assert_int_equal(back.flags, DSP_FLAG_REPLY | DSP_FLAG_MORE);
+	h.flags = DSP_FLAG_MORE;
+	frame_encode_header(&h, out);
+	assert_int_equal(frame_decode_header(out, DSP_MAX_PAYLOAD, &back),
+	    DSP_OK);
+	h = sample(DSP_OP_MOUNT);
+	h.payload_length = 0;
+	h.flags = DSP_FLAG_REPLY | DSP_FLAG_MORE;
+	frame_encode_header(&h, out);
+	assert_int_equal(frame_decode_header(out, DSP_MAX_PAYLOAD, &back),
+	    DSP_E_FRAME);
+}
+
 static void
 test_oversized(void **state)
 {
@@ -231,6 +257,7 @@ main(void)
 		cmocka_unit_test(test_bad_version),
 		cmocka_unit_test(test_bad_opcode),
 		cmocka_unit_test(test_bad_flags),
+		cmocka_unit_test(test_more_flag),
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_names),
 	};
