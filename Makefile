@@ -152,6 +152,12 @@ bench: deps
 	@BUILD=$(BUILD) bench/hardening.sh
 	@BUILD=$(BUILD) bench/appliance.sh
 
+# A pool of 1,000 servers and 100,000 volumes (not part of make bench:
+# it takes a while).
+bench-scale: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bench/scale.sh
+
 install: all
 	install -d $(DESTDIR)$(prefix)/bin
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(prefix)/bin
@@ -161,7 +167,7 @@ clean:
 
 include tests/fuzz/fuzz.mk
 
-.PHONY: all deps unit integration check check-build demo bench install clean
+.PHONY: all deps unit integration check check-build demo bench bench-scale install clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
