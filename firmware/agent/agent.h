@@ -13,13 +13,15 @@
 #include "proto.h"
 #include "ticket.h"
 
+struct enroll;
 struct generations;
 struct records;
 struct region;
+struct serve;
 struct tls_config;
 
-/* Built by main.c at start; read-only afterwards except through the
- * thread-safe generations and region handles. */
+/* Built by agent_open and agent_start; read-only afterwards except
+ * through the thread-safe generations and region handles. */
 struct agent {
 	const struct agent_config	*conf;
 	struct region			*regions[DSP_MAX_REGIONS];
@@ -31,8 +33,26 @@ struct agent {
 	struct tls_config		*tls_client;	/* to the manager */
 	char				 manager_name[DSP_NAME_MAX + 1];
 	uint16_t			 port;		/* bound data port */
+	int				 listen_fd;	/* until serve takes it */
+	struct serve			*serve;
+	struct enroll			*enroll;
 	int				 manager_reachable;	/* atomic */
 };
+
+/*
+ * agent.c: one agent's life. agent_open checks the certificates, opens
+ * the regions, checks the state_dir, loads TLS and binds the data port
+ * (a daemon forks after it); agent_start opens the state and starts the
+ * data port and the manager link. Both return 0, or -1 with err, and
+ * leave what they opened for agent_free. agent_stop is -1 if some
+ * connection thread did not finish in time: the agent must then stay
+ * allocated. agent_reload reads the CRL again.
+ */
+int		 agent_open(struct agent *, char *err, size_t errlen);
+int		 agent_start(struct agent *, char *err, size_t errlen);
+int		 agent_stop(struct agent *);
+void		 agent_free(struct agent *);
+void		 agent_reload(struct agent *);
 
 /* enroll.c sets it while it is registered with the manager; while it is
  * not, tickets of the newest generation are honoured past their expiry
@@ -81,7 +101,6 @@ int		 access_check(const struct agent *, const struct access_table *,
 
 /* serve.c: the TLS data port behind a gate (gate.h), one thread per
  * authenticated connection. */
-struct serve;
 
 struct serve	*serve_start(struct agent *, int listen_fd, char *err,
 		    size_t errlen);
@@ -90,7 +109,6 @@ struct serve	*serve_start(struct agent *, int listen_fd, char *err,
 int		 serve_stop(struct serve *);
 
 /* enroll.c: REGISTER, FENCE_ACK and HEARTBEAT to the manager. */
-struct enroll;
 
 struct enroll	*enroll_start(struct agent *, char *err, size_t errlen);
 void		 enroll_stop(struct enroll *);
