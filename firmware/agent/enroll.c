@@ -30,6 +30,7 @@
 
 struct enroll {
 	struct agent		*agent;
+	const char		*log_tag;	/* its starter's (log.h) */
 	pthread_t		 thread;
 	struct stopper		 stop;
 	pthread_mutex_t		 lock;		/* guards fd */
@@ -408,6 +409,7 @@ enroll_main(void *arg)
 	char		 err[512];
 	long		 backoff = ENROLL_BACKOFF_MIN_MS;
 
+	log_set_tag(e->log_tag);
 	while (!stopper_stopping(&e->stop)) {
 		err[0] = '\0';
 		if (enroll_session(e, err, sizeof(err)) == 0)
@@ -434,6 +436,7 @@ enroll_start(struct agent *a, char *err, size_t errlen)
 		return NULL;
 	}
 	e->agent = a;
+	e->log_tag = log_tag();
 	e->fd = -1;
 	stopper_init(&e->stop);
 	pthread_mutex_init(&e->lock, NULL);

@@ -59,6 +59,7 @@ struct conn {
 	TAILQ_ENTRY(conn)	 entry;
 	struct serve		*srv;
 	struct agent		*agent;
+	const char		*log_tag;	/* the gate's (log.h) */
 	uint64_t		 serial;
 	int			 fd;
 	char			 addr[64];
@@ -833,6 +834,7 @@ conn_main(void *arg)
 	struct conn	*c = arg;
 	int		 on = 1;
 
+	log_set_tag(c->log_tag);
 	/* Notice borrowers that vanished without closing. */
 	setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 	log_debug("%s: connected as %s (%s), %s", c->addr, c->peer,
@@ -861,6 +863,7 @@ serve_handoff(void *arg, struct tls_conn *tls, const char *addr)
 	}
 	c->srv = s;
 	c->agent = s->agent;
+	c->log_tag = log_tag();
 	c->fd = tls_fd(tls);
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
 	snprintf(c->peer, sizeof(c->peer), "%s", tls_peer_name(tls));

@@ -116,6 +116,7 @@ struct gate {
 	gate_handoff_fn		*handoff;
 	void			*arg;
 	char			 what[32];
+	const char		*log_tag;	/* its starter's (log.h) */
 	struct gate_hs_list	 pending;
 	struct gate_hs_list	 parked;
 	struct gate_hs_list	 closing;
@@ -782,6 +783,7 @@ gate_main(void *arg)
 	struct gate_hs		*hs;
 	int			 n, i;
 
+	log_set_tag(g->log_tag);
 	for (;;) {
 		n = epoll_wait(g->epfd, ev, GATE_EVENTS,
 		    gate_timeout(g, timeutil_now_ms()));
@@ -875,6 +877,7 @@ gate_start(int listen_fd, struct tls_config *tls,
 	g->handoff = handoff;
 	g->arg = arg;
 	snprintf(g->what, sizeof(g->what), "%s", what);
+	g->log_tag = log_tag();
 	TAILQ_INIT(&g->pending);
 	TAILQ_INIT(&g->parked);
 	TAILQ_INIT(&g->closing);

@@ -22,6 +22,9 @@
 static const char	*log_progname = "daspool";
 static int		 log_to_stderr = 1;
 static volatile int	 log_level = LOG_LEVEL_INFO;
+/* Names which of several servers in one process a line is about (the
+ * swarm simulator); NULL in the daemons. */
+static _Thread_local const char *log_thread_tag;
 
 static const char *const log_level_names[] = {
 	[LOG_LEVEL_ERROR]	= "error",
@@ -60,6 +63,18 @@ log_set_level(int level)
 	log_level = level;
 }
 
+void
+log_set_tag(const char *tag)
+{
+	log_thread_tag = tag;
+}
+
+const char *
+log_tag(void)
+{
+	return log_thread_tag;
+}
+
 /* errnum >= 0 appends strerror(errnum). */
 static void
 log_emit(int level, int errnum, const char *fmt, va_list ap)
@@ -82,9 +97,14 @@ log_emit(int level, int errnum, const char *fmt, va_list ap)
 	}
 	/* Escapes already in the message (a stored reason) are kept. */
 	text_safe(line, sizeof(line), msg);
-	if (log_to_stderr)
+	if (log_to_stderr && log_thread_tag != NULL)
+		fprintf(stderr, "%s: %s: %s: %s\n", log_progname,
+		    log_thread_tag, log_level_names[level], line);
+	else if (log_to_stderr)
 		fprintf(stderr, "%s: %s: %s\n", log_progname,
 		    log_level_names[level], line);
+	else if (log_thread_tag != NULL)
+		syslog(log_priorities[level], "%s: %s", log_thread_tag, line);
 	else
 		syslog(log_priorities[level], "%s", line);
 }
