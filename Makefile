@@ -117,6 +117,11 @@ $(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(CLIENT_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The swarm simulator runs real agents in its one process.
+$(BUILD)/tests/tools/dsp_swarm: $(call obj,tests/tools/dsp_swarm.c) $(AGENT_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 $(BUILD)/tests/preload/%.so: tests/preload/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -fPIC -shared -o $@ $< -ldl
