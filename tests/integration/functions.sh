@@ -18,6 +18,8 @@ MGR_PORT=
 MGR_PID=
 ADMIN_SOCK="$T/mgr/admin.sock"
 declare -A AGENT_PID AGENT_ADDR AGENT_PORT AGENT_SLOW
+SWARM_PID=
+SWARM_PORT=
 
 any_alive() {
 	local p
@@ -242,6 +244,47 @@ server_is_up() {
 kill_agent() {
 	kill -9 "${AGENT_PID[$1]}" 2>/dev/null
 	wait "${AGENT_PID[$1]}" 2>/dev/null
+}
+
+# swarm_names N [PREFIX]: the names dsp_swarm gives its N servers.
+swarm_names() {
+	seq 0 $(($1 - 1)) | awk -v p="${2:-swarm}" '{ printf "%s%04d\n", p, $1 }'
+}
+
+# swarm_setup N [PREFIX]: the agent certificates of a swarm of N
+# servers (tests/tools/dsp_swarm), a daspool-pki per core at a time
+# (serials are random, so they do not collide).
+swarm_setup() {
+	local n=$1 prefix=${2:-swarm}
+	[ -f "$T/pki/ca.crt" ] || pki_init
+	swarm_names "$n" "$prefix" | while read -r name; do
+		[ -f "$T/pki/$name.crt" ] || echo "$name"
+	done | xargs -r -P "$(nproc)" -I{} \
+		daspool-pki issue --dir "$T/pki" {} --role agent >/dev/null ||
+		fail "swarm certificates"
+}
+
+# swarm_start N REGIONS [dsp_swarm flags]: a swarm of N servers
+# (swarm0000...) on 127.20.0.1 on, all on one data port, each lending
+# REGIONS (NAME:SIZE,...) and heartbeating every SWARM_HEARTBEAT
+# (default 1) s; waits until all have registered.
+swarm_start() {
+	local n=$1 regions=$2 i
+	shift 2
+	swarm_setup "$n"
+	[ -n "$SWARM_PORT" ] || SWARM_PORT=$(free_port)
+	dsp_swarm --dir "$T/swarm" --pki "$T/pki" --count "$n" \
+		--manager "$MGR_ADDR:$MGR_PORT" --port "$SWARM_PORT" \
+		--regions "$regions" --heartbeat "${SWARM_HEARTBEAT:-1}" \
+		--wait 100 "$@" >>"$T/swarm.log" 2>&1 &
+	SWARM_PID=$!
+	PIDS+=("$SWARM_PID")
+	for i in $(seq 1 1100); do
+		grep -q "all $n servers registered" "$T/swarm.log" && return 0
+		kill -0 "$SWARM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "the swarm did not register: $(grep -v ': info: ' "$T/swarm.log" | tail -n 3)"
 }
 
 # lend_cycles N: borrower hostN cycles allocate/mount/write/unmount/release
