@@ -22,6 +22,10 @@ SWARM_HEARTBEAT=2
 cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
+up_rows='^swarm[0-9]{4}[[:space:]].*[[:space:]]up([[:space:]]|$)'
+servers_up() {
+	admin "show servers" | grep -Ec "$up_rows"
+}
 rss_mib() {
 	awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"
 }
@@ -32,7 +36,7 @@ swarm_setup "$SERVERS"
 certs=$(( $(now_ms) - t0 ))
 swarm_start "$SERVERS" "R0:64M,R1:64M,R2:64M,R3:64M" -q
 registered=$(grep -o "registered with manager [^ ]* in [0-9.]* s, started in [0-9.]* s" "$T/swarm.log")
-up=$(admin "show servers" | grep -c " up")
+up=$(servers_up)
 [ "$up" -eq "$SERVERS" ] || fail "$up of $SERVERS servers up"
 
 sleep 5		# registration's tail settles
@@ -40,7 +44,7 @@ hz=$(getconf CLK_TCK)
 s0=$(cpu_ticks "$SWARM_PID") m0=$(cpu_ticks "$MGR_PID")
 sleep "$IDLE_SECONDS"
 s1=$(cpu_ticks "$SWARM_PID") m1=$(cpu_ticks "$MGR_PID")
-up=$(admin "show servers" | grep -c " up")
+up=$(servers_up)
 [ "$up" -eq "$SERVERS" ] || fail "only $up of $SERVERS servers up after $IDLE_SECONDS s idle"
 threads=$(ls "/proc/$SWARM_PID/task" | wc -l)
 fds=$(ls "/proc/$SWARM_PID/fd" | wc -l)
@@ -50,7 +54,7 @@ t0=$(now_ms)
 kill -TERM "$SWARM_PID"
 wait "$SWARM_PID" || fail "the swarm exited with $? on SIGTERM"
 stopped=$(( $(now_ms) - t0 ))
-wait_for 60 sh -c "! daspool-sh -s '$ADMIN_SOCK' -c 'show servers' | grep -q ' up'" ||
+wait_for 60 sh -c "! daspool-sh -s '$ADMIN_SOCK' -c 'show servers' | grep -Eq '$up_rows'" ||
 	fail "servers still up after the swarm stopped"
 down=$(( $(now_ms) - t0 ))
 

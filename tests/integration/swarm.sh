@@ -11,13 +11,14 @@
 . "$(dirname "$0")/functions.sh"
 
 N=200
+up_rows='^swarm[0-9]{4}[[:space:]].*[[:space:]]up([[:space:]]|$)'
 MGR_LOG_LEVEL=info
 start_mgr
 # From .101, so that the last 50 servers carry into 127.20.1.x.
 swarm_start $N "R0:64M,R1:64M,R2:64M,R3:64M" --first-address 127.20.0.101 -v
 
 admin "show servers" >"$T/servers"
-up=$(grep -Ec "^swarm[0-9]{4}[[:space:]].*[[:space:]]up([[:space:]]|$)" "$T/servers")
+up=$(grep -Ec "$up_rows" "$T/servers")
 [ "$up" -eq $N ] || fail "$up of $N servers up: $(grep -v ' up' "$T/servers" | head -5)"
 for at in swarm0000=127.20.0.101 swarm0149=127.20.0.250 swarm0150=127.20.1.1 \
     swarm0199=127.20.1.50; do
@@ -74,8 +75,8 @@ grep -E ": (error|warning): " "$T/swarm.log" | grep -v "refused" | head -3 |
 	grep . && fail "the swarm logged trouble"
 kill -TERM "$SWARM_PID"
 wait "$SWARM_PID" || fail "the swarm exited with $? on SIGTERM"
-wait_for 15 sh -c "! daspool-sh -s '$ADMIN_SOCK' -c 'show servers' | grep -q ' up'" ||
-	fail "servers still up after the swarm stopped: $(admin "show servers" | grep -c ' up')"
-down=$(admin "show servers" | grep -c "^swarm.* down")
+wait_for 15 sh -c "! daspool-sh -s '$ADMIN_SOCK' -c 'show servers' | grep -Eq '$up_rows'" ||
+	fail "servers still up after the swarm stopped: $(admin "show servers" | grep -Ec "$up_rows")"
+down=$(admin "show servers" | grep -Ec "^swarm[0-9]{4}[[:space:]].*[[:space:]]down([[:space:]]|$)")
 [ "$down" -eq $N ] || fail "$down of $N servers down"
 pass
