@@ -30,7 +30,7 @@
  * their server ("dsp_swarm: swarm0042: warning: ..."); warnings and
  * errors by default, -q errors only, -v info, -vv debug.
  *
- * A server costs about 17 descriptors (4 regions) and three threads
+ * A server costs about 16 descriptors (4 regions) and three threads
  * while idle: the data port's gate, the manager link, and the
  * manager's connection for pushes once it made one.
  */
