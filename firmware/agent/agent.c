@@ -229,14 +229,5 @@ agent_free(struct agent *a)
 void
 agent_reload(struct agent *a)
 {
-	const char	*crl = tls_config_crl_file(a->tls_server);
-
-	if (crl == NULL) {
-		log_info("SIGHUP: no CRL configured, nothing to read again; "
-		    "restart to change the configuration");
-		return;
-	}
-	log_info("SIGHUP: reading the CRL %s again", crl);
-	(void)tls_config_reload_crl(a->tls_server);
-	(void)tls_config_reload_crl(a->tls_client);
+	tls_config_reload_crls(a->tls_server, a->tls_client);
 }

@@ -740,6 +740,21 @@ tls_config_reload_crl(struct tls_config *cfg)
 	return cfg->crl != NULL ? crl_watch_reload(cfg->crl) : 0;
 }
 
+void
+tls_config_reload_crls(struct tls_config *server, struct tls_config *client)
+{
+	const char	*crl = tls_config_crl_file(server);
+
+	if (crl == NULL) {
+		log_info("SIGHUP: no CRL configured, nothing to read again; "
+		    "restart to change the configuration");
+		return;
+	}
+	log_info("SIGHUP: reading the CRL %s again", crl);
+	(void)tls_config_reload_crl(server);
+	(void)tls_config_reload_crl(client);
+}
+
 static struct tls_conn *
 tls_conn_new(struct tls_config *cfg, int fd, char *err, size_t errlen)
 {

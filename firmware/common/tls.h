@@ -46,6 +46,10 @@ const char	*tls_config_crl_file(const struct tls_config *);
 /* Reads the CRL again now (SIGHUP). 0 when read or when there is none;
  * -1 when the file is missing or bad: the list in use stays (logged). */
 int		 tls_config_reload_crl(struct tls_config *);
+/* SIGHUP in a daemon: the CRL of both sides of a process read again,
+ * logged; one without a CRL says that other settings need a restart. */
+void		 tls_config_reload_crls(struct tls_config *server,
+		    struct tls_config *client);
 
 /* Server: handshake on an accepted socket (takes the fd; closes it on
  * failure). timeout_ms bounds the handshake. */

@@ -127,16 +127,7 @@ mgr_load(struct mgr *m, const struct mgr_config *conf)
 static void
 mgr_reload(struct mgr *m)
 {
-	const char	*crl = tls_config_crl_file(m->tls_server);
-
-	if (crl == NULL) {
-		log_info("SIGHUP: no CRL configured, nothing to read again; "
-		    "restart to change the configuration");
-		return;
-	}
-	log_info("SIGHUP: reading the CRL %s again", crl);
-	(void)tls_config_reload_crl(m->tls_server);
-	(void)tls_config_reload_crl(m->tls_client);
+	tls_config_reload_crls(m->tls_server, m->tls_client);
 }
 
 static void

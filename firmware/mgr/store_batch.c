@@ -15,6 +15,9 @@
 #include "log.h"
 #include "store_internal.h"
 
+#define BATCH_COMMITTED	1	/* what batch_run did */
+#define BATCH_OWED	2
+
 struct store_job {
 	store_job_fn		 fn;
 	void			*arg;
@@ -34,7 +37,7 @@ struct store_batcher {
 	struct store_job	*head;
 	struct store_job	**tail;
 	int			 running;	/* a batch is being committed */
-	uint64_t		 batches, jobs;	/* for the figures */
+	uint64_t		 batches, jobs;	/* commits, jobs: show store */
 };
 
 int
@@ -111,7 +114,8 @@ batch_run_job(struct store *s, MDB_txn *parent, struct store_job *j)
 		j->err[0] = '\0';	/* no stale sentence from a lookup */
 }
 
-/* Runs the jobs in one transaction; returns 1 if a push became owed. */
+/* Runs the jobs in one transaction: BATCH_COMMITTED if it committed,
+ * with BATCH_OWED if a push became owed. */
 static int
 batch_run(struct store *s, struct store_job *jobs)
 {
@@ -144,7 +148,7 @@ batch_run(struct store *s, struct store_job *jobs)
 				job_fail(s, j, "committing", rc);
 		return 0;
 	}
-	return owed;
+	return BATCH_COMMITTED | (owed ? BATCH_OWED : 0);
 }
 
 int
@@ -153,7 +157,7 @@ store_write(struct store *s, uint64_t now, store_job_fn fn, void *arg,
 {
 	struct store_batcher	*b = s->batcher;
 	struct store_job	 job, *batch, *j, *next;
-	int			 owed;
+	int			 ran;
 
 	if (s->readonly) {
 		store_set_err(err, errlen, "the store is open read-only");
@@ -178,11 +182,11 @@ store_write(struct store *s, uint64_t now, store_job_fn fn, void *arg,
 		b->head = NULL;
 		b->tail = &b->head;
 		pthread_mutex_unlock(&b->lock);
-		owed = batch_run(s, batch);
-		if (owed && s->owed_hook != NULL)
+		ran = batch_run(s, batch);
+		if ((ran & BATCH_OWED) && s->owed_hook != NULL)
 			s->owed_hook(s->owed_arg);
 		pthread_mutex_lock(&b->lock);
-		b->batches++;
+		b->batches += (ran & BATCH_COMMITTED) != 0;
 		/* A waiter's job lives on its stack: not touched once done. */
 		for (j = batch; j != NULL; j = next) {
 			next = j->next;
