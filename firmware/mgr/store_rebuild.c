@@ -560,12 +560,31 @@ report_one(struct store_txn *t, const char *server,
 	return import_evaluate(t, r->name, rebuild);
 }
 
+/* Lenders registering at once share commits. */
+struct report_job {
+	const char			*server;
+	const struct msg_volume_record	*r;
+	const uint8_t			*bytes;
+	size_t				 len;
+	int				 rebuild;
+	uint8_t				*verdict;
+};
+
+static int
+report_job(struct store_txn *t, void *arg)
+{
+	const struct report_job	*j = arg;
+
+	return report_one(t, j->server, j->r, j->bytes, j->len, j->rebuild,
+	    j->verdict);
+}
+
 int
 store_record_report(struct store *s, const char *server, const uint8_t *bytes,
     size_t len, int rebuild, uint64_t now, uint8_t *verdict, char *err,
     size_t errlen)
 {
-	struct store_txn		 t;
+	struct report_job		 j;
 	struct msg_volume_record	 r;
 	int				 rc;
 
@@ -575,10 +594,13 @@ store_record_report(struct store *s, const char *server, const uint8_t *bytes,
 		    rc == DSP_E_FRAME ? "malformed" : "invalid");
 		return rc;
 	}
-	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
-		return rc;
-	rc = report_one(&t, server, &r, bytes, len, rebuild, verdict);
-	return store_end(&t, rc);
+	j.server = server;
+	j.r = &r;
+	j.bytes = bytes;
+	j.len = len;
+	j.rebuild = rebuild;
+	j.verdict = verdict;
+	return store_write(s, now, report_job, &j, err, errlen);
 }
 
 /* --- resolve --- */

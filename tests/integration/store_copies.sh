@@ -129,8 +129,10 @@ path=$(echo "$out" | sed -n 's/^store copied to \([^ ]*\) (.*/\1/p')
 [ -f "$path" ] || fail "store copy printed no copy's path: $out"
 mdb_stat -n -a "$path" >/dev/null || fail "mdb_stat $path"
 admin "show store" >"$T/show" || fail "show store"
-grep -Eq "^schema +1 \(records: server 2, volume 4" "$T/show" ||
+grep -Eq "^schema +2 \(records: server 2, volume 4" "$T/show" ||
 	fail "show store: no schema: $(cat "$T/show")"
+grep -Eq "^writes +[1-9][0-9]* since start, in [1-9][0-9]* commits" "$T/show" ||
+	fail "show store: no count of writes: $(cat "$T/show")"
 grep -Eq "^last copy +$path, " "$T/show" ||
 	fail "show store does not name the last copy: $(cat "$T/show")"
 grep -Eq "^  volumes +9 " "$T/show" ||
