@@ -55,31 +55,37 @@ create() {
 		fail "splits: $(grep -v '^volume' "$T/splits.out" | head -3)"
 	echo "scale=2; $(ms_since "$t0") / $lines" | bc
 }
+# writes: the manager's writes and commits since it started.
+writes() {
+	admin "show store" | awk '$1 == "writes" { print $2, $6 }'
+}
+# field KEY: the values of KEY=VALUE in the borrowers' cycle lines.
+field() {
+	cat "$T"/cycles.* | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
 # cycles LABEL: io_bench cycles alone, then 16 borrowers at once.
 cycles() {
 	local i pids=()
 	io_bench -f "$T/host1/daspool.conf" --volume Vol-C1 \
 		--cycles "$CYCLE_SECONDS" | sed "s/^cycles/cycles at=$1 borrowers=1/"
+	writes >"$T/writes.before"
 	for i in $(seq 1 $BORROWERS); do
 		io_bench -f "$T/host$i/daspool.conf" --volume "Vol-C$i" \
 			--cycles "$CYCLE_SECONDS" >"$T/cycles.$i" &
 		pids+=($!)
 	done
 	wait "${pids[@]}" || fail "cycles of $BORROWERS borrowers"
-	# Per-second rates add up; latencies are each borrower's, the worst
-	# p99 and the median of the p50s kept.
-	cat "$T"/cycles.* | awk -v at="$1" -v n=$BORROWERS '
-		{ for (i = 1; i <= NF; i++) { split($i, kv, "=")
-			if (kv[1] == "per_sec") sum += kv[2]
-			else if (kv[1] ~ /_p99_ms$/ && kv[2] > p99[kv[1]]) p99[kv[1]] = kv[2]
-			else if (kv[1] ~ /_p50_ms$/) p50[kv[1]] = p50[kv[1]] " " kv[2] } }
-		END { printf "cycles at=%s borrowers=%d per_sec=%.1f", at, n, sum
-			split("allocate mount unmount release", ops, " ")
-			for (o = 1; o <= 4; o++) {
-				k = split(substr(p50[ops[o] "_p50_ms"], 2), v, " ")
-				asort(v); printf " %s_p50_ms=%s %s_p99_ms=%s", ops[o],
-					v[int((k + 1) / 2)], ops[o], p99[ops[o] "_p99_ms"] }
-			printf "\n" }'
+	writes | paste "$T/writes.before" - | awk '{ printf "group_commit at=%s writes=%d commits=%d writes_per_commit=%.2f\n", at, $3 - $1, $4 - $2, ($3 - $1) / ($4 - $2) }' at="$1"
+	# Per-second rates add up; of the latencies, the median of the
+	# borrowers' p50s and the worst p99 are kept.
+	printf 'cycles at=%s borrowers=%d per_sec=%s' "$1" $BORROWERS \
+		"$(field per_sec | awk '{ s += $1 } END { printf "%.1f", s }')"
+	for op in allocate mount unmount release; do
+		printf ' %s_p50_ms=%s %s_p99_ms=%s' "$op" \
+			"$(field "${op}_p50_ms" | sort -n | sed -n "$(( (BORROWERS + 1) / 2 ))p")" \
+			"$op" "$(field "${op}_p99_ms" | sort -n | tail -n 1)"
+	done
+	echo
 }
 
 echo "# daspool scale bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $SERVERS servers, $total volumes"
@@ -102,13 +108,16 @@ first=$(create 0 10)
 wait_for 120 no_owed || fail "records not taken: $(entries owed) owed"
 cycles "$(entries volumes)"
 
+# The rest; the last 1,000 are timed as the first were, once the
+# lenders have taken the records of the others.
 t0=$(now_ms)
 create 10 $((SERVERS - 10)) >/dev/null
-last=$(create $((SERVERS - 10)) "$SERVERS")
-echo "create volumes=$(entries volumes) seconds=$(echo "scale=1; $(ms_since "$t0") / 1000" | bc) first_1000_ms_per_split=$first last_1000_ms_per_split=$last ratio=$(echo "scale=2; $last / $first" | bc) (target < 2)"
-t0=$(now_ms)
+made=$(ms_since "$t0")
 wait_for 3600 no_owed || fail "records not taken: $(entries owed) owed"
-echo "records pushed to the lenders in $(ms_since "$t0") ms after the last create"
+echo "create volumes=$(entries volumes) seconds=$(echo "scale=1; $made / 1000" | bc), records taken by the lenders $(ms_since "$t0") ms after the first of them"
+last=$(create $((SERVERS - 10)) "$SERVERS")
+echo "create first_1000_ms_per_split=$first last_1000_ms_per_split=$last ratio=$(echo "scale=2; $last / $first" | bc) (target < 2)"
+wait_for 120 no_owed || fail "records not taken: $(entries owed) owed"
 cycles "$(entries volumes)"
 
 t0=$(now_ms)
