@@ -105,6 +105,7 @@ listing_summary(struct admin_out *out, enum admin_listing what,
 /* --- show servers --- */
 
 struct server_listing {
+	struct mgr			*m;
 	const struct admin_filter	*f;
 	struct table			 t;
 	struct admin_tally		 tally;
@@ -119,6 +120,7 @@ server_listing_one(const struct server_record *s, void *arg)
 {
 	struct server_listing	*sl = arg;
 	char			 addr[96], seen[32];
+	uint64_t		 heard;
 	int			 state = s->retired ? 2 : s->up ? 0 : 1;
 
 	snprintf(sl->last, sizeof(sl->last), "%s", s->name);
@@ -127,7 +129,10 @@ server_listing_one(const struct server_record *s, void *arg)
 		sl->tally.matched++;
 		sl->tally.counts[state]++;
 		snprintf(addr, sizeof(addr), "%s:%u", s->host, s->port);
-		admin_age(sl->now, s->last_seen, seen, sizeof(seen));
+		/* Heartbeats are heard in memory before the row has them. */
+		heard = agents_last_heard(sl->m->agents, s->name);
+		admin_age(sl->now, heard > s->last_seen ? heard : s->last_seen,
+		    seen, sizeof(seen));
 		table_row(&sl->t, s->name, addr, state == 2 ? "retired" :
 		    state == 0 ? "up" : "down", seen);
 	}
@@ -142,6 +147,7 @@ admin_show_servers(struct mgr *m, const struct admin_filter *f,
 	int			rc;
 
 	memset(&sl, 0, sizeof(sl));
+	sl.m = m;
 	sl.f = f;
 	sl.now = (uint64_t)time(NULL);
 	table_init(&sl.t, 4);

@@ -63,6 +63,22 @@ agents_alive(void *arg, const char *server)
 	return alive;
 }
 
+uint64_t
+agents_last_heard(struct agents *a, const char *server)
+{
+	uint64_t	heard = 0;
+	size_t		i;
+
+	if (a == NULL)
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < a->nlinks; i++)
+		if (strcmp(a->links[i].server, server) == 0)
+			heard = a->links[i].heard;
+	pthread_mutex_unlock(&a->lock);
+	return heard;
+}
+
 /* One commit for every server heard since the last flush. */
 static void
 agents_flush_seen(struct agents *a, uint64_t since)

@@ -90,6 +90,9 @@ int		 agents_handle_volume_record(struct conn *,
 int		 agents_wait_lenders(struct agents *,
 		    const struct volume_record *, long wait_ms, char *why,
 		    size_t whylen);
+/* The last heartbeat heard from the server on its live connection, in
+ * unix seconds; 0 if none. The store's last_seen lags it by up to 10 s. */
+uint64_t	 agents_last_heard(struct agents *, const char *server);
 
 /* lending.c */
 int		 lending_handle_allocate(struct conn *, const struct dsp_header *,

@@ -20,6 +20,11 @@ swarm_start $N "R0:64M,R1:64M,R2:64M,R3:64M" --first-address 127.20.0.101 -v
 admin "show servers" >"$T/servers"
 up=$(grep -Ec "$up_rows" "$T/servers")
 [ "$up" -eq $N ] || fail "$up of $N servers up: $(grep -v ' up' "$T/servers" | head -5)"
+# Heartbeats every second are heard in memory: last-seen is fresh for
+# every server, though the store writes it only every 10 s.
+sleep 3
+stale=$(admin "show servers" | grep -E "^swarm" | grep -Ev " [0-4]s ago$")
+[ -z "$stale" ] || fail "servers not heard lately: $(echo "$stale" | head -3)"
 for at in swarm0000=127.20.0.101 swarm0149=127.20.0.250 swarm0150=127.20.1.1 \
     swarm0199=127.20.1.50; do
 	grep -Eq "^${at%=*}[[:space:]]+${at#*=}:$SWARM_PORT[[:space:]]" "$T/servers" ||
