@@ -135,9 +135,19 @@ unit: $(UNIT_TESTS)
 integration: all
 	@BUILD=$(BUILD) tests/integration/run.sh
 
-# The whole suite twice: as built for use, then under ASan + UBSan;
-# then every fuzz harness for a short while.
+# DASPOOL-MIB must pass smilint at level 6 with nothing printed, the base
+# modules from the pinned npm net-snmp package (mib/fetch-base.sh).
+mib-lint: deps
+	@mib/fetch-base.sh $(BUILD)/mibs
+	@out=$$(SMIPATH=$(BUILD)/mibs/base smilint -l 6 -s \
+	    mib/DASPOOL-MIB.txt 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+	echo "mib: DASPOOL-MIB passes smilint -l 6"
+
+# The MIB's lint, the whole suite twice: as built for use, then under
+# ASan + UBSan; then every fuzz harness for a short while.
 check: deps
+	@$(MAKE) --no-print-directory mib-lint
 	@$(MAKE) --no-print-directory check-build
 	@$(MAKE) --no-print-directory SANITIZE=1 check-build
 	@$(MAKE) --no-print-directory fuzz-check
@@ -172,7 +182,7 @@ clean:
 
 include tests/fuzz/fuzz.mk
 
-.PHONY: all deps unit integration check check-build demo bench bench-scale install clean
+.PHONY: all deps unit integration mib-lint check check-build demo bench bench-scale install clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
