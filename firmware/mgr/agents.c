@@ -6,7 +6,8 @@
  * down servers that went silent without closing.
  *
  * A heartbeat is heard in memory: no commit, no sync. The timer writes
- * the servers' last_seen in one commit every AGENTS_SEEN_FLUSH_S, and a
+ * the servers' last_seen in one commit every AGENTS_SEEN_FLUSH_S (or half
+ * of heartbeat_timeout, if less), and a
  * server heard within heartbeat_timeout is never marked down, whatever
  * its row says.
  */
@@ -109,11 +110,15 @@ agents_timer(void *arg)
 	struct agents	*a = arg;
 	uint64_t	 timeout = (uint64_t)a->mgr->conf->heartbeat_timeout;
 	uint64_t	 flushed = (uint64_t)time(NULL), now;
+	/* Rows fresher than the timeout: the in-memory check below is
+	 * then only for servers silent long enough to look expired. */
+	uint64_t	 flush_s = timeout / 2 < AGENTS_SEEN_FLUSH_S ?
+			    (timeout / 2 ? timeout / 2 : 1) : AGENTS_SEEN_FLUSH_S;
 
 	/* store_expire_servers logs each server it marks down. */
 	while (!stopper_wait(&a->stop, AGENTS_TICK_MS)) {
 		now = (uint64_t)time(NULL);
-		if (now >= flushed + AGENTS_SEEN_FLUSH_S) {
+		if (now >= flushed + flush_s) {
 			agents_flush_seen(a, flushed - 1);
 			flushed = now;
 		}

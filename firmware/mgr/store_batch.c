@@ -6,7 +6,8 @@
  * that fails leaves no trace), and commits once. Every job is answered
  * only after that commit is durable, so one sync serves many requests
  * and the throughput follows the disk's sync rate, not the request
- * count. A lone job still commits at once: nobody waits for company.
+ * count. A lone job commits at once, in a transaction of its own
+ * (nobody waits for company).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -85,6 +86,20 @@ job_fail(struct store *s, struct store_job *j, const char *what, int mdb_rc)
 	j->committed = 0;
 }
 
+static int
+batch_begin(struct store *s, MDB_txn *parent, MDB_txn **txn)
+{
+	int	rc;
+
+	rc = mdb_txn_begin(s->env, parent, 0, txn);
+	if (rc == MDB_MAP_RESIZED && parent == NULL &&
+	    (rc = mdb_env_set_mapsize(s->env, 0)) == 0)
+		rc = mdb_txn_begin(s->env, NULL, 0, txn);
+	return rc;
+}
+
+/* The job in a transaction of its own: nested in parent, or, for a lone
+ * job (parent NULL), the batch's transaction itself. */
 static void
 batch_run_job(struct store *s, MDB_txn *parent, struct store_job *j)
 {
@@ -96,7 +111,7 @@ batch_run_job(struct store *s, MDB_txn *parent, struct store_job *j)
 	t.now = j->now;
 	t.err = j->err;
 	t.errlen = j->errlen;
-	if ((rc = mdb_txn_begin(s->env, parent, 0, &t.txn)) != 0) {
+	if ((rc = batch_begin(s, parent, &t.txn)) != 0) {
 		j->rc = store_mdb_fail(&t, "starting a transaction", rc);
 		return;
 	}
@@ -123,11 +138,13 @@ batch_run(struct store *s, struct store_job *jobs)
 	MDB_txn			*parent;
 	int			 rc, any = 0, owed = 0;
 
-	rc = mdb_txn_begin(s->env, NULL, 0, &parent);
-	if (rc == MDB_MAP_RESIZED && (rc = mdb_env_set_mapsize(s->env,
-	    0)) == 0)
-		rc = mdb_txn_begin(s->env, NULL, 0, &parent);
-	if (rc != 0) {
+	/* Nothing to share: no nested transaction and its copies. */
+	if (jobs->next == NULL) {
+		batch_run_job(s, NULL, jobs);
+		return !jobs->committed ? 0 : BATCH_COMMITTED |
+		    (jobs->owed ? BATCH_OWED : 0);
+	}
+	if ((rc = batch_begin(s, NULL, &parent)) != 0) {
 		for (j = jobs; j != NULL; j = j->next)
 			job_fail(s, j, "starting a transaction", rc);
 		return 0;
