@@ -34,9 +34,15 @@ expect_fail "serves no data until it has registered" \
 [ "$(sha "$T/disks/serverA-A1")" = "$before" ] || fail "a write got through"
 
 # Once registered, the revoked ticket is stale and the current one works.
+# The manager lists the server up at REGISTER; the agent serves once it
+# has taken every page of generations, which its log line says.
+registered() {
+	[ "$(grep -c "registered with manager" "$T/serverA.log")" -gt "$1" ]
+}
+before_count=$(grep -c "registered with manager" "$T/serverA.log")
 start_mgr
-wait_for 15 server_is_up serverA || fail "agent did not register"
-expect_fail "revoked" as serverJ write Vol-1 --offset 0 --input "$T/k"
+wait_for 15 registered "$before_count" || fail "agent did not register"
+expect_fail "has been revoked" as serverJ write Vol-1 --offset 0 --input "$T/k"
 as serverK read Vol-1 --offset 0 --length 1M --output "$T/back" ||
 	fail "K's current ticket refused after the registration"
 cmp -s "$T/k" "$T/back" || fail "K's data changed"
