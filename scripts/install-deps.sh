@@ -5,7 +5,8 @@
 set -eu
 packages=(gcc make pkg-config liblmdb-dev lmdb-utils libmbedtls-dev
 	  libconfuse-dev libcmocka-dev nbdkit libnbd-bin procps psmisc
-	  iproute2 diffutils coreutils clang libclang-rt-14-dev smitools)
+	  iproute2 diffutils coreutils clang libclang-rt-14-dev smitools
+	  snmpd snmp snmptrapd libsnmp-dev)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

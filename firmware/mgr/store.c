@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "store_internal.h"
@@ -164,12 +165,12 @@ store_open_dbs(struct store *s, const char *dir, char *err, size_t errlen)
 	static const char *names[] = {
 	    "meta", "servers", "regions", "volumes", "audit", "bitmaps",
 	    "owed", "candidates", "extents", "server_volumes", "borrowed",
-	    "free_sizes"
+	    "free_sizes", "ids"
 	};
 	MDB_dbi		*dbis[] = {
 	    &s->meta, &s->servers, &s->regions, &s->volumes, &s->audit,
 	    &s->bitmaps, &s->owed, &s->candidates, &s->extents,
-	    &s->server_volumes, &s->borrowed, &s->free_sizes
+	    &s->server_volumes, &s->borrowed, &s->free_sizes, &s->ids
 	};
 	MDB_txn		*txn;
 	unsigned int	 flags = s->readonly ? 0 : MDB_CREATE;
@@ -273,7 +274,8 @@ store_schema(struct store *s, MDB_txn *txn, const char *dir, char *err,
 
 /*
  * A store of an older schema is brought up to this one in one
- * transaction: schema 2 added the lending indexes, built from the rows.
+ * transaction: schema 2 added the lending indexes, 3 the stable
+ * numbers, each built from the rows.
  */
 int
 store_upgrade(struct store *s, uint32_t *from, char *err, size_t errlen)
@@ -288,12 +290,66 @@ store_upgrade(struct store *s, uint32_t *from, char *err, size_t errlen)
 		    "version", rc));
 	if (*from >= STORE_SCHEMA_VERSION)
 		return store_end(&t, DSP_OK);
-	if ((rc = store_indexes_build(&t)) != DSP_OK)
+	if (*from < 2 && (rc = store_indexes_build(&t)) != DSP_OK)
+		return store_end(&t, rc);
+	if (*from < 3 && (rc = store_ids_build(&t)) != DSP_OK)
 		return store_end(&t, rc);
 	if ((rc = store_schema_put(s, t.txn, STORE_SCHEMA_VERSION)) != 0)
 		return store_end(&t, store_mdb_fail(&t, "writing the schema "
 		    "version", rc));
 	return store_end(&t, DSP_OK);
+}
+
+/* meta "changes": u64 commits, u64 unix seconds of the last. */
+#define STORE_CHANGES_KEY	"changes"
+
+int
+store_changes(struct store_txn *t, uint64_t *count, uint64_t *at)
+{
+	MDB_val		key = { sizeof(STORE_CHANGES_KEY) - 1,
+			    (void *)STORE_CHANGES_KEY }, val;
+	struct buf_reader r;
+	int		rc;
+
+	*count = *at = 0;
+	if ((rc = mdb_get(t->txn, t->s->meta, &key, &val)) == MDB_NOTFOUND)
+		return DSP_OK;
+	if (rc != 0)
+		return store_mdb_fail(t, "reading the change counter", rc);
+	buf_reader_init(&r, val.mv_data, val.mv_size);
+	*count = buf_get_u64(&r);
+	*at = buf_get_u64(&r);
+	if (r.error)
+		return store_fail(t, DSP_E_INTERNAL, "the store's change "
+		    "counter is corrupt");
+	return DSP_OK;
+}
+
+int
+store_count_change(struct store_txn *t)
+{
+	MDB_val			key = { sizeof(STORE_CHANGES_KEY) - 1,
+				    (void *)STORE_CHANGES_KEY }, val;
+	struct buf_writer	w;
+	uint64_t		count, at;
+	int			rc;
+
+	if ((rc = store_changes(t, &count, &at)) != DSP_OK)
+		return rc;
+	buf_writer_init(&w);
+	buf_put_u64(&w, count + 1);
+	buf_put_u64(&w, (uint64_t)time(NULL));
+	if (w.error) {
+		buf_writer_free(&w);
+		return store_fail(t, DSP_E_INTERNAL, "out of memory");
+	}
+	val.mv_size = w.len;
+	val.mv_data = w.data;
+	rc = mdb_put(t->txn, t->s->meta, &key, &val, 0);
+	buf_writer_free(&w);
+	if (rc != 0)
+		return store_mdb_fail(t, "counting the change", rc);
+	return DSP_OK;
 }
 
 int
@@ -333,6 +389,12 @@ store_end(struct store_txn *t, int status)
 		t->err[0] = '\0';	/* no stale sentence from a lookup */
 	if (t->txn == NULL)
 		return status;
+	if (status == DSP_OK && t->dirty &&
+	    (status = store_count_change(t)) != DSP_OK) {
+		mdb_txn_abort(t->txn);
+		t->txn = NULL;
+		return status;
+	}
 	if (status == DSP_OK && t->dirty) {
 		rc = mdb_txn_commit(t->txn);
 		t->txn = NULL;

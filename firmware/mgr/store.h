@@ -99,9 +99,10 @@ int	store_open(struct store **, const char *dir, int readonly,
 void	store_close(struct store *);
 
 /* --- the store itself (store_info.c) --- */
-/* meta "schema": 2 adds the lending indexes; 1 is upgraded at start. */
-#define STORE_SCHEMA_VERSION	2
-#define STORE_TABLES	12
+/* meta "schema": 2 adds the lending indexes, 3 the stable numbers and
+ * the change counter; older ones are upgraded at start. */
+#define STORE_SCHEMA_VERSION	3
+#define STORE_TABLES	13
 
 struct store_table_info {
 	const char	*name;		/* "meta", "servers", ... */

@@ -116,6 +116,8 @@ batch_run_job(struct store *s, MDB_txn *parent, struct store_job *j)
 		return;
 	}
 	j->rc = j->fn(&t, j->arg);
+	if (j->rc == DSP_OK && t.dirty)
+		j->rc = store_count_change(&t);
 	if (j->rc == DSP_OK && t.dirty) {
 		if ((rc = mdb_txn_commit(t.txn)) != 0)
 			j->rc = store_mdb_fail(&t, "committing", rc);

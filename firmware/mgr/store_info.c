@@ -24,6 +24,7 @@ static const struct {
 	{ "server_volumes", offsetof(struct store, server_volumes) },
 	{ "borrowed", offsetof(struct store, borrowed) },
 	{ "free_sizes", offsetof(struct store, free_sizes) },
+	{ "ids", offsetof(struct store, ids) },
 };
 
 static int

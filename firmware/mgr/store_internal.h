@@ -16,6 +16,7 @@
  *   store_extents.c  the extents index: who holds which bytes
  *   store_index.c    the lending indexes: by server, borrower, free size
  *   store_rebuild.c  lenders' records: candidates, import, hold, resolve
+ *   store_ids.c      stable numbers of servers, regions and volumes
  */
 #ifndef DASPOOL_STORE_INTERNAL_H
 #define DASPOOL_STORE_INTERNAL_H
@@ -57,6 +58,7 @@ struct store {
 	MDB_dbi		 server_volumes;	/* "server\0volume" */
 	MDB_dbi		 borrowed;	/* "borrower\0volume" */
 	MDB_dbi		 free_sizes;	/* size volume: unlent */
+	MDB_dbi		 ids;		/* stable numbers (store_ids.c) */
 	int		 readonly;
 	unsigned int	 missing;	/* read-only: later tables absent */
 	void		(*owed_hook)(void *);
@@ -159,6 +161,36 @@ int	store_walk_volumes_after(struct store_txn *, const char *after,
 int	store_region_user(struct store_txn *, const char *server,
 	    const char *region, uint64_t off, uint64_t len, const char *skip,
 	    char *user);
+
+/* store_ids.c: stable numbers, written by the saves and removes of
+ * store_table.c; *id may be NULL. */
+int	store_ids_server(struct store_txn *, const char *server, uint32_t *id);
+int	store_ids_region(struct store_txn *, const char *server,
+	    const char *region);
+int	store_ids_region_gone(struct store_txn *, const char *server,
+	    const char *region);
+int	store_ids_volume(struct store_txn *, const char *volume);
+int	store_ids_volume_gone(struct store_txn *, const char *volume);
+/* Every server, region and volume without one gets one (upgrade). */
+int	store_ids_build(struct store_txn *);
+/* The number of a name: kind 's' server, 'r' region (key from
+ * store_region_key), 'v' volume. DSP_OK or DSP_E_NOTFOUND. */
+int	store_id_of(struct store_txn *, char kind, const char *key, size_t len,
+	    uint32_t *id);
+/* The first row of kind after the numbers `after` (count of them: 1,
+ * or 2 for a region's server and region; at them too if inclusive),
+ * in number order: its numbers and its name key (up to
+ * STORE_REGION_KEY_MAX bytes, not terminated) with its length.
+ * DSP_E_NOTFOUND past the last. */
+int	store_id_next(struct store_txn *, char kind, const uint32_t *after,
+	    size_t count, int inclusive, uint32_t *numbers, char *key,
+	    size_t *len);
+
+/* store.c: the change counter in meta, one up per commit. */
+int	store_count_change(struct store_txn *);
+/* The counter and the unix seconds of the last commit (0 and 0 for a
+ * store never written since it had one). */
+int	store_changes(struct store_txn *, uint64_t *count, uint64_t *at);
 
 /* store_admin.c: the last generation of a deleted volume of this
  * name, 0 if none. */

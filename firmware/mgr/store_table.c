@@ -88,6 +88,10 @@ store_server_save(struct store_txn *t, const struct server_record *sr)
 {
 	struct buf_writer	w;
 
+	int			rc;
+
+	if ((rc = store_ids_server(t, sr->name, NULL)) != DSP_OK)
+		return rc;
 	buf_writer_init(&w);
 	store_encode_server(&w, sr);
 	return store_put(t, t->s->servers, sr->name, strlen(sr->name), &w, 0,
@@ -127,7 +131,10 @@ store_region_save(struct store_txn *t, const struct region_record *rr)
 	size_t			keylen = store_region_key(key, rr->server,
 				    rr->name);
 	struct buf_writer	w;
+	int			rc;
 
+	if ((rc = store_ids_region(t, rr->server, rr->name)) != DSP_OK)
+		return rc;
 	buf_writer_init(&w);
 	store_encode_region(&w, rr);
 	return store_put(t, t->s->regions, key, keylen, &w, 0,
@@ -140,7 +147,10 @@ store_region_remove(struct store_txn *t, const char *server,
 {
 	char	key[STORE_REGION_KEY_MAX];
 	size_t	keylen = store_region_key(key, server, region);
+	int	rc;
 
+	if ((rc = store_ids_region_gone(t, server, region)) != DSP_OK)
+		return rc;
 	return store_del(t, t->s->regions, key, keylen, "removing a region");
 }
 
@@ -191,7 +201,8 @@ store_volume_save(struct store_txn *t, const struct volume_record *vr)
 	store_next_revision(had, nv);
 	if ((rc = store_records_saved(t, had, nv)) == DSP_OK &&
 	    (rc = store_extents_saved(t, had, nv)) == DSP_OK &&
-	    (rc = store_indexes_saved(t, had, nv)) == DSP_OK) {
+	    (rc = store_indexes_saved(t, had, nv)) == DSP_OK &&
+	    (had != NULL || (rc = store_ids_volume(t, nv->name)) == DSP_OK)) {
 		buf_writer_init(&w);
 		store_encode_volume(&w, nv);
 		rc = store_put(t, t->s->volumes, nv->name, strlen(nv->name),
@@ -211,7 +222,8 @@ store_volume_remove(struct store_txn *t, const char *name)
 		return rc;
 	if ((rc = store_records_removed(t, &old)) != DSP_OK ||
 	    (rc = store_extents_removed(t, &old)) != DSP_OK ||
-	    (rc = store_indexes_removed(t, &old)) != DSP_OK)
+	    (rc = store_indexes_removed(t, &old)) != DSP_OK ||
+	    (rc = store_ids_volume_gone(t, name)) != DSP_OK)
 		return rc;
 	rc = store_del(t, t->s->volumes, name, strlen(name),
 	    "removing a volume");
