@@ -29,7 +29,8 @@ SAN	 =
 endif
 
 CFLAGS	 = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN) $(XCFLAGS) -MMD -MP \
-	   -Ifirmware/common -Ifirmware/mgr -Ifirmware/agent -Ifirmware/lib
+	   -Ifirmware/common -Ifirmware/mgr -Ifirmware/agent -Ifirmware/lib \
+	   -Ifirmware/snmp
 LDFLAGS	+= $(SAN)
 LIBS	 = -llmdb -lconfuse -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
 
@@ -37,15 +38,20 @@ COMMON_SRCS	= $(wildcard firmware/common/*.c)
 MGR_SRCS	= $(filter-out firmware/mgr/main.c,$(wildcard firmware/mgr/*.c))
 AGENT_SRCS	= $(filter-out firmware/agent/main.c,$(wildcard firmware/agent/*.c))
 LIB_SRCS	= $(wildcard firmware/lib/*.c)
+# The subagent's objects (all but main and the net-snmp glue) go into
+# an archive the unit tests link without net-snmp.
+SNMP_SRCS	= $(filter-out firmware/snmp/main.c firmware/snmp/agentx.c,$(wildcard firmware/snmp/*.c))
+SNMP_LIBS	= -lnetsnmpagent -lnetsnmp
 
 obj		= $(patsubst %.c,$(BUILD)/%.o,$(1))
 COMMON_A	= $(BUILD)/libdaspool-common.a
 MGR_A		= $(BUILD)/libdaspool-mgr.a
 AGENT_A		= $(BUILD)/libdaspool-agent.a
 CLIENT_A	= $(BUILD)/libdaspool.a
+SNMP_A		= $(BUILD)/libdaspool-snmp.a
 
 PROGRAMS = $(BUILD)/daspool-mgr $(BUILD)/daspool-agent $(BUILD)/daspool \
-	   $(BUILD)/daspool-sh $(BUILD)/daspool-pki
+	   $(BUILD)/daspool-sh $(BUILD)/daspool-pki $(BUILD)/daspool-snmp
 
 # Before the first compile, scripts/check-deps.sh names the Debian
 # packages that are missing. Its verdict is kept in the build directory
@@ -91,6 +97,8 @@ $(AGENT_A): $(call obj,$(AGENT_SRCS))
 	@rm -f $@; ar rcs $@ $^
 $(CLIENT_A): $(call obj,$(LIB_SRCS))
 	@rm -f $@; ar rcs $@ $^
+$(SNMP_A): $(call obj,$(SNMP_SRCS))
+	@rm -f $@; ar rcs $@ $^
 
 $(BUILD)/daspool-mgr: $(call obj,firmware/mgr/main.c) $(MGR_A) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -102,10 +110,12 @@ $(BUILD)/daspool-sh: $(call obj,cli/daspool-sh.c) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/daspool-pki: $(call obj,cli/daspool-pki.c) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/daspool-snmp: $(call obj,firmware/snmp/main.c firmware/snmp/agentx.c) $(SNMP_A) $(MGR_A) $(COMMON_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SNMP_LIBS) $(LIBS)
 
 # Unit tests link the module archives; only the objects a test uses
 # are pulled in.
-$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(MGR_A) $(AGENT_A) $(CLIENT_A) $(COMMON_A)
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(SNMP_A) $(MGR_A) $(AGENT_A) $(CLIENT_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS)
 

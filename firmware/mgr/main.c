@@ -267,7 +267,9 @@ main(int argc, char **argv)
 	}
 	mgr_pidfile(conf.pidfile);
 	if (store_open(&m.store, conf.state_dir, 0,
-	    (size_t)conf.store_map_size, err, sizeof(err)) != 0)
+	    (size_t)conf.store_map_size, err, sizeof(err)) != 0 ||
+	    store_manager_started(m.store, DASPOOL_RELEASE,
+	    (uint64_t)time(NULL), err, sizeof(err)) != DSP_OK)
 		fatalx("%s", err);
 	if ((m.agents = agents_start(&m)) == NULL ||
 	    (m.push = push_new(&m)) == NULL)

@@ -352,6 +352,59 @@ store_count_change(struct store_txn *t)
 	return DSP_OK;
 }
 
+#define STORE_MANAGER_KEY	"manager"
+
+int
+store_manager_started(struct store *s, const char *release, uint64_t now,
+    char *err, size_t errlen)
+{
+	MDB_val			key = { sizeof(STORE_MANAGER_KEY) - 1,
+				    (void *)STORE_MANAGER_KEY }, val;
+	struct store_txn	t;
+	struct buf_writer	w;
+	int			rc;
+
+	if ((rc = store_begin(s, &t, 1, now, err, errlen)) != DSP_OK)
+		return rc;
+	buf_writer_init(&w);
+	buf_put_string(&w, release);
+	buf_put_u64(&w, now);
+	val.mv_size = w.len;
+	val.mv_data = w.data;
+	if (w.error)
+		rc = store_fail(&t, DSP_E_INTERNAL, "out of memory");
+	else if ((rc = mdb_put(t.txn, s->meta, &key, &val, 0)) != 0)
+		rc = store_mdb_fail(&t, "recording the manager's start", rc);
+	else
+		t.dirty = 1;
+	buf_writer_free(&w);
+	return store_end(&t, rc);
+}
+
+int
+store_manager_info(struct store_txn *t, char *release, size_t len,
+    uint64_t *started)
+{
+	MDB_val			key = { sizeof(STORE_MANAGER_KEY) - 1,
+				    (void *)STORE_MANAGER_KEY }, val;
+	struct buf_reader	r;
+	int			rc;
+
+	release[0] = '\0';
+	*started = 0;
+	if ((rc = mdb_get(t->txn, t->s->meta, &key, &val)) == MDB_NOTFOUND)
+		return DSP_OK;
+	if (rc != 0)
+		return store_mdb_fail(t, "reading the manager's start", rc);
+	buf_reader_init(&r, val.mv_data, val.mv_size);
+	buf_get_string(&r, release, len - 1);
+	*started = buf_get_u64(&r);
+	if (r.error)
+		return store_fail(t, DSP_E_INTERNAL, "the store's record of "
+		    "the manager is corrupt");
+	return DSP_OK;
+}
+
 int
 store_begin(struct store *s, struct store_txn *t, int write, uint64_t now,
     char *err, size_t errlen)

@@ -124,6 +124,10 @@ struct store_info {
 	struct store_table_info	tables[STORE_TABLES];
 };
 
+/* Records this manager's release and start time (for SNMP). */
+int	store_manager_started(struct store *, const char *release,
+	    uint64_t now, char *err, size_t errlen);
+
 /* One read transaction: a consistent view. 0, or -1 with err. */
 int	store_info(struct store *, struct store_info *, char *err,
 	    size_t errlen);

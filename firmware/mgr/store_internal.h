@@ -192,6 +192,12 @@ int	store_count_change(struct store_txn *);
  * store never written since it had one). */
 int	store_changes(struct store_txn *, uint64_t *count, uint64_t *at);
 
+/* store.c: the manager that writes the store (meta "manager": its
+ * release string, u64 unix seconds it started); "" and 0 when none has
+ * said. */
+int	store_manager_info(struct store_txn *, char *release, size_t len,
+	    uint64_t *started);
+
 /* store_admin.c: the last generation of a deleted volume of this
  * name, 0 if none. */
 uint64_t store_retired_generation(struct store_txn *, const char *name);
