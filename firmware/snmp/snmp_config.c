@@ -114,13 +114,13 @@ snmp_config_free(struct snmp_config *conf)
 void
 snmp_config_print(FILE *f, const struct snmp_config *conf)
 {
-	fprintf(f, "state_dir = %s\n", conf->state_dir);
-	fprintf(f, "agentx_socket = %s\n", conf->agentx_socket);
+	fprintf(f, "state_dir = \"%s\"\n", conf->state_dir);
+	fprintf(f, "agentx_socket = \"%s\"\n", conf->agentx_socket);
 	fprintf(f, "enterprise = %u\n", conf->enterprise);
 	fprintf(f, "ping_interval = %d\n", conf->ping_interval);
 	fprintf(f, "poll_interval = %d\n", conf->poll_interval);
 	fprintf(f, "store_full_percent = %d\n", conf->store_full_percent);
-	fprintf(f, "log_level = %s\n",
+	fprintf(f, "log_level = \"%s\"\n",
 	    confutil_log_level_name(conf->log_level));
-	fprintf(f, "pidfile = %s\n", conf->pidfile);
+	fprintf(f, "pidfile = \"%s\"\n", conf->pidfile);
 }

@@ -18,6 +18,12 @@ daspool-mgr -nv -f "$T/mgr-nv.conf" | diff -u "$T/mgr-nv.conf" - ||
 daspool-agent -nv -f "$top/etc/daspool-agent.conf" >"$T/agent-nv.conf"
 daspool-agent -nv -f "$T/agent-nv.conf" | diff -u "$T/agent-nv.conf" - ||
 	fail "agent -nv output does not read back"
+daspool-snmp -n -f "$top/etc/daspool-snmp.conf" || fail "sample subagent config refused"
+daspool-snmp -nv -f "$top/etc/daspool-snmp.conf" | diff -u "$here/config_snmp.ok" - ||
+	fail "subagent -nv differs from config_snmp.ok"
+daspool-snmp -nv -f "$top/etc/daspool-snmp.conf" >"$T/snmp-nv.conf"
+daspool-snmp -nv -f "$T/snmp-nv.conf" | diff -u "$T/snmp-nv.conf" - ||
+	fail "subagent -nv output does not read back"
 
 bad() {
 	local prog=$1 pattern=$2
@@ -44,6 +50,12 @@ daspool-mgr -nv -f "$T/copies.conf" | grep -A2 '^backup_dir' | diff -u - \
 	'backup_interval = 1' 'backup_keep = 3') ||
 	fail "backup keys printed wrong by -nv"
 bad daspool-agent "no such option" 'bogus = 1'
+bad daspool-snmp "no such option" 'bogus = 1'
+bad daspool-snmp "poll_interval 5 is not 10-10000 milliseconds" \
+	'poll_interval = 5'
+bad daspool-snmp "state_dir \"state\" must be an absolute path" \
+	'state_dir = "state"'
+bad daspool-snmp "agentx_socket is empty" 'agentx_socket = ""'
 agent_base=('server = "serverA"' 'listen_address = "127.0.2.1"'
 	'manager_address = "127.0.1.1"' 'ca = "/x/ca.crt"' 'cert = "/x/a.crt"'
 	'key = "/x/a.key"' 'manager_cert = "/x/m.crt"' 'state_dir = "/x/state"')

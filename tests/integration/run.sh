@@ -9,7 +9,7 @@ trap 'rm -f "$out"' EXIT
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=("$here"/*.sh)
 for t in "${tests[@]}"; do
-	case "$(basename "$t")" in functions.sh|run.sh) continue ;; esac
+	case "$(basename "$t")" in *functions.sh|run.sh) continue ;; esac
 	start=$(date +%s)
 	bash "$t" >"$out" 2>&1
 	rc=$?

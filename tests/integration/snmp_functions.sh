@@ -46,9 +46,11 @@ snmp_setup() {
 	cat >"$T/snmp/snmpd.conf" <<CONF
 agentaddress udp:$SNMPD_ADDR:$SNMPD_PORT
 master agentx
+dontLogTCPWrappersConnects yes
 agentXSocket $AGENTX_SOCK
 agentXPerms 0600 0700
 rocommunity $COMMUNITY 127.0.0.0/8
+rwcommunity $COMMUNITY-rw 127.0.0.0/8
 createUser $V3_USER SHA-256 "$V3_AUTH" AES "$V3_PRIV"
 rouser $V3_USER priv
 trap2sink $TRAPD_ADDR:$TRAPD_PORT $COMMUNITY
@@ -131,4 +133,21 @@ v3() {
 	"$tool" -v 3 -l authPriv -u "$V3_USER" -a SHA-256 -A "$V3_AUTH" \
 		-x AES -X "$V3_PRIV" -t 3 -r 1 "${OPTS[@]}" \
 		"udp:$SNMPD_ADDR:$SNMPD_PORT" "${OIDS[@]}"
+}
+
+# The brief's example pool, small: every usage form, one volume lent and
+# mounted.
+example_pool() {
+	start_agent serverA 127.0.2.1 A2:32M
+	start_agent serverB 127.0.2.2 B2:16M
+	start_agent serverC 127.0.2.3 C2:16M
+	start_agent serverD 127.0.2.4 D:16M
+	start_agent serverE 127.0.2.5 E:16M
+	start_agent serverX 127.0.2.24 X2:24M
+	borrower_setup serverJ
+	admin "volume create Vol-1 single serverA:A2" >/dev/null &&
+		admin "volume create Vol-2 concat serverB:B2 serverC:C2" >/dev/null &&
+		admin "volume create Vol-3 mirror serverD:D serverE:E" >/dev/null &&
+		admin "volume split serverX:X2 Vol-4:8M Vol-5:rest" >/dev/null ||
+		fail "example pool"
 }
