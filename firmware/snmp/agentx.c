@@ -208,6 +208,35 @@ agentx_connected(int major, int minor, void *server, void *client)
 	return 0;
 }
 
+/* net-snmp's messages go to the daemon's log. It builds an SNMPv1 copy
+ * of every notification, which cannot carry Counter64: no v1 copy is
+ * ever sent from here, so that complaint is dropped. */
+static int
+agentx_log(int major, int minor, void *server, void *client)
+{
+	const struct snmp_log_message	*m = server;
+	char				 line[512];
+	size_t				 len;
+
+	(void)major;
+	(void)minor;
+	(void)client;
+	if (strstr(m->msg, "v1 traps can't carry Counter64") != NULL ||
+	    strstr(m->msg, "v2->v1 template") != NULL)
+		return 0;
+	snprintf(line, sizeof(line), "%s", m->msg);
+	len = strlen(line);
+	while (len > 0 && line[len - 1] == '\n')
+		line[--len] = '\0';
+	if (m->priority <= LOG_WARNING)
+		log_warnx("net-snmp: %s", line);
+	else if (m->priority <= LOG_INFO)
+		log_info("net-snmp: %s", line);
+	else
+		log_debug("net-snmp: %s", line);
+	return 0;
+}
+
 int
 agentx_start(struct subagent *sa, char *err, size_t errlen)
 {
@@ -216,6 +245,10 @@ agentx_start(struct subagent *sa, char *err, size_t errlen)
 
 	agentx_sa = sa;
 	agentx_root[6] = sa->conf->enterprise;
+	snmp_disable_log();
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING,
+	    agentx_log, NULL);
+	snmp_enable_calllog();
 	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID,
 	    NETSNMP_DS_AGENT_ROLE, 1);
 	netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID,
@@ -245,6 +278,9 @@ agentx_start(struct subagent *sa, char *err, size_t errlen)
 		return -1;
 	}
 	init_snmp(SNMP_PROGNAME);
+	/* Set again: reading the (empty) config put back the default. */
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID,
+	    NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, sa->conf->ping_interval);
 	every.tv_sec = sa->conf->poll_interval / 1000;
 	every.tv_usec = (sa->conf->poll_interval % 1000) * 1000;
 	if (snmp_alarm_register_hr(every, SA_REPEAT, agentx_poll, sa) == 0) {

@@ -99,10 +99,14 @@ subagent_store(struct subagent *sa)
 		return 0;
 	if (store_open(&sa->store, sa->conf->state_dir, 1, 0, err,
 	    sizeof(err)) != 0) {
-		log_warnx("%s", err);
+		/* Once per reason: a store being made fails a few times. */
+		if (strcmp(err, sa->last_error) != 0)
+			log_warnx("%s", err);
+		snprintf(sa->last_error, sizeof(sa->last_error), "%s", err);
 		sa->store = NULL;
 		return -1;
 	}
+	sa->last_error[0] = '\0';
 	if (sa->store->missing & IDS_TABLE_BIT) {
 		log_warnx("store %s was written by an older daspool-mgr: start "
 		    "this release's daspool-mgr once to upgrade it",

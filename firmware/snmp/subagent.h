@@ -26,6 +26,7 @@ struct subagent {
 	struct events		*events;
 	int			 connected;	/* to the master agent */
 	int			 waiting_told;	/* "waiting for the store" */
+	char			 last_error[512];	/* told already */
 	volatile int		 stop;
 };
 
