@@ -125,7 +125,8 @@ ids_ensure(struct store_txn *t, char kind, const char *name, size_t len,
 	if ((rc = ids_get(t, nkey, nlen, &id)) == DSP_E_NOTFOUND) {
 		if ((rc = ids_next(t, kind, &id)) != DSP_OK)
 			return rc;
-		memcpy(numbers, prefix, nprefix * sizeof(*prefix));
+		if (nprefix > 0)
+			memcpy(numbers, prefix, nprefix * sizeof(*prefix));
 		numbers[nprefix] = id;
 		be32_put(be, id);
 		if ((rc = ids_put(t, nkey, nlen, be, sizeof(be))) != DSP_OK ||
@@ -151,7 +152,8 @@ ids_drop(struct store_txn *t, char kind, const char *name, size_t len,
 		return DSP_OK;
 	if (rc != DSP_OK)
 		return rc;
-	memcpy(numbers, prefix, nprefix * sizeof(*prefix));
+	if (nprefix > 0)
+		memcpy(numbers, prefix, nprefix * sizeof(*prefix));
 	numbers[nprefix] = id;
 	if ((rc = ids_del(t, nkey, nlen)) != DSP_OK)
 		return rc;

@@ -326,6 +326,21 @@ server_of_detail(const char *detail, char *server)
 	return 0;
 }
 
+/* Lending moves no leg and no server: the health told stays. */
+static int
+lending_action(const char *action)
+{
+	static const char	*lending[] = { "allocate", "mount", "renew",
+				    "unmount", "release", "force-unmount",
+				    "force-release" };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(lending) / sizeof(lending[0]); i++)
+		if (strcmp(action, lending[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 volume_row(struct events_poll *p, const struct audit_record *a)
 {
@@ -357,7 +372,7 @@ volume_row(struct events_poll *p, const struct audit_record *a)
 		    (rc = tell_volume(p, map[i].kind, a->volume, id,
 		    map[i].cols, map[i].ncols)) != DSP_OK)
 			return rc;
-	return check_health(p, a->volume);
+	return lending_action(a->action) ? DSP_OK : check_health(p, a->volume);
 }
 
 static int

@@ -11,9 +11,7 @@
 snmp_setup
 start_snmpd
 start_trapd
-daspool-snmp -d -f "$T/snmp/daspool-snmp.conf" >>"$T/subagent.log" 2>&1 &
-SUBAGENT_PID=$!
-PIDS+=("$SUBAGENT_PID")
+launch_subagent
 wait_for 10 grep -q "waiting for the manager's store" "$T/subagent.log" ||
 	fail "daspool-snmp does not say it waits for the store"
 out=$(v2c snmpget -- dspVolumesTotal.0 2>&1)
