@@ -123,8 +123,9 @@ agentx_handler(netsnmp_mib_handler *handler,
 			    SNMP_ERR_NOTWRITABLE);
 		return SNMP_ERR_NOERROR;
 	}
-	/* One snapshot for every varbind of the request. */
-	if (subagent_store(agentx_sa) != 0 ||
+	/* One snapshot for every varbind of the request; whether the file
+	 * was replaced is looked at by the polls, not here. */
+	if ((agentx_sa->store == NULL && subagent_store(agentx_sa) != 0) ||
 	    view_open(&v, agentx_sa->store, &agentx_sa->pool) != DSP_OK) {
 		for (r = requests; r != NULL; r = r->next)
 			if (!r->processed)

@@ -54,6 +54,7 @@ rwcommunity $COMMUNITY-rw 127.0.0.0/8
 createUser $V3_USER SHA-256 "$V3_AUTH" AES "$V3_PRIV"
 rouser $V3_USER priv
 trap2sink $TRAPD_ADDR:$TRAPD_PORT $COMMUNITY
+${SNMPD_EXTRA:-}
 CONF
 	cat >"$T/snmp/snmptrapd.conf" <<CONF
 authCommunity log $COMMUNITY
