@@ -12,6 +12,12 @@
 # write, read, search, erase, unmount, release) and then uses each other
 # form; the mirror loses a lender, keeps working degraded and is
 # resynchronised when it returns. The table is printed after each step.
+# The NOC's view runs beside it: a real snmpd as AgentX master on
+# 127.0.5.1 (a free UDP port, its AgentX socket in the demo directory),
+# daspool-snmp serving DASPOOL-MIB from the manager's store, and a real
+# snmptrapd receiving the notifications; snmptable of the virtual disk
+# table is printed next to `show volumes`, and the notifications sent
+# while serverD's agent was killed and restarted are printed after it.
 # Everything is removed on exit.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -83,6 +89,23 @@ shell "volume create Vol-3 mirror serverD:D serverE:E"
 shell "volume split serverX:X2 Vol-4:50M Vol-5:rest"
 table
 
+. "$top/tests/integration/snmp_functions.sh"
+snmp_setup
+start_snmpd
+start_trapd
+start_subagent
+step "NOC: snmpd on $SNMPD_ADDR:$SNMPD_PORT (AgentX master), daspool-snmp, snmptrapd on $TRAPD_ADDR:$TRAPD_PORT"
+# noc: the NOC's view of the virtual disk table, beside the shell's.
+noc() {
+	echo "noc\$ snmptable -v 2c -c $COMMUNITY -Cb -OU $SNMPD_ADDR:$SNMPD_PORT dspVdiskTable"
+	v2c snmptable -Cb -OU -- dspVdiskTable | sed 's/^/   /'
+	echo "appliance# daspool-sh -c \"show volumes\""
+	table
+}
+echo "noc\$ snmpget -v 3 -l authPriv -u $V3_USER -a SHA-256 -x AES ... dspServersUp.0 dspVolumesTotal.0 dspCapacityFree.0"
+v3 snmpget -OU -- dspServersUp.0 dspVolumesTotal.0 dspCapacityFree.0 | sed 's/^/   /'
+noc
+
 borrower_setup serverJ
 step "single: serverJ allocates Vol-1"
 borrow allocate Vol-1
@@ -150,7 +173,7 @@ cmp -s <(dd if="$T/disks/serverX-X2" bs=1M skip=50 count=1 status=none) "$T/p5" 
 echo "   Vol-5's offset 0 is X2's offset 50M"
 borrow search Vol-5 split-marker
 refused write Vol-4 --offset 50M --input "$T/p4"
-table
+noc
 
 step "mirror: Vol-3 keeps every write on serverD:D and serverE:E"
 borrow allocate Vol-3
@@ -165,6 +188,7 @@ borrow search Vol-3 mirror-marker
 admin "show volume Vol-3" | sed 's/^/   /'
 
 step "mirror: serverD's agent dies (kill -9); serverJ keeps writing, degraded"
+traps_before=$(grep -c . "$T/traps.txt" 2>/dev/null)
 kill_agent serverD
 head -c 6M /dev/urandom >"$T/m2"
 borrow write Vol-3 --offset 20M --input "$T/m2"
@@ -195,6 +219,13 @@ table
 admin "show volume Vol-3" | sed 's/^/   /'
 admin "show volume Vol-3" | grep -Eq "^health[[:space:]]+ok" ||
 	fail "Vol-3 is not ok after the resync"
+
+step "NOC: the notifications snmptrapd received since serverD's agent was killed"
+wait_for 5 grep -q "dspVolumeOk" "$T/traps.txt" || fail "no dspVolumeOk notification"
+tail -n +"$((traps_before + 1))" "$T/traps.txt" |
+	sed -E 's/^TRAP , [^,]*, [^,]*= OID: DASPOOL-MIB::([A-Za-z]+), /\1: /; s/DASPOOL-MIB:://g' |
+	sed 's/^/   /'
+noc
 
 step "serverJ gives everything back"
 for v in Vol-2 Vol-3 Vol-4 Vol-5; do

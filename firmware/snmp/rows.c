@@ -272,18 +272,24 @@ rows_health(struct view *v, const struct volume_record *vr)
 	return volume_health(vr, up);
 }
 
-/* Chunks copied and to copy by the resync running, if one is. */
+/* Chunks copied and to copy by the resync running; when none runs,
+ * the chunks the last one copied (total 0). */
 static void
 vdisk_resync(const struct volume_record *vr, uint64_t *done, uint64_t *total)
 {
+	uint64_t	last = 0;
 	uint16_t	i;
 
 	*done = *total = 0;
-	for (i = 0; i < vr->extent_count; i++)
+	for (i = 0; i < vr->extent_count; i++) {
 		if (vr->extents[i].leg_state == DSP_LEG_RESYNCING) {
 			*done += vr->extents[i].resync_done;
 			*total += vr->extents[i].resync_total;
 		}
+		last += vr->extents[i].last_copied;
+	}
+	if (*total == 0)
+		*done = last;
 }
 
 static int

@@ -67,6 +67,8 @@ order=$(grep -o "::dsp[A-Za-z]*," "$T/traps.txt" | tr -d ':,' |
 [ "$order" = "dspServerDown dspVolumeDegraded dspResyncFinished dspVolumeOk " ] ||
 	fail "notifications out of order: $order"
 grep -q "::dspServerUp,.* = STRING: serverD" "$T/traps.txt" || fail "no dspServerUp"
+copied=$(grep "::dspResyncFinished," "$T/traps.txt" | grep -o "dspVdiskResyncChunks.[0-9]* = Gauge32: [0-9]*" | awk '{ print $NF }')
+[ "$copied" = 12 ] || fail "dspResyncFinished says $copied chunks copied, not the 12 dirty"
 grep -q "::dspResyncStarted,.* = STRING: Vol-3" "$T/traps.txt" || fail "no dspResyncStarted"
 
 # Each carries its row's index: the same number the table has.
