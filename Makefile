@@ -176,6 +176,12 @@ bench: deps
 	@BUILD=$(BUILD) bench/run.sh
 	@BUILD=$(BUILD) bench/hardening.sh
 	@BUILD=$(BUILD) bench/appliance.sh
+	@BUILD=$(BUILD) bench/snmp.sh
+
+# DASPOOL-MIB's walk at 100,000 volumes, alone.
+bench-snmp: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bench/snmp.sh
 
 # A pool of 1,000 servers and 100,000 volumes (not part of make bench:
 # it takes a while).
@@ -192,7 +198,7 @@ clean:
 
 include tests/fuzz/fuzz.mk
 
-.PHONY: all deps unit integration mib-lint check check-build demo bench bench-scale install clean
+.PHONY: all deps unit integration mib-lint check check-build demo bench bench-snmp bench-scale install clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

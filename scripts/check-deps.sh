@@ -4,7 +4,8 @@
 # answers for the libraries that ship a .pc file (lmdb, libconfuse,
 # cmocka); the compiler itself for mbedTLS, which ships none.
 #   usage: scripts/check-deps.sh build|unit|fuzz...
-#     build  the programs: the compiler, lmdb, libconfuse, mbedTLS 2.28
+#     build  the programs: the compiler, lmdb, libconfuse, mbedTLS 2.28,
+#            net-snmp
 #     unit   the unit tests: cmocka
 #     fuzz   the fuzz harnesses: clang and its libFuzzer runtime
 #   CC, CFLAGS: the compiler and extra flags (-I...); FUZZ_CC: clang
@@ -70,6 +71,9 @@ check_build() {
 	lib lmdb liblmdb-dev lmdb.h
 	lib libconfuse libconfuse-dev confuse.h
 	check_mbedtls
+	# net-snmp's headers for daspool-snmp (no .pc file).
+	echo '#include <net-snmp/net-snmp-config.h>' | preprocesses "$cc" ||
+		need libsnmp-dev
 }
 
 check_unit() {
