@@ -136,8 +136,10 @@ $(BUILD)/tests/preload/%.so: tests/preload/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -fPIC -shared -o $@ $< -ldl
 
+# The Debian packages, and the MIB's base modules into the build dir.
 deps:
 	@scripts/install-deps.sh
+	@mib/fetch-base.sh $(BUILD)/mibs
 
 unit: $(UNIT_TESTS)
 	@scripts/run-unit.sh $(UNIT_TESTS)
@@ -148,7 +150,6 @@ integration: all
 # DASPOOL-MIB must pass smilint at level 6 with nothing printed, the base
 # modules from the pinned npm net-snmp package (mib/fetch-base.sh).
 mib-lint: deps
-	@mib/fetch-base.sh $(BUILD)/mibs
 	@out=$$(SMIPATH=$(BUILD)/mibs/base smilint -l 6 -s \
 	    mib/DASPOOL-MIB.txt 2>&1); \
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \

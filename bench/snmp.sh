@@ -91,6 +91,17 @@ echo "ratio vdisk/native=$(echo "scale=2; $(rate "$vdisk_n" "$vdisk_ms") / $(rat
 echo "native_table table=nsExtendOutput2Table cells=$native_cells seconds=$(echo "scale=2; $native_table_ms / 1000" | bc) per_sec=$(rate "$native_cells" "$native_table_ms")"
 echo "vdisk_table table=dspVdiskTable cells=$cells seconds=$(echo "scale=2; $table_ms / 1000" | bc) per_sec=$(rate "$cells" "$table_ms") (target: under 20 s)"
 echo "ratio table vdisk/native=$(echo "scale=2; $(rate "$cells" "$table_ms") / $(rate "$native_cells" "$native_table_ms")" | bc) (target >= 0.50)"
+# The pool's totals: summed over every row once per change of the
+# store (cold), then served from that sum (warm).
+scalars=".1.3.6.1.4.1.32473.1.1.4.0 .1.3.6.1.4.1.32473.1.1.7.0 .1.3.6.1.4.1.32473.1.1.10.0"
+admin "volume create bench-extra single swarm0000:R0" >/dev/null 2>&1
+t0=$(now_ms)
+snmpget -v 2c -c "$COMMUNITY" -t 30 -r 0 "udp:$SNMPD_ADDR:$SNMPD_PORT" $scalars >/dev/null ||
+	fail "snmpget of the pool's totals"
+cold=$(( $(now_ms) - t0 ))
+t0=$(now_ms)
+snmpget -v 2c -c "$COMMUNITY" -t 30 -r 0 "udp:$SNMPD_ADDR:$SNMPD_PORT" $scalars >/dev/null
+echo "pool_totals cold_ms=$cold warm_ms=$(( $(now_ms) - t0 ))"
 rss=$(ps -o rss= -p "$SUBAGENT_PID")
 store=$(du -k "$T/mgr/state/data.mdb" | awk '{ print $1 }')
 echo "daspool-snmp rss_mib=$((rss / 1024)) store_mib=$((store / 1024))"
