@@ -258,44 +258,48 @@ store_id_next(struct store_txn *t, char kind, const uint32_t *after,
 
 /* --- given to every row once, when an older store is upgraded --- */
 
+/* A table's key as a name; -1 if it cannot be one. */
+static int
+ids_key_name(const MDB_val *k, char *name)
+{
+	if (k->mv_size == 0 || k->mv_size > DSP_NAME_MAX)
+		return -1;
+	memcpy(name, k->mv_data, k->mv_size);
+	name[k->mv_size] = '\0';
+	return 0;
+}
+
 static int
 ids_build_server(const MDB_val *k, const MDB_val *v, void *arg)
 {
-	struct store_txn	*t = arg;
-	char			 name[DSP_NAME_MAX + 1];
+	char	name[DSP_NAME_MAX + 1];
 
 	(void)v;
-	if (k->mv_size > DSP_NAME_MAX)
+	if (ids_key_name(k, name) == -1)
 		return 0;
-	memcpy(name, k->mv_data, k->mv_size);
-	name[k->mv_size] = '\0';
-	return store_ids_server(t, name, NULL) == DSP_OK ? 0 : -1;
+	return store_ids_server(arg, name, NULL) == DSP_OK ? 0 : -1;
 }
 
 static int
 ids_build_region(const MDB_val *k, const MDB_val *v, void *arg)
 {
-	struct store_txn	*t = arg;
-	struct region_record	 rr;
+	struct region_record	rr;
 
 	(void)k;
 	if (store_decode_region(v->mv_data, v->mv_size, &rr) == -1)
 		return 0;
-	return store_ids_region(t, rr.server, rr.name) == DSP_OK ? 0 : -1;
+	return store_ids_region(arg, rr.server, rr.name) == DSP_OK ? 0 : -1;
 }
 
 static int
 ids_build_volume(const MDB_val *k, const MDB_val *v, void *arg)
 {
-	struct store_txn	*t = arg;
-	char			 name[DSP_NAME_MAX + 1];
+	char	name[DSP_NAME_MAX + 1];
 
 	(void)v;
-	if (k->mv_size > DSP_NAME_MAX)
+	if (ids_key_name(k, name) == -1)
 		return 0;
-	memcpy(name, k->mv_data, k->mv_size);
-	name[k->mv_size] = '\0';
-	return store_ids_volume(t, name) == DSP_OK ? 0 : -1;
+	return store_ids_volume(arg, name) == DSP_OK ? 0 : -1;
 }
 
 int

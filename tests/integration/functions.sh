@@ -82,12 +82,13 @@ pass() {
 	exit 0
 }
 
-# free_port ADDR: a TCP port nothing listens on at ADDR.
+# free_port [udp]: a TCP (or UDP) port nothing listens on.
 free_port() {
-	local port i
+	local port i listening=-Hltn
+	[ "${1:-}" = udp ] && listening=-Hlun
 	for i in $(seq 1 50); do
 		port=$(( (RANDOM % 30000) + 20000 ))
-		if ! ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+		if ! ss "$listening" "sport = :$port" 2>/dev/null | grep -q .; then
 			echo "$port"
 			return 0
 		fi

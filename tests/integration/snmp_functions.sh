@@ -26,23 +26,10 @@ export MIBS=DASPOOL-MIB
 export SNMPCONFPATH="$T/snmp/client"
 export SNMP_PERSISTENT_DIR="$T/snmp/client"
 
-# free_udp_port ADDR
-free_udp_port() {
-	local port i
-	for i in $(seq 1 50); do
-		port=$(( (RANDOM % 30000) + 20000 ))
-		if ! ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; then
-			echo "$port"
-			return 0
-		fi
-	done
-	return 1
-}
-
 snmp_setup() {
 	mkdir -p "$T/snmp/client" "$T/snmp/persist"
-	SNMPD_PORT=$(free_udp_port) || fail "no free UDP port"
-	TRAPD_PORT=$(free_udp_port) || fail "no free UDP port"
+	SNMPD_PORT=$(free_port udp) || fail "no free UDP port"
+	TRAPD_PORT=$(free_port udp) || fail "no free UDP port"
 	cat >"$T/snmp/snmpd.conf" <<CONF
 agentaddress udp:$SNMPD_ADDR:$SNMPD_PORT
 master agentx
