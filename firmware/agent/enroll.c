@@ -71,6 +71,7 @@ enroll_fill_register(struct enroll *e)
 		mr->size = region_size(r);
 		mr->available = (uint8_t)region_available(r);
 		snprintf(mr->reason, sizeof(mr->reason), "%s", region_reason(r));
+		region_backing(r, mr->backing, sizeof(mr->backing));
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +312,34 @@ const char *
 region_reason(const struct region *r)
 {
 	return r->reason;
+}
+
+void
+region_backing(const struct region *r, char *out, size_t len)
+{
+	char		part[PATH_MAX + 64];
+	size_t		used = 0, n;
+	unsigned int	i;
+
+	out[0] = '\0';
+	for (i = 0; i < r->store_count; i++) {
+		n = (size_t)snprintf(part, sizeof(part), "%s%s",
+		    i ? " + " : "", r->stores[i].path);
+		if (r->stores[i].base != 0)
+			n += (size_t)snprintf(part + n, sizeof(part) - n,
+			    "@%llu", (unsigned long long)r->stores[i].base);
+		if (r->stores[i].size != 0)
+			n += (size_t)snprintf(part + n, sizeof(part) - n,
+			    "+%llu", (unsigned long long)r->stores[i].size);
+		if (used + n >= len) {
+			/* Said, not cut silently. */
+			snprintf(out + (used + 5 > len ? len - 5 : used),
+			    5, " ...");
+			return;
+		}
+		memcpy(out + used, part, n + 1);
+		used += n;
+	}
 }
 
 static int

@@ -55,6 +55,10 @@ unsigned int	 region_part_count(const struct region *);
 uint64_t	 region_size(const struct region *);
 int		 region_available(const struct region *);
 const char	*region_reason(const struct region *);	/* "" if available */
+/* Where the region lives, for the manager: each part's path, with
+ * "@offset" when not at 0 and "+length" when not to the end, joined by
+ * " + "; cut with " ..." when longer than len - 1. */
+void		 region_backing(const struct region *, char *out, size_t len);
 
 int	region_read(struct region *, uint64_t offset, void *, size_t len,
 	    char *err, size_t errlen);

@@ -90,6 +90,9 @@ msg_encode_register(struct buf_writer *w, const struct msg_register *m)
 		buf_put_u8(w, rg->available);
 		buf_put_string(w, rg->reason);
 	}
+	/* After the regions, so a manager of before reads the rest. */
+	for (i = 0; i < m->region_count; i++)
+		buf_put_string(w, m->regions[i].backing);
 }
 
 int
@@ -115,6 +118,11 @@ msg_decode_register(const uint8_t *p, size_t len, struct msg_register *m)
 		rg->available = buf_get_u8(&r);
 		buf_get_string(&r, rg->reason, MSG_REASON_MAX);
 	}
+	/* Agents of before send no backings; others send every one. */
+	if (r.pos < r.len)
+		for (i = 0; i < m->region_count; i++)
+			buf_get_string(&r, m->regions[i].backing,
+			    MSG_BACKING_MAX);
 	if ((rc = msg_finish(&r)) != DSP_OK)
 		return rc;
 	if (!msg_name_valid(m->server) || !msg_name_valid(m->host) ||

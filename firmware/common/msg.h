@@ -12,6 +12,9 @@
 
 typedef char dsp_name[DSP_NAME_MAX + 1];
 
+/* Where a region lives on its server, as the agent says it. */
+#define MSG_BACKING_MAX		255
+
 /* REGISTER request: the agent's regions. Server name comes from the
  * certificate; the payload repeats it and the manager checks they match. */
 struct msg_region {
@@ -19,6 +22,7 @@ struct msg_region {
 	uint64_t	size;
 	uint8_t		available;	/* 0: missing or short */
 	char		reason[128];	/* why unavailable, "" if available */
+	char		backing[MSG_BACKING_MAX + 1];	/* path(s), "" if unsaid */
 };
 
 struct msg_register {

@@ -335,8 +335,8 @@ admin_show_store(struct mgr *m, struct buf_writer *out, char *err,
 	size_format(info.map_size, map, sizeof(map));
 	admin_printf(out, "store         %s/data.mdb\n", m->conf->state_dir);
 	admin_printf(out, "schema        %u (records: server %u, volume %u, "
-	    "region and audit %u)\n", info.schema, info.server_version,
-	    info.volume_version, info.record_version);
+	    "region %u, audit %u)\n", info.schema, info.server_version,
+	    info.volume_version, info.region_version, info.record_version);
 	admin_printf(out, "map           %s used of %s (%llu%%), pages of "
 	    "%u bytes\n", used, map, (unsigned long long)(info.map_size ?
 	    info.map_used * 100 / info.map_size : 0), info.page_size);

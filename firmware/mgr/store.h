@@ -34,6 +34,7 @@ struct region_record {
 	uint64_t	size;
 	uint8_t		available;
 	char		reason[128];
+	char		backing[MSG_BACKING_MAX + 1];	/* "" if unsaid */
 };
 
 struct volume_extent {
@@ -118,7 +119,8 @@ struct store_info {
 	uint32_t		page_size;
 	uint32_t		schema;		/* meta "schema" */
 	/* Versions this program writes (docs/STORE.md, record layouts). */
-	uint32_t		record_version;	/* regions, audit */
+	uint32_t		record_version;	/* audit */
+	uint32_t		region_version;
 	uint32_t		server_version;
 	uint32_t		volume_version;
 	struct store_table_info	tables[STORE_TABLES];

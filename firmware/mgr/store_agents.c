@@ -138,6 +138,8 @@ agents_put_region(struct store_txn *t, const char *server,
 	store_copy(rr.name, sizeof(rr.name), mr->name);
 	rr.size = mr->size;
 	rr.available = mr->available ? 1 : 0;
+	/* A path of the agent's: escaped like its reasons. */
+	text_escape(rr.backing, sizeof(rr.backing), mr->backing);
 	/* The agent's words go to admins' screens and to SNMP: escaped
 	 * here, once, within the record's field. */
 	if (!rr.available)

@@ -82,27 +82,33 @@ store_decode_server(const void *p, size_t len, struct server_record *sr)
 void
 store_encode_region(struct buf_writer *w, const struct region_record *rr)
 {
-	buf_put_u8(w, STORE_RECORD_VERSION);
+	buf_put_u8(w, STORE_REGION_VERSION);
 	buf_put_string(w, rr->server);
 	buf_put_string(w, rr->name);
 	buf_put_u64(w, rr->size);
 	buf_put_u8(w, rr->available);
 	buf_put_string(w, rr->reason);
+	buf_put_string(w, rr->backing);
 }
 
 int
 store_decode_region(const void *p, size_t len, struct region_record *rr)
 {
 	struct buf_reader	r;
+	uint8_t			version;
 
 	memset(rr, 0, sizeof(*rr));
-	if (store_decode_start(&r, p, len) == -1)
+	buf_reader_init(&r, p, len);
+	version = buf_get_u8(&r);
+	if (version != 1 && version != STORE_REGION_VERSION)
 		return -1;
 	buf_get_string(&r, rr->server, DSP_NAME_MAX);
 	buf_get_string(&r, rr->name, DSP_NAME_MAX);
 	rr->size = buf_get_u64(&r);
 	rr->available = buf_get_u8(&r);
 	buf_get_string(&r, rr->reason, sizeof(rr->reason) - 1);
+	if (version >= 2)
+		buf_get_string(&r, rr->backing, MSG_BACKING_MAX);
 	return buf_reader_finish(&r);
 }
 

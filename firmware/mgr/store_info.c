@@ -75,6 +75,7 @@ store_info(struct store *s, struct store_info *info, char *err, size_t errlen)
 	info->map_used = ((uint64_t)ei.me_last_pgno + 1) * st.ms_psize;
 	info->last_txn = mdb_txn_id(t.txn);
 	info->record_version = STORE_RECORD_VERSION;
+	info->region_version = STORE_REGION_VERSION;
 	info->server_version = STORE_SERVER_VERSION;
 	info->volume_version = STORE_VOLUME_VERSION;
 	if ((rc = store_schema_get(s, t.txn, &info->schema)) != 0) {

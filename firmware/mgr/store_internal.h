@@ -34,6 +34,8 @@
  * still read. Server records: 2 adds retired. */
 #define STORE_VOLUME_VERSION	4
 #define STORE_SERVER_VERSION	2
+/* Region records: 2 adds the backing; 1 is still read. */
+#define STORE_REGION_VERSION	2
 #define STORE_MAX_PIECES	64	/* volumes cut by one split */
 /* Tables from "owed" on (in store_open_dbs' order) came with the
  * lenders' records; a read-only open does without them. */

@@ -227,8 +227,9 @@ region_cell(struct view *v, const uint32_t *row, unsigned int col,
 	switch (col) {
 	case 2: cell_str(c, rr.name); break;
 	case 3: cell_int(c, CELL_COUNTER64, rr.size); break;
-	case 4: cell_int(c, CELL_INTEGER, rr.available ? 1 : 2); break;
-	case 5: cell_str(c, rr.available ? "" : rr.reason); break;
+	case 4: cell_str(c, rr.backing); break;
+	case 5: cell_int(c, CELL_INTEGER, rr.available ? 1 : 2); break;
+	case 6: cell_str(c, rr.available ? "" : rr.reason); break;
 	default:
 		if (store_region_extents(&v->t, rr.server, rr.name,
 		    region_first_user, user) == -1)
@@ -383,7 +384,7 @@ extent_cell(struct view *v, const uint32_t *row, unsigned int col,
 
 const struct table_def rows_tables[] = {
 	{ 2, 1, 2, 8, server_next, server_cell },
-	{ 3, 2, 2, 6, region_next, region_cell },
+	{ 3, 2, 2, 7, region_next, region_cell },
 	{ 4, 1, 2, 12, vdisk_next, vdisk_cell },
 	{ 5, 2, 2, 6, extent_next, extent_cell },
 };

@@ -112,7 +112,9 @@ as serverJ allocate Vol-1 >/dev/null || fail "allocate Vol-1"
 [ "$(scalar dspCapacityLent)" = $(( 32 << 20 )) ] || fail "dspCapacityLent $(scalar dspCapacityLent)"
 v2c snmptable -Cf '|' -CH -- dspServerTable | grep -q '^serverX|127.0.2.24|' ||
 	fail "server table: $(v2c snmptable -Cf '|' -CH -- dspServerTable)"
-v2c snmptable -Cf '|' -CH -OU -- dspRegionTable | grep -q '^X2|25165824|available||Vol-4$' ||
+# The region's backing, as its agent said it: the file and its length.
+v2c snmptable -Cf '|' -CH -OU -- dspRegionTable |
+	grep -qF "X2|25165824|$T/disks/serverX-X2+25165824|available||Vol-4" ||
 	fail "region table: $(v2c snmptable -Cf '|' -CH -OU -- dspRegionTable)"
 
 # Strangers get nothing.

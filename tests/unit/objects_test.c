@@ -123,14 +123,14 @@ test_walk(void **state)
 	}
 	view_close(&v);
 	assert_int_equal(rc, 0);
-	/* 16 scalars; 2 servers x 7 columns; 3 regions x 5; 2 volumes x
+	/* 16 scalars; 2 servers x 7 columns; 3 regions x 6; 2 volumes x
 	 * 11; 3 extents x 5. */
-	assert_int_equal(count, 16 + 14 + 15 + 22 + 15);
+	assert_int_equal(count, 16 + 14 + 18 + 22 + 15);
 	assert_non_null(strstr(walk, "1.1.0=2\n"));
 	assert_non_null(strstr(walk, "1.4.0=2\n"));
 	assert_non_null(strstr(walk, "2.1.2.1=\"serverA\"\n"));
 	assert_non_null(strstr(walk, "3.1.2.1.2=\"A2\"\n"));
-	assert_non_null(strstr(walk, "3.1.6.1.1=\"V1\"\n"));
+	assert_non_null(strstr(walk, "3.1.7.1.1=\"V1\"\n"));
 	assert_non_null(strstr(walk, "4.1.2.2=\"M1\"\n"));
 	assert_non_null(strstr(walk, "4.1.3.2=3\n"));
 	assert_non_null(strstr(walk, "5.1.2.2.2=\"serverB\"\n"));
