@@ -9,8 +9,9 @@
 #   - beside it, in the same run and with the same tool and options, a
 #     walk of a large table snmpd serves itself: the lines of an
 #     `extend` printing 10,000 lines (NET-SNMP-EXTEND-MIB
-#     nsExtendOutLine; snmpd 5.9.3 crashes on 20,000), after one walk
-#     that fills its cache (target: the subagent at >= 50 % of its rate)
+#     nsExtendOutLine; snmpd 5.9.3 crashes on 20,000), walked five
+#     times after one walk that fills its cache (target: the subagent
+#     at >= 50 % of its rate)
 #   - the CPU seconds of daspool-snmp and of snmpd during the walk
 #   - a GET of three of the pool's totals right after a change (they
 #     are summed over every row once per change) and again
@@ -65,8 +66,13 @@ walk() {
 		"udp:$SNMPD_ADDR:$SNMPD_PORT" "$1" | wc -l)
 	echo "$n $(( $(now_ms) - t0 ))"
 }
+# The native table is small: five walks make one measure.
 walk "$EXTEND_OID" >/dev/null
-read -r native_n native_ms < <(walk "$EXTEND_OID")
+native_n=0 native_ms=0
+for i in 1 2 3 4 5; do
+	read -r n ms < <(walk "$EXTEND_OID")
+	native_n=$((native_n + n)) native_ms=$((native_ms + ms))
+done
 cpu() { ps -o times= -p "$1"; }
 sub0=$(cpu "$SUBAGENT_PID"); snmpd0=$(cpu "$SNMPD_PID")
 [ -n "${PERF:-}" ] && { perf record -g -o "$PERF" -p "$SUBAGENT_PID" 2>/dev/null & perf_pid=$!; sleep 0.5; }
@@ -75,7 +81,7 @@ read -r vdisk_n vdisk_ms < <(walk "$VDISK_OID")
 echo "cpu_seconds subagent=$(( $(cpu "$SUBAGENT_PID") - sub0 )) snmpd=$(( $(cpu "$SNMPD_PID") - snmpd0 ))"
 [ "$vdisk_n" -eq $((volumes * 11)) ] ||
 	fail "the walk gave $vdisk_n varbinds, not $((volumes * 11))"
-[ "$native_n" -ge 10000 ] || fail "the native walk gave $native_n varbinds"
+[ "$native_n" -ge 50000 ] || fail "the native walks gave $native_n varbinds"
 rate() { echo "scale=0; $1 * 1000 / $2" | bc; }
 echo "native_walk table=nsExtendOutLine varbinds=$native_n seconds=$(echo "scale=2; $native_ms / 1000" | bc) per_sec=$(rate "$native_n" "$native_ms")"
 echo "vdisk_walk table=dspVdiskTable rows=$volumes varbinds=$vdisk_n seconds=$(echo "scale=2; $vdisk_ms / 1000" | bc) per_sec=$(rate "$vdisk_n" "$vdisk_ms") (target: under 20 s)"
