@@ -318,7 +318,7 @@ void
 region_backing(const struct region *r, char *out, size_t len)
 {
 	char		part[PATH_MAX + 64];
-	size_t		used = 0, n;
+	size_t		used = 0, n, at;
 	unsigned int	i;
 
 	out[0] = '\0';
@@ -332,9 +332,10 @@ region_backing(const struct region *r, char *out, size_t len)
 			n += (size_t)snprintf(part + n, sizeof(part) - n,
 			    "+%llu", (unsigned long long)r->stores[i].size);
 		if (used + n >= len) {
-			/* Said, not cut silently. */
-			snprintf(out + (used + 5 > len ? len - 5 : used),
-			    5, " ...");
+			/* As much as fits, then said: not cut silently. */
+			at = used < len - 5 ? used : len - 5;
+			memcpy(out + at, part, len - 5 - at);
+			memcpy(out + len - 5, " ...", 5);
 			return;
 		}
 		memcpy(out + used, part, n + 1);

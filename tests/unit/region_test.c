@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "msg.h"
 #include "proto.h"
 #include "region.h"
 
@@ -113,6 +114,57 @@ test_missing_file(void **state)
 	assert_non_null(strstr(f->err, "region A1 is unavailable"));
 	assert_int_equal(region_flush(r, f->err, sizeof(f->err)),
 	    DSP_E_UNAVAILABLE);
+	region_close(r);
+}
+
+/* What the manager is told of where a region lives. */
+static void
+test_backing(void **state)
+{
+	struct fixture		*f = *state;
+	struct region_part	 parts[REGION_PARTS_MAX];
+	struct region		*r;
+	char			 out[MSG_BACKING_MAX + 1], want[800];
+	unsigned int		 i;
+
+	r = region_open("A1", f->path, 0, 0);
+	assert_non_null(r);
+	region_backing(r, out, sizeof(out));
+	assert_string_equal(out, f->path);
+	region_close(r);
+
+	r = region_open("A1", f->path, 4096, 1 << 20);
+	assert_non_null(r);
+	region_backing(r, out, sizeof(out));
+	snprintf(want, sizeof(want), "%s@4096+1048576", f->path);
+	assert_string_equal(out, want);
+	region_close(r);
+
+	parts[0].path = f->path;
+	parts[0].offset = 0;
+	parts[0].length = 1 << 20;
+	parts[1].path = f->path2;
+	parts[1].offset = 512;
+	parts[1].length = 0;
+	r = region_open_parts("J", parts, 2);
+	assert_non_null(r);
+	region_backing(r, out, sizeof(out));
+	snprintf(want, sizeof(want), "%s+1048576 + %s@512", f->path, f->path2);
+	assert_string_equal(out, want);
+	region_close(r);
+
+	/* Too long for the field: cut, and said so. */
+	for (i = 0; i < REGION_PARTS_MAX; i++) {
+		parts[i].path = f->path;
+		parts[i].offset = (uint64_t)i << 20;
+		parts[i].length = 1 << 20;
+	}
+	r = region_open_parts("J", parts, REGION_PARTS_MAX);
+	assert_non_null(r);
+	region_backing(r, out, sizeof(out));
+	assert_true(strlen(out) <= MSG_BACKING_MAX);
+	assert_string_equal(out + strlen(out) - 4, " ...");
+	assert_int_equal(strncmp(out, f->path, strlen(f->path)), 0);
 	region_close(r);
 }
 
@@ -645,6 +697,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_backing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_short_file, setup,
