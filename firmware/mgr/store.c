@@ -325,29 +325,39 @@ store_changes(struct store_txn *t, uint64_t *count, uint64_t *at)
 	return DSP_OK;
 }
 
+/* On every commit's path: a fixed 16-byte value, no allocation. */
+int
+store_changes_bump(struct store *s, MDB_txn *txn)
+{
+	MDB_val		key = { sizeof(STORE_CHANGES_KEY) - 1,
+			    (void *)STORE_CHANGES_KEY }, val;
+	uint8_t		be[16];
+	uint64_t	count = 0, now = (uint64_t)time(NULL);
+	int		rc, i;
+
+	if ((rc = mdb_get(txn, s->meta, &key, &val)) == 0) {
+		if (val.mv_size != sizeof(be))
+			return MDB_CORRUPTED;
+		for (i = 0; i < 8; i++)
+			count = count << 8 | ((const uint8_t *)val.mv_data)[i];
+	} else if (rc != MDB_NOTFOUND)
+		return rc;
+	count++;
+	for (i = 0; i < 8; i++) {
+		be[i] = (uint8_t)(count >> (56 - 8 * i));
+		be[8 + i] = (uint8_t)(now >> (56 - 8 * i));
+	}
+	val.mv_size = sizeof(be);
+	val.mv_data = be;
+	return mdb_put(txn, s->meta, &key, &val, 0);
+}
+
 int
 store_count_change(struct store_txn *t)
 {
-	MDB_val			key = { sizeof(STORE_CHANGES_KEY) - 1,
-				    (void *)STORE_CHANGES_KEY }, val;
-	struct buf_writer	w;
-	uint64_t		count, at;
-	int			rc;
+	int	rc;
 
-	if ((rc = store_changes(t, &count, &at)) != DSP_OK)
-		return rc;
-	buf_writer_init(&w);
-	buf_put_u64(&w, count + 1);
-	buf_put_u64(&w, (uint64_t)time(NULL));
-	if (w.error) {
-		buf_writer_free(&w);
-		return store_fail(t, DSP_E_INTERNAL, "out of memory");
-	}
-	val.mv_size = w.len;
-	val.mv_data = w.data;
-	rc = mdb_put(t->txn, t->s->meta, &key, &val, 0);
-	buf_writer_free(&w);
-	if (rc != 0)
+	if ((rc = store_changes_bump(t->s, t->txn)) != 0)
 		return store_mdb_fail(t, "counting the change", rc);
 	return DSP_OK;
 }

@@ -116,7 +116,8 @@ batch_run_job(struct store *s, MDB_txn *parent, struct store_job *j)
 		return;
 	}
 	j->rc = j->fn(&t, j->arg);
-	if (j->rc == DSP_OK && t.dirty)
+	/* A lone job's own commit counts; a batch counts in its parent. */
+	if (j->rc == DSP_OK && t.dirty && parent == NULL)
 		j->rc = store_count_change(&t);
 	if (j->rc == DSP_OK && t.dirty) {
 		if ((rc = mdb_txn_commit(t.txn)) != 0)
@@ -160,7 +161,11 @@ batch_run(struct store *s, struct store_job *jobs)
 		mdb_txn_abort(parent);
 		return 0;
 	}
-	if ((rc = mdb_txn_commit(parent)) != 0) {
+	if ((rc = store_changes_bump(s, parent)) != 0)
+		mdb_txn_abort(parent);
+	else
+		rc = mdb_txn_commit(parent);
+	if (rc != 0) {
 		/* None of the batch is in the store. */
 		for (j = jobs; j != NULL; j = j->next)
 			if (j->committed)

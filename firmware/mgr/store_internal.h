@@ -40,6 +40,7 @@
 /* Tables from "owed" on (in store_open_dbs' order) came with the
  * lenders' records; a read-only open does without them. */
 #define STORE_FIRST_LATER_TABLE	6
+#define STORE_IDS_TABLE		12	/* "ids", the last */
 #define STORE_MAP_SIZE		(1024ULL * 1024 * 1024)
 #define STORE_MAX_READERS	1024
 #define STORE_AUDIT_KEEP	100000	/* oldest rows pruned beyond this */
@@ -188,7 +189,9 @@ int	store_id_next(struct store_txn *, char kind, const uint32_t *after,
 	    size_t count, int inclusive, uint32_t *numbers, char *key,
 	    size_t *len);
 
-/* store.c: the change counter in meta, one up per commit. */
+/* store.c: the change counter in meta, one up per commit (of a
+ * batch: once, in its parent). 0 or an LMDB error. */
+int	store_changes_bump(struct store *, MDB_txn *);
 int	store_count_change(struct store_txn *);
 /* The counter and the unix seconds of the last commit (0 and 0 for a
  * store never written since it had one). */

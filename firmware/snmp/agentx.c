@@ -189,9 +189,14 @@ agentx_poll(unsigned int reg, void *arg)
 		log_warnx("%s", v.err);
 		return;
 	}
-	if (events_poll(sa->events, &v, agentx_notice, sa) != DSP_OK)
-		log_warnx("notifications: %s", v.err[0] != '\0' ? v.err :
-		    "cannot read the store");
+	/* Nothing committed since the last poll: nothing to tell. */
+	if (v.changes != sa->polled) {
+		if (events_poll(sa->events, &v, agentx_notice, sa) != DSP_OK)
+			log_warnx("notifications: %s", v.err[0] != '\0' ?
+			    v.err : "cannot read the store");
+		else
+			sa->polled = v.changes;
+	}
 	view_close(&v);
 }
 

@@ -14,7 +14,6 @@
 #include "log.h"
 #include "subagent.h"
 
-#define IDS_TABLE_BIT	(1U << 12)	/* store_open_dbs' order */
 
 static struct subagent	*main_sa;
 
@@ -52,6 +51,7 @@ store_drop(struct subagent *sa)
 	store_close(sa->store);
 	sa->store = NULL;
 	memset(&sa->pool, 0, sizeof(sa->pool));
+	sa->polled = UINT64_MAX;
 }
 
 /* The store's state as the one already told, after an open. */
@@ -107,7 +107,7 @@ subagent_store(struct subagent *sa)
 		return -1;
 	}
 	sa->last_error[0] = '\0';
-	if (sa->store->missing & IDS_TABLE_BIT) {
+	if (sa->store->missing & (1U << STORE_IDS_TABLE)) {
 		log_warnx("store %s was written by an older daspool-mgr: start "
 		    "this release's daspool-mgr once to upgrade it",
 		    sa->conf->state_dir);
@@ -170,6 +170,7 @@ main(int argc, char **argv)
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.conf = &conf;
+	sa.polled = UINT64_MAX;
 	if ((sa.events = events_new(conf.store_full_percent)) == NULL)
 		fatalx("out of memory");
 	main_sa = &sa;

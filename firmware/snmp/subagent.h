@@ -23,6 +23,8 @@ struct subagent {
 	dev_t			 store_dev;	/* of data.mdb, to see a */
 	ino_t			 store_ino;	/* restore replace it */
 	struct pool_figures	 pool;
+	uint64_t		 polled;	/* change counter last polled;
+						 * UINT64_MAX: none yet */
 	struct events		*events;
 	int			 connected;	/* to the master agent */
 	int			 waiting_told;	/* "waiting for the store" */
