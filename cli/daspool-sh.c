@@ -21,6 +21,7 @@
 #include "msg.h"
 #include "net.h"
 #include "proto.h"
+#include "sh_edit.h"
 #include "text.h"
 #include "tls.h"
 
@@ -29,7 +30,8 @@
 #define SH_SOCKET_ENV		"DASPOOL_ADMIN_SOCKET"
 #define SH_CONNECT_MS		10000
 #define SH_REPLY_MS		120000
-#define SH_PROMPT		"daspool> "
+#define SH_HISTORY_FILE		".daspool_history"
+#define SH_HISTORY_SIZE		1000
 
 struct sh_opts {
 	const char	*socket;
@@ -285,32 +287,79 @@ sh_trim(char *line)
 	return line;
 }
 
-/* One command per line until EOF, "quit" or "exit". Line editing
- * comes later, from a library. */
+/* A command line to run: 1; 0 to skip it; -1 to leave. */
 static int
-sh_loop(struct sh *sh)
+sh_take(char *buf, char **line)
+{
+	if ((*line = sh_trim(buf)) == NULL)
+		return 0;
+	if (strcmp(*line, "quit") == 0 || strcmp(*line, "exit") == 0)
+		return -1;
+	return 1;
+}
+
+/* Piped input and scripts: one command per line until EOF, "quit" or
+ * "exit". */
+static int
+sh_loop_plain(struct sh *sh)
 {
 	char	*buf = NULL, *line;
 	size_t	 cap = 0;
-	int	 tty = isatty(STDIN_FILENO), failed = 0;
+	int	 failed = 0, rc;
 
-	for (;;) {
-		if (tty) {
-			fputs(SH_PROMPT, stdout);
-			fflush(stdout);
-		}
-		if (getline(&buf, &cap, stdin) == -1)
+	while (getline(&buf, &cap, stdin) != -1) {
+		if ((rc = sh_take(buf, &line)) == -1)
 			break;
-		if ((line = sh_trim(buf)) == NULL)
-			continue;
-		if (strcmp(line, "quit") == 0 || strcmp(line, "exit") == 0)
-			break;
-		if (sh_run(sh, line) != 0)
+		if (rc == 1 && sh_run(sh, line) != 0)
 			failed = 1;
 	}
-	if (tty)
-		fputc('\n', stdout);
 	free(buf);
+	return failed;
+}
+
+/* The prompt: the appliance's name, '#' for an admin. */
+static void
+sh_prompt(char *out, size_t len)
+{
+	char	host[256];
+
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "appliance");
+	host[sizeof(host) - 1] = '\0';
+	host[strcspn(host, ".")] = '\0';
+	snprintf(out, len, "daspool@%s# ", host);
+}
+
+/* A person at a terminal: line editing and history. */
+static int
+sh_loop_edit(struct sh *sh)
+{
+	struct sh_edit	*e;
+	const char	*got, *home = getenv("HOME");
+	char		 prompt[300], history[PATH_MAX], *buf, *line;
+	int		 failed = 0, rc;
+
+	sh_prompt(prompt, sizeof(prompt));
+	if (home != NULL && home[0] != '\0')
+		snprintf(history, sizeof(history), "%s/%s", home,
+		    SH_HISTORY_FILE);
+	if ((e = sh_edit_open(SH_PROGNAME, prompt, home != NULL &&
+	    home[0] != '\0' ? history : NULL, SH_HISTORY_SIZE)) == NULL)
+		sh_die("cannot start line editing: out of memory");
+	while ((got = sh_edit_line(e)) != NULL) {
+		if ((buf = strdup(got)) == NULL)
+			sh_die("out of memory");
+		if ((rc = sh_take(buf, &line)) == 1) {
+			sh_edit_remember(e, line);
+			if (sh_run(sh, line) != 0)
+				failed = 1;
+		}
+		free(buf);
+		if (rc == -1)
+			break;
+	}
+	fputc('\n', stdout);
+	sh_edit_close(e);
 	return failed;
 }
 
@@ -327,7 +376,12 @@ main(int argc, char **argv)
 	    (sh.shown = malloc(TEXT_ESCAPED_SIZE(DSP_TEXT_MAX))) == NULL)
 		sh_die("out of memory");
 	sh_connect(&sh, &o);
-	rc = o.command != NULL ? sh_run(&sh, o.command) : sh_loop(&sh);
+	if (o.command != NULL)
+		rc = sh_run(&sh, o.command);
+	else if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		rc = sh_loop_edit(&sh);
+	else
+		rc = sh_loop_plain(&sh);
 	channel_close(sh.ch);
 	tls_config_free(sh.tls);
 	free(sh.text);

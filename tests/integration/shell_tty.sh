@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The interactive shell through a pseudo-terminal (expect), against a
+# real manager: the prompt names the appliance, a command runs, Ctrl-C
+# drops the line being typed and keeps the shell, Ctrl-D on an empty
+# line leaves, and the up arrow recalls the last command after the
+# shell was started again.
+. "$(dirname "$0")/functions.sh"
+command -v expect >/dev/null || fail "expect is not installed: run scripts/install-deps.sh"
+
+start_mgr
+start_agent serverA 127.0.2.1 A1:16M
+mkdir -p "$T/home"
+host=$(hostname | cut -d. -f1)
+
+cat >"$T/first.exp" <<EXP
+set timeout 10
+log_user 0
+spawn env HOME=$T/home TERM=vt100 daspool-sh -s $ADMIN_SOCK
+expect {
+	"daspool@$host# " {}
+	timeout { puts "no prompt"; exit 1 }
+}
+send "show servers\r"
+expect {
+	-re "serverA +127.0.2.1:\[0-9]+ +up" {}
+	timeout { puts "show servers printed nothing"; exit 1 }
+}
+expect "daspool@$host# "
+send "show vol"
+send "\003"
+expect {
+	"daspool@$host# " {}
+	timeout { puts "Ctrl-C did not give a fresh prompt"; exit 1 }
+	eof { puts "Ctrl-C ended the shell"; exit 1 }
+}
+send "\004"
+expect {
+	eof {}
+	timeout { puts "Ctrl-D did not leave"; exit 1 }
+}
+puts "first ok"
+EXP
+out=$(expect "$T/first.exp" 2>&1) || fail "$out"
+[ -s "$T/home/.daspool_history" ] || fail "no history file"
+# libedit's file writes a space as \040.
+grep -q 'show.*servers' "$T/home/.daspool_history" || fail "history lacks the command"
+! grep -q 'show.*vol' "$T/home/.daspool_history" || fail "a dropped line was kept"
+
+cat >"$T/again.exp" <<EXP
+set timeout 10
+log_user 0
+spawn env HOME=$T/home TERM=vt100 daspool-sh -s $ADMIN_SOCK
+expect "daspool@$host# "
+send "\033\[A"
+expect {
+	"show servers" {}
+	timeout { puts "the up arrow did not recall the command"; exit 1 }
+}
+send "\r"
+expect {
+	-re "serverA +127.0.2.1" {}
+	timeout { puts "the recalled command did not run"; exit 1 }
+}
+send "exit\r"
+expect eof
+puts "again ok"
+EXP
+out=$(expect "$T/again.exp" 2>&1) || fail "$out"
+pass
