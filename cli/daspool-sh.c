@@ -51,6 +51,7 @@ struct sh {
 	char			*shown;		/* the text escaped */
 	int			 open_line;	/* the last part ended mid-line */
 	size_t			 parts;		/* of the reply so far */
+	struct buf_writer	*capture;	/* the reply kept, not shown */
 };
 
 enum { OPT_MANAGER = 1, OPT_MANAGER_NAME, OPT_CA, OPT_CERT, OPT_KEY, OPT_CRL,
@@ -233,6 +234,10 @@ sh_print_part(const uint8_t *payload, size_t len, void *arg)
 
 	if (msg_decode_text(payload, len, sh->text) != DSP_OK)
 		return -1;
+	if (sh->capture != NULL) {
+		buf_put_bytes(sh->capture, sh->text, strlen(sh->text));
+		return 0;
+	}
 	n = text_safe_lines(sh->shown, TEXT_ESCAPED_SIZE(DSP_TEXT_MAX),
 	    sh->text);
 	fputs(sh->shown, stdout);
@@ -317,6 +322,35 @@ sh_loop_plain(struct sh *sh)
 	return failed;
 }
 
+/* What may follow words, as the manager's "?" says (sh_edit.h). */
+static char *
+sh_choices(void *arg, const char *words)
+{
+	struct sh		*sh = arg;
+	struct buf_writer	 w, reply;
+	char			 err[1024], *line, *text = NULL;
+	int			 rc;
+
+	if (asprintf(&line, "%s?", words) == -1)
+		return NULL;
+	buf_writer_init(&w);
+	buf_writer_init(&reply);
+	msg_encode_text(&w, line);
+	sh->capture = &reply;
+	rc = channel_call_parts(sh->ch, DSP_OP_ADMIN, &w, sh_print_part, sh,
+	    err, sizeof(err));
+	sh->capture = NULL;
+	buf_put_u8(&reply, 0);
+	if (rc == DSP_OK && !reply.error)
+		text = strdup((const char *)reply.data);
+	if (rc == -1)
+		sh_die("manager: %s", err);
+	buf_writer_free(&w);
+	buf_writer_free(&reply);
+	free(line);
+	return text;
+}
+
 /* The prompt: the appliance's name, '#' for an admin. */
 static void
 sh_prompt(char *out, size_t len)
@@ -344,7 +378,8 @@ sh_loop_edit(struct sh *sh)
 		snprintf(history, sizeof(history), "%s/%s", home,
 		    SH_HISTORY_FILE);
 	if ((e = sh_edit_open(SH_PROGNAME, prompt, home != NULL &&
-	    home[0] != '\0' ? history : NULL, SH_HISTORY_SIZE)) == NULL)
+	    home[0] != '\0' ? history : NULL, SH_HISTORY_SIZE, sh_choices,
+	    sh)) == NULL)
 		sh_die("cannot start line editing: out of memory");
 	while ((got = sh_edit_line(e)) != NULL) {
 		if ((buf = strdup(got)) == NULL)

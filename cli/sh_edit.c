@@ -16,7 +16,141 @@ struct sh_edit {
 	char		*line;		/* the last one read */
 	size_t		 cap;
 	int		 abandoned;	/* by Ctrl-C */
+	sh_edit_choices_fn choices;
+	void		*arg;
 };
+
+/* The words before the cursor, split at the last blank: the finished
+ * words (with their blank) and the word being typed. */
+struct sh_edit_at {
+	char	words[4096];
+	char	partial[256];
+};
+
+static int
+sh_edit_split(EditLine *el, struct sh_edit_at *at)
+{
+	const LineInfo	*li = el_line(el);
+	size_t		 len = (size_t)(li->cursor - li->buffer), cut;
+
+	if (len >= sizeof(at->words))
+		return -1;
+	memcpy(at->words, li->buffer, len);
+	at->words[len] = '\0';
+	for (cut = len; cut > 0 && at->words[cut - 1] != ' '; cut--)
+		;
+	if (len - cut >= sizeof(at->partial))
+		return -1;
+	memcpy(at->partial, at->words + cut, len - cut + 1);
+	at->words[cut] = '\0';
+	return 0;
+}
+
+/* The first word of a line of choices, and where its help starts. */
+static size_t
+sh_edit_word(const char *line, const char **help)
+{
+	size_t	n = strcspn(line, " \n");
+
+	*help = line + n + strspn(line + n, " ");
+	return n;
+}
+
+/* A keyword, not a placeholder (NAME, SERVER:REGION) or <cr>. */
+static int
+sh_edit_keyword(const char *w, size_t n)
+{
+	return n > 0 && w[0] >= 'a' && w[0] <= 'z';
+}
+
+static unsigned char
+sh_edit_help(EditLine *el, int ch)
+{
+	struct sh_edit		*e;
+	struct sh_edit_at	 at;
+	const char		*line;
+	char			*text;
+	size_t			 shown = 0;
+
+	(void)ch;
+	el_get(el, EL_CLIENTDATA, &e);
+	if (sh_edit_split(el, &at) == -1 ||
+	    (text = e->choices(e->arg, at.words)) == NULL)
+		return CC_ERROR;
+	fputs("?\n", stdout);
+	for (line = text; *line != '\0'; line += strcspn(line, "\n") +
+	    (line[strcspn(line, "\n")] != '\0')) {
+		if (strncmp(line, at.partial, strlen(at.partial)) != 0)
+			continue;
+		printf("  %.*s\n", (int)strcspn(line, "\n"), line);
+		shown++;
+	}
+	if (shown == 0)
+		printf("%% nothing may follow that starts with '%s'\n",
+		    at.partial);
+	free(text);
+	return CC_REDISPLAY;
+}
+
+static unsigned char
+sh_edit_complete(EditLine *el, int ch)
+{
+	struct sh_edit		*e;
+	struct sh_edit_at	 at;
+	const char		*line, *help, *first = NULL;
+	char			*text, add[256];
+	size_t			 n, plen, common = 0, count = 0, i;
+
+	(void)ch;
+	el_get(el, EL_CLIENTDATA, &e);
+	if (sh_edit_split(el, &at) == -1 ||
+	    (text = e->choices(e->arg, at.words)) == NULL)
+		return CC_ERROR;
+	plen = strlen(at.partial);
+	/* The keywords that fit, and what they share past the partial. */
+	for (line = text; *line != '\0'; line += strcspn(line, "\n") +
+	    (line[strcspn(line, "\n")] != '\0')) {
+		n = sh_edit_word(line, &help);
+		if (!sh_edit_keyword(line, n) || n < plen ||
+		    strncmp(line, at.partial, plen) != 0)
+			continue;
+		if (count++ == 0) {
+			first = line;
+			common = n;
+			continue;
+		}
+		for (i = plen; i < common && i < n && first[i] == line[i]; i++)
+			;
+		common = i;
+	}
+	if (count == 0) {
+		free(text);
+		return CC_ERROR;
+	}
+	if (common > plen || count == 1) {
+		n = common - plen < sizeof(add) - 2 ? common - plen :
+		    sizeof(add) - 2;
+		memcpy(add, first + plen, n);
+		if (count == 1)
+			add[n++] = ' ';
+		add[n] = '\0';
+		el_insertstr(el, add);
+		free(text);
+		return CC_REFRESH;
+	}
+	/* Several, nothing more in common: list them. */
+	fputc('\n', stdout);
+	for (line = text; *line != '\0'; line += strcspn(line, "\n") +
+	    (line[strcspn(line, "\n")] != '\0')) {
+		n = sh_edit_word(line, &help);
+		if (sh_edit_keyword(line, n) && n >= plen &&
+		    strncmp(line, at.partial, plen) == 0)
+			printf("%-16.*s", (int)n, line);
+	}
+	fputc('\n', stdout);
+	free(text);
+	return CC_REDISPLAY;
+}
 
 /* Ctrl-C, read as a key while a line is edited: the line is ended
  * and then dropped. */
@@ -42,7 +176,7 @@ sh_edit_prompt(EditLine *el)
 
 struct sh_edit *
 sh_edit_open(const char *progname, const char *prompt, const char *file,
-    int history_size)
+    int history_size, sh_edit_choices_fn choices, void *arg)
 {
 	struct sh_edit		*e;
 	HistEvent		 ev;
@@ -68,6 +202,13 @@ sh_edit_open(const char *progname, const char *prompt, const char *file,
 	el_set(e->el, EL_SETTY, "-d", "-isig", NULL);
 	el_set(e->el, EL_ADDFN, "sh-abandon", "drop the line", sh_edit_abandon);
 	el_set(e->el, EL_BIND, "^C", "sh-abandon", NULL);
+	e->choices = choices;
+	e->arg = arg;
+	el_set(e->el, EL_ADDFN, "sh-help", "what may follow", sh_edit_help);
+	el_set(e->el, EL_BIND, "?", "sh-help", NULL);
+	el_set(e->el, EL_ADDFN, "sh-complete", "complete a keyword",
+	    sh_edit_complete);
+	el_set(e->el, EL_BIND, "^I", "sh-complete", NULL);
 	return e;
 }
 

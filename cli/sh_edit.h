@@ -8,9 +8,18 @@
 
 struct sh_edit;
 
+/*
+ * What may follow the words given, as the manager's "?" answers it: a
+ * malloc'd text of lines "WORD  help" (NULL when it cannot be asked).
+ * '?' prints those that fit the word being typed and gives the line
+ * back; TAB completes a keyword, or lists the candidates.
+ */
+typedef char	*(*sh_edit_choices_fn)(void *arg, const char *words);
+
 /* NULL when out of memory. file: the history's, or NULL for none. */
 struct sh_edit	*sh_edit_open(const char *progname, const char *prompt,
-		    const char *file, int history_size);
+		    const char *file, int history_size,
+		    sh_edit_choices_fn choices, void *arg);
 /* The next line, without its newline; NULL at the end of the session.
  * A line dropped by Ctrl-C comes back as "". */
 const char	*sh_edit_line(struct sh_edit *);

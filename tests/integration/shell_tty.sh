@@ -2,13 +2,15 @@
 # The interactive shell through a pseudo-terminal (expect), against a
 # real manager: the prompt names the appliance, a command runs, Ctrl-C
 # drops the line being typed and keeps the shell, Ctrl-D on an empty
-# line leaves, and the up arrow recalls the last command after the
-# shell was started again.
+# line leaves, the up arrow recalls the last command after the shell
+# was started again; '?' lists what may follow and gives the line back;
+# TAB completes a unique keyword and lists several.
 . "$(dirname "$0")/functions.sh"
 command -v expect >/dev/null || fail "expect is not installed: run scripts/install-deps.sh"
 
 start_mgr
 start_agent serverA 127.0.2.1 A1:16M
+admin "volume create Vol-1 single serverA:A1" >/dev/null || fail "create"
 mkdir -p "$T/home"
 host=$(hostname | cut -d. -f1)
 
@@ -61,6 +63,41 @@ expect {
 	-re "serverA +127.0.2.1" {}
 	timeout { puts "the recalled command did not run"; exit 1 }
 }
+send "sh vol ?"
+expect {
+	-re "health +only volumes in this health" {}
+	timeout { puts "? listed nothing"; exit 1 }
+}
+expect {
+	-re "daspool@$host# sh vol $" {}
+	timeout { puts "? did not give the line back"; exit 1 }
+}
+send "\003"
+expect "daspool@$host# "
+send "vo"
+expect "vo"
+send "\t"
+expect "lume "
+send "\r"
+expect {
+	"incomplete command 'volume'" {}
+	timeout { puts "TAB did not complete 'vo' to 'volume'"; exit 1 }
+}
+expect "daspool@$host# "
+send "volume f"
+expect "volume f"
+send "\t"
+expect {
+	"orce-" {}
+	timeout { puts "TAB did not complete what force-unmount and force-release share"; exit 1 }
+}
+send "\t"
+expect {
+	-re "force-unmount +force-release" {}
+	timeout { puts "TAB did not list force-unmount and force-release"; exit 1 }
+}
+send "\003"
+expect "daspool@$host# "
 send "exit\r"
 expect eof
 puts "again ok"
