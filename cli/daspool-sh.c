@@ -322,17 +322,15 @@ sh_loop_plain(struct sh *sh)
 	return failed;
 }
 
-/* What may follow words, as the manager's "?" says (sh_edit.h). */
+/* A line asked for line editing, its reply kept (sh_edit.h). */
 static char *
-sh_choices(void *arg, const char *words)
+sh_ask(void *arg, const char *line)
 {
 	struct sh		*sh = arg;
 	struct buf_writer	 w, reply;
-	char			 err[1024], *line, *text = NULL;
+	char			 err[1024], *text = NULL;
 	int			 rc;
 
-	if (asprintf(&line, "%s?", words) == -1)
-		return NULL;
 	buf_writer_init(&w);
 	buf_writer_init(&reply);
 	msg_encode_text(&w, line);
@@ -347,7 +345,6 @@ sh_choices(void *arg, const char *words)
 		sh_die("manager: %s", err);
 	buf_writer_free(&w);
 	buf_writer_free(&reply);
-	free(line);
 	return text;
 }
 
@@ -378,7 +375,7 @@ sh_loop_edit(struct sh *sh)
 		snprintf(history, sizeof(history), "%s/%s", home,
 		    SH_HISTORY_FILE);
 	if ((e = sh_edit_open(SH_PROGNAME, prompt, home != NULL &&
-	    home[0] != '\0' ? history : NULL, SH_HISTORY_SIZE, sh_choices,
+	    home[0] != '\0' ? history : NULL, SH_HISTORY_SIZE, sh_ask,
 	    sh)) == NULL)
 		sh_die("cannot start line editing: out of memory");
 	while ((got = sh_edit_line(e)) != NULL) {

@@ -16,7 +16,7 @@ struct sh_edit {
 	char		*line;		/* the last one read */
 	size_t		 cap;
 	int		 abandoned;	/* by Ctrl-C */
-	sh_edit_choices_fn choices;
+	sh_edit_ask_fn	 ask;
 	void		*arg;
 };
 
@@ -46,21 +46,22 @@ sh_edit_split(EditLine *el, struct sh_edit_at *at)
 	return 0;
 }
 
-/* The first word of a line of choices, and where its help starts. */
-static size_t
-sh_edit_word(const char *line, const char **help)
+/* The next line of a reply, and its length without the newline. */
+static const char *
+sh_edit_next(const char *line, size_t *len)
 {
-	size_t	n = strcspn(line, " \n");
-
-	*help = line + n + strspn(line + n, " ");
-	return n;
+	*len = strcspn(line, "\n");
+	return line[*len] == '\n' ? line + *len + 1 : line + *len;
 }
 
-/* A keyword, not a placeholder (NAME, SERVER:REGION) or <cr>. */
-static int
-sh_edit_keyword(const char *w, size_t n)
+/* Asks what the word being typed may become (ADMIN_COMPLETE_MARK). */
+static char *
+sh_edit_candidates(struct sh_edit *e, const struct sh_edit_at *at)
 {
-	return n > 0 && w[0] >= 'a' && w[0] <= 'z';
+	char	line[sizeof(at->words) + sizeof(at->partial) + 4];
+
+	snprintf(line, sizeof(line), "\001%s%s", at->words, at->partial);
+	return e->ask(e->arg, line);
 }
 
 static unsigned char
@@ -68,24 +69,27 @@ sh_edit_help(EditLine *el, int ch)
 {
 	struct sh_edit		*e;
 	struct sh_edit_at	 at;
-	const char		*line;
-	char			*text;
-	size_t			 shown = 0;
+	const char		*line, *next;
+	char			*text, ask[sizeof(at.words) + 2];
+	size_t			 len;
 
 	(void)ch;
 	el_get(el, EL_CLIENTDATA, &e);
-	if (sh_edit_split(el, &at) == -1 ||
-	    (text = e->choices(e->arg, at.words)) == NULL)
+	if (sh_edit_split(el, &at) == -1)
+		return CC_ERROR;
+	if (at.partial[0] == '\0') {
+		snprintf(ask, sizeof(ask), "%s?", at.words);
+		text = e->ask(e->arg, ask);
+	} else
+		text = sh_edit_candidates(e, &at);
+	if (text == NULL)
 		return CC_ERROR;
 	fputs("?\n", stdout);
-	for (line = text; *line != '\0'; line += strcspn(line, "\n") +
-	    (line[strcspn(line, "\n")] != '\0')) {
-		if (strncmp(line, at.partial, strlen(at.partial)) != 0)
-			continue;
-		printf("  %.*s\n", (int)strcspn(line, "\n"), line);
-		shown++;
+	for (line = text; *line != '\0'; line = next) {
+		next = sh_edit_next(line, &len);
+		printf("  %.*s\n", (int)len, line);
 	}
-	if (shown == 0)
+	if (text[0] == '\0')
 		printf("%% nothing may follow that starts with '%s'\n",
 		    at.partial);
 	free(text);
@@ -97,29 +101,28 @@ sh_edit_complete(EditLine *el, int ch)
 {
 	struct sh_edit		*e;
 	struct sh_edit_at	 at;
-	const char		*line, *help, *first = NULL;
+	const char		*line, *next, *first = NULL;
 	char			*text, add[256];
-	size_t			 n, plen, common = 0, count = 0, i;
+	size_t			 len, plen, common = 0, count = 0, i;
 
 	(void)ch;
 	el_get(el, EL_CLIENTDATA, &e);
 	if (sh_edit_split(el, &at) == -1 ||
-	    (text = e->choices(e->arg, at.words)) == NULL)
+	    (text = sh_edit_candidates(e, &at)) == NULL)
 		return CC_ERROR;
 	plen = strlen(at.partial);
-	/* The keywords that fit, and what they share past the partial. */
-	for (line = text; *line != '\0'; line += strcspn(line, "\n") +
-	    (line[strcspn(line, "\n")] != '\0')) {
-		n = sh_edit_word(line, &help);
-		if (!sh_edit_keyword(line, n) || n < plen ||
-		    strncmp(line, at.partial, plen) != 0)
+	/* The candidates, and what they share past the partial word. */
+	for (line = text; *line != '\0'; line = next) {
+		next = sh_edit_next(line, &len);
+		if (line[0] == '(' || len < plen)
 			continue;
 		if (count++ == 0) {
 			first = line;
-			common = n;
+			common = len;
 			continue;
 		}
-		for (i = plen; i < common && i < n && first[i] == line[i]; i++)
+		for (i = plen; i < common && i < len && first[i] == line[i];
+		    i++)
 			;
 		common = i;
 	}
@@ -128,26 +131,31 @@ sh_edit_complete(EditLine *el, int ch)
 		return CC_ERROR;
 	}
 	if (common > plen || count == 1) {
-		n = common - plen < sizeof(add) - 2 ? common - plen :
+		len = common - plen < sizeof(add) - 2 ? common - plen :
 		    sizeof(add) - 2;
-		memcpy(add, first + plen, n);
-		if (count == 1)
-			add[n++] = ' ';
-		add[n] = '\0';
+		memcpy(add, first + plen, len);
+		/* A whole word: the next one may start; not after a
+		 * server's "NAME:", whose region comes next. */
+		if (count == 1 && (common == 0 || first[common - 1] != ':'))
+			add[len++] = ' ';
+		add[len] = '\0';
 		el_insertstr(el, add);
 		free(text);
 		return CC_REFRESH;
 	}
-	/* Several, nothing more in common: list them. */
+	/* Several, nothing more in common: list them in columns. */
 	fputc('\n', stdout);
-	for (line = text; *line != '\0'; line += strcspn(line, "\n") +
-	    (line[strcspn(line, "\n")] != '\0')) {
-		n = sh_edit_word(line, &help);
-		if (sh_edit_keyword(line, n) && n >= plen &&
-		    strncmp(line, at.partial, plen) == 0)
-			printf("%-16.*s", (int)n, line);
+	for (line = text, i = 0; *line != '\0'; line = next) {
+		next = sh_edit_next(line, &len);
+		if (line[0] == '(') {
+			printf("%s%.*s\n", i % 4 ? "\n" : "", (int)len, line);
+			i = 0;
+			continue;
+		}
+		printf("%-19.*s%s", (int)len, line, ++i % 4 ? " " : "\n");
 	}
-	fputc('\n', stdout);
+	if (i % 4)
+		fputc('\n', stdout);
 	free(text);
 	return CC_REDISPLAY;
 }
@@ -176,7 +184,7 @@ sh_edit_prompt(EditLine *el)
 
 struct sh_edit *
 sh_edit_open(const char *progname, const char *prompt, const char *file,
-    int history_size, sh_edit_choices_fn choices, void *arg)
+    int history_size, sh_edit_ask_fn ask, void *arg)
 {
 	struct sh_edit		*e;
 	HistEvent		 ev;
@@ -202,7 +210,7 @@ sh_edit_open(const char *progname, const char *prompt, const char *file,
 	el_set(e->el, EL_SETTY, "-d", "-isig", NULL);
 	el_set(e->el, EL_ADDFN, "sh-abandon", "drop the line", sh_edit_abandon);
 	el_set(e->el, EL_BIND, "^C", "sh-abandon", NULL);
-	e->choices = choices;
+	e->ask = ask;
 	e->arg = arg;
 	el_set(e->el, EL_ADDFN, "sh-help", "what may follow", sh_edit_help);
 	el_set(e->el, EL_BIND, "?", "sh-help", NULL);

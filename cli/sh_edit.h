@@ -9,17 +9,19 @@
 struct sh_edit;
 
 /*
- * What may follow the words given, as the manager's "?" answers it: a
- * malloc'd text of lines "WORD  help" (NULL when it cannot be asked).
- * '?' prints those that fit the word being typed and gives the line
- * back; TAB completes a keyword, or lists the candidates.
+ * Asks the manager a line and gives its reply as a malloc'd text (NULL
+ * when it cannot be asked). '?' asks "WORDS ?" (what may follow, a help
+ * line each) or, in a word, what that word may become (a line starting
+ * with byte 1, admin.h's ADMIN_COMPLETE_MARK) and prints the answer,
+ * then gives the line back; TAB asks the latter and completes, or
+ * lists.
  */
-typedef char	*(*sh_edit_choices_fn)(void *arg, const char *words);
+typedef char	*(*sh_edit_ask_fn)(void *arg, const char *line);
 
 /* NULL when out of memory. file: the history's, or NULL for none. */
 struct sh_edit	*sh_edit_open(const char *progname, const char *prompt,
-		    const char *file, int history_size,
-		    sh_edit_choices_fn choices, void *arg);
+		    const char *file, int history_size, sh_edit_ask_fn ask,
+		    void *arg);
 /* The next line, without its newline; NULL at the end of the session.
  * A line dropped by Ctrl-C comes back as "". */
 const char	*sh_edit_line(struct sh_edit *);

@@ -752,6 +752,36 @@ admin_is_change(enum admin_action action)
 	}
 }
 
+/* A completion: the words before the last blank are walked as a
+ * command's; what follows it is the word being typed. */
+static int
+admin_parse_complete(struct admin_parse *p, char *line)
+{
+	const struct admin_token	*table = t_main;
+	char				*partial, *words[ADMIN_MAX_WORDS];
+	size_t				 i, count;
+	int				 rc;
+
+	if ((partial = strrchr(line, ' ')) != NULL)
+		*partial++ = '\0';
+	else {
+		partial = line;
+		line = (char *)"";
+	}
+	if (strlen(partial) >= sizeof(p->cmd->partial))
+		return admin_fail(p, "the word to complete is too long");
+	if ((rc = admin_words(p, line, words, &count)) != DSP_OK)
+		return rc;
+	for (i = 0; i < count; i++)
+		if ((rc = admin_step(p, &table, words[i])) != DSP_OK)
+			return rc;
+	p->cmd->complete_for = p->cmd->action;
+	p->cmd->action = ADMIN_COMPLETE;
+	p->cmd->choices = table;
+	snprintf(p->cmd->partial, sizeof(p->cmd->partial), "%s", partial);
+	return DSP_OK;
+}
+
 int
 admin_parse(const char *line, struct admin_command *cmd, char *err,
     size_t errlen)
@@ -769,6 +799,8 @@ admin_parse(const char *line, struct admin_command *cmd, char *err,
 		return admin_fail(&p, "command line longer than %d bytes",
 		    ADMIN_LINE_MAX);
 	memcpy(copy, line, strlen(line) + 1);
+	if (copy[0] == ADMIN_COMPLETE_MARK)
+		return admin_parse_complete(&p, copy + 1);
 	if ((rc = admin_words(&p, copy, words, &count)) != DSP_OK)
 		return rc;
 	for (i = 0; i < count; i++) {
@@ -884,4 +916,61 @@ admin_choices(const struct admin_command *cmd, struct buf_writer *w)
 	    t->type != TOK_NONE; t++)
 		admin_put_line(w, t->word, t->type == TOK_EOL ?
 		    "run the command" : t->help);
+}
+
+/* Fixed values of a filter, as words. */
+static void
+admin_complete_values(const char *const *values, const char *partial,
+    struct buf_writer *w)
+{
+	for (; *values != NULL; values++)
+		if (strncmp(*values, partial, strlen(partial)) == 0) {
+			admin_put_str(w, *values);
+			admin_put_str(w, "\n");
+		}
+}
+
+unsigned int
+admin_complete_keywords(const struct admin_command *cmd,
+    struct buf_writer *w)
+{
+	static const char *const	 forms[] = { "single", "concat",
+					    "mirror", "split", NULL };
+	static const char *const	 healths[] = { "ok", "degraded",
+					    "resyncing", "failed", NULL };
+	const struct admin_token	*t;
+	unsigned int			 names = 0;
+
+	for (t = cmd->choices != NULL ? cmd->choices : t_main;
+	    t->type != TOK_NONE; t++) {
+		if (admin_is_keyword(t)) {
+			if (strncmp(t->word, cmd->partial,
+			    strlen(cmd->partial)) == 0) {
+				admin_put_str(w, t->word);
+				admin_put_str(w, "\n");
+			}
+			continue;
+		}
+		switch (t->type) {
+		case TOK_VOLUME:
+			names |= ADMIN_NAMES_VOLUMES;
+			break;
+		case TOK_SERVER:
+		case TOK_FILTER_SERVER:
+			names |= ADMIN_NAMES_SERVERS;
+			break;
+		case TOK_SERVER_REGION:
+			names |= ADMIN_NAMES_REGIONS;
+			break;
+		case TOK_FILTER_FORM:
+			admin_complete_values(forms, cmd->partial, w);
+			break;
+		case TOK_FILTER_HEALTH:
+			admin_complete_values(healths, cmd->partial, w);
+			break;
+		default:
+			break;
+		}
+	}
+	return names;
 }

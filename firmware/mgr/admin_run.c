@@ -603,6 +603,9 @@ admin_dispatch(struct mgr *m, const char *actor,
 	case ADMIN_CHOICES:
 		admin_choices(cmd, out);
 		return DSP_OK;
+	case ADMIN_COMPLETE:
+		admin_complete(m, cmd, out);
+		return DSP_OK;
 	case ADMIN_HELP:
 		admin_help(out);
 		return DSP_OK;

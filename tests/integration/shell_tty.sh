@@ -4,13 +4,21 @@
 # drops the line being typed and keeps the shell, Ctrl-D on an empty
 # line leaves, the up arrow recalls the last command after the shell
 # was started again; '?' lists what may follow and gives the line back;
-# TAB completes a unique keyword and lists several.
+# TAB completes a unique keyword or volume name and lists several, and
+# offers only the volumes the command can take.
 . "$(dirname "$0")/functions.sh"
 command -v expect >/dev/null || fail "expect is not installed: run scripts/install-deps.sh"
 
 start_mgr
-start_agent serverA 127.0.2.1 A1:16M
-admin "volume create Vol-1 single serverA:A1" >/dev/null || fail "create"
+start_agent serverA 127.0.2.1 A1:16M A2:16M A3:16M A4:16M
+borrower_setup serverJ
+for v in 1 2 3; do
+	admin "volume create Vol-$v single serverA:A$v" >/dev/null || fail "create Vol-$v"
+done
+admin "volume create Data-7 single serverA:A4" >/dev/null || fail "create Data-7"
+as serverJ allocate Vol-2 >/dev/null && as serverJ mount Vol-2 >/dev/null ||
+	fail "mount Vol-2"
+as serverJ allocate Vol-3 >/dev/null || fail "allocate Vol-3"
 mkdir -p "$T/home"
 host=$(hostname | cut -d. -f1)
 
@@ -95,6 +103,47 @@ send "\t"
 expect {
 	-re "force-unmount +force-release" {}
 	timeout { puts "TAB did not list force-unmount and force-release"; exit 1 }
+}
+send "\003"
+expect "daspool@$host# "
+send "show volume Da"
+expect "show volume Da"
+send "\t"
+expect {
+	"ta-7 " {}
+	timeout { puts "TAB did not complete the one volume named Da..."; exit 1 }
+}
+send "\003"
+expect "daspool@$host# "
+send "show volume Vol-"
+expect "show volume Vol-"
+send "\t"
+expect {
+	-re "Vol-1 +Vol-2 +Vol-3" {}
+	timeout { puts "TAB did not list the volumes named Vol-..."; exit 1 }
+}
+send "\003"
+expect "daspool@$host# "
+send "volume force-unmount "
+expect "force-unmount "
+send "\t"
+expect {
+	"Vol-2 " {}
+	timeout { puts "force-unmount TAB did not offer the one mounted volume"; exit 1 }
+}
+send "\003"
+expect "daspool@$host# "
+send "volume force-release V"
+expect "release V"
+send "\t"
+expect {
+	"ol-" {}
+	timeout { puts "force-release TAB did not complete the lent volumes"; exit 1 }
+}
+send "\t"
+expect {
+	-re "\nVol-2 +Vol-3 *\r" {}
+	timeout { puts "force-release TAB did not list only the lent volumes"; exit 1 }
 }
 send "\003"
 expect "daspool@$host# "
