@@ -7,6 +7,8 @@
  * Exit status: 0 all commands succeeded, 1 a command was refused,
  * 2 usage or connection error.
  */
+#include <sys/ioctl.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -22,6 +24,7 @@
 #include "net.h"
 #include "proto.h"
 #include "sh_edit.h"
+#include "sh_out.h"
 #include "text.h"
 #include "tls.h"
 
@@ -52,6 +55,9 @@ struct sh {
 	int			 open_line;	/* the last part ended mid-line */
 	size_t			 parts;		/* of the reply so far */
 	struct buf_writer	*capture;	/* the reply kept, not shown */
+	struct sh_out		 out;		/* filters and the pager */
+	int			 use_out;	/* this command goes through it */
+	int			 page;		/* terminal length, 0: none */
 };
 
 enum { OPT_MANAGER = 1, OPT_MANAGER_NAME, OPT_CA, OPT_CERT, OPT_KEY, OPT_CRL,
@@ -240,7 +246,10 @@ sh_print_part(const uint8_t *payload, size_t len, void *arg)
 	}
 	n = text_safe_lines(sh->shown, TEXT_ESCAPED_SIZE(DSP_TEXT_MAX),
 	    sh->text);
-	fputs(sh->shown, stdout);
+	if (sh->use_out)
+		sh_out_text(&sh->out, sh->shown);
+	else
+		fputs(sh->shown, stdout);
 	if (n > 0)
 		sh->open_line = sh->shown[n - 1] != '\n';
 	sh->parts++;
@@ -253,16 +262,27 @@ static int
 sh_run(struct sh *sh, const char *line)
 {
 	struct buf_writer	 w;
-	char			 err[1024];
+	char			 err[1024], command[8192];
 	int			 rc;
 
+	snprintf(command, sizeof(command), "%s", line);
+	if (sh_out_begin(&sh->out, command, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", SH_PROGNAME, err);
+		return 1;
+	}
+	sh->use_out = sh->out.nfilters > 0 || sh->page > 0;
+	sh->out.page = sh->page;
 	buf_writer_init(&w);
-	msg_encode_text(&w, line);
+	msg_encode_text(&w, command);
 	sh->open_line = 0;
 	sh->parts = 0;
 	rc = channel_call_parts(sh->ch, DSP_OP_ADMIN, &w, sh_print_part, sh,
 	    err, sizeof(err));
 	buf_writer_free(&w);
+	if (sh->use_out) {
+		sh_out_end(&sh->out);
+		sh->open_line = 0;
+	}
 	if (sh->open_line)
 		fputc('\n', stdout);
 	fflush(stdout);
@@ -361,6 +381,38 @@ sh_prompt(char *out, size_t len)
 	snprintf(out, len, "daspool@%s# ", host);
 }
 
+/* The terminal's height, for the pager (24 when it does not say). */
+static int
+sh_rows(void)
+{
+	struct winsize	ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 1)
+		return ws.ws_row;
+	return 24;
+}
+
+/* "terminal length N" (0: no pager) is the shell's own: 1 if line was
+ * it, 0 if not. */
+static int
+sh_terminal(struct sh *sh, const char *line)
+{
+	char	*end;
+	long	 n;
+
+	if (strncmp(line, "terminal length", 15) != 0)
+		return 0;
+	n = strtol(line + 15, &end, 10);
+	if (end == line + 15 || *end != '\0' || n < 0 || n > 512 ||
+	    n == 1) {
+		fprintf(stderr, "%s: terminal length takes 0 (no pager) or "
+		    "2 to 512 lines\n", SH_PROGNAME);
+		return 1;
+	}
+	sh->page = (int)n;
+	return 1;
+}
+
 /* A person at a terminal: line editing and history. */
 static int
 sh_loop_edit(struct sh *sh)
@@ -371,6 +423,8 @@ sh_loop_edit(struct sh *sh)
 	int		 failed = 0, rc;
 
 	sh_prompt(prompt, sizeof(prompt));
+	sh->page = sh_rows();
+	sh->out.tty_fd = STDIN_FILENO;
 	if (home != NULL && home[0] != '\0')
 		snprintf(history, sizeof(history), "%s/%s", home,
 		    SH_HISTORY_FILE);
@@ -383,7 +437,7 @@ sh_loop_edit(struct sh *sh)
 			sh_die("out of memory");
 		if ((rc = sh_take(buf, &line)) == 1) {
 			sh_edit_remember(e, line);
-			if (sh_run(sh, line) != 0)
+			if (!sh_terminal(sh, line) && sh_run(sh, line) != 0)
 				failed = 1;
 		}
 		free(buf);
@@ -404,6 +458,7 @@ main(int argc, char **argv)
 
 	sh_parse(argc, argv, &o);
 	memset(&sh, 0, sizeof(sh));
+	sh.out.to = stdout;
 	if ((sh.text = malloc(DSP_TEXT_MAX + 1)) == NULL ||
 	    (sh.shown = malloc(TEXT_ESCAPED_SIZE(DSP_TEXT_MAX))) == NULL)
 		sh_die("out of memory");
