@@ -363,22 +363,31 @@ sh_ask(void *arg, const char *line)
 		text = strdup((const char *)reply.data);
 	if (rc == -1)
 		sh_die("manager: %s", err);
+	if (rc != DSP_OK)
+		fprintf(stderr, "%s: %s\n", SH_PROGNAME, err);
 	buf_writer_free(&w);
 	buf_writer_free(&reply);
 	return text;
 }
 
-/* The prompt: the appliance's name, '#' for an admin. */
+/* The prompt: the appliance's name, then '#' for an admin and '>'
+ * for a monitor, as the manager says ("show whoami"). A shell the
+ * manager will not serve does not start. */
 static void
-sh_prompt(char *out, size_t len)
+sh_prompt(struct sh *sh, char *out, size_t len)
 {
-	char	host[256];
+	char	host[256], *who;
+	int	monitor;
 
+	if ((who = sh_ask(sh, "show whoami")) == NULL)
+		exit(2);
+	monitor = strstr(who, "role monitor") != NULL;
+	free(who);
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "appliance");
 	host[sizeof(host) - 1] = '\0';
 	host[strcspn(host, ".")] = '\0';
-	snprintf(out, len, "daspool@%s# ", host);
+	snprintf(out, len, "daspool@%s%c ", host, monitor ? '>' : '#');
 }
 
 /* The terminal's height, for the pager (24 when it does not say). */
@@ -422,7 +431,7 @@ sh_loop_edit(struct sh *sh)
 	char		 prompt[300], history[PATH_MAX], *buf, *line;
 	int		 failed = 0, rc;
 
-	sh_prompt(prompt, sizeof(prompt));
+	sh_prompt(sh, prompt, sizeof(prompt));
 	sh->page = sh_rows();
 	sh->out.tty_fd = STDIN_FILENO;
 	if (home != NULL && home[0] != '\0')

@@ -278,6 +278,8 @@ static const struct admin_token t_show[] = {
 	    "the last entries of the audit trail" },
 	{ TOK_KEYWORD, "store", ADMIN_SHOW_STORE, t_eol,
 	    "the LMDB store: size, entries per table, versions, copies" },
+	{ TOK_KEYWORD, "whoami", ADMIN_SHOW_WHOAMI, t_eol,
+	    "who this shell is to the manager, and its role" },
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
 
@@ -733,6 +735,27 @@ admin_words(struct admin_parse *p, char *line, char **words, size_t *count)
 		words[(*count)++] = w;
 	}
 	return DSP_OK;
+}
+
+int
+admin_is_reading(enum admin_action action)
+{
+	switch (action) {
+	case ADMIN_NONE:
+	case ADMIN_CHOICES:
+	case ADMIN_HELP:
+	case ADMIN_SHOW_SERVERS:
+	case ADMIN_SHOW_REGIONS:
+	case ADMIN_SHOW_VOLUMES:
+	case ADMIN_SHOW_VOLUME:
+	case ADMIN_SHOW_AUDIT:
+	case ADMIN_SHOW_STORE:
+	case ADMIN_SHOW_WHOAMI:
+	case ADMIN_COMPLETE:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 int

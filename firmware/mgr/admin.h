@@ -58,6 +58,7 @@ enum admin_action {
 	ADMIN_SHOW_STORE,
 	ADMIN_STORE_COPY,
 	ADMIN_COMPLETE,			/* what the last word may become */
+	ADMIN_SHOW_WHOAMI,		/* the asker and its role */
 };
 
 /* A line starting with this byte asks what its last word (after the
@@ -135,6 +136,8 @@ struct volume_record;
 /* DSP_OK, or DSP_E_INVALID with a sentence in err: unknown command
  * (with what to try), ambiguous prefix (with the candidates), missing
  * or extra argument, bad name or number. */
+/* Commands that only read: the monitor role may run these. */
+int	admin_is_reading(enum admin_action);
 int	admin_parse(const char *line, struct admin_command *, char *err,
 	    size_t errlen);
 /* Appends text (no NUL): every command with its help line. */
