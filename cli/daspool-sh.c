@@ -270,7 +270,8 @@ sh_run(struct sh *sh, const char *line)
 		fprintf(stderr, "%s: %s\n", SH_PROGNAME, err);
 		return 1;
 	}
-	sh->use_out = sh->out.nfilters > 0 || sh->page > 0;
+	sh->use_out = sh->out.nfilters > 0 || sh->page > 0 ||
+	    sh->out.width > 0;
 	sh->out.page = sh->page;
 	buf_writer_init(&w);
 	msg_encode_text(&w, command);
@@ -390,15 +391,21 @@ sh_prompt(struct sh *sh, char *out, size_t len)
 	snprintf(out, len, "daspool@%s%c ", host, monitor ? '>' : '#');
 }
 
-/* The terminal's height, for the pager (24 when it does not say). */
-static int
-sh_rows(void)
+/* The terminal's size, for the pager and the cut of wide lines
+ * (24 x 80 when it does not say). */
+static void
+sh_size(int *rows, int *cols)
 {
 	struct winsize	ws;
 
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 1)
-		return ws.ws_row;
-	return 24;
+	*rows = 24;
+	*cols = 80;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+		if (ws.ws_row > 1)
+			*rows = ws.ws_row;
+		if (ws.ws_col > 1)
+			*cols = ws.ws_col;
+	}
 }
 
 /* "terminal length N" (0: no pager) is the shell's own: 1 if line was
@@ -432,7 +439,7 @@ sh_loop_edit(struct sh *sh)
 	int		 failed = 0, rc;
 
 	sh_prompt(sh, prompt, sizeof(prompt));
-	sh->page = sh_rows();
+	sh_size(&sh->page, &sh->out.width);
 	sh->out.tty_fd = STDIN_FILENO;
 	if (home != NULL && home[0] != '\0')
 		snprintf(history, sizeof(history), "%s/%s", home,

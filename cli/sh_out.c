@@ -116,8 +116,14 @@ sh_out_show(struct sh_out *o, const char *line)
 		}
 		o->shown = key == '\r' || key == '\n' ? o->page - 2 : 0;
 	}
-	fputs(line, o->to);
-	fputc('\n', o->to);
+	/* Wider than the terminal: the end goes (the names come first,
+	 * the note last), and a '>' says so. */
+	if (o->width > 1 && strlen(line) > (size_t)o->width)
+		fprintf(o->to, "%.*s>\n", o->width - 1, line);
+	else {
+		fputs(line, o->to);
+		fputc('\n', o->to);
+	}
 	o->shown++;
 }
 

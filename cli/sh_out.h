@@ -15,6 +15,7 @@
 struct sh_out {
 	FILE		*to;
 	int		 page;		/* lines a page, 0: no pager */
+	int		 width;		/* columns, 0: lines as they are */
 	int		 tty_fd;	/* where --More-- reads keys */
 	/* the filters of this command */
 	size_t		 nfilters;

@@ -4,7 +4,8 @@
 # "| count" counts the rows, in scripts (-c) and at a terminal; at a
 # 24-line terminal the pager stops after a page with --More--, Enter
 # shows one more line, q ends the listing and the shell goes on;
-# "terminal length 0" turns the pager off.
+# "terminal length 0" turns the pager off; at 80 columns no line is
+# wider (the split's audit line is: its end is cut, marked '>').
 . "$(dirname "$0")/functions.sh"
 command -v expect >/dev/null || fail "expect is not installed: run scripts/install-deps.sh"
 
@@ -60,6 +61,13 @@ expect {
 	-re "\[0-9\]+ volumes" {}
 	timeout { puts "show volumes did not end"; exit 1 }
 }
+send "show audit 5\r"
+expect -re "show audit 5\r\n(.*)\r\ndaspool@"
+foreach line [split \$expect_out(1,string) "\n"] {
+	set line [string trimright \$line "\r"]
+	if { [string length \$line] > 80 } { puts "a line wider than 80: \$line"; exit 1 }
+}
+if { ![string match "*>*" \$expect_out(1,string)] } { puts "no line was cut"; exit 1 }
 send "exit\r"
 expect eof
 puts ok
