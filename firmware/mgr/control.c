@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -503,6 +504,21 @@ control_setup_tls(struct control_conn *cc)
 	return 0;
 }
 
+/* "admin:NAME" of a local peer, its user's name ("admin:UID" when
+ * the uid has none): what the log and the audit trail say. */
+static void
+control_local_name(uid_t uid, char *out, size_t len)
+{
+	struct passwd	 pw, *res = NULL;
+	char		 buf[4096];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 &&
+	    res != NULL && msg_name_valid(pw.pw_name))
+		snprintf(out, len, "admin:%s", pw.pw_name);
+	else
+		snprintf(out, len, "admin:%u", (unsigned)uid);
+}
+
 static int
 control_setup_local(struct control_conn *cc)
 {
@@ -518,7 +534,7 @@ control_setup_local(struct control_conn *cc)
 		log_warnx("%s: %s", c->addr, why);
 		c->role = DSP_ROLE_NONE;
 	}
-	snprintf(c->peer, sizeof(c->peer), "admin:%u", (unsigned)c->uid);
+	control_local_name(c->uid, c->peer, sizeof(c->peer));
 	cc->fd = -1;
 	if ((c->ch = channel_from_fd(fd)) == NULL) {
 		log_warnx("%s: out of memory", c->addr);
