@@ -826,6 +826,16 @@ admin_parse(const char *line, struct admin_command *cmd, char *err,
 		return admin_parse_complete(&p, copy + 1);
 	if ((rc = admin_words(&p, copy, words, &count)) != DSP_OK)
 		return rc;
+	/* "help COMMAND...": the usage of the commands under it. */
+	if (count > 1 && strncmp("help", words[0], strlen(words[0])) == 0 &&
+	    strcmp(words[1], "?") != 0) {
+		for (i = 1; i < count; i++)
+			if ((rc = admin_step(&p, &table, words[i])) != DSP_OK)
+				return rc;
+		cmd->action = ADMIN_HELP;
+		snprintf(cmd->path, sizeof(cmd->path), "%s", p.path);
+		return DSP_OK;
+	}
 	for (i = 0; i < count; i++) {
 		if (strcmp(words[i], "?") == 0) {
 			cmd->action = ADMIN_CHOICES;
@@ -923,11 +933,38 @@ admin_help_walk(struct buf_writer *w, const struct admin_token *table,
 }
 
 void
-admin_help(struct buf_writer *w)
+admin_help(const struct admin_command *cmd, struct buf_writer *w)
 {
-	admin_help_walk(w, t_main, "", NULL);
-	admin_put_str(w, "\nKeywords may be shortened (\"sh vol\"); \"?\" lists "
-	    "what may follow.\n");
+	struct buf_writer	 all;
+	const char		*line, *end;
+	size_t			 plen = strlen(cmd->path), shown = 0;
+
+	if (plen == 0) {
+		admin_help_walk(w, t_main, "", NULL);
+		admin_put_str(w, "\nKeywords may be shortened (\"sh vol\"); "
+		    "\"?\" lists what may follow.\n");
+		return;
+	}
+	/* One command: the lines of the whole list that start with it. */
+	buf_writer_init(&all);
+	admin_help_walk(&all, t_main, "", NULL);
+	buf_put_u8(&all, '\0');
+	for (line = (const char *)all.data; !all.error && *line != '\0';
+	    line = *end != '\0' ? end + 1 : end) {
+		end = line + strcspn(line, "\n");
+		if (strncmp(line, cmd->path, plen) != 0 ||
+		    (line[plen] != ' ' && line[plen] != '\n'))
+			continue;
+		buf_put_bytes(w, line, (size_t)(end - line));
+		buf_put_u8(w, '\n');
+		shown++;
+	}
+	buf_writer_free(&all);
+	if (shown == 0) {
+		admin_put_str(w, "no command is '");
+		admin_put_str(w, cmd->path);
+		admin_put_str(w, "'\n");
+	}
 }
 
 void

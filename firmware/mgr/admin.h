@@ -140,8 +140,9 @@ struct volume_record;
 int	admin_is_reading(enum admin_action);
 int	admin_parse(const char *line, struct admin_command *, char *err,
 	    size_t errlen);
-/* Appends text (no NUL): every command with its help line. */
-void	admin_help(struct buf_writer *);
+/* Appends text (no NUL): every command with its help line, or those
+ * under cmd->path ("help volume create"). */
+void	admin_help(const struct admin_command *, struct buf_writer *);
 /* ADMIN_COMPLETE: appends the keywords (and fixed values) the partial
  * word may become, a line each; returns the enum admin_names the
  * position also takes, for the caller to add from the store. */

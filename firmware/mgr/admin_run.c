@@ -609,7 +609,7 @@ admin_dispatch(struct mgr *m, const char *actor,
 		admin_complete(m, cmd, out);
 		return DSP_OK;
 	case ADMIN_HELP:
-		admin_help(out);
+		admin_help(cmd, out);
 		return DSP_OK;
 	case ADMIN_SHOW_SERVERS:
 		return admin_show_servers(m, &cmd->filter, o, err, errlen);

@@ -526,18 +526,37 @@ test_help(void **state)
 		"volume delete NAME", "volume force-unmount NAME",
 		"volume force-release NAME", "show store", "store copy", "help",
 	};
+	struct admin_command	cmd;
 	struct buf_writer	w;
 	const char		*text;
+	char			err[256];
 	size_t			i;
 
 	(void)state;
+	assert_int_equal(admin_parse("help", &cmd, err, sizeof(err)), DSP_OK);
 	buf_writer_init(&w);
-	admin_help(&w);
+	admin_help(&cmd, &w);
 	text = text_of(&w);
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		if (strstr(text, lines[i]) == NULL)
 			fail_msg("help lacks '%s':\n%s", lines[i], text);
 	buf_writer_free(&w);
+
+	/* One command's usage, keywords shortened as anywhere. */
+	assert_int_equal(admin_parse("help vol cre", &cmd, err, sizeof(err)),
+	    DSP_OK);
+	assert_int_equal(cmd.action, ADMIN_HELP);
+	buf_writer_init(&w);
+	admin_help(&cmd, &w);
+	text = text_of(&w);
+	assert_non_null(strstr(text, "volume create NAME single SERVER:REGION"));
+	assert_non_null(strstr(text, "volume create NAME mirror"));
+	assert_null(strstr(text, "volume delete"));
+	assert_null(strstr(text, "show"));
+	buf_writer_free(&w);
+	assert_int_not_equal(admin_parse("help frobnicate", &cmd, err,
+	    sizeof(err)), DSP_OK);
+	assert_non_null(strstr(err, "unknown command 'frobnicate'"));
 }
 
 int
