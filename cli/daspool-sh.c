@@ -24,6 +24,7 @@
 #include "net.h"
 #include "proto.h"
 #include "sh_edit.h"
+#include "sh_live.h"
 #include "sh_out.h"
 #include "text.h"
 #include "tls.h"
@@ -391,6 +392,12 @@ sh_prompt(struct sh *sh, char *out, size_t len)
 	snprintf(out, len, "daspool@%s%c ", host, monitor ? '>' : '#');
 }
 
+static int
+sh_run_line(void *arg, const char *line)
+{
+	return sh_run(arg, line);
+}
+
 /* The terminal's size, for the pager and the cut of wide lines
  * (24 x 80 when it does not say). */
 static void
@@ -453,7 +460,9 @@ sh_loop_edit(struct sh *sh)
 			sh_die("out of memory");
 		if ((rc = sh_take(buf, &line)) == 1) {
 			sh_edit_remember(e, line);
-			if (!sh_terminal(sh, line) && sh_run(sh, line) != 0)
+			if (!sh_terminal(sh, line) &&
+			    !sh_live(line, sh_ask, sh_run_line, sh) &&
+			    sh_run(sh, line) != 0)
 				failed = 1;
 		}
 		free(buf);
