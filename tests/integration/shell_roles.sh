@@ -3,7 +3,8 @@
 # monitor_group gets the '>' prompt and the show commands, and a change
 # is refused naming the role it needs; a member of admin_group gets '#'
 # and may change the pool; a user in neither is refused a shell, with a
-# sentence saying why. The users and groups are made for the test and
+# sentence saying why. A certificate of the role monitor has the same
+# limits over TLS. The users and groups are made for the test and
 # removed after it (it needs root; skipped otherwise).
 . "$(dirname "$0")/functions.sh"
 [ "$(id -u)" = 0 ] || skip "making test users needs root"
@@ -43,6 +44,17 @@ expect_fail "needs the admin role" as_user "$MON" "store copy"
 expect_fail "may not use the admin shell.*not in admin_group $ADM" as_user "$NOBODY" "show volumes"
 as_user "$ADM" "volume delete Vol-1" >/dev/null || fail "an admin-group member cannot delete"
 admin "show audit 1" | grep -q "delete" || fail "the delete is not audited"
+
+# A certificate of the role monitor, over TLS: the same limits.
+pki_issue noc1 monitor
+P="$T/pki"
+tls_sh() {
+	daspool-sh --manager "$MGR_ADDR:$MGR_PORT" --ca "$P/ca.crt" \
+		--cert "$P/noc1.crt" --key "$P/noc1.key" -c "$1"
+}
+tls_sh "show servers" | grep -q serverA || fail "a monitor certificate cannot show servers"
+tls_sh "show whoami" | grep -q "^noc1, role monitor" || fail "whoami over TLS: $(tls_sh "show whoami" 2>&1)"
+expect_fail "needs the admin role.*monitor role" tls_sh "volume force-release Vol-9"
 
 host=$(hostname | cut -d. -f1)
 cat >"$T/roles.exp" <<EXP
