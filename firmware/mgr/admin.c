@@ -857,6 +857,23 @@ admin_put_str(struct buf_writer *w, const char *s)
 	buf_put_bytes(w, s, strlen(s));
 }
 
+typedef void (*admin_put_fn)(struct buf_writer *, const char *,
+	    const char *);
+
+/* One command's usage, then its help on a line of its own, indented:
+ * short lines for "help COMMAND" on a narrow console. */
+static void
+admin_put_usage(struct buf_writer *w, const char *left, const char *help)
+{
+	admin_put_str(w, left);
+	admin_put_str(w, "\n");
+	if (help != NULL && help[0] != '\0') {
+		admin_put_str(w, "    ");
+		admin_put_str(w, help);
+		admin_put_str(w, "\n");
+	}
+}
+
 static void
 admin_put_line(struct buf_writer *w, const char *left, const char *help)
 {
@@ -901,8 +918,8 @@ admin_help_filters(const struct admin_token *table, const char *path,
 
 /* One line for every place a command may end. */
 static void
-admin_help_walk(struct buf_writer *w, const struct admin_token *table,
-    const char *path, const char *help)
+admin_help_walk(struct buf_writer *w, admin_put_fn put,
+    const struct admin_token *table, const char *path, const char *help)
 {
 	const struct admin_token	*t, *rep = admin_repeat(table);
 	char				 next[256];
@@ -913,10 +930,10 @@ admin_help_walk(struct buf_writer *w, const struct admin_token *table,
 		if (rep != NULL) {
 			snprintf(next, sizeof(next), "%s [%s...]", path,
 			    rep->word);
-			admin_put_line(w, next, help);
+			put(w, next, help);
 		} else {
 			admin_help_filters(table, path, next, sizeof(next));
-			admin_put_line(w, next, help);
+			put(w, next, help);
 		}
 	}
 	for (t = table; t->type != TOK_NONE; t++) {
@@ -926,7 +943,8 @@ admin_help_walk(struct buf_writer *w, const struct admin_token *table,
 		    t->word);
 		/* A command's line says what its keyword does; an optional
 		 * argument says what it changes. */
-		admin_help_walk(w, t->next, next, t->type == TOK_KEYWORD ||
+		admin_help_walk(w, put, t->next, next,
+		    t->type == TOK_KEYWORD ||
 		    t->type == TOK_FORM || admin_has_eol(table) ? t->help :
 		    help);
 	}
@@ -940,21 +958,24 @@ admin_help(const struct admin_command *cmd, struct buf_writer *w)
 	size_t			 plen = strlen(cmd->path), shown = 0;
 
 	if (plen == 0) {
-		admin_help_walk(w, t_main, "", NULL);
+		admin_help_walk(w, admin_put_line, t_main, "", NULL);
 		admin_put_str(w, "\nKeywords may be shortened (\"sh vol\"); "
 		    "\"?\" lists what may follow.\n");
 		return;
 	}
 	/* One command: the lines of the whole list that start with it. */
 	buf_writer_init(&all);
-	admin_help_walk(&all, t_main, "", NULL);
+	admin_help_walk(&all, admin_put_usage, t_main, "", NULL);
 	buf_put_u8(&all, '\0');
 	for (line = (const char *)all.data; !all.error && *line != '\0';
 	    line = *end != '\0' ? end + 1 : end) {
 		end = line + strcspn(line, "\n");
+		/* A usage line of the command, with its help line. */
 		if (strncmp(line, cmd->path, plen) != 0 ||
 		    (line[plen] != ' ' && line[plen] != '\n'))
 			continue;
+		if (*end == '\n' && strncmp(end + 1, "    ", 4) == 0)
+			end += 1 + strcspn(end + 1, "\n");
 		buf_put_bytes(w, line, (size_t)(end - line));
 		buf_put_u8(w, '\n');
 		shown++;
