@@ -36,6 +36,7 @@
 #define SH_REPLY_MS		120000
 #define SH_HISTORY_FILE		".daspool_history"
 #define SH_HISTORY_SIZE		1000
+#define SH_HISTORY_ENV		"DASPOOL_HISTSIZE"	/* 0: none kept */
 
 struct sh_opts {
 	const char	*socket;
@@ -94,8 +95,12 @@ usage(int full)
 		    "  --crl file          the pool's CRL: refuse a revoked "
 		    "manager\n"
 		    "  --help              this text\n\n"
+		    "At a terminal: line editing, TAB completion, \"?\" for "
+		    "what may follow;\nthe history is kept in ~/%s: "
+		    "$%s lines (default %d, 0: none).\n\n"
 		    "Exit status: 0 success, 1 a command failed, 2 usage or "
-		    "connection error.\n", SH_DEFAULT_SOCKET, SH_SOCKET_ENV);
+		    "connection error.\n", SH_DEFAULT_SOCKET, SH_SOCKET_ENV,
+		    SH_HISTORY_FILE, SH_HISTORY_ENV, SH_HISTORY_SIZE);
 	exit(full ? 0 : 2);
 }
 
@@ -436,6 +441,25 @@ sh_terminal(struct sh *sh, const char *line)
 	return 1;
 }
 
+/* Lines of history kept, from $DASPOOL_HISTSIZE (0: none, no file). */
+static int
+sh_history_size(void)
+{
+	const char	*v = getenv(SH_HISTORY_ENV);
+	char		*end;
+	long		 n;
+
+	if (v == NULL || *v == '\0')
+		return SH_HISTORY_SIZE;
+	n = strtol(v, &end, 10);
+	if (*end != '\0' || n < 0 || n > 100000) {
+		fprintf(stderr, "%s: %s=%s is not 0 to 100000 lines; keeping "
+		    "%d\n", SH_PROGNAME, SH_HISTORY_ENV, v, SH_HISTORY_SIZE);
+		return SH_HISTORY_SIZE;
+	}
+	return (int)n;
+}
+
 /* A person at a terminal: line editing and history. */
 static int
 sh_loop_edit(struct sh *sh)
@@ -443,17 +467,19 @@ sh_loop_edit(struct sh *sh)
 	struct sh_edit	*e;
 	const char	*got, *home = getenv("HOME");
 	char		 prompt[300], history[PATH_MAX], *buf, *line;
-	int		 failed = 0, rc;
+	int		 failed = 0, rc, size;
 
 	sh_prompt(sh, prompt, sizeof(prompt));
+	size = sh_history_size();
+	if (size == 0)
+		home = NULL;
 	sh_size(&sh->page, &sh->out.width);
 	sh->out.tty_fd = STDIN_FILENO;
 	if (home != NULL && home[0] != '\0')
 		snprintf(history, sizeof(history), "%s/%s", home,
 		    SH_HISTORY_FILE);
 	if ((e = sh_edit_open(SH_PROGNAME, prompt, home != NULL &&
-	    home[0] != '\0' ? history : NULL, SH_HISTORY_SIZE, sh_ask,
-	    sh)) == NULL)
+	    home[0] != '\0' ? history : NULL, size, sh_ask, sh)) == NULL)
 		sh_die("cannot start line editing: out of memory");
 	while ((got = sh_edit_line(e)) != NULL) {
 		if ((buf = strdup(got)) == NULL)

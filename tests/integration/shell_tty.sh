@@ -152,4 +152,19 @@ expect eof
 puts "again ok"
 EXP
 out=$(expect "$T/again.exp" 2>&1) || fail "$out"
+
+# DASPOOL_HISTSIZE=0: no history kept, no file written.
+mkdir -p "$T/home0"
+cat >"$T/nohist.exp" <<EXP
+set timeout 10
+log_user 0
+spawn env HOME=$T/home0 DASPOOL_HISTSIZE=0 TERM=vt100 daspool-sh -s $ADMIN_SOCK
+expect "daspool@$host# "
+send "show servers\r"
+expect "daspool@$host# "
+send "exit\r"
+expect eof
+EXP
+out=$(expect "$T/nohist.exp" 2>&1) || fail "$out"
+[ ! -e "$T/home0/.daspool_history" ] || fail "DASPOOL_HISTSIZE=0 wrote a history"
 pass
