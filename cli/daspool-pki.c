@@ -75,7 +75,8 @@ usage_issue(FILE *f)
 	    "\"CN=NAME,OU=ROLE,O=daspool\". NAME is the host name peers see.\n"
 	    "\n"
 	    "  --dir DIR          directory holding ca.crt and ca.key\n"
-	    "  --role ROLE        agent, borrower, admin, backup or manager\n"
+	    "  --role ROLE        agent, borrower, admin, monitor, backup or "
+	    "manager\n"
 	    "  --days N           validity in days from now (default %d)\n"
 	    "  --not-before TIME  explicit validity window in UTC, e.g.\n"
 	    "  --not-after TIME   20240101000000 (both or neither)\n"
@@ -239,7 +240,8 @@ cmd_issue(int argc, char **argv)
 	}
 	if ((role = dsp_role_parse(role_name)) == DSP_ROLE_NONE) {
 		fprintf(stderr, "daspool-pki issue: unknown role \"%s\" (use "
-		    "agent, borrower, admin, backup or manager)\n", role_name);
+		    "agent, borrower, admin, monitor, backup or manager)\n",
+		    role_name);
 		return 1;
 	}
 	if (v.days != 0 && (v.not_before != NULL || v.not_after != NULL)) {

@@ -7,6 +7,8 @@
  * Exit status: 0 all commands succeeded, 1 a command was refused,
  * 2 usage or connection error.
  */
+#include <sys/ioctl.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -21,6 +23,9 @@
 #include "msg.h"
 #include "net.h"
 #include "proto.h"
+#include "sh_edit.h"
+#include "sh_live.h"
+#include "sh_out.h"
 #include "text.h"
 #include "tls.h"
 
@@ -29,7 +34,9 @@
 #define SH_SOCKET_ENV		"DASPOOL_ADMIN_SOCKET"
 #define SH_CONNECT_MS		10000
 #define SH_REPLY_MS		120000
-#define SH_PROMPT		"daspool> "
+#define SH_HISTORY_FILE		".daspool_history"
+#define SH_HISTORY_SIZE		1000
+#define SH_HISTORY_ENV		"DASPOOL_HISTSIZE"	/* 0: none kept */
 
 struct sh_opts {
 	const char	*socket;
@@ -49,6 +56,10 @@ struct sh {
 	char			*shown;		/* the text escaped */
 	int			 open_line;	/* the last part ended mid-line */
 	size_t			 parts;		/* of the reply so far */
+	struct buf_writer	*capture;	/* the reply kept, not shown */
+	struct sh_out		 out;		/* filters and the pager */
+	int			 use_out;	/* this command goes through it */
+	int			 page;		/* terminal length, 0: none */
 };
 
 enum { OPT_MANAGER = 1, OPT_MANAGER_NAME, OPT_CA, OPT_CERT, OPT_KEY, OPT_CRL,
@@ -84,8 +95,12 @@ usage(int full)
 		    "  --crl file          the pool's CRL: refuse a revoked "
 		    "manager\n"
 		    "  --help              this text\n\n"
+		    "At a terminal: line editing, TAB completion, \"?\" for "
+		    "what may follow;\nthe history is kept in ~/%s: "
+		    "$%s lines (default %d, 0: none).\n\n"
 		    "Exit status: 0 success, 1 a command failed, 2 usage or "
-		    "connection error.\n", SH_DEFAULT_SOCKET, SH_SOCKET_ENV);
+		    "connection error.\n", SH_DEFAULT_SOCKET, SH_SOCKET_ENV,
+		    SH_HISTORY_FILE, SH_HISTORY_ENV, SH_HISTORY_SIZE);
 	exit(full ? 0 : 2);
 }
 
@@ -231,9 +246,16 @@ sh_print_part(const uint8_t *payload, size_t len, void *arg)
 
 	if (msg_decode_text(payload, len, sh->text) != DSP_OK)
 		return -1;
+	if (sh->capture != NULL) {
+		buf_put_bytes(sh->capture, sh->text, strlen(sh->text));
+		return 0;
+	}
 	n = text_safe_lines(sh->shown, TEXT_ESCAPED_SIZE(DSP_TEXT_MAX),
 	    sh->text);
-	fputs(sh->shown, stdout);
+	if (sh->use_out)
+		sh_out_text(&sh->out, sh->shown);
+	else
+		fputs(sh->shown, stdout);
 	if (n > 0)
 		sh->open_line = sh->shown[n - 1] != '\n';
 	sh->parts++;
@@ -246,16 +268,28 @@ static int
 sh_run(struct sh *sh, const char *line)
 {
 	struct buf_writer	 w;
-	char			 err[1024];
+	char			 err[1024], command[8192];
 	int			 rc;
 
+	snprintf(command, sizeof(command), "%s", line);
+	if (sh_out_begin(&sh->out, command, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", SH_PROGNAME, err);
+		return 1;
+	}
+	sh->use_out = sh->out.nfilters > 0 || sh->page > 0 ||
+	    sh->out.width > 0;
+	sh->out.page = sh->page;
 	buf_writer_init(&w);
-	msg_encode_text(&w, line);
+	msg_encode_text(&w, command);
 	sh->open_line = 0;
 	sh->parts = 0;
 	rc = channel_call_parts(sh->ch, DSP_OP_ADMIN, &w, sh_print_part, sh,
 	    err, sizeof(err));
 	buf_writer_free(&w);
+	if (sh->use_out) {
+		sh_out_end(&sh->out);
+		sh->open_line = 0;
+	}
 	if (sh->open_line)
 		fputc('\n', stdout);
 	fflush(stdout);
@@ -285,32 +319,184 @@ sh_trim(char *line)
 	return line;
 }
 
-/* One command per line until EOF, "quit" or "exit". Line editing
- * comes later, from a library. */
+/* A command line to run: 1; 0 to skip it; -1 to leave. */
 static int
-sh_loop(struct sh *sh)
+sh_take(char *buf, char **line)
+{
+	if ((*line = sh_trim(buf)) == NULL)
+		return 0;
+	if (strcmp(*line, "quit") == 0 || strcmp(*line, "exit") == 0)
+		return -1;
+	return 1;
+}
+
+/* Piped input and scripts: one command per line until EOF, "quit" or
+ * "exit". */
+static int
+sh_loop_plain(struct sh *sh)
 {
 	char	*buf = NULL, *line;
 	size_t	 cap = 0;
-	int	 tty = isatty(STDIN_FILENO), failed = 0;
+	int	 failed = 0, rc;
 
-	for (;;) {
-		if (tty) {
-			fputs(SH_PROMPT, stdout);
-			fflush(stdout);
-		}
-		if (getline(&buf, &cap, stdin) == -1)
+	while (getline(&buf, &cap, stdin) != -1) {
+		if ((rc = sh_take(buf, &line)) == -1)
 			break;
-		if ((line = sh_trim(buf)) == NULL)
-			continue;
-		if (strcmp(line, "quit") == 0 || strcmp(line, "exit") == 0)
-			break;
-		if (sh_run(sh, line) != 0)
+		if (rc == 1 && sh_run(sh, line) != 0)
 			failed = 1;
 	}
-	if (tty)
-		fputc('\n', stdout);
 	free(buf);
+	return failed;
+}
+
+/* A line asked for line editing, its reply kept (sh_edit.h). */
+static char *
+sh_ask(void *arg, const char *line)
+{
+	struct sh		*sh = arg;
+	struct buf_writer	 w, reply;
+	char			 err[1024], *text = NULL;
+	int			 rc;
+
+	buf_writer_init(&w);
+	buf_writer_init(&reply);
+	msg_encode_text(&w, line);
+	sh->capture = &reply;
+	rc = channel_call_parts(sh->ch, DSP_OP_ADMIN, &w, sh_print_part, sh,
+	    err, sizeof(err));
+	sh->capture = NULL;
+	buf_put_u8(&reply, 0);
+	if (rc == DSP_OK && !reply.error)
+		text = strdup((const char *)reply.data);
+	if (rc == -1)
+		sh_die("manager: %s", err);
+	if (rc != DSP_OK)
+		fprintf(stderr, "%s: %s\n", SH_PROGNAME, err);
+	buf_writer_free(&w);
+	buf_writer_free(&reply);
+	return text;
+}
+
+/* The prompt: the appliance's name, then '#' for an admin and '>'
+ * for a monitor, as the manager says ("show whoami"). A shell the
+ * manager will not serve does not start. */
+static void
+sh_prompt(struct sh *sh, char *out, size_t len)
+{
+	char	host[256], *who;
+	int	monitor;
+
+	if ((who = sh_ask(sh, "show whoami")) == NULL)
+		exit(2);
+	monitor = strstr(who, "role monitor") != NULL;
+	free(who);
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "appliance");
+	host[sizeof(host) - 1] = '\0';
+	host[strcspn(host, ".")] = '\0';
+	snprintf(out, len, "daspool@%s%c ", host, monitor ? '>' : '#');
+}
+
+static int
+sh_run_line(void *arg, const char *line)
+{
+	return sh_run(arg, line);
+}
+
+/* The terminal's size, for the pager and the cut of wide lines
+ * (24 x 80 when it does not say). */
+static void
+sh_size(int *rows, int *cols)
+{
+	struct winsize	ws;
+
+	*rows = 24;
+	*cols = 80;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+		if (ws.ws_row > 1)
+			*rows = ws.ws_row;
+		if (ws.ws_col > 1)
+			*cols = ws.ws_col;
+	}
+}
+
+/* "terminal length N" (0: no pager) is the shell's own: 1 if line was
+ * it, 0 if not. */
+static int
+sh_terminal(struct sh *sh, const char *line)
+{
+	char	*end;
+	long	 n;
+
+	if (strncmp(line, "terminal length", 15) != 0)
+		return 0;
+	n = strtol(line + 15, &end, 10);
+	if (end == line + 15 || *end != '\0' || n < 0 || n > 512 ||
+	    n == 1) {
+		fprintf(stderr, "%s: terminal length takes 0 (no pager) or "
+		    "2 to 512 lines\n", SH_PROGNAME);
+		return 1;
+	}
+	sh->page = (int)n;
+	return 1;
+}
+
+/* Lines of history kept, from $DASPOOL_HISTSIZE (0: none, no file). */
+static int
+sh_history_size(void)
+{
+	const char	*v = getenv(SH_HISTORY_ENV);
+	char		*end;
+	long		 n;
+
+	if (v == NULL || *v == '\0')
+		return SH_HISTORY_SIZE;
+	n = strtol(v, &end, 10);
+	if (*end != '\0' || n < 0 || n > 100000) {
+		fprintf(stderr, "%s: %s=%s is not 0 to 100000 lines; keeping "
+		    "%d\n", SH_PROGNAME, SH_HISTORY_ENV, v, SH_HISTORY_SIZE);
+		return SH_HISTORY_SIZE;
+	}
+	return (int)n;
+}
+
+/* A person at a terminal: line editing and history. */
+static int
+sh_loop_edit(struct sh *sh)
+{
+	struct sh_edit	*e;
+	const char	*got, *home = getenv("HOME");
+	char		 prompt[300], history[PATH_MAX], *buf, *line;
+	int		 failed = 0, rc, size;
+
+	sh_prompt(sh, prompt, sizeof(prompt));
+	size = sh_history_size();
+	if (size == 0)
+		home = NULL;
+	sh_size(&sh->page, &sh->out.width);
+	sh->out.tty_fd = STDIN_FILENO;
+	if (home != NULL && home[0] != '\0')
+		snprintf(history, sizeof(history), "%s/%s", home,
+		    SH_HISTORY_FILE);
+	if ((e = sh_edit_open(SH_PROGNAME, prompt, home != NULL &&
+	    home[0] != '\0' ? history : NULL, size, sh_ask, sh)) == NULL)
+		sh_die("cannot start line editing: out of memory");
+	while ((got = sh_edit_line(e)) != NULL) {
+		if ((buf = strdup(got)) == NULL)
+			sh_die("out of memory");
+		if ((rc = sh_take(buf, &line)) == 1) {
+			sh_edit_remember(e, line);
+			if (!sh_terminal(sh, line) &&
+			    !sh_live(line, sh_ask, sh_run_line, sh) &&
+			    sh_run(sh, line) != 0)
+				failed = 1;
+		}
+		free(buf);
+		if (rc == -1)
+			break;
+	}
+	fputc('\n', stdout);
+	sh_edit_close(e);
 	return failed;
 }
 
@@ -323,11 +509,17 @@ main(int argc, char **argv)
 
 	sh_parse(argc, argv, &o);
 	memset(&sh, 0, sizeof(sh));
+	sh.out.to = stdout;
 	if ((sh.text = malloc(DSP_TEXT_MAX + 1)) == NULL ||
 	    (sh.shown = malloc(TEXT_ESCAPED_SIZE(DSP_TEXT_MAX))) == NULL)
 		sh_die("out of memory");
 	sh_connect(&sh, &o);
-	rc = o.command != NULL ? sh_run(&sh, o.command) : sh_loop(&sh);
+	if (o.command != NULL)
+		rc = sh_run(&sh, o.command);
+	else if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		rc = sh_loop_edit(&sh);
+	else
+		rc = sh_loop_plain(&sh);
 	channel_close(sh.ch);
 	tls_config_free(sh.tls);
 	free(sh.text);

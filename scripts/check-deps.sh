@@ -74,6 +74,8 @@ check_build() {
 	# net-snmp's headers for daspool-snmp (no .pc file).
 	echo '#include <net-snmp/net-snmp-config.h>' | preprocesses "$cc" ||
 		need libsnmp-dev
+	# libedit for daspool-sh's line editing.
+	echo '#include <histedit.h>' | preprocesses "$cc" || need libedit-dev
 }
 
 check_unit() {

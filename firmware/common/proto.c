@@ -88,6 +88,7 @@ static const char *const role_names[] = {
 	[DSP_ROLE_BORROWER]	= "borrower",
 	[DSP_ROLE_ADMIN]	= "admin",
 	[DSP_ROLE_BACKUP]	= "backup",
+	[DSP_ROLE_MONITOR]	= "monitor",
 };
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))

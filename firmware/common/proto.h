@@ -139,6 +139,7 @@ enum dsp_role {
 	DSP_ROLE_BORROWER	= 3,
 	DSP_ROLE_ADMIN		= 4,
 	DSP_ROLE_BACKUP		= 5,
+	DSP_ROLE_MONITOR	= 6,	/* admin shell, show commands only */
 };
 
 enum dsp_ticket_mode {

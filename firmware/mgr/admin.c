@@ -278,6 +278,8 @@ static const struct admin_token t_show[] = {
 	    "the last entries of the audit trail" },
 	{ TOK_KEYWORD, "store", ADMIN_SHOW_STORE, t_eol,
 	    "the LMDB store: size, entries per table, versions, copies" },
+	{ TOK_KEYWORD, "whoami", ADMIN_SHOW_WHOAMI, t_eol,
+	    "who this shell is to the manager, and its role" },
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
 
@@ -736,6 +738,27 @@ admin_words(struct admin_parse *p, char *line, char **words, size_t *count)
 }
 
 int
+admin_is_reading(enum admin_action action)
+{
+	switch (action) {
+	case ADMIN_NONE:
+	case ADMIN_CHOICES:
+	case ADMIN_HELP:
+	case ADMIN_SHOW_SERVERS:
+	case ADMIN_SHOW_REGIONS:
+	case ADMIN_SHOW_VOLUMES:
+	case ADMIN_SHOW_VOLUME:
+	case ADMIN_SHOW_AUDIT:
+	case ADMIN_SHOW_STORE:
+	case ADMIN_SHOW_WHOAMI:
+	case ADMIN_COMPLETE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
 admin_is_change(enum admin_action action)
 {
 	switch (action) {
@@ -750,6 +773,36 @@ admin_is_change(enum admin_action action)
 	default:
 		return 0;
 	}
+}
+
+/* A completion: the words before the last blank are walked as a
+ * command's; what follows it is the word being typed. */
+static int
+admin_parse_complete(struct admin_parse *p, char *line)
+{
+	const struct admin_token	*table = t_main;
+	char				*partial, *words[ADMIN_MAX_WORDS];
+	size_t				 i, count;
+	int				 rc;
+
+	if ((partial = strrchr(line, ' ')) != NULL)
+		*partial++ = '\0';
+	else {
+		partial = line;
+		line = (char *)"";
+	}
+	if (strlen(partial) >= sizeof(p->cmd->partial))
+		return admin_fail(p, "the word to complete is too long");
+	if ((rc = admin_words(p, line, words, &count)) != DSP_OK)
+		return rc;
+	for (i = 0; i < count; i++)
+		if ((rc = admin_step(p, &table, words[i])) != DSP_OK)
+			return rc;
+	p->cmd->complete_for = p->cmd->action;
+	p->cmd->action = ADMIN_COMPLETE;
+	p->cmd->choices = table;
+	snprintf(p->cmd->partial, sizeof(p->cmd->partial), "%s", partial);
+	return DSP_OK;
 }
 
 int
@@ -769,8 +822,20 @@ admin_parse(const char *line, struct admin_command *cmd, char *err,
 		return admin_fail(&p, "command line longer than %d bytes",
 		    ADMIN_LINE_MAX);
 	memcpy(copy, line, strlen(line) + 1);
+	if (copy[0] == ADMIN_COMPLETE_MARK)
+		return admin_parse_complete(&p, copy + 1);
 	if ((rc = admin_words(&p, copy, words, &count)) != DSP_OK)
 		return rc;
+	/* "help COMMAND...": the usage of the commands under it. */
+	if (count > 1 && strncmp("help", words[0], strlen(words[0])) == 0 &&
+	    strcmp(words[1], "?") != 0) {
+		for (i = 1; i < count; i++)
+			if ((rc = admin_step(&p, &table, words[i])) != DSP_OK)
+				return rc;
+		cmd->action = ADMIN_HELP;
+		snprintf(cmd->path, sizeof(cmd->path), "%s", p.path);
+		return DSP_OK;
+	}
 	for (i = 0; i < count; i++) {
 		if (strcmp(words[i], "?") == 0) {
 			cmd->action = ADMIN_CHOICES;
@@ -790,6 +855,23 @@ static void
 admin_put_str(struct buf_writer *w, const char *s)
 {
 	buf_put_bytes(w, s, strlen(s));
+}
+
+typedef void (*admin_put_fn)(struct buf_writer *, const char *,
+	    const char *);
+
+/* One command's usage, then its help on a line of its own, indented:
+ * short lines for "help COMMAND" on a narrow console. */
+static void
+admin_put_usage(struct buf_writer *w, const char *left, const char *help)
+{
+	admin_put_str(w, left);
+	admin_put_str(w, "\n");
+	if (help != NULL && help[0] != '\0') {
+		admin_put_str(w, "    ");
+		admin_put_str(w, help);
+		admin_put_str(w, "\n");
+	}
 }
 
 static void
@@ -836,8 +918,8 @@ admin_help_filters(const struct admin_token *table, const char *path,
 
 /* One line for every place a command may end. */
 static void
-admin_help_walk(struct buf_writer *w, const struct admin_token *table,
-    const char *path, const char *help)
+admin_help_walk(struct buf_writer *w, admin_put_fn put,
+    const struct admin_token *table, const char *path, const char *help)
 {
 	const struct admin_token	*t, *rep = admin_repeat(table);
 	char				 next[256];
@@ -848,10 +930,10 @@ admin_help_walk(struct buf_writer *w, const struct admin_token *table,
 		if (rep != NULL) {
 			snprintf(next, sizeof(next), "%s [%s...]", path,
 			    rep->word);
-			admin_put_line(w, next, help);
+			put(w, next, help);
 		} else {
 			admin_help_filters(table, path, next, sizeof(next));
-			admin_put_line(w, next, help);
+			put(w, next, help);
 		}
 	}
 	for (t = table; t->type != TOK_NONE; t++) {
@@ -861,18 +943,49 @@ admin_help_walk(struct buf_writer *w, const struct admin_token *table,
 		    t->word);
 		/* A command's line says what its keyword does; an optional
 		 * argument says what it changes. */
-		admin_help_walk(w, t->next, next, t->type == TOK_KEYWORD ||
+		admin_help_walk(w, put, t->next, next,
+		    t->type == TOK_KEYWORD ||
 		    t->type == TOK_FORM || admin_has_eol(table) ? t->help :
 		    help);
 	}
 }
 
 void
-admin_help(struct buf_writer *w)
+admin_help(const struct admin_command *cmd, struct buf_writer *w)
 {
-	admin_help_walk(w, t_main, "", NULL);
-	admin_put_str(w, "\nKeywords may be shortened (\"sh vol\"); \"?\" lists "
-	    "what may follow.\n");
+	struct buf_writer	 all;
+	const char		*line, *end;
+	size_t			 plen = strlen(cmd->path), shown = 0;
+
+	if (plen == 0) {
+		admin_help_walk(w, admin_put_line, t_main, "", NULL);
+		admin_put_str(w, "\nKeywords may be shortened (\"sh vol\"); "
+		    "\"?\" lists what may follow.\n");
+		return;
+	}
+	/* One command: the lines of the whole list that start with it. */
+	buf_writer_init(&all);
+	admin_help_walk(&all, admin_put_usage, t_main, "", NULL);
+	buf_put_u8(&all, '\0');
+	for (line = (const char *)all.data; !all.error && *line != '\0';
+	    line = *end != '\0' ? end + 1 : end) {
+		end = line + strcspn(line, "\n");
+		/* A usage line of the command, with its help line. */
+		if (strncmp(line, cmd->path, plen) != 0 ||
+		    (line[plen] != ' ' && line[plen] != '\n'))
+			continue;
+		if (*end == '\n' && strncmp(end + 1, "    ", 4) == 0)
+			end += 1 + strcspn(end + 1, "\n");
+		buf_put_bytes(w, line, (size_t)(end - line));
+		buf_put_u8(w, '\n');
+		shown++;
+	}
+	buf_writer_free(&all);
+	if (shown == 0) {
+		admin_put_str(w, "no command is '");
+		admin_put_str(w, cmd->path);
+		admin_put_str(w, "'\n");
+	}
 }
 
 void
@@ -884,4 +997,61 @@ admin_choices(const struct admin_command *cmd, struct buf_writer *w)
 	    t->type != TOK_NONE; t++)
 		admin_put_line(w, t->word, t->type == TOK_EOL ?
 		    "run the command" : t->help);
+}
+
+/* Fixed values of a filter, as words. */
+static void
+admin_complete_values(const char *const *values, const char *partial,
+    struct buf_writer *w)
+{
+	for (; *values != NULL; values++)
+		if (strncmp(*values, partial, strlen(partial)) == 0) {
+			admin_put_str(w, *values);
+			admin_put_str(w, "\n");
+		}
+}
+
+unsigned int
+admin_complete_keywords(const struct admin_command *cmd,
+    struct buf_writer *w)
+{
+	static const char *const	 forms[] = { "single", "concat",
+					    "mirror", "split", NULL };
+	static const char *const	 healths[] = { "ok", "degraded",
+					    "resyncing", "failed", NULL };
+	const struct admin_token	*t;
+	unsigned int			 names = 0;
+
+	for (t = cmd->choices != NULL ? cmd->choices : t_main;
+	    t->type != TOK_NONE; t++) {
+		if (admin_is_keyword(t)) {
+			if (strncmp(t->word, cmd->partial,
+			    strlen(cmd->partial)) == 0) {
+				admin_put_str(w, t->word);
+				admin_put_str(w, "\n");
+			}
+			continue;
+		}
+		switch (t->type) {
+		case TOK_VOLUME:
+			names |= ADMIN_NAMES_VOLUMES;
+			break;
+		case TOK_SERVER:
+		case TOK_FILTER_SERVER:
+			names |= ADMIN_NAMES_SERVERS;
+			break;
+		case TOK_SERVER_REGION:
+			names |= ADMIN_NAMES_REGIONS;
+			break;
+		case TOK_FILTER_FORM:
+			admin_complete_values(forms, cmd->partial, w);
+			break;
+		case TOK_FILTER_HEALTH:
+			admin_complete_values(healths, cmd->partial, w);
+			break;
+		default:
+			break;
+		}
+	}
+	return names;
 }

@@ -57,6 +57,21 @@ enum admin_action {
 	ADMIN_VOLUME_RESOLVE,
 	ADMIN_SHOW_STORE,
 	ADMIN_STORE_COPY,
+	ADMIN_COMPLETE,			/* what the last word may become */
+	ADMIN_SHOW_WHOAMI,		/* the asker and its role */
+};
+
+/* A line starting with this byte asks what its last word (after the
+ * last blank, maybe empty) may become: daspool-sh's TAB. No command
+ * can start with it. */
+#define ADMIN_COMPLETE_MARK	'\001'
+
+
+/* The live names a completion may want (admin_complete_keywords). */
+enum admin_names {
+	ADMIN_NAMES_VOLUMES	= 1 << 0,
+	ADMIN_NAMES_SERVERS	= 1 << 1,
+	ADMIN_NAMES_REGIONS	= 1 << 2,	/* SERVER:REGION */
 };
 
 struct admin_token;
@@ -107,6 +122,10 @@ struct admin_command {
 	/* ADMIN_CHOICES: the words matched so far and where they lead */
 	char			 path[256];
 	const struct admin_token *choices;
+	/* ADMIN_COMPLETE: the word typed so far, and the command's action
+	 * up to it (what a volume name is for) */
+	char			 partial[DSP_NAME_MAX * 2 + 2];
+	enum admin_action	 complete_for;
 };
 
 struct mgr;
@@ -117,10 +136,18 @@ struct volume_record;
 /* DSP_OK, or DSP_E_INVALID with a sentence in err: unknown command
  * (with what to try), ambiguous prefix (with the candidates), missing
  * or extra argument, bad name or number. */
+/* Commands that only read: the monitor role may run these. */
+int	admin_is_reading(enum admin_action);
 int	admin_parse(const char *line, struct admin_command *, char *err,
 	    size_t errlen);
-/* Appends text (no NUL): every command with its help line. */
-void	admin_help(struct buf_writer *);
+/* Appends text (no NUL): every command with its help line, or those
+ * under cmd->path ("help volume create"). */
+void	admin_help(const struct admin_command *, struct buf_writer *);
+/* ADMIN_COMPLETE: appends the keywords (and fixed values) the partial
+ * word may become, a line each; returns the enum admin_names the
+ * position also takes, for the caller to add from the store. */
+unsigned int admin_complete_keywords(const struct admin_command *,
+	    struct buf_writer *);
 /* Appends text (no NUL): what may follow cmd->path, one per line. */
 void	admin_choices(const struct admin_command *, struct buf_writer *);
 

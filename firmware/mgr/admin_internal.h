@@ -76,4 +76,9 @@ int	admin_show_regions(struct mgr *, const struct admin_filter *,
 int	admin_show_volumes(struct mgr *, const struct admin_filter *,
 	    struct admin_out *, char *err, size_t errlen);
 
+/* admin_complete.c: ADMIN_COMPLETE, keywords and live names. */
+struct mgr;
+void	admin_complete(struct mgr *, const struct admin_command *,
+	    struct buf_writer *);
+
 #endif

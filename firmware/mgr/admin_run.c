@@ -603,8 +603,13 @@ admin_dispatch(struct mgr *m, const char *actor,
 	case ADMIN_CHOICES:
 		admin_choices(cmd, out);
 		return DSP_OK;
+	case ADMIN_SHOW_WHOAMI:		/* admin_handle knows the asker */
+		return DSP_OK;
+	case ADMIN_COMPLETE:
+		admin_complete(m, cmd, out);
+		return DSP_OK;
 	case ADMIN_HELP:
-		admin_help(out);
+		admin_help(cmd, out);
 		return DSP_OK;
 	case ADMIN_SHOW_SERVERS:
 		return admin_show_servers(m, &cmd->filter, o, err, errlen);
@@ -736,9 +741,20 @@ admin_handle(struct conn *c, const struct dsp_header *hdr,
 	if ((rc = admin_read_line(hdr, payload, &cmd, err, errlen, c)) !=
 	    DSP_OK)
 		return rc;
+	if (c->role != DSP_ROLE_ADMIN && !admin_is_reading(cmd.action)) {
+		snprintf(err, errlen, "this command needs the admin role; %s "
+		    "has the %s role, which may run show commands only",
+		    c->peer, dsp_role_name(c->role));
+		return DSP_E_ROLE;
+	}
 	admin_out_init(&o, (hdr->flags & DSP_FLAG_MORE) ? admin_send_part :
 	    NULL, &ap);
-	rc = admin_run(c->mgr, c->peer, &cmd, &o, err, errlen);
+	if (cmd.action == ADMIN_SHOW_WHOAMI) {
+		admin_printf(&o.text, "%s, role %s\n", c->peer,
+		    dsp_role_name(c->role));
+		rc = DSP_OK;
+	} else
+		rc = admin_run(c->mgr, c->peer, &cmd, &o, err, errlen);
 	if (rc == DSP_OK && !o.text.error)
 		(void)admin_out_finish(&o);
 	if (o.state != ADMIN_OUT_OK || (rc == DSP_OK && o.text.error))

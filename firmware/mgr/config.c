@@ -32,6 +32,7 @@ static cfg_opt_t mgr_opts[] = {
 	CFG_STR("crl", "", CFGF_NONE),
 	CFG_STR("admin_socket", "/run/daspool/admin.sock", CFGF_NONE),
 	CFG_STR("admin_group", "", CFGF_NONE),
+	CFG_STR("monitor_group", "", CFGF_NONE),
 	CFG_INT("ticket_lifetime", 300, CFGF_NONE),
 	CFG_INT("heartbeat_timeout", 10, CFGF_NONE),
 	CONFUTIL_GATE_OPTS(MGR_PER_PEER, MGR_IDLE_S),
@@ -80,6 +81,7 @@ config_strings(cfg_t *cfg, struct mgr_config *conf)
 		{ "crl", offsetof(struct mgr_config, crl) },
 		{ "admin_socket", offsetof(struct mgr_config, admin_socket) },
 		{ "admin_group", offsetof(struct mgr_config, admin_group) },
+		{ "monitor_group", offsetof(struct mgr_config, monitor_group) },
 		{ "ciphers", offsetof(struct mgr_config, ciphers) },
 		{ "pidfile", offsetof(struct mgr_config, pidfile) },
 	};
@@ -135,30 +137,31 @@ config_paths(const char *path, const struct mgr_config *conf, char *err,
 	return 0;
 }
 
+/* A group option, by name or number: 0 with *has 0 when empty. */
 static int
-config_group(const char *path, struct mgr_config *conf, char *err,
-    size_t errlen)
+config_group(const char *path, const char *option, const char *value,
+    gid_t *gid, int *has, char *err, size_t errlen)
 {
 	struct group	 gr, *res = NULL;
 	char		 buf[4096], *end;
 	unsigned long	 id;
 
-	conf->has_admin_gid = 0;
-	if (conf->admin_group[0] == '\0')
+	*has = 0;
+	if (value[0] == '\0')
 		return 0;
 	errno = 0;
-	id = strtoul(conf->admin_group, &end, 10);
+	id = strtoul(value, &end, 10);
 	if (*end == '\0' && errno == 0 && id < (unsigned long)INT_MAX) {
-		conf->admin_gid = (gid_t)id;
-		conf->has_admin_gid = 1;
+		*gid = (gid_t)id;
+		*has = 1;
 		return 0;
 	}
-	if (getgrnam_r(conf->admin_group, &gr, buf, sizeof(buf), &res) != 0 ||
+	if (getgrnam_r(value, &gr, buf, sizeof(buf), &res) != 0 ||
 	    res == NULL)
-		return confutil_fail(path, err, errlen, "admin_group \"%s\": "
-		    "no such group", conf->admin_group);
-	conf->admin_gid = res->gr_gid;
-	conf->has_admin_gid = 1;
+		return confutil_fail(path, err, errlen, "%s \"%s\": no such "
+		    "group", option, value);
+	*gid = res->gr_gid;
+	*has = 1;
 	return 0;
 }
 
@@ -209,7 +212,10 @@ config_check(const char *path, cfg_t *cfg, struct mgr_config *conf,
 		    "is not an IPv4 address", conf->listen_address);
 	if (config_numbers(path, cfg, conf, err, errlen) == -1 ||
 	    config_paths(path, conf, err, errlen) == -1 ||
-	    config_group(path, conf, err, errlen) == -1)
+	    config_group(path, "admin_group", conf->admin_group,
+	    &conf->admin_gid, &conf->has_admin_gid, err, errlen) == -1 ||
+	    config_group(path, "monitor_group", conf->monitor_group,
+	    &conf->monitor_gid, &conf->has_monitor_gid, err, errlen) == -1)
 		return -1;
 	if (confutil_ciphers(path, conf->ciphers, err, errlen) == -1)
 		return -1;
@@ -249,6 +255,7 @@ mgr_config_free(struct mgr_config *conf)
 	free(conf->crl);
 	free(conf->admin_socket);
 	free(conf->admin_group);
+	free(conf->monitor_group);
 	free(conf->ciphers);
 	free(conf->pidfile);
 	memset(conf, 0, sizeof(*conf));
@@ -270,6 +277,7 @@ mgr_config_print(FILE *f, const struct mgr_config *conf)
 	fprintf(f, "crl = \"%s\"\n", conf->crl);
 	fprintf(f, "admin_socket = \"%s\"\n", conf->admin_socket);
 	fprintf(f, "admin_group = \"%s\"\n", conf->admin_group);
+	fprintf(f, "monitor_group = \"%s\"\n", conf->monitor_group);
 	fprintf(f, "ticket_lifetime = %d\n", conf->ticket_lifetime);
 	fprintf(f, "heartbeat_timeout = %d\n", conf->heartbeat_timeout);
 	confutil_gate_print(f, &conf->gate, conf->idle_timeout);

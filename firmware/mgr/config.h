@@ -27,6 +27,9 @@ struct mgr_config {
 	char		*admin_group;		/* "" = none */
 	gid_t		 admin_gid;		/* valid when has_admin_gid */
 	int		 has_admin_gid;
+	char		*monitor_group;		/* "" = none: show only */
+	gid_t		 monitor_gid;
+	int		 has_monitor_gid;
 	int		 ticket_lifetime;	/* seconds */
 	int		 heartbeat_timeout;	/* seconds */
 	struct gate_limits gate;		/* the TLS port's door */

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -117,7 +118,8 @@ static const struct control_handler {
 	    "report resync progress", mirror_handle_resync_progress },
 	{ DSP_OP_RESYNC_DONE, ROLE_BIT(DSP_ROLE_BORROWER),
 	    "finish mirror resyncs", mirror_handle_resync_done },
-	{ DSP_OP_ADMIN, ROLE_BIT(DSP_ROLE_ADMIN), "run admin commands",
+	{ DSP_OP_ADMIN, ROLE_BIT(DSP_ROLE_ADMIN) | ROLE_BIT(DSP_ROLE_MONITOR),
+	    "run admin commands",
 	    admin_handle },
 };
 
@@ -170,7 +172,15 @@ control_open_unix(struct control *ctl, char *err, size_t errlen)
 	}
 	snprintf(ctl->unix_path, sizeof(ctl->unix_path), "%s",
 	    conf->admin_socket);
-	if (!conf->has_admin_gid)
+	/* With a monitor_group, anyone may connect: the check of the
+	 * peer's credentials that follows says who may do what. */
+	if (conf->has_monitor_gid && chmod(conf->admin_socket, 0666) == -1) {
+		snprintf(err, errlen, "cannot open admin socket %s to "
+		    "monitor_group %s: %s", conf->admin_socket,
+		    conf->monitor_group, strerror(errno));
+		return -1;
+	}
+	if (!conf->has_admin_gid || conf->has_monitor_gid)
 		return 0;
 	/* Members of admin_group may connect; the uid check follows. */
 	if (chown(conf->admin_socket, (uid_t)-1, conf->admin_gid) == -1 ||
@@ -417,16 +427,32 @@ control_main(void *arg)
 	return NULL;
 }
 
-/* Root, the daemon's own uid, and members of admin_group may connect. */
+/* Whether the peer is in group gid (its own or a supplementary one). */
+static int
+control_in_group(int fd, const struct ucred *cr, gid_t gid)
+{
+	gid_t		groups[CONTROL_MAX_GROUPS];
+	socklen_t	len = sizeof(groups);
+	size_t		i;
+
+	if (cr->gid == gid)
+		return 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		for (i = 0; i < len / sizeof(groups[0]); i++)
+			if (groups[i] == gid)
+				return 1;
+	return 0;
+}
+
+/* Root, the daemon's own uid and members of admin_group are admins;
+ * members of monitor_group may look. The role, or -1 with why. */
 static int
 control_local_allowed(struct control *ctl, int fd, uid_t *uid, char *why,
     size_t whylen)
 {
 	const struct mgr_config	*conf = ctl->mgr->conf;
 	struct ucred		 cr;
-	gid_t			 groups[CONTROL_MAX_GROUPS];
 	socklen_t		 len = sizeof(cr);
-	size_t			 i;
 
 	*uid = (uid_t)-1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1) {
@@ -435,24 +461,20 @@ control_local_allowed(struct control *ctl, int fd, uid_t *uid, char *why,
 		return -1;
 	}
 	*uid = cr.uid;
-	if (cr.uid == 0 || cr.uid == ctl->mgr->uid)
-		return 0;
-	if (!conf->has_admin_gid) {
-		snprintf(why, whylen, "uid %u may not use the admin socket: "
-		    "only root and uid %u may", (unsigned)cr.uid,
-		    (unsigned)ctl->mgr->uid);
-		return -1;
-	}
-	if (cr.gid == conf->admin_gid)
-		return 0;
-	len = sizeof(groups);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
-		for (i = 0; i < len / sizeof(groups[0]); i++)
-			if (groups[i] == conf->admin_gid)
-				return 0;
-	snprintf(why, whylen, "uid %u may not use the admin socket: it is not "
-	    "root, not uid %u and not in group %s", (unsigned)cr.uid,
-	    (unsigned)ctl->mgr->uid, conf->admin_group);
+	if (cr.uid == 0 || cr.uid == ctl->mgr->uid ||
+	    (conf->has_admin_gid && control_in_group(fd, &cr,
+	    conf->admin_gid)))
+		return DSP_ROLE_ADMIN;
+	if (conf->has_monitor_gid && control_in_group(fd, &cr,
+	    conf->monitor_gid))
+		return DSP_ROLE_MONITOR;
+	snprintf(why, whylen, "uid %u may not use the admin shell: it is not "
+	    "root, not uid %u%s%s%s%s", (unsigned)cr.uid,
+	    (unsigned)ctl->mgr->uid,
+	    conf->has_admin_gid ? ", not in admin_group " : "",
+	    conf->has_admin_gid ? conf->admin_group : "",
+	    conf->has_monitor_gid ? " and not in monitor_group " : "",
+	    conf->has_monitor_gid ? conf->monitor_group : "");
 	return -1;
 }
 
@@ -482,22 +504,37 @@ control_setup_tls(struct control_conn *cc)
 	return 0;
 }
 
+/* "admin:NAME" of a local peer, its user's name ("admin:UID" when
+ * the uid has none): what the log and the audit trail say. */
+static void
+control_local_name(uid_t uid, char *out, size_t len)
+{
+	struct passwd	 pw, *res = NULL;
+	char		 buf[4096];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 &&
+	    res != NULL && msg_name_valid(pw.pw_name))
+		snprintf(out, len, "admin:%s", pw.pw_name);
+	else
+		snprintf(out, len, "admin:%u", (unsigned)uid);
+}
+
 static int
 control_setup_local(struct control_conn *cc)
 {
 	struct conn	*c = &cc->c;
 	char		 why[256];
-	int		 fd = cc->fd;
+	int		 fd = cc->fd, role;
 
-	if (control_local_allowed(cc->ctl, fd, &c->uid, why,
-	    sizeof(why)) == 0) {
-		c->role = DSP_ROLE_ADMIN;
+	if ((role = control_local_allowed(cc->ctl, fd, &c->uid, why,
+	    sizeof(why))) != -1) {
+		c->role = role;
 	} else {
 		/* Kept open just long enough to tell the peer why. */
 		log_warnx("%s: %s", c->addr, why);
 		c->role = DSP_ROLE_NONE;
 	}
-	snprintf(c->peer, sizeof(c->peer), "admin:%u", (unsigned)c->uid);
+	control_local_name(c->uid, c->peer, sizeof(c->peer));
 	cc->fd = -1;
 	if ((c->ch = channel_from_fd(fd)) == NULL) {
 		log_warnx("%s: out of memory", c->addr);

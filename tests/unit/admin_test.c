@@ -455,6 +455,59 @@ test_choices(void **state)
 	    DSP_E_INVALID);
 }
 
+/* A line marked for completion asks what its last word may become. */
+static void
+test_complete(void **state)
+{
+	struct admin_command	cmd;
+	struct buf_writer	w;
+	char			err[256];
+	unsigned int		names;
+
+	(void)state;
+	assert_int_equal(admin_parse("\001sh vol", &cmd, err, sizeof(err)),
+	    DSP_OK);
+	assert_int_equal(cmd.action, ADMIN_COMPLETE);
+	assert_string_equal(cmd.partial, "vol");
+	buf_writer_init(&w);
+	names = admin_complete_keywords(&cmd, &w);
+	assert_string_equal(text_of(&w), "volumes\nvolume\n");
+	assert_int_equal(names, 0);
+	buf_writer_free(&w);
+
+	assert_int_equal(admin_parse("\001volume force-unmount Vo", &cmd, err,
+	    sizeof(err)), DSP_OK);
+	assert_int_equal(cmd.action, ADMIN_COMPLETE);
+	assert_int_equal(cmd.complete_for, ADMIN_VOLUME_FORCE_UNMOUNT);
+	assert_string_equal(cmd.partial, "Vo");
+	buf_writer_init(&w);
+	names = admin_complete_keywords(&cmd, &w);
+	assert_string_equal(text_of(&w), "");
+	assert_int_equal(names, ADMIN_NAMES_VOLUMES);
+	buf_writer_free(&w);
+
+	assert_int_equal(admin_parse("\001show volumes health ", &cmd, err,
+	    sizeof(err)), DSP_OK);
+	assert_int_equal(cmd.action, ADMIN_COMPLETE);
+	assert_string_equal(cmd.partial, "");
+	buf_writer_init(&w);
+	admin_complete_keywords(&cmd, &w);
+	assert_string_equal(text_of(&w), "ok\ndegraded\nresyncing\nfailed\n");
+	buf_writer_free(&w);
+
+	assert_int_equal(admin_parse("\001volume create V single se", &cmd, err,
+	    sizeof(err)), DSP_OK);
+	assert_int_equal(cmd.complete_for, ADMIN_VOLUME_CREATE);
+	buf_writer_init(&w);
+	assert_int_equal(admin_complete_keywords(&cmd, &w),
+	    ADMIN_NAMES_REGIONS);
+	buf_writer_free(&w);
+	/* A pattern with '?' is still a pattern. */
+	assert_int_equal(admin_parse("show volumes name Vol-?", &cmd, err,
+	    sizeof(err)), DSP_OK);
+	assert_int_equal(cmd.action, ADMIN_SHOW_VOLUMES);
+}
+
 static void
 test_help(void **state)
 {
@@ -473,18 +526,37 @@ test_help(void **state)
 		"volume delete NAME", "volume force-unmount NAME",
 		"volume force-release NAME", "show store", "store copy", "help",
 	};
+	struct admin_command	cmd;
 	struct buf_writer	w;
 	const char		*text;
+	char			err[256];
 	size_t			i;
 
 	(void)state;
+	assert_int_equal(admin_parse("help", &cmd, err, sizeof(err)), DSP_OK);
 	buf_writer_init(&w);
-	admin_help(&w);
+	admin_help(&cmd, &w);
 	text = text_of(&w);
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		if (strstr(text, lines[i]) == NULL)
 			fail_msg("help lacks '%s':\n%s", lines[i], text);
 	buf_writer_free(&w);
+
+	/* One command's usage, keywords shortened as anywhere. */
+	assert_int_equal(admin_parse("help vol cre", &cmd, err, sizeof(err)),
+	    DSP_OK);
+	assert_int_equal(cmd.action, ADMIN_HELP);
+	buf_writer_init(&w);
+	admin_help(&cmd, &w);
+	text = text_of(&w);
+	assert_non_null(strstr(text, "volume create NAME single SERVER:REGION"));
+	assert_non_null(strstr(text, "volume create NAME mirror"));
+	assert_null(strstr(text, "volume delete"));
+	assert_null(strstr(text, "show"));
+	buf_writer_free(&w);
+	assert_int_not_equal(admin_parse("help frobnicate", &cmd, err,
+	    sizeof(err)), DSP_OK);
+	assert_non_null(strstr(err, "unknown command 'frobnicate'"));
 }
 
 int
@@ -492,6 +564,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_ok),
+		cmocka_unit_test(test_complete),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_forms),
 		cmocka_unit_test(test_parse_filters),

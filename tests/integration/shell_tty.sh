@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# The interactive shell through a pseudo-terminal (expect), against a
+# real manager: the prompt names the appliance, a command runs, Ctrl-C
+# drops the line being typed and keeps the shell, Ctrl-D on an empty
+# line leaves, the up arrow recalls the last command after the shell
+# was started again; '?' lists what may follow and gives the line back;
+# TAB completes a unique keyword or volume name and lists several, and
+# offers only the volumes the command can take.
+. "$(dirname "$0")/functions.sh"
+command -v expect >/dev/null || fail "expect is not installed: run scripts/install-deps.sh"
+
+start_mgr
+start_agent serverA 127.0.2.1 A1:16M A2:16M A3:16M A4:16M
+borrower_setup serverJ
+for v in 1 2 3; do
+	admin "volume create Vol-$v single serverA:A$v" >/dev/null || fail "create Vol-$v"
+done
+admin "volume create Data-7 single serverA:A4" >/dev/null || fail "create Data-7"
+as serverJ allocate Vol-2 >/dev/null && as serverJ mount Vol-2 >/dev/null ||
+	fail "mount Vol-2"
+as serverJ allocate Vol-3 >/dev/null || fail "allocate Vol-3"
+mkdir -p "$T/home"
+host=$(hostname | cut -d. -f1)
+
+cat >"$T/first.exp" <<EXP
+set timeout 10
+log_user 0
+spawn env HOME=$T/home TERM=vt100 daspool-sh -s $ADMIN_SOCK
+expect {
+	"daspool@$host# " {}
+	timeout { puts "no prompt"; exit 1 }
+}
+send "show servers\r"
+expect {
+	-re "serverA +127.0.2.1:\[0-9]+ +up" {}
+	timeout { puts "show servers printed nothing"; exit 1 }
+}
+expect "daspool@$host# "
+send "show vol"
+send "\003"
+expect {
+	"daspool@$host# " {}
+	timeout { puts "Ctrl-C did not give a fresh prompt"; exit 1 }
+	eof { puts "Ctrl-C ended the shell"; exit 1 }
+}
+send "\004"
+expect {
+	eof {}
+	timeout { puts "Ctrl-D did not leave"; exit 1 }
+}
+puts "first ok"
+EXP
+out=$(expect "$T/first.exp" 2>&1) || fail "$out"
+[ -s "$T/home/.daspool_history" ] || fail "no history file"
+# libedit's file writes a space as \040.
+grep -q 'show.*servers' "$T/home/.daspool_history" || fail "history lacks the command"
+! grep -q 'show.*vol' "$T/home/.daspool_history" || fail "a dropped line was kept"
+
+cat >"$T/again.exp" <<EXP
+set timeout 10
+log_user 0
+spawn env HOME=$T/home TERM=vt100 daspool-sh -s $ADMIN_SOCK
+expect "daspool@$host# "
+send "\033\[A"
+expect {
+	"show servers" {}
+	timeout { puts "the up arrow did not recall the command"; exit 1 }
+}
+send "\r"
+expect {
+	-re "serverA +127.0.2.1" {}
+	timeout { puts "the recalled command did not run"; exit 1 }
+}
+send "sh vol ?"
+expect {
+	-re "health +only volumes in this health" {}
+	timeout { puts "? listed nothing"; exit 1 }
+}
+expect {
+	-re "daspool@$host# sh vol $" {}
+	timeout { puts "? did not give the line back"; exit 1 }
+}
+send "\003"
+expect "daspool@$host# "
+send "vo"
+expect "vo"
+send "\t"
+expect "lume "
+send "\r"
+expect {
+	"incomplete command 'volume'" {}
+	timeout { puts "TAB did not complete 'vo' to 'volume'"; exit 1 }
+}
+expect "daspool@$host# "
+send "volume f"
+expect "volume f"
+send "\t"
+expect {
+	"orce-" {}
+	timeout { puts "TAB did not complete what force-unmount and force-release share"; exit 1 }
+}
+send "\t"
+expect {
+	-re "force-unmount +force-release" {}
+	timeout { puts "TAB did not list force-unmount and force-release"; exit 1 }
+}
+send "\003"
+expect "daspool@$host# "
+send "show volume Da"
+expect "show volume Da"
+send "\t"
+expect {
+	"ta-7 " {}
+	timeout { puts "TAB did not complete the one volume named Da..."; exit 1 }
+}
+send "\003"
+expect "daspool@$host# "
+send "show volume Vol-"
+expect "show volume Vol-"
+send "\t"
+expect {
+	-re "Vol-1 +Vol-2 +Vol-3" {}
+	timeout { puts "TAB did not list the volumes named Vol-..."; exit 1 }
+}
+send "\003"
+expect "daspool@$host# "
+send "volume force-unmount "
+expect "force-unmount "
+send "\t"
+expect {
+	"Vol-2 " {}
+	timeout { puts "force-unmount TAB did not offer the one mounted volume"; exit 1 }
+}
+send "\003"
+expect "daspool@$host# "
+send "volume force-release V"
+expect "release V"
+send "\t"
+expect {
+	"ol-" {}
+	timeout { puts "force-release TAB did not complete the lent volumes"; exit 1 }
+}
+send "\t"
+expect {
+	-re "\nVol-2 +Vol-3 *\r" {}
+	timeout { puts "force-release TAB did not list only the lent volumes"; exit 1 }
+}
+send "\003"
+expect "daspool@$host# "
+send "exit\r"
+expect eof
+puts "again ok"
+EXP
+out=$(expect "$T/again.exp" 2>&1) || fail "$out"
+
+# DASPOOL_HISTSIZE=0: no history kept, no file written.
+mkdir -p "$T/home0"
+cat >"$T/nohist.exp" <<EXP
+set timeout 10
+log_user 0
+spawn env HOME=$T/home0 DASPOOL_HISTSIZE=0 TERM=vt100 daspool-sh -s $ADMIN_SOCK
+expect "daspool@$host# "
+send "show servers\r"
+expect "daspool@$host# "
+send "exit\r"
+expect eof
+EXP
+out=$(expect "$T/nohist.exp" 2>&1) || fail "$out"
+[ ! -e "$T/home0/.daspool_history" ] || fail "DASPOOL_HISTSIZE=0 wrote a history"
+pass
