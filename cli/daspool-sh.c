@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,11 @@ struct sh {
 	struct sh_out		 out;		/* filters and the pager */
 	int			 use_out;	/* this command goes through it */
 	int			 page;		/* terminal length, 0: none */
+	size_t			 dropped;	/* parts not shown after ^C */
 };
+
+/* Ctrl-C while a command runs: the rest of its output is not shown. */
+static volatile sig_atomic_t sh_interrupted;
 
 enum { OPT_MANAGER = 1, OPT_MANAGER_NAME, OPT_CA, OPT_CERT, OPT_KEY, OPT_CRL,
     OPT_HELP };
@@ -250,6 +255,10 @@ sh_print_part(const uint8_t *payload, size_t len, void *arg)
 		buf_put_bytes(sh->capture, sh->text, strlen(sh->text));
 		return 0;
 	}
+	if (sh_interrupted) {
+		sh->dropped++;
+		return 0;
+	}
 	n = text_safe_lines(sh->shown, TEXT_ESCAPED_SIZE(DSP_TEXT_MAX),
 	    sh->text);
 	if (sh->use_out)
@@ -283,15 +292,23 @@ sh_run(struct sh *sh, const char *line)
 	msg_encode_text(&w, command);
 	sh->open_line = 0;
 	sh->parts = 0;
+	sh->dropped = 0;
+	sh_interrupted = 0;
 	rc = channel_call_parts(sh->ch, DSP_OP_ADMIN, &w, sh_print_part, sh,
 	    err, sizeof(err));
 	buf_writer_free(&w);
 	if (sh->use_out) {
-		sh_out_end(&sh->out);
+		/* A listing cut or refused ends where it stopped: no
+		 * count of part of it. */
+		if (sh->dropped == 0)
+			sh_out_end(&sh->out, rc == DSP_OK);
 		sh->open_line = 0;
 	}
 	if (sh->open_line)
 		fputc('\n', stdout);
+	if (sh->dropped > 0)
+		printf("^C (the rest of the output was not shown; the command "
+		    "itself ran)\n");
 	fflush(stdout);
 	if (rc == -1)
 		sh_die("manager: %s%s", err, sh->parts > 0 ?
@@ -460,6 +477,31 @@ sh_history_size(void)
 	return (int)n;
 }
 
+static void
+sh_on_interrupt(int sig)
+{
+	(void)sig;
+	sh_interrupted = 1;
+}
+
+/* At a person's terminal Ctrl-C cuts a command's output short and the
+ * shell stays; Ctrl-Z and Ctrl-\ do nothing, for a shell reached by
+ * SSH or a serial console has no job control to come back to. */
+static void
+sh_signals_interactive(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = sh_on_interrupt;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGTSTP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+}
+
 /* A person at a terminal: line editing and history. */
 static int
 sh_loop_edit(struct sh *sh)
@@ -469,6 +511,7 @@ sh_loop_edit(struct sh *sh)
 	char		 prompt[300], history[PATH_MAX], *buf, *line;
 	int		 failed = 0, rc, size;
 
+	sh_signals_interactive();
 	sh_prompt(sh, prompt, sizeof(prompt));
 	size = sh_history_size();
 	if (size == 0)

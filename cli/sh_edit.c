@@ -64,14 +64,93 @@ sh_edit_candidates(struct sh_edit *e, const struct sh_edit_at *at)
 	return e->ask(e->arg, line);
 }
 
+/* The terminal's columns (80 when it does not say). */
+static size_t
+sh_edit_width(EditLine *el)
+{
+	int	cols = 0;
+
+	if (el_get(el, EL_GETTC, "co", &cols, NULL) != 0 || cols < 20)
+		cols = 80;
+	return (size_t)cols;
+}
+
+/* A line of "?" is "WORD   help": where its help starts, or NULL. */
+static const char *
+sh_edit_help_of(const char *line, size_t len, size_t *word)
+{
+	const char	*gap = memmem(line, len, "  ", 2);
+
+	if (gap == NULL)
+		return NULL;
+	*word = (size_t)(gap - line);
+	return gap + strspn(gap, " ");
+}
+
+/* One line of "?": its word, then its help from column at, folded at
+ * the terminal's edge onto lines indented as far. */
+static void
+sh_edit_print_help(const char *line, size_t len, size_t at, size_t width)
+{
+	const char	*help;
+	size_t		 word, col, room;
+
+	if ((help = sh_edit_help_of(line, len, &word)) == NULL) {
+		printf("  %.*s\n", (int)len, line);
+		return;
+	}
+	printf("  %-*.*s", (int)(at - 2), (int)word, line);
+	col = word + 2 > at ? word + 2 : at;
+	len -= (size_t)(help - line);
+	while (len > 0) {
+		word = strcspn(help, " ");
+		word = word < len ? word : len;
+		room = col > at ? 1 : 0;
+		if (col + room + word > width && col > at) {
+			printf("\n%*s", (int)at, "");
+			col = at;
+			room = 0;
+		}
+		printf("%s%.*s", room ? " " : "", (int)word, help);
+		col += room + word;
+		help += word;
+		len -= word;
+		while (len > 0 && *help == ' ') {
+			help++;
+			len--;
+		}
+	}
+	putchar('\n');
+}
+
+/* The reply of "?": the help of every line in one column, just past
+ * the longest word (kept to half the terminal). */
+static void
+sh_edit_print_helps(const char *text, size_t width)
+{
+	const char	*line, *next;
+	size_t		 len, word, at = 0;
+
+	for (line = text; *line != '\0'; line = next) {
+		next = sh_edit_next(line, &len);
+		if (sh_edit_help_of(line, len, &word) != NULL && word > at)
+			at = word;
+	}
+	at += 2 + 3;
+	if (at > width / 2)
+		at = width / 2;
+	for (line = text; *line != '\0'; line = next) {
+		next = sh_edit_next(line, &len);
+		sh_edit_print_help(line, len, at, width);
+	}
+}
+
 static unsigned char
 sh_edit_help(EditLine *el, int ch)
 {
 	struct sh_edit		*e;
 	struct sh_edit_at	 at;
-	const char		*line, *next;
 	char			*text, ask[sizeof(at.words) + 2];
-	size_t			 len;
 
 	(void)ch;
 	el_get(el, EL_CLIENTDATA, &e);
@@ -85,15 +164,40 @@ sh_edit_help(EditLine *el, int ch)
 	if (text == NULL)
 		return CC_ERROR;
 	fputs("?\n", stdout);
-	for (line = text; *line != '\0'; line = next) {
-		next = sh_edit_next(line, &len);
-		printf("  %.*s\n", (int)len, line);
-	}
+	sh_edit_print_helps(text, sh_edit_width(el));
 	if (text[0] == '\0')
 		printf("%% nothing may follow that starts with '%s'\n",
 		    at.partial);
 	free(text);
 	return CC_REDISPLAY;
+}
+
+/* Candidates in as many columns as the widest leaves room for; a line
+ * in parentheses (there are more) on its own. */
+static void
+sh_edit_columns(const char *text, size_t width)
+{
+	const char	*line, *next;
+	size_t		 len, widest = 1, per_row, i = 0;
+
+	for (line = text; *line != '\0'; line = next) {
+		next = sh_edit_next(line, &len);
+		if (line[0] != '(' && len > widest)
+			widest = len;
+	}
+	per_row = width / (widest + 2) > 0 ? width / (widest + 2) : 1;
+	fputc('\n', stdout);
+	for (line = text; *line != '\0'; line = next) {
+		next = sh_edit_next(line, &len);
+		if (line[0] == '(') {
+			printf("%.*s\n", (int)len, line);
+			continue;
+		}
+		if (++i % per_row == 0 || next[0] == '\0' || next[0] == '(')
+			printf("%.*s\n", (int)len, line);
+		else
+			printf("%-*.*s", (int)(widest + 2), (int)len, line);
+	}
 }
 
 static unsigned char
@@ -144,18 +248,7 @@ sh_edit_complete(EditLine *el, int ch)
 		return CC_REFRESH;
 	}
 	/* Several, nothing more in common: list them in columns. */
-	fputc('\n', stdout);
-	for (line = text, i = 0; *line != '\0'; line = next) {
-		next = sh_edit_next(line, &len);
-		if (line[0] == '(') {
-			printf("%s%.*s\n", i % 4 ? "\n" : "", (int)len, line);
-			i = 0;
-			continue;
-		}
-		printf("%-19.*s%s", (int)len, line, ++i % 4 ? " " : "\n");
-	}
-	if (i % 4)
-		fputc('\n', stdout);
+	sh_edit_columns(text, sh_edit_width(el));
 	free(text);
 	return CC_REDISPLAY;
 }

@@ -61,6 +61,7 @@ sh_out_begin(struct sh_out *o, char *line, char *err, size_t errlen)
 	o->nfilters = 0;
 	o->plen = 0;
 	o->lines = o->counted = 0;
+	o->last_summary = 0;
 	o->shown = 0;
 	o->quit = 0;
 	if ((bar = strchr(line, '|')) == NULL)
@@ -127,6 +128,30 @@ sh_out_show(struct sh_out *o, const char *line)
 	o->shown++;
 }
 
+/* The line of counts that ends a listing ("32 volumes, 3 lent", "2 of
+ * 9 servers match: 2 up"): a number, maybe "of" another, then a word. */
+static int
+sh_out_is_summary(const char *line)
+{
+	const char	*p = line;
+
+	if (*p < '0' || *p > '9')
+		return 0;
+	p += strspn(p, "0123456789");
+	if (strncmp(p, " of ", 4) == 0) {
+		p += 4;
+		if (*p < '0' || *p > '9')
+			return 0;
+		p += strspn(p, "0123456789");
+	}
+	if (*p++ != ' ' || *p < 'a' || *p > 'z')
+		return 0;
+	p += strspn(p, "abcdefghijklmnopqrstuvwxyz");
+	if (strncmp(p, " match", 6) == 0)
+		p += strspn(p + 6, "es") + 6;
+	return *p == '\0' || *p == ',' || *p == ':';
+}
+
 /* One whole line: the first (the header) always passes the filters. */
 static void
 sh_out_line(struct sh_out *o, const char *line)
@@ -148,8 +173,12 @@ sh_out_line(struct sh_out *o, const char *line)
 	if (!pass)
 		return;
 	if (counting) {
-		if (o->lines > 1)
+		/* Rows are counted: not the header, nor the listing's
+		 * summary, known as the last line when it looks like one. */
+		if (o->lines > 1) {
 			o->counted++;
+			o->last_summary = sh_out_is_summary(line);
+		}
 		return;
 	}
 	sh_out_show(o, line);
@@ -188,18 +217,18 @@ sh_out_text(struct sh_out *o, const char *text)
 }
 
 void
-sh_out_end(struct sh_out *o)
+sh_out_end(struct sh_out *o, int whole)
 {
 	size_t	i;
 
-	if (o->plen > 0) {
+	if (o->plen > 0 && !o->quit) {
 		o->partial[o->plen] = '\0';
 		sh_out_line(o, o->partial);
 		o->plen = 0;
 	}
-	for (i = 0; i < o->nfilters; i++)
+	for (i = 0; i < o->nfilters && whole; i++)
 		if (o->filters[i].kind == 'c') {
-			fprintf(o->to, "%zu\n", o->counted);
+			fprintf(o->to, "%zu\n", o->counted - o->last_summary);
 			break;
 		}
 	fflush(o->to);

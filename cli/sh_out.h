@@ -28,6 +28,7 @@ struct sh_out {
 	size_t		 plen;
 	size_t		 lines;		/* seen */
 	size_t		 counted;	/* by "| count" */
+	size_t		 last_summary;	/* the last counted: a summary */
 	int		 shown;		/* on this page */
 	int		 quit;		/* q at --More-- */
 };
@@ -37,7 +38,8 @@ struct sh_out {
 int	sh_out_begin(struct sh_out *, char *line, char *err, size_t errlen);
 /* Text of the reply as it comes, any number of lines or part of one. */
 void	sh_out_text(struct sh_out *, const char *text);
-/* The end of the reply: the last line, the count. */
-void	sh_out_end(struct sh_out *);
+/* The end of the reply: the last line, and the count when the reply
+ * was whole (not refused, nor cut short by Ctrl-C). */
+void	sh_out_end(struct sh_out *, int whole);
 
 #endif

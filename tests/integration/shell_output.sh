@@ -25,6 +25,14 @@ out=$(admin "show volumes | exclude P")
 echo "$out" | grep -q " P1[0-9] " && fail "exclude kept a P volume: $out"
 [ "$(admin "show volumes | include P | count")" = 30 ] ||
 	fail "count: $(admin "show volumes | include P | count")"
+# The rows only: not the header, nor the summary line that ends it.
+[ "$(admin "show volumes | count")" = 32 ] ||
+	fail "count of all volumes: $(admin "show volumes | count")"
+[ "$(admin "show volumes name Vol-3* | count")" = 2 ] ||
+	fail "count of a filtered listing: $(admin "show volumes name Vol-3* | count")"
+# A refused command prints no count of nothing.
+out=$(admin "show volume Nope | count" 2>/dev/null) && fail "show volume Nope succeeded"
+[ -z "$out" ] || fail "a refused command printed a count: $out"
 expect_fail "after '\\|' use include WORD" admin "show volumes | grep x"
 
 mkdir -p "$T/home"

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The interactive shell through a pseudo-terminal (expect), against a
 # real manager: the prompt names the appliance, a command runs, Ctrl-C
-# drops the line being typed and keeps the shell, Ctrl-D on an empty
+# drops the line being typed and keeps the shell, Ctrl-C while a command
+# waits for its reply cuts the output and keeps the shell, Ctrl-Z does
+# not stop it, Ctrl-D on an empty
 # line leaves, the up arrow recalls the last command after the shell
 # was started again; '?' lists what may follow and gives the line back;
 # TAB completes a unique keyword or volume name and lists several, and
-# offers only the volumes the command can take.
+# offers only the volumes the command can take; on a narrow terminal
+# '?' folds its help and TAB lists in the columns that fit.
 . "$(dirname "$0")/functions.sh"
 command -v expect >/dev/null || fail "expect is not installed: run scripts/install-deps.sh"
 
@@ -43,6 +46,28 @@ expect {
 	timeout { puts "Ctrl-C did not give a fresh prompt"; exit 1 }
 	eof { puts "Ctrl-C ended the shell"; exit 1 }
 }
+# The manager stopped: the command waits for its reply when Ctrl-C and
+# Ctrl-Z come.
+exec kill -STOP $MGR_PID
+send "show volumes\r"
+sleep 0.3
+send "\032"
+send "\003"
+sleep 0.3
+exec kill -CONT $MGR_PID
+expect {
+	-ex "^C (the rest of the output was not shown; the command itself ran)" {}
+	timeout { puts "Ctrl-C during a command said nothing"; exit 1 }
+	eof { puts "Ctrl-C or Ctrl-Z during a command ended the shell"; exit 1 }
+}
+expect "daspool@$host# "
+send "show servers\r"
+expect {
+	-re "serverA +127.0.2.1:\[0-9]+ +up" {}
+	timeout { puts "the shell did not go on after Ctrl-C"; exit 1 }
+	eof { puts "the shell ended after Ctrl-C"; exit 1 }
+}
+expect "daspool@$host# "
 send "\004"
 expect {
 	eof {}
@@ -54,7 +79,7 @@ out=$(expect "$T/first.exp" 2>&1) || fail "$out"
 [ -s "$T/home/.daspool_history" ] || fail "no history file"
 # libedit's file writes a space as \040.
 grep -q 'show.*servers' "$T/home/.daspool_history" || fail "history lacks the command"
-! grep -q 'show.*vol' "$T/home/.daspool_history" || fail "a dropped line was kept"
+! grep -q 'vol$' "$T/home/.daspool_history" || fail "a dropped line was kept"
 
 cat >"$T/again.exp" <<EXP
 set timeout 10
@@ -152,6 +177,41 @@ expect eof
 puts "again ok"
 EXP
 out=$(expect "$T/again.exp" 2>&1) || fail "$out"
+
+# A narrow terminal: '?' folds a long help under its column, never
+# cutting it; TAB lists names in as many columns as fit.
+cat >"$T/narrow.exp" <<EXP
+set timeout 10
+log_user 0
+set stty_init "rows 24 cols 50"
+spawn env HOME=$T/home TERM=vt100 daspool-sh -s $ADMIN_SOCK
+expect "daspool@$host# "
+send "volume ?"
+expect -ex "volume ?"
+expect {
+	-re "\r\n(.*)\r\n\[^\n]*daspool@$host# volume $" { set help \$expect_out(1,string) }
+	timeout { puts "volume ? listed nothing"; exit 1 }
+}
+foreach line [split \$help "\n"] {
+	set line [string trimright \$line "\r"]
+	if { [string length \$line] > 50 } { puts "a help line wider than 50: \$line"; exit 1 }
+}
+if { ![regexp {force-unmount +unmount a volume; its borrower's\s+ticket stops working} \$help] } {
+	puts "the help of force-unmount was not folded whole: \$help"; exit 1
+}
+send "\003"
+expect "daspool@$host# "
+send "show volume \t"
+expect {
+	-re "\r\nData-7  Vol-1   Vol-2   Vol-3\r\n" {}
+	timeout { puts "TAB did not list the volumes in columns as wide as the widest name"; exit 1 }
+}
+send "\003"
+expect "daspool@$host# "
+send "exit\r"
+expect eof
+EXP
+out=$(expect "$T/narrow.exp" 2>&1) || fail "$out"
 
 # DASPOOL_HISTSIZE=0: no history kept, no file written.
 mkdir -p "$T/home0"
