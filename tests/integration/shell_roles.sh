@@ -65,6 +65,12 @@ expect {
 	"daspool@$host> " {}
 	timeout { puts "no monitor prompt"; exit 1 }
 }
+send "volume delete Vol-1\r"
+expect {
+	"this command needs the admin role; admin:$MON has the monitor role" {}
+	timeout { puts "the monitor's volume delete was not refused naming the role"; exit 1 }
+}
+expect "daspool@$host> "
 send "exit\r"
 expect eof
 spawn su -s /bin/sh $NOBODY -c "TERM=vt100 $bin/daspool-sh -s $ADMIN_SOCK"
