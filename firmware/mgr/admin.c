@@ -1043,6 +1043,9 @@ admin_complete_keywords(const struct admin_command *cmd,
 		case TOK_SERVER_REGION:
 			names |= ADMIN_NAMES_REGIONS;
 			break;
+		case TOK_COUNT:
+			names |= ADMIN_NAMES_AUDIT_COUNTS;
+			break;
 		case TOK_FILTER_FORM:
 			admin_complete_values(forms, cmd->partial, w);
 			break;

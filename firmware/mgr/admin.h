@@ -72,6 +72,7 @@ enum admin_names {
 	ADMIN_NAMES_VOLUMES	= 1 << 0,
 	ADMIN_NAMES_SERVERS	= 1 << 1,
 	ADMIN_NAMES_REGIONS	= 1 << 2,	/* SERVER:REGION */
+	ADMIN_NAMES_AUDIT_COUNTS = 1 << 3,	/* show audit N */
 };
 
 struct admin_token;

@@ -1,7 +1,8 @@
 /*
  * The live names of daspool-sh's TAB ("WORD?" at the end of a line):
  * volumes (only those the command can take), servers and SERVER:REGION
- * pairs (available regions only), read from the store by prefix. At
+ * pairs (available regions only), read from the store by prefix, and
+ * counts for "show audit N" up to the rows the trail holds. At
  * most COMPLETE_MAX names and COMPLETE_LOOK rows looked at; when more
  * were left, a last line in parentheses says so.
  */
@@ -154,6 +155,36 @@ complete_regions(struct mgr *m, struct complete_walk *cw, const char *partial)
 	store_each_region_after(m->store, server, "", complete_region, cw);
 }
 
+/* Round counts below the trail's length, then the length itself (all
+ * of it), those that start with what was typed. */
+static void
+complete_audit_counts(struct mgr *m, struct complete_walk *cw)
+{
+	static const unsigned int	 round[] = { 10, 20, 50, 100, 500,
+					    1000, 5000 };
+	struct store_info		 info;
+	char				 err[256], word[24];
+	uint64_t			 rows = 0;
+	size_t				 i;
+
+	if (store_info(m->store, &info, err, sizeof(err)) == -1)
+		return;
+	for (i = 0; i < STORE_TABLES; i++)
+		if (info.tables[i].name != NULL &&
+		    strcmp(info.tables[i].name, "audit") == 0)
+			rows = info.tables[i].entries;
+	if (rows > ADMIN_AUDIT_MAX)
+		rows = ADMIN_AUDIT_MAX;
+	for (i = 0; i < sizeof(round) / sizeof(round[0]); i++) {
+		snprintf(word, sizeof(word), "%u", round[i]);
+		if (round[i] < rows && strncmp(word, cw->prefix, cw->plen) == 0)
+			complete_put(cw, word, NULL);
+	}
+	snprintf(word, sizeof(word), "%llu", (unsigned long long)rows);
+	if (rows > 0 && strncmp(word, cw->prefix, cw->plen) == 0)
+		complete_put(cw, word, NULL);
+}
+
 void
 admin_complete(struct mgr *m, const struct admin_command *cmd,
     struct buf_writer *w)
@@ -175,6 +206,8 @@ admin_complete(struct mgr *m, const struct admin_command *cmd,
 		complete_servers(m, &cw);
 	if (names & ADMIN_NAMES_REGIONS)
 		complete_regions(m, &cw, cmd->partial);
+	if (names & ADMIN_NAMES_AUDIT_COUNTS)
+		complete_audit_counts(m, &cw);
 	if (cw.more) {
 		const char	*more = "(more: type more of the name)\n";
 

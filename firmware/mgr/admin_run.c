@@ -206,18 +206,15 @@ admin_show_volume(struct mgr *m, const struct admin_command *cmd,
 
 /* --- show audit [N]: the last N entries, oldest first --- */
 
-struct show_audit {
-	struct audit_record	*ring;
-	size_t			 size;
-	size_t			 seen;
-};
-
 static int
-show_audit_one(const struct audit_record *a, void *arg)
+show_audit_row(const struct audit_record *a, void *arg)
 {
-	struct show_audit	*sa = arg;
+	struct table	*t = arg;
+	char		 when[32];
 
-	sa->ring[sa->seen++ % sa->size] = *a;
+	admin_time(a->time, when, sizeof(when));
+	table_row(t, when, a->actor, a->action, a->volume[0] ? a->volume : "-",
+	    a->detail);
 	return 0;
 }
 
@@ -225,33 +222,17 @@ static int
 admin_show_audit(struct mgr *m, unsigned int count, struct buf_writer *out,
     char *err, size_t errlen)
 {
-	struct show_audit	 sa;
-	struct table		 t;
-	struct audit_record	*a;
-	char			 when[32];
-	size_t			 i, first;
+	struct table	t;
 
-	sa.size = count ? count : ADMIN_AUDIT_DEFAULT;
-	sa.seen = 0;
-	if ((sa.ring = calloc(sa.size, sizeof(*sa.ring))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return DSP_E_INTERNAL;
-	}
-	if (store_each_audit(m->store, show_audit_one, &sa) != DSP_OK) {
-		free(sa.ring);
+	table_init(&t, 5);
+	table_row(&t, "time", "actor", "action", "volume", "detail");
+	/* From the end of the trail back: never a walk of all of it. */
+	if (store_each_audit_last(m->store, count ? count :
+	    ADMIN_AUDIT_DEFAULT, show_audit_row, &t) != DSP_OK) {
+		table_free(&t);
 		snprintf(err, errlen, "cannot read the audit trail");
 		return DSP_E_INTERNAL;
 	}
-	table_init(&t, 5);
-	table_row(&t, "time", "actor", "action", "volume", "detail");
-	first = sa.seen > sa.size ? sa.seen - sa.size : 0;
-	for (i = first; i < sa.seen; i++) {
-		a = &sa.ring[i % sa.size];
-		admin_time(a->time, when, sizeof(when));
-		table_row(&t, when, a->actor, a->action,
-		    a->volume[0] ? a->volume : "-", a->detail);
-	}
-	free(sa.ring);
 	table_print(&t, out);
 	return DSP_OK;
 }

@@ -306,6 +306,9 @@ int	store_each_server(struct store *, store_server_cb, void *);
 int	store_each_region(struct store *, store_region_cb, void *);
 int	store_each_volume(struct store *, store_volume_cb, void *);
 int	store_each_audit(struct store *, store_audit_cb, void *);
+/* The last count rows of the audit trail, oldest first. */
+int	store_each_audit_last(struct store *, unsigned int count,
+	    store_audit_cb, void *);
 /* Pages: the records after the one named (NULL or "": from the first),
  * in key order, each call one fresh read transaction; the callback
  * returns nonzero to end the page. */

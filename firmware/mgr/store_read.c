@@ -318,3 +318,56 @@ volume_all_acked(const struct volume_record *v)
 			return 0;
 	return 1;
 }
+
+/* The key of the count-th row from the end (the first row when there
+ * are fewer), by stepping back from the last: no walk of the rest. */
+static int
+store_audit_tail_key(struct store_txn *t, MDB_dbi dbi, unsigned int count,
+    MDB_val *k)
+{
+	MDB_cursor	*c;
+	MDB_val		 v;
+	int		 rc;
+
+	if ((rc = mdb_cursor_open(t->txn, dbi, &c)) != 0) {
+		store_mdb_fail(t, "reading the audit trail", rc);
+		return -1;
+	}
+	rc = mdb_cursor_get(c, k, &v, MDB_LAST);
+	while (rc == 0 && --count > 0 &&
+	    (rc = mdb_cursor_get(c, k, &v, MDB_PREV)) == 0)
+		;
+	if (rc == MDB_NOTFOUND && count > 0)
+		rc = mdb_cursor_get(c, k, &v, MDB_FIRST);
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		return 1;
+	if (rc != 0) {
+		store_mdb_fail(t, "reading the audit trail", rc);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_each_audit_last(struct store *s, unsigned int count, store_audit_cb cb,
+    void *arg)
+{
+	struct store_each	e = { "audit", { .audit = cb }, arg };
+	struct store_txn	t;
+	MDB_val			k;
+	char			err[256];
+	int			ret;
+
+	err[0] = '\0';
+	if (count == 0)
+		return 0;
+	if (store_begin(s, &t, 0, 0, err, sizeof(err)) != DSP_OK) {
+		log_warnx("store: listing audit: %s", err);
+		return -1;
+	}
+	if ((ret = store_audit_tail_key(&t, s->audit, count, &k)) == 0)
+		ret = store_walk(&t, s->audit, &k, store_each_audit_one, &e);
+	store_end(&t, DSP_OK);
+	return ret == 1 ? 0 : ret;
+}

@@ -7,7 +7,8 @@
 # line leaves, the up arrow recalls the last command after the shell
 # was started again; '?' lists what may follow and gives the line back;
 # TAB completes a unique keyword or volume name and lists several, and
-# offers only the volumes the command can take; on a narrow terminal
+# offers only the volumes the command can take, and after show audit
+# the number of rows in the trail; on a narrow terminal
 # '?' folds its help and TAB lists in the columns that fit.
 . "$(dirname "$0")/functions.sh"
 command -v expect >/dev/null || fail "expect is not installed: run scripts/install-deps.sh"
@@ -171,6 +172,21 @@ expect {
 	timeout { puts "force-release TAB did not list only the lent volumes"; exit 1 }
 }
 send "\003"
+expect "daspool@$host# "
+set rows [exec sh -c "daspool-sh -s $ADMIN_SOCK -c 'show audit 10000' | tail -n +2 | grep -c ."]
+if { \$rows < 1 || \$rows > 9 } { puts "\$rows audit rows, not 1 to 9"; exit 1 }
+send "show audit "
+expect "show audit "
+send "\t"
+expect {
+	-ex "\$rows " {}
+	timeout { puts "show audit TAB did not offer the \$rows rows of the trail"; exit 1 }
+}
+send "\r"
+expect {
+	-re "time +actor +action" {}
+	timeout { puts "show audit \$rows did not run"; exit 1 }
+}
 expect "daspool@$host# "
 send "exit\r"
 expect eof

@@ -502,6 +502,13 @@ test_complete(void **state)
 	assert_int_equal(admin_complete_keywords(&cmd, &w),
 	    ADMIN_NAMES_REGIONS);
 	buf_writer_free(&w);
+	assert_int_equal(admin_parse("\001show audit 1", &cmd, err,
+	    sizeof(err)), DSP_OK);
+	assert_string_equal(cmd.partial, "1");
+	buf_writer_init(&w);
+	assert_int_equal(admin_complete_keywords(&cmd, &w),
+	    ADMIN_NAMES_AUDIT_COUNTS);
+	buf_writer_free(&w);
 	/* A pattern with '?' is still a pattern. */
 	assert_int_equal(admin_parse("show volumes name Vol-?", &cmd, err,
 	    sizeof(err)), DSP_OK);

@@ -746,7 +746,32 @@ test_audit_rows(void **state)
 	assert_string_equal(al->rows[9].actor, "admin:0");
 	assert_non_null(strstr(al->rows[9].detail, "serverK"));
 	assert_non_null(strstr(al->rows[10].detail, "serverK"));
+
+	/* The tail: the last three in order; more than there are: all. */
+	memset(al, 0, sizeof(*al));
+	assert_int_equal(store_each_audit_last(f->s, 3, audit_list_cb, al), 0);
+	assert_int_equal(al->n, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(al->rows[i].seq, 11 + i);
+	assert_string_equal(al->rows[2].action, "delete");
+	memset(al, 0, sizeof(*al));
+	assert_int_equal(store_each_audit_last(f->s, 1000, audit_list_cb, al),
+	    0);
+	assert_int_equal(al->n, (int)(sizeof(want) / sizeof(want[0])));
+	assert_int_equal(al->rows[0].seq, 1);
 	free(al);
+}
+
+static void
+test_audit_tail_empty(void **state)
+{
+	struct fixture		*f = *state;
+	struct audit_list	 al;
+
+	memset(&al, 0, sizeof(al));
+	assert_int_equal(store_each_audit_last(f->s, 5, audit_list_cb, &al),
+	    0);
+	assert_int_equal(al.n, 0);
 }
 
 static void
@@ -1576,6 +1601,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mirror_forced_unmount,
 		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_mirror_degraded_allocate,
+		    setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_audit_tail_empty,
 		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_peer_reasons_escaped,
 		    setup, fixture_teardown),
