@@ -23,6 +23,8 @@
 #include "daspool_conf.h"
 #include "fdio.h"
 #include "log.h"
+#include "nbd_listen.h"
+#include "nbd_volume.h"
 #include "size.h"
 #include "text.h"
 
@@ -79,6 +81,7 @@ static int	cmd_resync(struct cli *, int, char **);
 static int	cmd_unmount(struct cli *, int, char **);
 static int	cmd_release(struct cli *, int, char **);
 static int	cmd_status(struct cli *, int, char **);
+static int	cmd_nbd(struct cli *, int, char **);
 static int	cmd_help(struct cli *, int, char **);
 
 static const struct cli_command cli_commands[] = {
@@ -110,6 +113,13 @@ static const struct cli_command cli_commands[] = {
 	    "give an unmounted volume back to the pool", NULL },
 	{ "status", cmd_status, "",
 	    "list the volumes mounted here", NULL },
+	{ "nbd", cmd_nbd, "VOLUME [--socket PATH | --listen [ADDR:]PORT]",
+	    "serve a mounted volume as an NBD export until stopped",
+	    "On a Unix socket (default /run/daspool/nbd-VOLUME.sock), or on "
+	    "TCP on a\n  loopback address. Prints \"volume VOLUME exported at "
+	    "URI\" once it listens;\n  SIGTERM or SIGINT stops it after "
+	    "answering every request read. Exit\n  status 1 when the volume's "
+	    "mount ends under it (unmounted, forced off)." },
 	{ "help", cmd_help, "[COMMAND]",
 	    "show this help, or a command's", NULL },
 };
@@ -336,7 +346,8 @@ cli_volume(struct cli *cli, const char *name)
 
 enum {
 	OPT_OFFSET = 256, OPT_LENGTH, OPT_OUTPUT, OPT_INPUT, OPT_MAX, OPT_TIMEOUT,
-	OPT_MIN_SIZE, OPT_PROGRESS, OPT_NO_FLUSH, OPT_HELP
+	OPT_MIN_SIZE, OPT_PROGRESS, OPT_NO_FLUSH, OPT_SOCKET, OPT_LISTEN,
+	OPT_HELP
 };
 
 struct cli_args {
@@ -347,6 +358,8 @@ struct cli_args {
 	const char	*max;
 	const char	*timeout;
 	const char	*min_size;
+	const char	*socket;
+	const char	*listen;
 	int		 progress;
 	int		 no_flush;
 	int		 npos;
@@ -371,6 +384,8 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		{ "min-size",	required_argument,	NULL, OPT_MIN_SIZE },
 		{ "progress",	no_argument,		NULL, OPT_PROGRESS },
 		{ "no-flush",	no_argument,		NULL, OPT_NO_FLUSH },
+		{ "socket",	required_argument,	NULL, OPT_SOCKET },
+		{ "listen",	required_argument,	NULL, OPT_LISTEN },
 		{ "help",	no_argument,		NULL, OPT_HELP },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -400,6 +415,8 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		case OPT_MIN_SIZE:	a->min_size = optarg; break;
 		case OPT_PROGRESS:	a->progress = 1; break;
 		case OPT_NO_FLUSH:	a->no_flush = 1; break;
+		case OPT_SOCKET:	a->socket = optarg; break;
+		case OPT_LISTEN:	a->listen = optarg; break;
 		}
 	}
 	for (; optind < argc; optind++) {
@@ -896,6 +913,33 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	if (n == 0)
 		printf("no volume is mounted here\n");
 	return 0;
+}
+
+static int
+cmd_nbd(struct cli *cli, int argc, char **argv)
+{
+	static const int	 allowed[] = { OPT_SOCKET, OPT_LISTEN, 0 };
+	struct nbd_listen_opts	 o;
+	struct cli_args		 a;
+	char			 path[256], err[1024], shown[CLI_MSG_MAX];
+	int			 rc;
+
+	cli_parse(cli, argc, argv, allowed, 1, 1, &a);
+	if (a.socket != NULL && a.listen != NULL)
+		cli_usage_error(cli, "nbd: give --socket or --listen, not "
+		    "both");
+	memset(&o, 0, sizeof(o));
+	snprintf(path, sizeof(path), "/run/daspool/nbd-%s.sock", a.pos[0]);
+	o.socket_path = a.socket != NULL ? a.socket : path;
+	o.listen = a.listen;
+	o.workers = NBD_WORKERS_DEFAULT;
+	if ((rc = nbd_volume_serve(cli_client(cli), a.pos[0], &o, err,
+	    sizeof(err))) == -1) {
+		fprintf(stderr, "daspool: %s\n", cli_shown(err, shown,
+		    sizeof(shown)));
+		return EXIT_REFUSED;
+	}
+	return rc == 1 ? EXIT_REFUSED : 0;
 }
 
 static int

@@ -1,0 +1,357 @@
+/*
+ * Where a volume's NBD export is reached (nbd_listen.h): a Unix socket,
+ * or TCP on a loopback address. Each connection gets a thread for its
+ * handshake and its requests; a handshake must end within
+ * NBD_HANDSHAKE_MS, and at most NBD_CONNS_MAX connections are served
+ * at once, so idle or hostile clients cannot use up the export.
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net.h"
+#include "nbd_listen.h"
+
+struct nbd_listener {
+	const struct nbd_export		*export;
+	const struct nbd_backend	*backend;
+	int				 workers;
+	pthread_mutex_t			 lock;
+	pthread_cond_t			 gone;		/* a connection ended */
+	int				 fds[NBD_CONNS_MAX];
+	int				 nconns;
+	int				 ended;		/* ESHUTDOWN */
+	int				 wake[2];	/* to the accept loop */
+};
+
+struct nbd_conn {
+	struct nbd_listener	*l;
+	int			 fd;
+	char			 peer[64];
+};
+
+static int	nbd_signal_fd = -1;
+
+static void
+nbd_on_signal(int sig)
+{
+	char	c = (char)sig;
+
+	if (nbd_signal_fd != -1)
+		(void)!write(nbd_signal_fd, &c, 1);
+}
+
+static int
+nbd_fd_read(void *arg, void *buf, size_t len)
+{
+	struct nbd_conn	*c = arg;
+	uint8_t		*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = recv(c->fd, p, len, 0)) > 0) {
+			p += n;
+			len -= (size_t)n;
+		} else if (n == 0 || errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+nbd_fd_write(void *arg, const void *buf, size_t len)
+{
+	struct nbd_conn	*c = arg;
+	const uint8_t	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = send(c->fd, p, len, MSG_NOSIGNAL)) > 0) {
+			p += n;
+			len -= (size_t)n;
+		} else if (n == -1 && errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+nbd_fd_shutdown(void *arg)
+{
+	struct nbd_conn	*c = arg;
+
+	shutdown(c->fd, SHUT_RD);
+}
+
+static void
+nbd_set_timeout(int fd, int ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static void
+nbd_conn_end(struct nbd_conn *c, int ended)
+{
+	struct nbd_listener	*l = c->l;
+	int			 i;
+
+	pthread_mutex_lock(&l->lock);
+	for (i = 0; i < NBD_CONNS_MAX; i++)
+		if (l->fds[i] == c->fd)
+			l->fds[i] = -1;
+	l->nconns--;
+	if (ended && !l->ended) {
+		l->ended = 1;
+		(void)!write(l->wake[1], "e", 1);
+	}
+	pthread_cond_broadcast(&l->gone);
+	pthread_mutex_unlock(&l->lock);
+	close(c->fd);
+	free(c);
+}
+
+static void *
+nbd_conn_main(void *arg)
+{
+	struct nbd_conn		*c = arg;
+	struct nbd_listener	*l = c->l;
+	struct nbd_io		 io = { c, nbd_fd_read, nbd_fd_write, NULL,
+				    nbd_fd_shutdown };
+	struct nbd_session	 s;
+	char			 err[512];
+	int			 rc;
+
+	nbd_set_timeout(c->fd, NBD_HANDSHAKE_MS);
+	rc = nbd_handshake(&io, l->export, NBD_TLS_NONE, &s, err,
+	    sizeof(err));
+	if (rc == -1)
+		log_warnx("%s: handshake refused: %s", c->peer, err);
+	if (rc != 0) {
+		nbd_conn_end(c, 0);
+		return NULL;
+	}
+	/* An NBD client may rightly be idle for hours. */
+	nbd_set_timeout(c->fd, 0);
+	log_info("%s: connected%s%s", c->peer, s.structured ?
+	    ", structured replies" : "", s.base_allocation ?
+	    ", base:allocation" : "");
+	rc = nbd_serve(&io, l->export, &s, l->backend, l->workers, err,
+	    sizeof(err));
+	if (rc == -1)
+		log_warnx("%s: connection dropped: %s", c->peer, err);
+	else
+		log_info("%s: disconnected", c->peer);
+	nbd_conn_end(c, rc == 1);
+	return NULL;
+}
+
+static void
+nbd_peer_name(int fd, int unix_socket, char *out, size_t len)
+{
+	struct sockaddr_in	sin;
+	socklen_t		sl = sizeof(sin);
+	char			addr[INET_ADDRSTRLEN];
+	static unsigned int	count;
+
+	if (!unix_socket && getpeername(fd, (struct sockaddr *)&sin,
+	    &sl) == 0 && inet_ntop(AF_INET, &sin.sin_addr, addr,
+	    sizeof(addr)) != NULL)
+		snprintf(out, len, "%s:%u", addr, ntohs(sin.sin_port));
+	else
+		snprintf(out, len, "client %u", ++count);
+}
+
+/* A connection accepted: served in a thread, or refused when full. */
+static void
+nbd_accept_one(struct nbd_listener *l, int lfd, int unix_socket)
+{
+	struct nbd_conn	*c;
+	pthread_t	 t;
+	int		 fd, i;
+
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		return;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	c->l = l;
+	c->fd = fd;
+	nbd_peer_name(fd, unix_socket, c->peer, sizeof(c->peer));
+	pthread_mutex_lock(&l->lock);
+	for (i = 0; i < NBD_CONNS_MAX && l->fds[i] != -1; i++)
+		;
+	if (i == NBD_CONNS_MAX) {
+		pthread_mutex_unlock(&l->lock);
+		log_warnx("%s: refused: %d connections are open (the most)",
+		    c->peer, NBD_CONNS_MAX);
+		close(fd);
+		free(c);
+		return;
+	}
+	l->fds[i] = fd;
+	l->nconns++;
+	pthread_mutex_unlock(&l->lock);
+	if (pthread_create(&t, NULL, nbd_conn_main, c) != 0) {
+		log_warnx("%s: cannot start a thread for it", c->peer);
+		nbd_conn_end(c, 0);
+		return;
+	}
+	pthread_detach(t);
+}
+
+/* Stops every connection: reads end, requests read are answered. */
+static void
+nbd_drain(struct nbd_listener *l)
+{
+	int	i;
+
+	pthread_mutex_lock(&l->lock);
+	for (i = 0; i < NBD_CONNS_MAX; i++)
+		if (l->fds[i] != -1)
+			shutdown(l->fds[i], SHUT_RD);
+	while (l->nconns > 0)
+		pthread_cond_wait(&l->gone, &l->lock);
+	pthread_mutex_unlock(&l->lock);
+}
+
+/* "ADDR:PORT" or "PORT" (then 127.0.0.1); plaintext stays on loopback. */
+static int
+nbd_tcp_listen(const char *spec, char *where, size_t wlen, char *err,
+    size_t errlen)
+{
+	char		 host[64], *colon, *end;
+	unsigned long	 port;
+	struct in_addr	 a;
+	int		 fd;
+
+	if (strchr(spec, ':') == NULL)
+		snprintf(host, sizeof(host), "127.0.0.1:%s", spec);
+	else
+		snprintf(host, sizeof(host), "%s", spec);
+	colon = strrchr(host, ':');
+	*colon = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port > 65535 ||
+	    inet_pton(AF_INET, host, &a) != 1) {
+		snprintf(err, errlen, "--listen %s: expected ADDR:PORT (an "
+		    "IPv4 address) or PORT", spec);
+		return -1;
+	}
+	if ((ntohl(a.s_addr) >> 24) != 127) {
+		snprintf(err, errlen, "--listen %s: plaintext NBD is served "
+		    "on loopback (127.0.0.0/8) or a Unix socket only", spec);
+		return -1;
+	}
+	if ((fd = net_listen(host, (uint16_t)port, err, errlen)) == -1)
+		return -1;
+	snprintf(where, wlen, "nbd://%s:%u/", host, net_local_port(fd));
+	return fd;
+}
+
+static int
+nbd_open_listener(const struct nbd_listen_opts *o, char *where, size_t wlen,
+    char *err, size_t errlen)
+{
+	int	fd;
+
+	if (o->listen != NULL)
+		return nbd_tcp_listen(o->listen, where, wlen, err, errlen);
+	if ((fd = net_listen_unix(o->socket_path, err, errlen)) != -1)
+		snprintf(where, wlen, "nbd+unix:///?socket=%s",
+		    o->socket_path);
+	return fd;
+}
+
+static void
+nbd_signals(int fd)
+{
+	struct sigaction	sa;
+
+	nbd_signal_fd = fd;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = nbd_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Accepts until a signal or the end of the export: 0 or 1. */
+static int
+nbd_accept_loop(struct nbd_listener *l, int lfd, int unix_socket)
+{
+	struct pollfd	pfd[2] = { { lfd, POLLIN, 0 }, { l->wake[0], POLLIN,
+			    0 } };
+	char		c = 0;
+
+	for (;;) {
+		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
+			return 1;
+		if (pfd[1].revents & POLLIN) {
+			(void)!read(l->wake[0], &c, 1);
+			return c == 'e';
+		}
+		if (pfd[0].revents & POLLIN)
+			nbd_accept_one(l, lfd, unix_socket);
+	}
+}
+
+int
+nbd_listen_run(const struct nbd_export *e, const struct nbd_backend *be,
+    const struct nbd_listen_opts *o, char *err, size_t errlen)
+{
+	struct nbd_listener	 l;
+	char			 where[512];
+	int			 lfd, ended, i;
+
+	memset(&l, 0, sizeof(l));
+	l.export = e;
+	l.backend = be;
+	l.workers = o->workers;
+	for (i = 0; i < NBD_CONNS_MAX; i++)
+		l.fds[i] = -1;
+	if (pipe2(l.wake, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((lfd = nbd_open_listener(o, where, sizeof(where), err,
+	    errlen)) == -1) {
+		close(l.wake[0]);
+		close(l.wake[1]);
+		return -1;
+	}
+	pthread_mutex_init(&l.lock, NULL);
+	pthread_cond_init(&l.gone, NULL);
+	nbd_signals(l.wake[1]);
+	printf("volume %s exported at %s\n", e->name, where);
+	fflush(stdout);
+	log_info("volume %s exported at %s", e->name, where);
+	ended = nbd_accept_loop(&l, lfd, o->listen == NULL);
+	close(lfd);
+	if (o->listen == NULL)
+		unlink(o->socket_path);
+	nbd_drain(&l);
+	nbd_signal_fd = -1;
+	close(l.wake[0]);
+	close(l.wake[1]);
+	pthread_cond_destroy(&l.gone);
+	pthread_mutex_destroy(&l.lock);
+	return ended;
+}

@@ -1,0 +1,25 @@
+/*
+ * Serving one export to NBD clients until a signal (SIGTERM, SIGINT,
+ * SIGHUP) or the end of the export.
+ */
+#ifndef DASPOOL_NBD_LISTEN_H
+#define DASPOOL_NBD_LISTEN_H
+
+#include "nbd.h"
+
+#define NBD_CONNS_MAX		64
+#define NBD_HANDSHAKE_MS	10000
+
+struct nbd_listen_opts {
+	const char	*socket_path;	/* a Unix socket, or */
+	const char	*listen;	/* "ADDR:PORT" or "PORT" on loopback */
+	int		 workers;	/* per connection */
+};
+
+/* Prints "volume NAME exported at URI" once listening. 0 stopped by a
+ * signal (every request read was answered), 1 the export ended (the
+ * volume was taken away), -1 could not listen (err). */
+int	nbd_listen_run(const struct nbd_export *, const struct nbd_backend *,
+	    const struct nbd_listen_opts *, char *err, size_t errlen);
+
+#endif
