@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daspool.h"
@@ -107,6 +108,32 @@ nbd_volume_zero(void *h, uint64_t off, uint64_t len, int fua, char *why,
 	return fua ? nbd_volume_flush(h, why, whylen) : NBD_OK;
 }
 
+/* base:allocation from the lenders' holes: a hole reads as zeroes. */
+static int
+nbd_volume_extents(void *h, uint64_t off, uint32_t len, struct nbd_extent *out,
+    size_t max, size_t *n, char *why, size_t whylen)
+{
+	struct daspool_run	*runs;
+	size_t			 i;
+	int			 rc;
+
+	if ((runs = calloc(max, sizeof(*runs))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return NBD_ENOMEM;
+	}
+	if ((rc = daspool_volume_map(h, off, len, runs, max, n)) != 0) {
+		free(runs);
+		return nbd_volume_error(h, rc, why, whylen);
+	}
+	for (i = 0; i < *n; i++) {
+		out[i].length = (uint32_t)runs[i].length;
+		out[i].flags = runs[i].flags & DASPOOL_RUN_HOLE ?
+		    NBD_STATE_HOLE | NBD_STATE_ZERO : 0;
+	}
+	free(runs);
+	return NBD_OK;
+}
+
 static void
 nbd_volume_report(void *arg, const char *what)
 {
@@ -126,6 +153,7 @@ nbd_volume_backend(struct nbd_volume *nv, struct nbd_backend *be)
 	be->write = nbd_volume_write;
 	be->flush = nbd_volume_flush;
 	be->zero = nbd_volume_zero;
+	be->extents = nbd_volume_extents;
 	be->report = nbd_volume_report;
 }
 

@@ -23,6 +23,7 @@
 #define DSP_MAX_EXTENTS		16
 #define DSP_MAX_REGIONS		64
 #define DSP_MAX_MATCHES		64	/* search results per request */
+#define DSP_MAX_RUNS		128	/* allocation runs per MAP reply */
 #define DSP_MAX_PATTERN		4096	/* longest search pattern */
 #define DSP_MAX_GENERATIONS	1024	/* volumes in one generation page */
 #define DSP_TICKET_MAX		4096
@@ -74,6 +75,7 @@ enum dsp_opcode {
 	DSP_OP_SEARCH		= 34,
 	DSP_OP_ERASE		= 35,
 	DSP_OP_FLUSH		= 36,
+	DSP_OP_MAP		= 37,	/* holes and data of a range */
 	/* data: manager -> agent */
 	DSP_OP_REVOKE		= 40,
 	DSP_OP_VOLUME_PUT	= 42,	/* keep this record (and revoke) */

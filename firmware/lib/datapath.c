@@ -484,6 +484,12 @@ datapath_verify(struct datapath *dp, struct dp_req *r,
 		if (reply->done != r->length)
 			goto short_op;
 		break;
+	case DSP_OP_MAP:
+		/* Runs that add up to done were checked by the decoder;
+		 * nothing described is no progress. */
+		if (reply->done == 0)
+			goto short_op;
+		break;
 	case DSP_OP_SEARCH:
 		if (reply->match_count > r->max_matches)
 			goto bad_match;
