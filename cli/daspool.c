@@ -23,6 +23,7 @@
 #include "daspool_conf.h"
 #include "fdio.h"
 #include "log.h"
+#include "nbd_attach.h"
 #include "nbd_listen.h"
 #include "nbd_volume.h"
 #include "size.h"
@@ -82,6 +83,8 @@ static int	cmd_unmount(struct cli *, int, char **);
 static int	cmd_release(struct cli *, int, char **);
 static int	cmd_status(struct cli *, int, char **);
 static int	cmd_nbd(struct cli *, int, char **);
+static int	cmd_attach(struct cli *, int, char **);
+static int	cmd_detach(struct cli *, int, char **);
 static int	cmd_help(struct cli *, int, char **);
 
 static const struct cli_command cli_commands[] = {
@@ -120,6 +123,19 @@ static const struct cli_command cli_commands[] = {
 	    "URI\" once it listens;\n  SIGTERM or SIGINT stops it after "
 	    "answering every request read. Exit\n  status 1 when the volume's "
 	    "mount ends under it (unmounted, forced off)." },
+	{ "attach", cmd_attach,
+	    "VOLUME [--mountpoint DIR] [--socket PATH] [--foreground]",
+	    "borrow, mount and export VOLUME, and give it to this machine as "
+	    "a disk",
+	    "A daemon (pid in /run/daspool/nbd-VOLUME.pid, logs to syslog) "
+	    "exports the\n  volume and connects /dev/nbdN with nbd-client "
+	    "where the kernel has nbd\n  devices; else with --mountpoint "
+	    "nbdfuse serves it as the file DIR/VOLUME;\n  else it prints the "
+	    "URI to reach it. --foreground: no daemon, logs to\n  stderr." },
+	{ "detach", cmd_detach, "VOLUME [--socket PATH]",
+	    "undo attach: flush, disconnect, unmount, release",
+	    "Refused while the device or file is mounted or used by a loop "
+	    "device." },
 	{ "help", cmd_help, "[COMMAND]",
 	    "show this help, or a command's", NULL },
 };
@@ -347,7 +363,7 @@ cli_volume(struct cli *cli, const char *name)
 enum {
 	OPT_OFFSET = 256, OPT_LENGTH, OPT_OUTPUT, OPT_INPUT, OPT_MAX, OPT_TIMEOUT,
 	OPT_MIN_SIZE, OPT_PROGRESS, OPT_NO_FLUSH, OPT_SOCKET, OPT_LISTEN,
-	OPT_HELP
+	OPT_MOUNTPOINT, OPT_FOREGROUND, OPT_HELP
 };
 
 struct cli_args {
@@ -360,6 +376,8 @@ struct cli_args {
 	const char	*min_size;
 	const char	*socket;
 	const char	*listen;
+	const char	*mountpoint;
+	int		 foreground;
 	int		 progress;
 	int		 no_flush;
 	int		 npos;
@@ -386,6 +404,8 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		{ "no-flush",	no_argument,		NULL, OPT_NO_FLUSH },
 		{ "socket",	required_argument,	NULL, OPT_SOCKET },
 		{ "listen",	required_argument,	NULL, OPT_LISTEN },
+		{ "mountpoint",	required_argument,	NULL, OPT_MOUNTPOINT },
+		{ "foreground",	no_argument,		NULL, OPT_FOREGROUND },
 		{ "help",	no_argument,		NULL, OPT_HELP },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -417,6 +437,8 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		case OPT_NO_FLUSH:	a->no_flush = 1; break;
 		case OPT_SOCKET:	a->socket = optarg; break;
 		case OPT_LISTEN:	a->listen = optarg; break;
+		case OPT_MOUNTPOINT:	a->mountpoint = optarg; break;
+		case OPT_FOREGROUND:	a->foreground = 1; break;
 		}
 	}
 	for (; optind < argc; optind++) {
@@ -940,6 +962,42 @@ cmd_nbd(struct cli *cli, int argc, char **argv)
 		return EXIT_REFUSED;
 	}
 	return rc == 1 ? EXIT_REFUSED : 0;
+}
+
+static int
+cmd_attach(struct cli *cli, int argc, char **argv)
+{
+	static const int	 allowed[] = { OPT_SOCKET, OPT_MOUNTPOINT,
+				    OPT_FOREGROUND, 0 };
+	struct nbd_attach_opts	 o;
+	struct daspool_options	 d;
+	struct cli_args		 a;
+
+	cli_parse(cli, argc, argv, allowed, 1, 1, &a);
+	memset(&o, 0, sizeof(o));
+	o.volume = a.pos[0];
+	o.socket_path = a.socket;
+	o.mountpoint = a.mountpoint;
+	o.foreground = a.foreground;
+	o.verbose = cli->flags.verbose;
+	daspool_conf_options(&cli->conf, &d);
+	return nbd_attach(&d, &o);
+}
+
+static int
+cmd_detach(struct cli *cli, int argc, char **argv)
+{
+	static const int	 allowed[] = { OPT_SOCKET, 0 };
+	struct nbd_attach_opts	 o;
+	struct daspool_options	 d;
+	struct cli_args		 a;
+
+	cli_parse(cli, argc, argv, allowed, 1, 1, &a);
+	memset(&o, 0, sizeof(o));
+	o.volume = a.pos[0];
+	o.socket_path = a.socket;
+	daspool_conf_options(&cli->conf, &d);
+	return nbd_detach(&d, &o);
 }
 
 static int

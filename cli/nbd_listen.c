@@ -340,9 +340,13 @@ nbd_listen_run(const struct nbd_export *e, const struct nbd_backend *be,
 	pthread_mutex_init(&l.lock, NULL);
 	pthread_cond_init(&l.gone, NULL);
 	nbd_signals(l.wake[1]);
-	printf("volume %s exported at %s\n", e->name, where);
-	fflush(stdout);
 	log_info("volume %s exported at %s", e->name, where);
+	if (o->ready != NULL)
+		o->ready(o->ready_arg, where);
+	else {
+		printf("volume %s exported at %s\n", e->name, where);
+		fflush(stdout);
+	}
 	ended = nbd_accept_loop(&l, lfd, o->listen == NULL);
 	close(lfd);
 	if (o->listen == NULL)

@@ -14,11 +14,15 @@ struct nbd_listen_opts {
 	const char	*socket_path;	/* a Unix socket, or */
 	const char	*listen;	/* "ADDR:PORT" or "PORT" on loopback */
 	int		 workers;	/* per connection */
+	/* Called once listening, before the first accept; NULL prints
+	 * "volume NAME exported at URI". */
+	void		(*ready)(void *arg, const char *uri);
+	void		*ready_arg;
 };
 
-/* Prints "volume NAME exported at URI" once listening. 0 stopped by a
- * signal (every request read was answered), 1 the export ended (the
- * volume was taken away), -1 could not listen (err). */
+/* 0 stopped by a signal (every request read was answered), 1 the
+ * export ended (the volume was taken away), -1 could not listen
+ * (err). */
 int	nbd_listen_run(const struct nbd_export *, const struct nbd_backend *,
 	    const struct nbd_listen_opts *, char *err, size_t errlen);
 

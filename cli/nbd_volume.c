@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daspool.h"
 #include "log.h"
@@ -176,6 +177,80 @@ nbd_volume_export(const struct nbd_volume *nv, const struct daspool_mount *m,
 	e->can_extents = 1;
 }
 
+/* Waits ms or until the export stops: 1 when it stops. */
+static int
+nbd_keeper_wait(struct nbd_volume *nv, int ms)
+{
+	struct timespec	ts;
+	int		stop;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&nv->stop_lock);
+	if (!nv->stop)
+		pthread_cond_timedwait(&nv->stop_cond, &nv->stop_lock, &ts);
+	stop = nv->stop;
+	pthread_mutex_unlock(&nv->stop_lock);
+	return stop;
+}
+
+/*
+ * Every NBD_KEEPER_MS a fresh handle learns from the manager which legs
+ * are out of sync; while one is, the handle's resync thread polls for
+ * its server and copies it back in sync, and the handle is kept. The
+ * clients' own handles come and go with their connections.
+ */
+static void *
+nbd_volume_keeper(void *arg)
+{
+	struct nbd_volume	*nv = arg;
+	struct daspool_volume	*v;
+	char			 why[64];
+	int			 rc = 0;
+
+	while (rc != NBD_ESHUTDOWN && !nbd_keeper_wait(nv, NBD_KEEPER_MS)) {
+		if ((v = nbd_volume_open(nv, why, sizeof(why))) == NULL)
+			continue;
+		while ((rc = daspool_volume_resync(v,
+		    NBD_KEEPER_MS / 1000, NULL)) != 0 &&
+		    nbd_volume_error(v, rc, why, sizeof(why)) != NBD_ESHUTDOWN &&
+		    !nbd_keeper_wait(nv, 0))
+			;
+		if (rc != 0)
+			rc = nbd_volume_error(v, rc, why, sizeof(why));
+		daspool_volume_close(v);
+	}
+	return NULL;
+}
+
+static void
+nbd_keeper_start(struct nbd_volume *nv, const struct daspool_mount *m)
+{
+	pthread_mutex_init(&nv->stop_lock, NULL);
+	pthread_cond_init(&nv->stop_cond, NULL);
+	if (strcmp(daspool_mount_form(m), "mirror") == 0 &&
+	    pthread_create(&nv->keeper, NULL, nbd_volume_keeper, nv) == 0)
+		nv->keeping = 1;
+}
+
+static void
+nbd_keeper_stop(struct nbd_volume *nv)
+{
+	pthread_mutex_lock(&nv->stop_lock);
+	nv->stop = 1;
+	pthread_cond_broadcast(&nv->stop_cond);
+	pthread_mutex_unlock(&nv->stop_lock);
+	if (nv->keeping)
+		pthread_join(nv->keeper, NULL);
+	pthread_cond_destroy(&nv->stop_cond);
+	pthread_mutex_destroy(&nv->stop_lock);
+}
+
 /* The Unix socket's directory, made when missing (/run/daspool). */
 static int
 nbd_volume_socket_dir(const char *path, char *err, size_t errlen)
@@ -221,7 +296,9 @@ nbd_volume_serve(struct daspool_client *c, const char *volume,
 	    (unsigned long long)daspool_mount_size(m));
 	nbd_volume_backend(&nv, &be);
 	nbd_volume_export(&nv, m, &e);
+	nbd_keeper_start(&nv, m);
 	rc = nbd_listen_run(&e, &be, o, err, errlen);
+	nbd_keeper_stop(&nv);
 	if (rc == 1)
 		log_warnx("volume %s: the export ended: the volume is no "
 		    "longer mounted here (unmounted, forced off or its ticket "

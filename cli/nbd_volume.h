@@ -19,11 +19,20 @@
 #define NBD_VOLUME_PREF_BLOCK	4096
 #define NBD_VOLUME_MAX_BLOCK	(32U * 1024 * 1024)
 
+#define NBD_KEEPER_MS		2000	/* a mirror's legs looked at */
+
 struct nbd_volume {
 	struct daspool_client	*client;
 	pthread_mutex_t		 client_lock;	/* handles are opened here */
 	const char		*name;
 	char			 description[160];
+	/* A mirror's keeper: a leg that comes back is resynced while the
+	 * export runs, whether or not a client is connected. */
+	pthread_t		 keeper;
+	int			 keeping;
+	int			 stop;
+	pthread_mutex_t		 stop_lock;
+	pthread_cond_t		 stop_cond;
 };
 
 struct nbd_listen_opts;
