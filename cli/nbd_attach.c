@@ -493,11 +493,13 @@ nbd_attach(const struct daspool_options *dopts,
 		    "(daemon %ld, %s)\n", o->volume, (long)running, a.p.pid);
 		return 1;
 	}
+	/* The programs the daemon runs (nbdfuse lives on) must not hold
+	 * the pipe open: attach waits for its end. */
 	if (o->foreground) {
-		a.report = dup(STDOUT_FILENO);
+		a.report = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
 		return attach_serve(&a, dopts);
 	}
-	if (pipe(fds) == -1 || (pid = fork()) == -1) {
+	if (pipe2(fds, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
 		fprintf(stderr, "daspool: cannot start the daemon: %s\n",
 		    strerror(errno));
 		return 1;

@@ -2,7 +2,9 @@
 # A mounted volume as an NBD export, driven by the real tools: nbdinfo
 # shows its size, block sizes and abilities and the base:allocation map
 # of a half-written concat volume; nbdcopy moves 256 MiB of random data
-# in and out across the concat's seam, intact; the handshake and request
+# in and out across the concat's seam, intact; qemu-img convert and
+# compare agree, qemu-io's write -z and discard read back as zeroes; the
+# handshake and request
 # cases no real client sends (a request where an option goes, a 1 MiB
 # export name, a READ past the end, an unknown command, a WRITE whose
 # payload stops early) get the protocol's answers and the export goes on
@@ -10,8 +12,9 @@
 # SIGTERM stops it cleanly; an unmount from elsewhere ends it with a
 # line saying why.
 . "$(dirname "$0")/functions.sh"
-command -v nbdinfo >/dev/null && command -v nbdcopy >/dev/null ||
-	fail "nbdinfo and nbdcopy are not installed: run scripts/install-deps.sh"
+for p in nbdinfo nbdcopy qemu-img qemu-io; do
+	command -v "$p" >/dev/null || fail "$p is not installed: run scripts/install-deps.sh"
+done
 
 start_mgr
 start_agent serverB 127.0.2.2 B2:160M
@@ -72,6 +75,18 @@ nbdcopy "$uri" "$T/out.bin" || fail "nbdcopy out"
 cmp -s -n $((size - 268435456)) -i 268435456:0 "$T/out.bin" /dev/zero ||
 	fail "the hole after the 256 MiB does not read as zeroes"
 rm -f "$T/in.bin" "$T/out.bin" "$T/half.bin"
+
+# qemu's view agrees: a raw copy compares identical; write -z and
+# discard read back as zeroes, the bytes around them kept.
+qemu-img convert -f raw -O raw "$uri" "$T/q.raw" || fail "qemu-img convert"
+out=$(qemu-img compare -f raw -F raw "$uri" "$T/q.raw") ||
+	fail "qemu-img compare: $out"
+rm -f "$T/q.raw"
+out=$(qemu-io -f raw -c "write -P 0xab 1M 64k" -c "write -z 1M 16k" \
+    -c "discard 1040k 16k" -c "read -P 0 1M 32k" \
+    -c "read -P 0xab 1056k 32k" "$uri" 2>&1) || fail "qemu-io: $out"
+echo "$out" | grep -q "Pattern verification failed" && fail "qemu-io: $out"
+[ "$(echo "$out" | grep -c '^read ')" = 2 ] || fail "qemu-io reads: $out"
 
 # What no real client sends.
 out=$(nbd_raw "$sock" option-before-magic) && [ "$out" = closed ] ||
