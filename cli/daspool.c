@@ -27,6 +27,7 @@
 #include "nbd_listen.h"
 #include "nbd_volume.h"
 #include "size.h"
+#include "tls.h"
 #include "text.h"
 
 #define EXIT_REFUSED	1
@@ -116,13 +117,17 @@ static const struct cli_command cli_commands[] = {
 	    "give an unmounted volume back to the pool", NULL },
 	{ "status", cmd_status, "",
 	    "list the volumes mounted here", NULL },
-	{ "nbd", cmd_nbd, "VOLUME [--socket PATH | --listen [ADDR:]PORT]",
+	{ "nbd", cmd_nbd,
+	    "VOLUME [--socket PATH | --listen [ADDR:]PORT] [--tls]",
 	    "serve a mounted volume as an NBD export until stopped",
 	    "On a Unix socket (default /run/daspool/nbd-VOLUME.sock), or on "
 	    "TCP on a\n  loopback address. Prints \"volume VOLUME exported at "
 	    "URI\" once it listens;\n  SIGTERM or SIGINT stops it after "
 	    "answering every request read. Exit\n  status 1 when the volume's "
-	    "mount ends under it (unmounted, forced off)." },
+	    "mount ends under it (unmounted, forced off).\n  TLS "
+	    "(NBD_OPT_STARTTLS) uses this borrower's certificate and wants a "
+	    "borrower\n  certificate of the pool from the client; --tls "
+	    "requires it, as does an\n  address off this host." },
 	{ "attach", cmd_attach,
 	    "VOLUME [--mountpoint DIR] [--socket PATH] [--foreground]",
 	    "borrow, mount and export VOLUME, and give it to this machine as "
@@ -363,7 +368,7 @@ cli_volume(struct cli *cli, const char *name)
 enum {
 	OPT_OFFSET = 256, OPT_LENGTH, OPT_OUTPUT, OPT_INPUT, OPT_MAX, OPT_TIMEOUT,
 	OPT_MIN_SIZE, OPT_PROGRESS, OPT_NO_FLUSH, OPT_SOCKET, OPT_LISTEN,
-	OPT_MOUNTPOINT, OPT_FOREGROUND, OPT_HELP
+	OPT_MOUNTPOINT, OPT_FOREGROUND, OPT_TLS, OPT_HELP
 };
 
 struct cli_args {
@@ -378,6 +383,7 @@ struct cli_args {
 	const char	*listen;
 	const char	*mountpoint;
 	int		 foreground;
+	int		 tls;
 	int		 progress;
 	int		 no_flush;
 	int		 npos;
@@ -406,6 +412,7 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		{ "listen",	required_argument,	NULL, OPT_LISTEN },
 		{ "mountpoint",	required_argument,	NULL, OPT_MOUNTPOINT },
 		{ "foreground",	no_argument,		NULL, OPT_FOREGROUND },
+		{ "tls",	no_argument,		NULL, OPT_TLS },
 		{ "help",	no_argument,		NULL, OPT_HELP },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -439,6 +446,7 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		case OPT_LISTEN:	a->listen = optarg; break;
 		case OPT_MOUNTPOINT:	a->mountpoint = optarg; break;
 		case OPT_FOREGROUND:	a->foreground = 1; break;
+		case OPT_TLS:		a->tls = 1; break;
 		}
 	}
 	for (; optind < argc; optind++) {
@@ -940,8 +948,11 @@ cmd_status(struct cli *cli, int argc, char **argv)
 static int
 cmd_nbd(struct cli *cli, int argc, char **argv)
 {
-	static const int	 allowed[] = { OPT_SOCKET, OPT_LISTEN, 0 };
+	static const int	 allowed[] = { OPT_SOCKET, OPT_LISTEN, OPT_TLS,
+				    0 };
 	struct nbd_listen_opts	 o;
+	struct daspool_options	 d;
+	struct tls_paths	 tls;
 	struct cli_args		 a;
 	char			 path[256], err[1024], shown[CLI_MSG_MAX];
 	int			 rc;
@@ -955,6 +966,17 @@ cmd_nbd(struct cli *cli, int argc, char **argv)
 	o.socket_path = a.socket != NULL ? a.socket : path;
 	o.listen = a.listen;
 	o.workers = NBD_WORKERS_DEFAULT;
+	/* TLS with the borrower's own certificates: offered always,
+	 * required with --tls and off the host. */
+	daspool_conf_options(&cli->conf, &d);
+	memset(&tls, 0, sizeof(tls));
+	tls.ca_file = d.ca_file;
+	tls.cert_file = d.cert_file;
+	tls.key_file = d.key_file;
+	tls.crl_file = d.crl_file;
+	tls.ciphers = d.ciphers;
+	o.tls = &tls;
+	o.tls_required = a.tls;
 	if ((rc = nbd_volume_serve(cli_client(cli), a.pos[0], &o, err,
 	    sizeof(err))) == -1) {
 		fprintf(stderr, "daspool: %s\n", cli_shown(err, shown,

@@ -4,6 +4,11 @@
  * handshake and its requests; a handshake must end within
  * NBD_HANDSHAKE_MS, and at most NBD_CONNS_MAX connections are served
  * at once, so idle or hostile clients cannot use up the export.
+ *
+ * TLS comes by NBD_OPT_STARTTLS, with the borrower's own certificate;
+ * the client must show a borrower certificate of the same pool CA (not
+ * revoked). A TLS connection is served by its own thread alone, as its
+ * reads and writes may not overlap.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -21,10 +26,13 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "net.h"
 #include "nbd_listen.h"
+#include "net.h"
+#include "proto.h"
 
 struct nbd_listener {
+	struct tls_config		*tls;
+	enum nbd_tls			 tls_mode;
 	const struct nbd_export		*export;
 	const struct nbd_backend	*backend;
 	int				 workers;
@@ -39,7 +47,10 @@ struct nbd_listener {
 struct nbd_conn {
 	struct nbd_listener	*l;
 	int			 fd;
-	char			 peer[64];
+	struct tls_conn		*tls;		/* after STARTTLS */
+	int			 fd_gone;	/* closed by a failed TLS start */
+	char			 addr[64];
+	char			 peer[64 + DSP_NAME_MAX + 4];	/* for the log */
 };
 
 static int	nbd_signal_fd = -1;
@@ -60,6 +71,8 @@ nbd_fd_read(void *arg, void *buf, size_t len)
 	uint8_t		*p = buf;
 	ssize_t		 n;
 
+	if (c->tls != NULL)
+		return tls_read_full(c->tls, buf, len, 0);
 	while (len > 0) {
 		if ((n = recv(c->fd, p, len, 0)) > 0) {
 			p += n;
@@ -77,6 +90,8 @@ nbd_fd_write(void *arg, const void *buf, size_t len)
 	const uint8_t	*p = buf;
 	ssize_t		 n;
 
+	if (c->tls != NULL)
+		return tls_write_full(c->tls, buf, len);
 	while (len > 0) {
 		if ((n = send(c->fd, p, len, MSG_NOSIGNAL)) > 0) {
 			p += n;
@@ -84,6 +99,29 @@ nbd_fd_write(void *arg, const void *buf, size_t len)
 		} else if (n == -1 && errno != EINTR)
 			return -1;
 	}
+	return 0;
+}
+
+/* NBD_OPT_STARTTLS: the handshake on the same socket, then the peer's
+ * role; the names in the log are the certificate's from here on. */
+static int
+nbd_fd_starttls(void *arg, char *err, size_t errlen)
+{
+	struct nbd_conn	*c = arg;
+
+	if ((c->tls = tls_accept(c->l->tls, c->fd, NBD_HANDSHAKE_MS, err,
+	    errlen)) == NULL) {
+		c->fd_gone = 1;
+		return -1;
+	}
+	if (tls_peer_role(c->tls) != DSP_ROLE_BORROWER) {
+		snprintf(err, errlen, "certificate %s has the role %s: an "
+		    "export serves borrowers", tls_peer_name(c->tls),
+		    dsp_role_name(tls_peer_role(c->tls)));
+		return -1;
+	}
+	snprintf(c->peer, sizeof(c->peer), "%s (%s)", tls_peer_name(c->tls),
+	    c->addr);
 	return 0;
 }
 
@@ -121,7 +159,10 @@ nbd_conn_end(struct nbd_conn *c, int ended)
 	}
 	pthread_cond_broadcast(&l->gone);
 	pthread_mutex_unlock(&l->lock);
-	close(c->fd);
+	if (c->tls != NULL)
+		tls_close(c->tls);
+	else if (!c->fd_gone)
+		close(c->fd);
 	free(c);
 }
 
@@ -130,14 +171,16 @@ nbd_conn_main(void *arg)
 {
 	struct nbd_conn		*c = arg;
 	struct nbd_listener	*l = c->l;
-	struct nbd_io		 io = { c, nbd_fd_read, nbd_fd_write, NULL,
-				    nbd_fd_shutdown };
+	struct nbd_io		 io = { c, nbd_fd_read, nbd_fd_write,
+				    nbd_fd_starttls, nbd_fd_shutdown };
 	struct nbd_session	 s;
 	char			 err[512];
 	int			 rc;
 
 	nbd_set_timeout(c->fd, NBD_HANDSHAKE_MS);
-	rc = nbd_handshake(&io, l->export, NBD_TLS_NONE, &s, err,
+	if (l->tls == NULL)
+		io.starttls = NULL;
+	rc = nbd_handshake(&io, l->export, l->tls_mode, &s, err,
 	    sizeof(err));
 	if (rc == -1)
 		log_warnx("%s: handshake refused: %s", c->peer, err);
@@ -147,11 +190,11 @@ nbd_conn_main(void *arg)
 	}
 	/* An NBD client may rightly be idle for hours. */
 	nbd_set_timeout(c->fd, 0);
-	log_info("%s: connected%s%s", c->peer, s.structured ?
-	    ", structured replies" : "", s.base_allocation ?
-	    ", base:allocation" : "");
-	rc = nbd_serve(&io, l->export, &s, l->backend, l->workers, err,
-	    sizeof(err));
+	log_info("%s: connected%s%s%s", c->peer, c->tls != NULL ? ", TLS" :
+	    "", s.structured ? ", structured replies" : "",
+	    s.base_allocation ? ", base:allocation" : "");
+	rc = nbd_serve(&io, l->export, &s, l->backend, c->tls != NULL ? 0 :
+	    l->workers, err, sizeof(err));
 	if (rc == -1)
 		log_warnx("%s: connection dropped: %s", c->peer, err);
 	else
@@ -192,7 +235,8 @@ nbd_accept_one(struct nbd_listener *l, int lfd, int unix_socket)
 	}
 	c->l = l;
 	c->fd = fd;
-	nbd_peer_name(fd, unix_socket, c->peer, sizeof(c->peer));
+	nbd_peer_name(fd, unix_socket, c->addr, sizeof(c->addr));
+	snprintf(c->peer, sizeof(c->peer), "%s", c->addr);
 	pthread_mutex_lock(&l->lock);
 	for (i = 0; i < NBD_CONNS_MAX && l->fds[i] != -1; i++)
 		;
@@ -232,7 +276,7 @@ nbd_drain(struct nbd_listener *l)
 
 /* "ADDR:PORT" or "PORT" (then 127.0.0.1); plaintext stays on loopback. */
 static int
-nbd_tcp_listen(const char *spec, char *where, size_t wlen, char *err,
+nbd_tcp_listen(const char *spec, int tls, char *where, size_t wlen, char *err,
     size_t errlen)
 {
 	char		 host[64], *colon, *end;
@@ -254,28 +298,47 @@ nbd_tcp_listen(const char *spec, char *where, size_t wlen, char *err,
 		    "IPv4 address) or PORT", spec);
 		return -1;
 	}
-	if ((ntohl(a.s_addr) >> 24) != 127) {
+	if ((ntohl(a.s_addr) >> 24) != 127 && !tls) {
 		snprintf(err, errlen, "--listen %s: plaintext NBD is served "
-		    "on loopback (127.0.0.0/8) or a Unix socket only", spec);
+		    "on loopback (127.0.0.0/8) or a Unix socket only; off the "
+		    "host the export needs TLS", spec);
 		return -1;
 	}
 	if ((fd = net_listen(host, (uint16_t)port, err, errlen)) == -1)
 		return -1;
-	snprintf(where, wlen, "nbd://%s:%u/", host, net_local_port(fd));
+	snprintf(where, wlen, "%s://%s:%u/", tls ? "nbds" : "nbd", host,
+	    net_local_port(fd));
 	return fd;
 }
 
+/* Whether "ADDR:PORT" names an address off this host (PORT alone is
+ * loopback). */
 static int
-nbd_open_listener(const struct nbd_listen_opts *o, char *where, size_t wlen,
-    char *err, size_t errlen)
+nbd_off_host(const char *spec)
+{
+	char		host[64], *colon;
+	struct in_addr	a;
+
+	snprintf(host, sizeof(host), "%s", spec);
+	if ((colon = strrchr(host, ':')) == NULL)
+		return 0;
+	*colon = '\0';
+	return inet_pton(AF_INET, host, &a) == 1 &&
+	    (ntohl(a.s_addr) >> 24) != 127;
+}
+
+static int
+nbd_open_listener(const struct nbd_listen_opts *o, int tls, char *where,
+    size_t wlen, char *err, size_t errlen)
 {
 	int	fd;
 
 	if (o->listen != NULL)
-		return nbd_tcp_listen(o->listen, where, wlen, err, errlen);
+		return nbd_tcp_listen(o->listen, tls, where, wlen, err,
+		    errlen);
 	if ((fd = net_listen_unix(o->socket_path, err, errlen)) != -1)
-		snprintf(where, wlen, "nbd+unix:///?socket=%s",
-		    o->socket_path);
+		snprintf(where, wlen, "%s:///?socket=%s", tls ? "nbds+unix" :
+		    "nbd+unix", o->socket_path);
 	return fd;
 }
 
@@ -319,22 +382,32 @@ nbd_listen_run(const struct nbd_export *e, const struct nbd_backend *be,
 {
 	struct nbd_listener	 l;
 	char			 where[512];
-	int			 lfd, ended, i;
+	int			 lfd, ended, i, required;
 
 	memset(&l, 0, sizeof(l));
 	l.export = e;
 	l.backend = be;
 	l.workers = o->workers;
+	/* Off the host, TLS or nothing. */
+	required = o->tls_required || (o->listen != NULL &&
+	    nbd_off_host(o->listen) && o->tls != NULL);
+	if (o->tls != NULL && (l.tls = tls_config_new(TLS_SIDE_SERVER, o->tls,
+	    err, errlen)) == NULL)
+		return -1;
+	l.tls_mode = required ? NBD_TLS_REQUIRED : l.tls != NULL ?
+	    NBD_TLS_OFFERED : NBD_TLS_NONE;
 	for (i = 0; i < NBD_CONNS_MAX; i++)
 		l.fds[i] = -1;
 	if (pipe2(l.wake, O_CLOEXEC) == -1) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		tls_config_free(l.tls);
 		return -1;
 	}
-	if ((lfd = nbd_open_listener(o, where, sizeof(where), err,
+	if ((lfd = nbd_open_listener(o, required, where, sizeof(where), err,
 	    errlen)) == -1) {
 		close(l.wake[0]);
 		close(l.wake[1]);
+		tls_config_free(l.tls);
 		return -1;
 	}
 	pthread_mutex_init(&l.lock, NULL);
@@ -357,5 +430,6 @@ nbd_listen_run(const struct nbd_export *e, const struct nbd_backend *be,
 	close(l.wake[1]);
 	pthread_cond_destroy(&l.gone);
 	pthread_mutex_destroy(&l.lock);
+	tls_config_free(l.tls);
 	return ended;
 }

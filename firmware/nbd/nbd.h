@@ -28,6 +28,7 @@ struct nbd_io {
 /* The TLS policy of a listener. */
 enum nbd_tls {
 	NBD_TLS_NONE,		/* STARTTLS is refused */
+	NBD_TLS_OFFERED,	/* STARTTLS or plaintext, the client's choice */
 	NBD_TLS_REQUIRED,	/* nothing but STARTTLS before it */
 };
 
@@ -73,7 +74,8 @@ struct nbd_backend {
  * Serves the transmission phase of one connection until DISC, the
  * client leaving, a protocol violation or the export ending. Requests
  * run on `workers` threads concurrently and are answered as they
- * finish. 0: the client ended it; 1: the export ended (NBD_ESHUTDOWN);
+ * finish; with 0 workers the calling thread carries each out in turn
+ * (a connection whose reads and writes must not overlap). 0: the client ended it; 1: the export ended (NBD_ESHUTDOWN);
  * -1: the connection failed or broke the protocol (err).
  */
 int	nbd_serve(const struct nbd_io *, const struct nbd_export *,

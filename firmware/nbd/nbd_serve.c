@@ -35,6 +35,7 @@ struct nbd_srv {
 	int				 shutdown;	/* ESHUTDOWN seen */
 	pthread_mutex_t			 wlock;		/* replies */
 	int				 write_failed;
+	struct nbd_worker		*inline_worker;	/* workers == 0 */
 };
 
 struct nbd_worker {
@@ -349,9 +350,12 @@ nbd_read_loop(struct nbd_srv *srv, char *err, size_t errlen)
 			free(j);
 			return -1;
 		}
-		if (rc != NBD_OK || j->r.type == NBD_CMD_DISC) {
+		if (rc != NBD_OK || j->r.type == NBD_CMD_DISC ||
+		    srv->inline_worker != NULL) {
 			if (rc != NBD_OK)
 				nbd_reply_error(srv, &j->r, rc, why);
+			else if (j->r.type != NBD_CMD_DISC)
+				nbd_do(srv->inline_worker, j);
 			rc = j->r.type == NBD_CMD_DISC && rc == NBD_OK;
 			free(j->data);
 			free(j);
@@ -397,6 +401,32 @@ nbd_start_workers(struct nbd_srv *srv, struct nbd_worker *w, int n,
 	return 0;
 }
 
+/* No workers: each request is carried out by the reader, in order, for
+ * a connection that must not be read and written at once (TLS). */
+static int
+nbd_serve_inline(struct nbd_srv *srv, char *err, size_t errlen)
+{
+	struct nbd_worker	w;
+	int			rc;
+
+	memset(&w, 0, sizeof(w));
+	w.srv = srv;
+	if ((w.h = srv->be->open(srv->be->arg, err, errlen)) == NULL)
+		rc = -1;
+	else {
+		srv->inline_worker = &w;
+		rc = nbd_read_loop(srv, err, errlen);
+		srv->be->close(w.h);
+		if (rc == 0 && srv->shutdown)
+			rc = 1;
+	}
+	pthread_cond_destroy(&srv->work);
+	pthread_cond_destroy(&srv->room);
+	pthread_mutex_destroy(&srv->lock);
+	pthread_mutex_destroy(&srv->wlock);
+	return rc;
+}
+
 int
 nbd_serve(const struct nbd_io *io, const struct nbd_export *export,
     const struct nbd_session *s, const struct nbd_backend *be, int workers,
@@ -417,7 +447,7 @@ nbd_serve(const struct nbd_io *io, const struct nbd_export *export,
 	pthread_cond_init(&srv.room, NULL);
 	err[0] = '\0';
 	if (workers < 1)
-		workers = 1;
+		return nbd_serve_inline(&srv, err, errlen);
 	if ((w = calloc((size_t)workers, sizeof(*w))) == NULL)
 		snprintf(err, errlen, "out of memory");
 	else if (nbd_start_workers(&srv, w, workers, &started, err,

@@ -312,6 +312,65 @@ test_handshake_violations(void **state)
 	buf_writer_free(&w);
 }
 
+/* Starts "TLS" on a memory connection: counts the calls. */
+static int starttls_calls;
+
+static int
+fake_starttls(void *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	starttls_calls++;
+	return 0;
+}
+
+/* TLS required: every option but STARTTLS is refused until it; what
+ * was set before it counts for nothing after. */
+static void
+test_tls_required(void **state)
+{
+	struct buf_writer	 w;
+	struct nbd_mem_conn	 c;
+	struct nbd_session	 s;
+	struct nbd_io		 io;
+	struct reply		 r[8];
+	char			 err[256];
+
+	(void)state;
+	buf_writer_init(&w);
+	client_hello(&w);
+	client_option(&w, NBD_OPT_STRUCTURED_REPLY, NULL, 0);
+	client_go(&w, NBD_OPT_GO, "Vol-1", 0, NULL);
+	client_option(&w, NBD_OPT_STARTTLS, NULL, 0);
+	client_go(&w, NBD_OPT_GO, "Vol-1", 0, NULL);
+	nbd_mem_conn_init(&c, w.data, w.len, &io);
+	io.starttls = fake_starttls;
+	starttls_calls = 0;
+	assert_int_equal(nbd_handshake(&io, &export, NBD_TLS_REQUIRED, &s,
+	    err, sizeof(err)), 0);
+	assert_int_equal(starttls_calls, 1);
+	assert_int_equal(parse_replies(&c, r, 8), 6);
+	assert_int_equal(r[0].type, NBD_REP_ERR_TLS_REQD);
+	assert_int_equal(r[1].type, NBD_REP_ERR_TLS_REQD);
+	assert_int_equal(r[2].option, NBD_OPT_STARTTLS);
+	assert_int_equal(r[2].type, NBD_REP_ACK);
+	assert_int_equal(r[3].type, NBD_REP_INFO);
+	assert_false(s.structured);
+	nbd_mem_conn_free(&c);
+	/* EXPORT_NAME cannot be refused by a reply: the connection ends. */
+	buf_writer_reset(&w);
+	client_hello(&w);
+	client_option(&w, NBD_OPT_EXPORT_NAME, "Vol-1", 5);
+	nbd_mem_conn_init(&c, w.data, w.len, &io);
+	io.starttls = fake_starttls;
+	assert_int_equal(nbd_handshake(&io, &export, NBD_TLS_REQUIRED, &s,
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "before STARTTLS"));
+	nbd_mem_conn_free(&c);
+	buf_writer_free(&w);
+}
+
 static void
 test_request_checks(void **state)
 {
@@ -579,6 +638,7 @@ main(void)
 		cmocka_unit_test(test_list_info_export_name),
 		cmocka_unit_test(test_refused_options),
 		cmocka_unit_test(test_handshake_violations),
+		cmocka_unit_test(test_tls_required),
 		cmocka_unit_test(test_request_checks),
 		cmocka_unit_test(test_serve_simple),
 		cmocka_unit_test(test_serve_structured),
