@@ -182,6 +182,12 @@ bench: deps
 	@BUILD=$(BUILD) bench/hardening.sh
 	@BUILD=$(BUILD) bench/appliance.sh
 	@BUILD=$(BUILD) bench/snmp.sh
+	@BUILD=$(BUILD) bench/nbd.sh
+
+# A volume through its NBD export, beside libdaspool and nbdkit, alone.
+bench-nbd: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bench/nbd.sh
 
 # DASPOOL-MIB's walk at 100,000 volumes, alone.
 bench-snmp: deps

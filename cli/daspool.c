@@ -118,7 +118,8 @@ static const struct cli_command cli_commands[] = {
 	{ "status", cmd_status, "",
 	    "list the volumes mounted here", NULL },
 	{ "nbd", cmd_nbd,
-	    "VOLUME [--socket PATH | --listen [ADDR:]PORT] [--tls]",
+	    "VOLUME [--socket PATH | --listen [ADDR:]PORT] [--tls] "
+	    "[--workers N]",
 	    "serve a mounted volume as an NBD export until stopped",
 	    "On a Unix socket (default /run/daspool/nbd-VOLUME.sock), or on "
 	    "TCP on a\n  loopback address. Prints \"volume VOLUME exported at "
@@ -127,7 +128,9 @@ static const struct cli_command cli_commands[] = {
 	    "mount ends under it (unmounted, forced off).\n  TLS "
 	    "(NBD_OPT_STARTTLS) uses this borrower's certificate and wants a "
 	    "borrower\n  certificate of the pool from the client; --tls "
-	    "requires it, as does an\n  address off this host." },
+	    "requires it, as does an\n  address off this host. --workers: the "
+	    "requests of one connection carried\n  out at once, each on "
+	    "connections of its own to the lenders (default 4)." },
 	{ "attach", cmd_attach,
 	    "VOLUME [--mountpoint DIR] [--socket PATH] [--foreground]",
 	    "borrow, mount and export VOLUME, and give it to this machine as "
@@ -368,7 +371,7 @@ cli_volume(struct cli *cli, const char *name)
 enum {
 	OPT_OFFSET = 256, OPT_LENGTH, OPT_OUTPUT, OPT_INPUT, OPT_MAX, OPT_TIMEOUT,
 	OPT_MIN_SIZE, OPT_PROGRESS, OPT_NO_FLUSH, OPT_SOCKET, OPT_LISTEN,
-	OPT_MOUNTPOINT, OPT_FOREGROUND, OPT_TLS, OPT_HELP
+	OPT_MOUNTPOINT, OPT_FOREGROUND, OPT_TLS, OPT_WORKERS, OPT_HELP
 };
 
 struct cli_args {
@@ -384,6 +387,7 @@ struct cli_args {
 	const char	*mountpoint;
 	int		 foreground;
 	int		 tls;
+	const char	*workers;
 	int		 progress;
 	int		 no_flush;
 	int		 npos;
@@ -413,6 +417,7 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		{ "mountpoint",	required_argument,	NULL, OPT_MOUNTPOINT },
 		{ "foreground",	no_argument,		NULL, OPT_FOREGROUND },
 		{ "tls",	no_argument,		NULL, OPT_TLS },
+		{ "workers",	required_argument,	NULL, OPT_WORKERS },
 		{ "help",	no_argument,		NULL, OPT_HELP },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -447,6 +452,7 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		case OPT_MOUNTPOINT:	a->mountpoint = optarg; break;
 		case OPT_FOREGROUND:	a->foreground = 1; break;
 		case OPT_TLS:		a->tls = 1; break;
+		case OPT_WORKERS:	a->workers = optarg; break;
 		}
 	}
 	for (; optind < argc; optind++) {
@@ -949,7 +955,7 @@ static int
 cmd_nbd(struct cli *cli, int argc, char **argv)
 {
 	static const int	 allowed[] = { OPT_SOCKET, OPT_LISTEN, OPT_TLS,
-				    0 };
+				    OPT_WORKERS, 0 };
 	struct nbd_listen_opts	 o;
 	struct daspool_options	 d;
 	struct tls_paths	 tls;
@@ -966,6 +972,11 @@ cmd_nbd(struct cli *cli, int argc, char **argv)
 	o.socket_path = a.socket != NULL ? a.socket : path;
 	o.listen = a.listen;
 	o.workers = NBD_WORKERS_DEFAULT;
+	if (a.workers != NULL &&
+	    (o.workers = (int)cli_count_arg(cli, "--workers", a.workers)) >
+	    NBD_WORKERS_MAX)
+		cli_usage_error(cli, "nbd: --workers takes 1 to %d",
+		    NBD_WORKERS_MAX);
 	/* TLS with the borrower's own certificates: offered always,
 	 * required with --tls and off the host. */
 	daspool_conf_options(&cli->conf, &d);

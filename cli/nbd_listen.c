@@ -53,7 +53,8 @@ struct nbd_conn {
 	char			 peer[64 + DSP_NAME_MAX + 4];	/* for the log */
 };
 
-static int	nbd_signal_fd = -1;
+static int		nbd_signal_fd = -1;
+static const int	nbd_sockbuf = 4 * 1024 * 1024;
 
 static void
 nbd_on_signal(int sig)
@@ -229,6 +230,10 @@ nbd_accept_one(struct nbd_listener *l, int lfd, int unix_socket)
 
 	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
 		return;
+	/* Room for whole replies of large reads and for the writes behind
+	 * them: fewer wake-ups per request. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &nbd_sockbuf, sizeof(nbd_sockbuf));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &nbd_sockbuf, sizeof(nbd_sockbuf));
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return;

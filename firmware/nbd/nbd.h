@@ -68,6 +68,7 @@ struct nbd_backend {
 };
 
 #define NBD_WORKERS_DEFAULT	4
+#define NBD_WORKERS_MAX		32
 #define NBD_INFLIGHT_MAX	64	/* requests read ahead of replies */
 
 /*
