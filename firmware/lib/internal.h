@@ -309,5 +309,10 @@ int	mirror_read_leg(struct daspool_volume *, uint16_t *leg);
 /* A read on this leg failed with rc: reports it. 0 when another leg
  * may be tried, else the error for the caller. */
 int	mirror_read_failed(struct daspool_volume *, uint16_t leg, int rc);
+/* Runs fn(arg, leg, region offset) on piece p of a mirror as it lies on
+ * the leg reads go to; when that leg fails it is reported and fn runs
+ * again on another in-sync leg. */
+int	mirror_on_leg(struct daspool_volume *, const struct extent_piece *p,
+	    int (*fn)(void *, uint16_t, uint64_t), void *arg);
 
 #endif

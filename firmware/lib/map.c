@@ -21,6 +21,11 @@ struct map_job {
 	size_t			 max;
 	size_t			*count;
 	uint64_t		*covered;	/* volume bytes mapped */
+	/* A mirror piece: its length, and the map before it. */
+	uint64_t		 plength;
+	uint64_t		 keep_covered;
+	size_t			 keep_count;
+	struct daspool_run	 keep_last;
 };
 
 /* Adds a run, joined to the last when alike; -1 when there is no room. */
@@ -96,37 +101,34 @@ map_piece(struct map_job *j)
 	return rc;
 }
 
+/* One try of a mirror piece on a leg: what an earlier leg said before
+ * it failed goes. */
+static int
+map_on_leg(void *arg, uint16_t leg, uint64_t base)
+{
+	struct map_job	*j = arg;
+
+	*j->covered = j->keep_covered;
+	*j->count = j->keep_count;
+	if (j->keep_count > 0)
+		j->runs[j->keep_count - 1] = j->keep_last;
+	j->extent = leg;
+	j->region = j->v->extents[leg].region;
+	j->pos = base;
+	j->end = base + j->plength;
+	return map_piece(j);
+}
+
 /* A mirror piece, on the leg reads go to; another when that fails. */
 static int
 map_mirror_piece(struct map_job *j, const struct extent_piece *p)
 {
-	struct daspool_volume	*v = j->v;
-	struct daspool_run	 last = { 0, 0 };
-	uint64_t		 base, covered = *j->covered;
-	size_t			 count = *j->count;
-	uint16_t		 leg;
-	int			 rc;
-
-	if (count > 0)
-		last = j->runs[count - 1];
-	for (;;) {
-		if ((rc = mirror_read_leg(v, &leg)) != 0)
-			return rc;
-		base = v->extents[leg].offset + (p->roffset -
-		    v->extents[p->extent].offset);
-		j->extent = leg;
-		j->region = v->extents[leg].region;
-		j->pos = base;
-		j->end = base + p->length;
-		if ((rc = map_piece(j)) == 0 ||
-		    (rc = mirror_read_failed(v, leg, rc)) != 0)
-			return rc;
-		/* Started over on another leg: what this one said goes. */
-		*j->covered = covered;
-		*j->count = count;
-		if (count > 0)
-			j->runs[count - 1] = last;
-	}
+	j->plength = p->length;
+	j->keep_covered = *j->covered;
+	j->keep_count = *j->count;
+	if (j->keep_count > 0)
+		j->keep_last = j->runs[j->keep_count - 1];
+	return mirror_on_leg(j->v, p, map_on_leg, j);
 }
 
 static int

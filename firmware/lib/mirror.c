@@ -320,6 +320,23 @@ mirror_read_failed(struct daspool_volume *v, uint16_t leg, int rc)
 	return mirror_leg_lost(v, leg, why, 0, 0, v->err, sizeof(v->err));
 }
 
+int
+mirror_on_leg(struct daspool_volume *v, const struct extent_piece *p,
+    int (*fn)(void *, uint16_t, uint64_t), void *arg)
+{
+	uint16_t	leg;
+	int		rc;
+
+	for (;;) {
+		if ((rc = mirror_read_leg(v, &leg)) != 0)
+			return rc;
+		if ((rc = fn(arg, leg, v->extents[leg].offset + (p->roffset -
+		    v->extents[p->extent].offset))) == 0 ||
+		    (rc = mirror_read_failed(v, leg, rc)) != 0)
+			return rc;
+	}
+}
+
 static int
 mirror_read(struct daspool_volume *v, uint8_t *rbuf, uint64_t length,
     uint64_t offset)
