@@ -123,7 +123,7 @@ static const struct cli_command cli_commands[] = {
 	    "serve a mounted volume as an NBD export until stopped",
 	    "On a Unix socket (default /run/daspool/nbd-VOLUME.sock), or on "
 	    "TCP on a\n  loopback address. Prints \"volume VOLUME exported at "
-	    "URI\" once it listens;\n  SIGTERM or SIGINT stops it after "
+	    "URI\" once it listens;\n  SIGTERM, SIGINT or SIGHUP stops it after "
 	    "answering every request read. Exit\n  status 1 when the volume's "
 	    "mount ends under it (unmounted, forced off).\n  TLS "
 	    "(NBD_OPT_STARTTLS) uses this borrower's certificate and wants a "
@@ -136,10 +136,10 @@ static const struct cli_command cli_commands[] = {
 	    "borrow, mount and export VOLUME, and give it to this machine as "
 	    "a disk",
 	    "A daemon (pid in /run/daspool/nbd-VOLUME.pid, logs to syslog) "
-	    "exports the\n  volume and connects /dev/nbdN with nbd-client "
-	    "where the kernel has nbd\n  devices; else with --mountpoint "
-	    "nbdfuse serves it as the file DIR/VOLUME;\n  else it prints the "
-	    "URI to reach it. --foreground: no daemon, logs to\n  stderr." },
+	    "exports the\n  volume. With --mountpoint nbdfuse serves it as "
+	    "the file DIR/VOLUME;\n  without, nbd-client connects /dev/nbdN "
+	    "where the kernel has nbd devices,\n  else the URI to reach it is "
+	    "printed. --foreground: no daemon, logs to\n  stderr." },
 	{ "detach", cmd_detach, "VOLUME [--socket PATH]",
 	    "undo attach: flush, disconnect, unmount, release",
 	    "Refused while the device or file is mounted or used by a loop "

@@ -150,6 +150,19 @@ process_alive(pid_t pid)
 	return paren == NULL || paren[1] == '\0' || paren[2] != 'Z';
 }
 
+/* The directory of path, made when missing (/run/daspool). */
+static int
+make_parent_dir(const char *path)
+{
+	char	dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	return mkdir(dir, 0755) == -1 && errno != EEXIST ? -1 : 0;
+}
+
 /* The daemon's pid from its file, when it still runs; else 0. */
 static pid_t
 attach_running(const struct attach_paths *p)
@@ -405,7 +418,8 @@ attach_serve(struct attach *a, const struct daspool_options *dopts)
 	}
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	unlink(a->p.state);
-	if (write_file(a->p.pid, pid) == -1) {
+	if (make_parent_dir(a->p.pid) == -1 ||
+	    write_file(a->p.pid, pid) == -1) {
 		attach_say(a, "cannot write %s: %s\n", a->p.pid,
 		    strerror(errno));
 		rc = 1;
@@ -577,21 +591,39 @@ flush_path(const char *path)
 	close(fd);
 }
 
+/* The disk (a device or a file) is in use: mounted, or behind a loop
+ * device; said on stderr. */
+static int
+disk_busy(const char *volume, const char *disk)
+{
+	char	where[PATH_MAX];
+
+	if (mounted_at(disk, where, sizeof(where))) {
+		fprintf(stderr, "daspool: volume %s: %s is mounted on %s: "
+		    "unmount it first\n", volume, disk, where);
+		return 1;
+	}
+	if (loop_backed_by(disk, where, sizeof(where))) {
+		fprintf(stderr, "daspool: volume %s: %s is in use by %s: "
+		    "detach it first (losetup -d %s)\n", volume, disk, where,
+		    where);
+		return 1;
+	}
+	return 0;
+}
+
 /* Refuses while the disk is in use, else flushes and disconnects it. */
 static int
 detach_disk(const char *volume, const char *state)
 {
-	char	where[PATH_MAX], dir[PATH_MAX + 16], *slash;
+	char	dir[PATH_MAX + 16], *slash;
 	char	dev[PATH_MAX + 16];
 	char	*argv[] = { "nbd-client", "-d", dev, NULL };
 
 	if (strncmp(state, "device ", 7) == 0) {
 		snprintf(dev, sizeof(dev), "%s", state + 7);
-		if (mounted_at(dev, where, sizeof(where))) {
-			fprintf(stderr, "daspool: volume %s: %s is mounted on "
-			    "%s: unmount it first\n", volume, dev, where);
+		if (disk_busy(volume, dev))
 			return 1;
-		}
 		flush_path(dev);
 		if (run_wait(argv) != 0) {
 			fprintf(stderr, "daspool: nbd-client -d %s failed\n",
@@ -599,12 +631,8 @@ detach_disk(const char *volume, const char *state)
 			return 1;
 		}
 	} else if (strncmp(state, "fuse ", 5) == 0) {
-		if (loop_backed_by(state + 5, where, sizeof(where))) {
-			fprintf(stderr, "daspool: volume %s: %s is in use by "
-			    "%s: detach it first (losetup -d %s)\n", volume,
-			    state + 5, where, where);
+		if (disk_busy(volume, state + 5))
 			return 1;
-		}
 		flush_path(state + 5);
 		snprintf(dir, sizeof(dir), "%s", state + 5);
 		if ((slash = strrchr(dir, '/')) != NULL)

@@ -1,8 +1,9 @@
 /*
  * daspool attach and detach: a volume borrowed, mounted and exported by
- * a daemon of its own, and given to the system as a disk: /dev/nbdN
- * through nbd-client where the kernel has nbd devices, else a file
- * through nbdfuse at --mountpoint, else the URI to reach it.
+ * a daemon of its own, and given to the system: with --mountpoint as
+ * the file DIR/VOLUME through nbdfuse; without, as /dev/nbdN through
+ * nbd-client where the kernel has nbd devices, else by the URI to
+ * reach it.
  *
  * Files, next to the export's socket (default /run/daspool): the
  * socket nbd-VOLUME.sock, the daemon's pid in nbd-VOLUME.pid, and in

@@ -2,7 +2,8 @@
  * Where a volume's NBD export is reached (nbd_listen.h): a Unix socket,
  * or TCP on a loopback address. Each connection gets a thread for its
  * handshake and its requests; a handshake must end within
- * NBD_HANDSHAKE_MS, and at most NBD_CONNS_MAX connections are served
+ * NBD_HANDSHAKE_MS in all (not per read: a client trickling bytes is
+ * cut off too), and at most NBD_CONNS_MAX connections are served
  * at once, so idle or hostile clients cannot use up the export.
  *
  * TLS comes by NBD_OPT_STARTTLS, with the borrower's own certificate;
@@ -29,6 +30,7 @@
 #include "nbd_listen.h"
 #include "net.h"
 #include "proto.h"
+#include "timeutil.h"
 
 struct nbd_listener {
 	struct tls_config		*tls;
@@ -49,6 +51,7 @@ struct nbd_conn {
 	int			 fd;
 	struct tls_conn		*tls;		/* after STARTTLS */
 	int			 fd_gone;	/* closed by a failed TLS start */
+	int64_t			 deadline_ms;	/* of the handshake, or 0 */
 	char			 addr[64];
 	char			 peer[64 + DSP_NAME_MAX + 4];	/* for the log */
 };
@@ -65,16 +68,36 @@ nbd_on_signal(int sig)
 		(void)!write(nbd_signal_fd, &c, 1);
 }
 
+/* What is left of the handshake's time: -1 none set, 0 it is up. */
+static int
+nbd_time_left(const struct nbd_conn *c)
+{
+	int64_t	left;
+
+	if (c->deadline_ms == 0)
+		return -1;
+	left = c->deadline_ms - timeutil_now_ms();
+	return left > 0 ? (int)left : 0;
+}
+
 static int
 nbd_fd_read(void *arg, void *buf, size_t len)
 {
 	struct nbd_conn	*c = arg;
+	struct pollfd	 pfd = { c->fd, POLLIN, 0 };
 	uint8_t		*p = buf;
 	ssize_t		 n;
+	int		 left;
 
-	if (c->tls != NULL)
-		return tls_read_full(c->tls, buf, len, 0);
+	if (c->tls != NULL) {
+		if ((left = nbd_time_left(c)) == 0)
+			return -1;
+		return tls_read_full(c->tls, buf, len, left > 0 ? left : 0);
+	}
 	while (len > 0) {
+		if ((left = nbd_time_left(c)) == 0 ||
+		    (left > 0 && poll(&pfd, 1, left) == 0))
+			return -1;
 		if ((n = recv(c->fd, p, len, 0)) > 0) {
 			p += n;
 			len -= (size_t)n;
@@ -179,6 +202,7 @@ nbd_conn_main(void *arg)
 	int			 rc;
 
 	nbd_set_timeout(c->fd, NBD_HANDSHAKE_MS);
+	c->deadline_ms = timeutil_now_ms() + NBD_HANDSHAKE_MS;
 	if (l->tls == NULL)
 		io.starttls = NULL;
 	rc = nbd_handshake(&io, l->export, l->tls_mode, &s, err,
@@ -190,6 +214,7 @@ nbd_conn_main(void *arg)
 		return NULL;
 	}
 	/* An NBD client may rightly be idle for hours. */
+	c->deadline_ms = 0;
 	nbd_set_timeout(c->fd, 0);
 	log_info("%s: connected%s%s%s", c->peer, c->tls != NULL ? ", TLS" :
 	    "", s.structured ? ", structured replies" : "",
@@ -228,8 +253,15 @@ nbd_accept_one(struct nbd_listener *l, int lfd, int unix_socket)
 	pthread_t	 t;
 	int		 fd, i;
 
-	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+		/* Out of descriptors: the listener stays readable, so wait a
+		 * little rather than spin. */
+		if (errno == EMFILE || errno == ENFILE) {
+			log_warnx("accept: %s", strerror(errno));
+			usleep(100 * 1000);
+		}
 		return;
+	}
 	/* Room for whole replies of large reads and for the writes behind
 	 * them: fewer wake-ups per request. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &nbd_sockbuf, sizeof(nbd_sockbuf));

@@ -96,8 +96,8 @@ nbd_volume_write(void *h, const void *buf, uint32_t len, uint64_t off,
 	return fua ? nbd_volume_flush(h, why, whylen) : NBD_OK;
 }
 
-/* The agents' erase: the range reads as zeros after it, its blocks
- * punched out where the backing file allows. */
+/* The agents' erase: the range reads as zeros after it (they zero the
+ * range in place where the file system can, else punch a hole). */
 static int
 nbd_volume_zero(void *h, uint64_t off, uint64_t len, int fua, char *why,
     size_t whylen)

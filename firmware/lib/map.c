@@ -4,6 +4,13 @@
  * describe less than was asked (its runs ran out) and the next request
  * starts where it stopped. Runs of a kind are joined across requests
  * and extents.
+ *
+ * "Data" is always a true answer, so MAP never fails a call for a
+ * lender's sake: it runs on a connection of its own that is not tried
+ * again once lost (an agent of a release before MAP closes it), and a
+ * piece its lender cannot map is data. Only a handle cut off or a
+ * ticket no longer honoured is an error. A mirror is mapped on the leg
+ * reads go to, and a failure there marks nothing out of sync.
  */
 #include <string.h>
 
@@ -21,11 +28,6 @@ struct map_job {
 	size_t			 max;
 	size_t			*count;
 	uint64_t		*covered;	/* volume bytes mapped */
-	/* A mirror piece: its length, and the map before it. */
-	uint64_t		 plength;
-	uint64_t		 keep_covered;
-	size_t			 keep_count;
-	struct daspool_run	 keep_last;
 };
 
 /* Adds a run, joined to the last when alike; -1 when there is no room. */
@@ -80,55 +82,41 @@ map_done(void *arg, const struct dp_req *r, const struct msg_data_reply *reply)
 	return DP_STOP;
 }
 
-/* One piece on one extent; an agent that does not know MAP has data
- * everywhere. */
+/* A refusal that means the volume is no longer ours to use. */
+static int
+map_fatal(struct daspool_volume *v, int rc)
+{
+	return handle_check(v) != 0 || rc == DSP_E_STALE ||
+	    rc == DSP_E_EXPIRED || rc == DSP_E_TICKET ||
+	    rc == DSP_E_BORROWER || rc == DASPOOL_ERR_NOTMOUNTED ||
+	    rc == DASPOOL_ERR_CLOSED;
+}
+
+/* One piece on one extent; what its lender cannot map is data. */
 static int
 map_piece(struct map_job *j)
 {
-	struct dp_job	job = { map_next, map_done, NULL, NULL, j, NULL };
-	int		rc;
+	struct daspool_volume	*v = j->v;
+	struct dp_job		 job = { map_next, map_done, NULL, NULL, j,
+				    NULL };
+	uint16_t		 path = v->extent_path[j->extent];
+	int			 rc = 0;
 
-	do {
+	while (!v->map_unknown[path]) {
 		j->sent = 0;
 		j->restart = 0;
-		rc = volume_run(j->v, volume_path(j->v, j->extent), &job,
-		    j->v->err, sizeof(j->v->err));
-	} while (rc == 0 && j->restart);
-	if (rc == DSP_E_OPCODE) {
-		map_add(j, j->end - j->pos, 0);
-		rc = 0;
+		rc = volume_run(v, v->map_paths[path], &job, v->err,
+		    sizeof(v->err));
+		if (rc != 0 || !j->restart)
+			break;
 	}
-	return rc;
-}
-
-/* One try of a mirror piece on a leg: what an earlier leg said before
- * it failed goes. */
-static int
-map_on_leg(void *arg, uint16_t leg, uint64_t base)
-{
-	struct map_job	*j = arg;
-
-	*j->covered = j->keep_covered;
-	*j->count = j->keep_count;
-	if (j->keep_count > 0)
-		j->runs[j->keep_count - 1] = j->keep_last;
-	j->extent = leg;
-	j->region = j->v->extents[leg].region;
-	j->pos = base;
-	j->end = base + j->plength;
-	return map_piece(j);
-}
-
-/* A mirror piece, on the leg reads go to; another when that fails. */
-static int
-map_mirror_piece(struct map_job *j, const struct extent_piece *p)
-{
-	j->plength = p->length;
-	j->keep_covered = *j->covered;
-	j->keep_count = *j->count;
-	if (j->keep_count > 0)
-		j->keep_last = j->runs[j->keep_count - 1];
-	return mirror_on_leg(j->v, p, map_on_leg, j);
+	if (rc != 0 && map_fatal(v, rc))
+		return rc;
+	if (rc < 0)
+		v->map_unknown[path] = 1;
+	if (j->pos < j->end && (rc != 0 || v->map_unknown[path]))
+		map_add(j, j->end - j->pos, 0);
+	return 0;
 }
 
 static int
@@ -138,6 +126,7 @@ map_run(struct daspool_volume *v, uint64_t offset, uint64_t length,
 	struct extent_piece	p;
 	struct map_job		j;
 	uint64_t		covered = 0, end = offset + length, mapped;
+	uint16_t		leg;
 	int			rc;
 
 	if ((rc = volume_range_check(v, offset, length)) != 0)
@@ -152,12 +141,17 @@ map_run(struct daspool_volume *v, uint64_t offset, uint64_t length,
 	    extent_map_piece(&v->map, offset, end - offset, &p) == 0) {
 		mapped = covered;
 		j.extent = p.extent;
-		j.region = v->extents[p.extent].region;
 		j.pos = p.roffset;
-		j.end = p.roffset + p.length;
-		rc = v->mirror != NULL ? map_mirror_piece(&j, &p) :
-		    map_piece(&j);
-		if (rc != 0)
+		if (v->mirror != NULL) {
+			if ((rc = mirror_read_leg(v, &leg)) != 0)
+				return rc;
+			j.extent = leg;
+			j.pos = v->extents[leg].offset + (p.roffset -
+			    v->extents[p.extent].offset);
+		}
+		j.region = v->extents[j.extent].region;
+		j.end = j.pos + p.length;
+		if ((rc = map_piece(&j)) != 0)
 			return rc;
 		/* Runs ran out inside the piece: what is mapped stands. */
 		if (covered - mapped < p.length)

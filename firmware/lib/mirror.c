@@ -120,7 +120,7 @@ mirror_open(struct daspool_volume *v)
 	/* All made now: another thread may interrupt them any time. */
 	for (i = 0; i < m->legs; i++)
 		if ((m->rs_paths[i] = volume_path_new(v, i,
-		    MIRROR_LEG_RETRY_MS / 4)) == NULL)
+		    MIRROR_LEG_RETRY_MS / 4, 0)) == NULL)
 			goto nomem;
 	if (pthread_create(&m->thread, NULL, resync_main, v) != 0) {
 		volume_seterr(v, "cannot start the resync thread of %s",
