@@ -14,7 +14,7 @@
 #define DSP_MAGIC		0x4453504cU	/* "DSPL" */
 #define DSP_VERSION		1
 /* The release, as daspool-mgr records it in its store. */
-#define DASPOOL_RELEASE		"0.10.0"
+#define DASPOOL_RELEASE		"0.12.0"
 #define DSP_HEADER_SIZE		24
 #define DSP_MAX_IO		(1024U * 1024U)	/* largest read/write */
 #define DSP_MAX_PAYLOAD		(DSP_MAX_IO + 4096U)
