@@ -30,7 +30,7 @@ endif
 
 CFLAGS	 = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN) $(XCFLAGS) -MMD -MP \
 	   -Ifirmware/common -Ifirmware/mgr -Ifirmware/agent -Ifirmware/lib \
-	   -Ifirmware/snmp
+	   -Ifirmware/snmp -Ifirmware/nbd
 LDFLAGS	+= $(SAN)
 LIBS	 = -llmdb -lconfuse -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
 
@@ -38,6 +38,7 @@ COMMON_SRCS	= $(wildcard firmware/common/*.c)
 MGR_SRCS	= $(filter-out firmware/mgr/main.c,$(wildcard firmware/mgr/*.c))
 AGENT_SRCS	= $(filter-out firmware/agent/main.c,$(wildcard firmware/agent/*.c))
 LIB_SRCS	= $(wildcard firmware/lib/*.c)
+NBD_SRCS	= $(wildcard firmware/nbd/*.c)
 # The subagent's objects (all but main and the net-snmp glue) go into
 # an archive the unit tests link without net-snmp.
 SNMP_SRCS	= $(filter-out firmware/snmp/main.c firmware/snmp/agentx.c,$(wildcard firmware/snmp/*.c))
@@ -49,6 +50,7 @@ MGR_A		= $(BUILD)/libdaspool-mgr.a
 AGENT_A		= $(BUILD)/libdaspool-agent.a
 CLIENT_A	= $(BUILD)/libdaspool.a
 SNMP_A		= $(BUILD)/libdaspool-snmp.a
+NBD_A		= $(BUILD)/libdaspool-nbd.a
 
 PROGRAMS = $(BUILD)/daspool-mgr $(BUILD)/daspool-agent $(BUILD)/daspool \
 	   $(BUILD)/daspool-sh $(BUILD)/daspool-pki $(BUILD)/daspool-snmp
@@ -99,12 +101,14 @@ $(CLIENT_A): $(call obj,$(LIB_SRCS))
 	@rm -f $@; ar rcs $@ $^
 $(SNMP_A): $(call obj,$(SNMP_SRCS))
 	@rm -f $@; ar rcs $@ $^
+$(NBD_A): $(call obj,$(NBD_SRCS))
+	@rm -f $@; ar rcs $@ $^
 
 $(BUILD)/daspool-mgr: $(call obj,firmware/mgr/main.c) $(MGR_A) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/daspool-agent: $(call obj,firmware/agent/main.c) $(AGENT_A) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/daspool: $(call obj,cli/daspool.c) $(CLIENT_A) $(COMMON_A)
+$(BUILD)/daspool: $(call obj,cli/daspool.c cli/nbd_volume.c cli/nbd_listen.c cli/nbd_attach.c) $(NBD_A) $(CLIENT_A) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/daspool-sh: $(call obj,cli/daspool-sh.c cli/sh_edit.c cli/sh_out.c cli/sh_live.c) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ -ledit $(LIBS)
@@ -115,7 +119,7 @@ $(BUILD)/daspool-snmp: $(call obj,firmware/snmp/main.c firmware/snmp/agentx.c) $
 
 # Unit tests link the module archives; only the objects a test uses
 # are pulled in.
-$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(SNMP_A) $(MGR_A) $(AGENT_A) $(CLIENT_A) $(COMMON_A)
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(SNMP_A) $(NBD_A) $(MGR_A) $(AGENT_A) $(CLIENT_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS)
 
@@ -123,7 +127,7 @@ $(BUILD)/bench/%: $(call obj,bench/%.c) $(CLIENT_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(CLIENT_A) $(COMMON_A)
+$(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(NBD_A) $(CLIENT_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -178,6 +182,12 @@ bench: deps
 	@BUILD=$(BUILD) bench/hardening.sh
 	@BUILD=$(BUILD) bench/appliance.sh
 	@BUILD=$(BUILD) bench/snmp.sh
+	@BUILD=$(BUILD) bench/nbd.sh
+
+# A volume through its NBD export, beside libdaspool and nbdkit, alone.
+bench-nbd: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bench/nbd.sh
 
 # DASPOOL-MIB's walk at 100,000 volumes, alone.
 bench-snmp: deps

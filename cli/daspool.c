@@ -23,7 +23,11 @@
 #include "daspool_conf.h"
 #include "fdio.h"
 #include "log.h"
+#include "nbd_attach.h"
+#include "nbd_listen.h"
+#include "nbd_volume.h"
 #include "size.h"
+#include "tls.h"
 #include "text.h"
 
 #define EXIT_REFUSED	1
@@ -79,6 +83,9 @@ static int	cmd_resync(struct cli *, int, char **);
 static int	cmd_unmount(struct cli *, int, char **);
 static int	cmd_release(struct cli *, int, char **);
 static int	cmd_status(struct cli *, int, char **);
+static int	cmd_nbd(struct cli *, int, char **);
+static int	cmd_attach(struct cli *, int, char **);
+static int	cmd_detach(struct cli *, int, char **);
 static int	cmd_help(struct cli *, int, char **);
 
 static const struct cli_command cli_commands[] = {
@@ -110,6 +117,33 @@ static const struct cli_command cli_commands[] = {
 	    "give an unmounted volume back to the pool", NULL },
 	{ "status", cmd_status, "",
 	    "list the volumes mounted here", NULL },
+	{ "nbd", cmd_nbd,
+	    "VOLUME [--socket PATH | --listen [ADDR:]PORT] [--tls] "
+	    "[--workers N]",
+	    "serve a mounted volume as an NBD export until stopped",
+	    "On a Unix socket (default /run/daspool/nbd-VOLUME.sock), or on "
+	    "TCP on a\n  loopback address. Prints \"volume VOLUME exported at "
+	    "URI\" once it listens;\n  SIGTERM, SIGINT or SIGHUP stops it after "
+	    "answering every request read. Exit\n  status 1 when the volume's "
+	    "mount ends under it (unmounted, forced off).\n  TLS "
+	    "(NBD_OPT_STARTTLS) uses this borrower's certificate and wants a "
+	    "borrower\n  certificate of the pool from the client; --tls "
+	    "requires it, as does an\n  address off this host. --workers: the "
+	    "requests of one connection carried\n  out at once, each on "
+	    "connections of its own to the lenders (default 4)." },
+	{ "attach", cmd_attach,
+	    "VOLUME [--mountpoint DIR] [--socket PATH] [--foreground]",
+	    "borrow, mount and export VOLUME, and give it to this machine as "
+	    "a disk",
+	    "A daemon (pid in /run/daspool/nbd-VOLUME.pid, logs to syslog) "
+	    "exports the\n  volume. With --mountpoint nbdfuse serves it as "
+	    "the file DIR/VOLUME;\n  without, nbd-client connects /dev/nbdN "
+	    "where the kernel has nbd devices,\n  else the URI to reach it is "
+	    "printed. --foreground: no daemon, logs to\n  stderr." },
+	{ "detach", cmd_detach, "VOLUME [--socket PATH]",
+	    "undo attach: flush, disconnect, unmount, release",
+	    "Refused while the device or file is mounted or used by a loop "
+	    "device." },
 	{ "help", cmd_help, "[COMMAND]",
 	    "show this help, or a command's", NULL },
 };
@@ -336,7 +370,8 @@ cli_volume(struct cli *cli, const char *name)
 
 enum {
 	OPT_OFFSET = 256, OPT_LENGTH, OPT_OUTPUT, OPT_INPUT, OPT_MAX, OPT_TIMEOUT,
-	OPT_MIN_SIZE, OPT_PROGRESS, OPT_NO_FLUSH, OPT_HELP
+	OPT_MIN_SIZE, OPT_PROGRESS, OPT_NO_FLUSH, OPT_SOCKET, OPT_LISTEN,
+	OPT_MOUNTPOINT, OPT_FOREGROUND, OPT_TLS, OPT_WORKERS, OPT_HELP
 };
 
 struct cli_args {
@@ -347,6 +382,12 @@ struct cli_args {
 	const char	*max;
 	const char	*timeout;
 	const char	*min_size;
+	const char	*socket;
+	const char	*listen;
+	const char	*mountpoint;
+	int		 foreground;
+	int		 tls;
+	const char	*workers;
 	int		 progress;
 	int		 no_flush;
 	int		 npos;
@@ -371,6 +412,12 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		{ "min-size",	required_argument,	NULL, OPT_MIN_SIZE },
 		{ "progress",	no_argument,		NULL, OPT_PROGRESS },
 		{ "no-flush",	no_argument,		NULL, OPT_NO_FLUSH },
+		{ "socket",	required_argument,	NULL, OPT_SOCKET },
+		{ "listen",	required_argument,	NULL, OPT_LISTEN },
+		{ "mountpoint",	required_argument,	NULL, OPT_MOUNTPOINT },
+		{ "foreground",	no_argument,		NULL, OPT_FOREGROUND },
+		{ "tls",	no_argument,		NULL, OPT_TLS },
+		{ "workers",	required_argument,	NULL, OPT_WORKERS },
 		{ "help",	no_argument,		NULL, OPT_HELP },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -400,6 +447,12 @@ cli_parse(struct cli *cli, int argc, char **argv, const int *allowed,
 		case OPT_MIN_SIZE:	a->min_size = optarg; break;
 		case OPT_PROGRESS:	a->progress = 1; break;
 		case OPT_NO_FLUSH:	a->no_flush = 1; break;
+		case OPT_SOCKET:	a->socket = optarg; break;
+		case OPT_LISTEN:	a->listen = optarg; break;
+		case OPT_MOUNTPOINT:	a->mountpoint = optarg; break;
+		case OPT_FOREGROUND:	a->foreground = 1; break;
+		case OPT_TLS:		a->tls = 1; break;
+		case OPT_WORKERS:	a->workers = optarg; break;
 		}
 	}
 	for (; optind < argc; optind++) {
@@ -896,6 +949,88 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	if (n == 0)
 		printf("no volume is mounted here\n");
 	return 0;
+}
+
+static int
+cmd_nbd(struct cli *cli, int argc, char **argv)
+{
+	static const int	 allowed[] = { OPT_SOCKET, OPT_LISTEN, OPT_TLS,
+				    OPT_WORKERS, 0 };
+	struct nbd_listen_opts	 o;
+	struct daspool_options	 d;
+	struct tls_paths	 tls;
+	struct cli_args		 a;
+	char			 path[256], err[1024], shown[CLI_MSG_MAX];
+	int			 rc;
+
+	cli_parse(cli, argc, argv, allowed, 1, 1, &a);
+	if (a.socket != NULL && a.listen != NULL)
+		cli_usage_error(cli, "nbd: give --socket or --listen, not "
+		    "both");
+	memset(&o, 0, sizeof(o));
+	snprintf(path, sizeof(path), "/run/daspool/nbd-%s.sock", a.pos[0]);
+	o.socket_path = a.socket != NULL ? a.socket : path;
+	o.listen = a.listen;
+	o.workers = NBD_WORKERS_DEFAULT;
+	if (a.workers != NULL &&
+	    (o.workers = (int)cli_count_arg(cli, "--workers", a.workers)) >
+	    NBD_WORKERS_MAX)
+		cli_usage_error(cli, "nbd: --workers takes 1 to %d",
+		    NBD_WORKERS_MAX);
+	/* TLS with the borrower's own certificates: offered always,
+	 * required with --tls and off the host. */
+	daspool_conf_options(&cli->conf, &d);
+	memset(&tls, 0, sizeof(tls));
+	tls.ca_file = d.ca_file;
+	tls.cert_file = d.cert_file;
+	tls.key_file = d.key_file;
+	tls.crl_file = d.crl_file;
+	tls.ciphers = d.ciphers;
+	o.tls = &tls;
+	o.tls_required = a.tls;
+	if ((rc = nbd_volume_serve(cli_client(cli), a.pos[0], &o, err,
+	    sizeof(err))) == -1) {
+		fprintf(stderr, "daspool: %s\n", cli_shown(err, shown,
+		    sizeof(shown)));
+		return EXIT_REFUSED;
+	}
+	return rc == 1 ? EXIT_REFUSED : 0;
+}
+
+static int
+cmd_attach(struct cli *cli, int argc, char **argv)
+{
+	static const int	 allowed[] = { OPT_SOCKET, OPT_MOUNTPOINT,
+				    OPT_FOREGROUND, 0 };
+	struct nbd_attach_opts	 o;
+	struct daspool_options	 d;
+	struct cli_args		 a;
+
+	cli_parse(cli, argc, argv, allowed, 1, 1, &a);
+	memset(&o, 0, sizeof(o));
+	o.volume = a.pos[0];
+	o.socket_path = a.socket;
+	o.mountpoint = a.mountpoint;
+	o.foreground = a.foreground;
+	o.verbose = cli->flags.verbose;
+	daspool_conf_options(&cli->conf, &d);
+	return nbd_attach(&d, &o);
+}
+
+static int
+cmd_detach(struct cli *cli, int argc, char **argv)
+{
+	static const int	 allowed[] = { OPT_SOCKET, 0 };
+	struct nbd_attach_opts	 o;
+	struct daspool_options	 d;
+	struct cli_args		 a;
+
+	cli_parse(cli, argc, argv, allowed, 1, 1, &a);
+	memset(&o, 0, sizeof(o));
+	o.volume = a.pos[0];
+	o.socket_path = a.socket;
+	daspool_conf_options(&cli->conf, &d);
+	return nbd_detach(&d, &o);
 }
 
 static int

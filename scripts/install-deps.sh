@@ -7,7 +7,7 @@ packages=(gcc make pkg-config liblmdb-dev lmdb-utils libmbedtls-dev
 	  libconfuse-dev libcmocka-dev nbdkit libnbd-bin procps psmisc
 	  iproute2 diffutils coreutils clang libclang-rt-14-dev smitools
 	  snmpd snmp snmptrapd libsnmp-dev libedit-dev expect openssh-server
-	  openssh-client)
+	  openssh-client qemu-utils nbd-client fuse3 e2fsprogs mount fio)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -21,27 +21,9 @@
 
 #include "proto.h"
 #include "region.h"
+#include "region_internal.h"
 #include "size.h"
 #include "timeutil.h"
-
-/* One part as opened: its backing file or device. */
-struct region_store {
-	char		*path;
-	int		 fd;		/* -1 when unavailable */
-	int		 is_blk;
-	uint64_t	 base;		/* offset in the file or device */
-	uint64_t	 start;		/* offset in the region */
-	uint64_t	 size;
-};
-
-struct region {
-	char			 name[DSP_NAME_MAX + 1];
-	unsigned int		 store_count;
-	struct region_store	 stores[REGION_PARTS_MAX];
-	uint64_t		 size;
-	int			 available;
-	char			 reason[REGION_REASON_MAX];
-};
 
 /* Source for zero-filling; never written. */
 static uint8_t region_zeroes[REGION_ZERO_CHUNK];
@@ -343,7 +325,7 @@ region_backing(const struct region *r, char *out, size_t len)
 	}
 }
 
-static int
+int
 region_check(const struct region *r, uint64_t off, uint64_t len, char *err,
     size_t errlen)
 {
@@ -366,7 +348,7 @@ region_check(const struct region *r, uint64_t off, uint64_t len, char *err,
  * The part holding region offset off (< r->size), and in *n how many of
  * the len bytes from there it holds: the rest go to the next part.
  */
-static const struct region_store *
+const struct region_store *
 region_piece(const struct region *r, uint64_t off, uint64_t len,
     uint64_t *n)
 {

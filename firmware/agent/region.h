@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "msg.h"
+
 struct region;
 
 #define REGION_REASON_MAX	128
@@ -100,5 +102,15 @@ int	region_search(struct region *, uint64_t offset, uint64_t len,
 	    uint32_t *match_count, uint64_t *done, char *err, size_t errlen);
 /* fdatasync of every part. */
 int	region_flush(struct region *, char *err, size_t errlen);
+/*
+ * MAP: the runs of data and of holes (which read as zeroes) in
+ * [offset, offset + len), in order from offset, at most max of them;
+ * *done is the bytes they cover, less than len when max ran out. What
+ * cannot tell its holes (a block device, a file system without
+ * SEEK_HOLE) is all data.
+ */
+int	region_map(struct region *, uint64_t offset, uint64_t len,
+	    struct msg_run *runs, uint32_t max, uint32_t *count,
+	    uint64_t *done, char *err, size_t errlen);
 
 #endif

@@ -499,6 +499,10 @@ conn_io(struct conn *c, uint8_t opcode, const struct msg_data_request *req,
 	case DSP_OP_FLUSH:
 		rc = region_flush(r, why, whylen);
 		break;
+	case DSP_OP_MAP:
+		rc = region_map(r, req->offset, req->length, rep.runs,
+		    DSP_MAX_RUNS, &rep.run_count, &rep.done, why, whylen);
+		break;
 	}
 	if (rc != DSP_OK)
 		return rc;
@@ -735,6 +739,7 @@ conn_handle(struct conn *c, const struct dsp_header *hdr,
 	case DSP_OP_SEARCH:
 	case DSP_OP_ERASE:
 	case DSP_OP_FLUSH:
+	case DSP_OP_MAP:
 		return conn_data(c, hdr, payload);
 	case DSP_OP_REVOKE:
 	case DSP_OP_VOLUME_DROP:

@@ -477,7 +477,7 @@ msg_decode_attached(const uint8_t *p, size_t len, struct msg_attached *m)
 static int
 msg_is_data_op(uint8_t opcode)
 {
-	return opcode >= DSP_OP_INIT && opcode <= DSP_OP_FLUSH;
+	return opcode >= DSP_OP_INIT && opcode <= DSP_OP_MAP;
 }
 
 /* The checks that depend on the opcode, once the layout has parsed. */
@@ -506,7 +506,7 @@ msg_data_request_check(uint8_t opcode, const struct msg_data_request *m)
 		    m->max_matches > DSP_MAX_MATCHES)
 			return DSP_E_INVALID;
 		break;
-	default:	/* INIT ERASE FLUSH */
+	default:	/* INIT ERASE FLUSH MAP */
 		if (m->data_len != 0)
 			return DSP_E_FRAME;
 		break;
@@ -577,7 +577,50 @@ msg_encode_data_reply(struct buf_writer *w, uint8_t opcode,
 		buf_put_u32(w, m->match_count);
 		for (i = 0; i < m->match_count; i++)
 			buf_put_u64(w, m->matches[i]);
+	} else if (opcode == DSP_OP_MAP) {
+		if (!msg_count_ok(w, m->run_count, DSP_MAX_RUNS))
+			return;
+		buf_put_u32(w, m->run_count);
+		for (i = 0; i < m->run_count; i++) {
+			buf_put_u64(w, m->runs[i].length);
+			buf_put_u32(w, m->runs[i].flags);
+		}
 	}
+}
+
+static int
+msg_get_runs(struct buf_reader *r, struct msg_data_reply *m)
+{
+	uint32_t	i;
+
+	m->run_count = buf_get_u32(r);
+	if (m->run_count > DSP_MAX_RUNS)
+		return DSP_E_FRAME;
+	for (i = 0; i < m->run_count; i++) {
+		m->runs[i].length = buf_get_u64(r);
+		m->runs[i].flags = buf_get_u32(r);
+	}
+	return DSP_OK;
+}
+
+/* The runs add up to done, which is within the range asked; none is
+ * empty or has a flag not known. */
+static int
+msg_runs_check(const struct msg_data_reply *m)
+{
+	uint64_t	sum = 0;
+	uint32_t	i;
+
+	if (m->done > m->length || (m->done > 0 && m->run_count == 0))
+		return DSP_E_INVALID;
+	for (i = 0; i < m->run_count; i++) {
+		if (m->runs[i].length == 0 ||
+		    (m->runs[i].flags & ~DSP_RUN_HOLE) != 0 ||
+		    m->runs[i].length > m->done - sum)
+			return DSP_E_INVALID;
+		sum += m->runs[i].length;
+	}
+	return sum == m->done ? DSP_OK : DSP_E_INVALID;
 }
 
 int
@@ -606,7 +649,8 @@ msg_decode_data_reply(const uint8_t *p, size_t len, uint8_t opcode,
 			return DSP_E_FRAME;
 		for (i = 0; i < m->match_count; i++)
 			m->matches[i] = buf_get_u64(&r);
-	}
+	} else if (opcode == DSP_OP_MAP && msg_get_runs(&r, m) != DSP_OK)
+		return DSP_E_FRAME;
 	if ((rc = msg_finish(&r)) != DSP_OK)
 		return rc;
 	if (!msg_name_valid(m->requester) || !msg_name_valid(m->volume) ||
@@ -615,7 +659,7 @@ msg_decode_data_reply(const uint8_t *p, size_t len, uint8_t opcode,
 	/* A READ never returns more than was asked for. */
 	if (opcode == DSP_OP_READ && m->data_len > m->length)
 		return DSP_E_INVALID;
-	return DSP_OK;
+	return opcode == DSP_OP_MAP ? msg_runs_check(m) : DSP_OK;
 }
 
 /* REVOKE */

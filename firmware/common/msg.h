@@ -138,10 +138,19 @@ struct msg_data_request {
 	size_t		data_len;
 };
 
+/* One run of a MAP reply: length bytes that are all data or all hole
+ * (a hole reads as zeroes). */
+#define DSP_RUN_HOLE	0x1U
+struct msg_run {
+	uint64_t	length;
+	uint32_t	flags;		/* DSP_RUN_* */
+};
+
 /*
  * Data reply: echoes requester, volume, region, offset, length, then the
  * result: READ the bytes read, SEARCH the match offsets (in the region),
- * the others the number of bytes done.
+ * MAP the runs from offset on (done bytes of them, in order), the
+ * others the number of bytes done.
  */
 struct msg_data_reply {
 	dsp_name	requester;
@@ -152,6 +161,8 @@ struct msg_data_reply {
 	uint64_t	done;		/* bytes done / searched */
 	uint32_t	match_count;
 	uint64_t	matches[DSP_MAX_MATCHES];
+	uint32_t	run_count;
+	struct msg_run	runs[DSP_MAX_RUNS];
 	const uint8_t	*data;		/* READ: points into the frame buffer */
 	size_t		data_len;
 };

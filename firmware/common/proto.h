@@ -14,7 +14,7 @@
 #define DSP_MAGIC		0x4453504cU	/* "DSPL" */
 #define DSP_VERSION		1
 /* The release, as daspool-mgr records it in its store. */
-#define DASPOOL_RELEASE		"0.10.0"
+#define DASPOOL_RELEASE		"0.12.0"
 #define DSP_HEADER_SIZE		24
 #define DSP_MAX_IO		(1024U * 1024U)	/* largest read/write */
 #define DSP_MAX_PAYLOAD		(DSP_MAX_IO + 4096U)
@@ -23,6 +23,7 @@
 #define DSP_MAX_EXTENTS		16
 #define DSP_MAX_REGIONS		64
 #define DSP_MAX_MATCHES		64	/* search results per request */
+#define DSP_MAX_RUNS		128	/* allocation runs per MAP reply */
 #define DSP_MAX_PATTERN		4096	/* longest search pattern */
 #define DSP_MAX_GENERATIONS	1024	/* volumes in one generation page */
 #define DSP_TICKET_MAX		4096
@@ -74,6 +75,7 @@ enum dsp_opcode {
 	DSP_OP_SEARCH		= 34,
 	DSP_OP_ERASE		= 35,
 	DSP_OP_FLUSH		= 36,
+	DSP_OP_MAP		= 37,	/* holes and data of a range */
 	/* data: manager -> agent */
 	DSP_OP_REVOKE		= 40,
 	DSP_OP_VOLUME_PUT	= 42,	/* keep this record (and revoke) */

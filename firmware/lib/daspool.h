@@ -273,6 +273,23 @@ int		 daspool_volume_search(struct daspool_volume *,
 		    uint64_t length, size_t max_matches, uint64_t *offsets,
 		    size_t *count);
 /*
+ * Where the volume has data and where holes, which read as zeroes (the
+ * lenders' SEEK_DATA and SEEK_HOLE): runs from offset on, in order, at
+ * most max of them in runs and their number in *count. They cover
+ * [offset, offset + length), or less when max ran out. A lender that
+ * cannot tell (a block device, an agent of an older release) reports
+ * data; a mirror is mapped on the leg it is read from.
+ */
+#define DASPOOL_RUN_HOLE	0x1
+struct daspool_run {
+	uint64_t	length;
+	uint32_t	flags;		/* DASPOOL_RUN_HOLE */
+};
+int		 daspool_volume_map(struct daspool_volume *, uint64_t offset,
+		    uint64_t length, struct daspool_run *runs, size_t max,
+		    size_t *count);
+
+/*
  * Asks every lender of the volume (every writable leg of a mirror) to put
  * the written data on stable storage: fdatasync(2) of each region. 0 only
  * when every one of them succeeded (see Durability).

@@ -51,6 +51,7 @@ struct datapath {
 	char			 volume[DSP_NAME_MAX + 1];
 	int			 timeout_ms;
 	int			 retry_ms;
+	int			 once;
 	/* The ticket handed down, and which one the agent has. */
 	uint8_t			 ticket[DSP_TICKET_MAX];
 	size_t			 ticket_len;
@@ -105,6 +106,7 @@ datapath_new(const struct datapath_params *p)
 	snprintf(dp->volume, sizeof(dp->volume), "%s", p->volume);
 	dp->timeout_ms = p->timeout_ms;
 	dp->retry_ms = p->retry_ms;
+	dp->once = p->once;
 	dp->sock = -1;
 	pthread_mutex_init(&dp->ilock, NULL);
 	timeutil_cond_init(&dp->icond);
@@ -484,6 +486,12 @@ datapath_verify(struct datapath *dp, struct dp_req *r,
 		if (reply->done != r->length)
 			goto short_op;
 		break;
+	case DSP_OP_MAP:
+		/* Runs that add up to done were checked by the decoder;
+		 * nothing described is no progress. */
+		if (reply->done == 0)
+			goto short_op;
+		break;
 	case DSP_OP_SEARCH:
 		if (reply->match_count > r->max_matches)
 			goto bad_match;
@@ -522,6 +530,11 @@ datapath_recover(struct datapath *dp, const struct dp_job *job)
 		/* Broken off on purpose: nothing to recover. */
 		if ((rc = datapath_stopped(dp)) != 0)
 			return rc;
+		if (dp->once) {
+			datapath_seterr(dp, "the connection to agent %s was "
+			    "lost: %s", dp->server, dp->why);
+			return DASPOOL_ERR_CONNECT;
+		}
 		if (++dp->lost > DP_MAX_LOST) {
 			datapath_seterr(dp, "the connection to agent %s "
 			    "keeps failing: %s", dp->server, dp->why);

@@ -101,8 +101,10 @@ handle_quiesce(struct daspool_volume *v)
 	code = v->cut;
 	snprintf(why, sizeof(why), "%s", v->cut_why);
 	pthread_mutex_unlock(&c->vlock);
-	for (i = 0; i < v->path_count; i++)
+	for (i = 0; i < v->path_count; i++) {
 		datapath_interrupt(v->paths[i], code, why);
+		datapath_interrupt(v->map_paths[i], code, why);
+	}
 	mirror_interrupt(v, code, why);
 	mirror_stop(v);
 	pthread_mutex_lock(&c->vlock);
@@ -113,8 +115,10 @@ handle_quiesce(struct daspool_volume *v)
 	pthread_mutex_unlock(&c->vlock);
 	/* No thread drives them any more, nor ever will. */
 	if (release) {
-		for (i = 0; i < v->path_count; i++)
+		for (i = 0; i < v->path_count; i++) {
 			datapath_disconnect(v->paths[i]);
+			datapath_disconnect(v->map_paths[i]);
+		}
 		mirror_disconnect(v);
 	}
 	pthread_mutex_lock(&c->vlock);

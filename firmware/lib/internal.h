@@ -84,6 +84,10 @@ struct daspool_volume {
 	struct datapath		*paths[DSP_MAX_EXTENTS];
 	uint16_t		 path_count;
 	uint16_t		 extent_path[DSP_MAX_EXTENTS];
+	/* And one for MAP, never retried, which an agent of a release
+	 * before MAP closes (map.c): a lender found so maps as data. */
+	struct datapath		*map_paths[DSP_MAX_EXTENTS];
+	uint8_t			 map_unknown[DSP_MAX_EXTENTS];
 	/* Under client->vlock (handles.c). */
 	int			 busy;		/* calls in progress */
 	int			 pins;		/* threads cutting it off */
@@ -149,7 +153,7 @@ void	volume_ticket_get(struct daspool_volume *, struct volume_ticket *);
 /* A data connection to the lender of extent i; retry_ms as for
  * datapath_params. NULL when memory runs out. */
 struct datapath *volume_path_new(struct daspool_volume *, uint16_t extent,
-	    int retry_ms);
+	    int retry_ms, int once);
 /* datapath_run with the volume's ticket handed down (renewed when due);
  * a failure's sentence goes to err. */
 int	volume_run(struct daspool_volume *, struct datapath *, struct dp_job *,
@@ -263,6 +267,8 @@ struct datapath_params {
 	int			 timeout_ms;	/* each wait for the agent */
 	int			 retry_ms;	/* how long a lost connection
 						 * is tried again */
+	int			 once;		/* a connection lost during a
+						 * run ends the run */
 };
 
 /*
@@ -309,5 +315,10 @@ int	mirror_read_leg(struct daspool_volume *, uint16_t *leg);
 /* A read on this leg failed with rc: reports it. 0 when another leg
  * may be tried, else the error for the caller. */
 int	mirror_read_failed(struct daspool_volume *, uint16_t leg, int rc);
+/* Runs fn(arg, leg, region offset) on piece p of a mirror as it lies on
+ * the leg reads go to; when that leg fails it is reported and fn runs
+ * again on another in-sync leg. */
+int	mirror_on_leg(struct daspool_volume *, const struct extent_piece *p,
+	    int (*fn)(void *, uint16_t, uint64_t), void *arg);
 
 #endif

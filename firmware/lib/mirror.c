@@ -120,7 +120,7 @@ mirror_open(struct daspool_volume *v)
 	/* All made now: another thread may interrupt them any time. */
 	for (i = 0; i < m->legs; i++)
 		if ((m->rs_paths[i] = volume_path_new(v, i,
-		    MIRROR_LEG_RETRY_MS / 4)) == NULL)
+		    MIRROR_LEG_RETRY_MS / 4, 0)) == NULL)
 			goto nomem;
 	if (pthread_create(&m->thread, NULL, resync_main, v) != 0) {
 		volume_seterr(v, "cannot start the resync thread of %s",
@@ -318,6 +318,23 @@ mirror_read_failed(struct daspool_volume *v, uint16_t leg, int rc)
 		return rc;
 	snprintf(why, sizeof(why), "%s", v->err);
 	return mirror_leg_lost(v, leg, why, 0, 0, v->err, sizeof(v->err));
+}
+
+int
+mirror_on_leg(struct daspool_volume *v, const struct extent_piece *p,
+    int (*fn)(void *, uint16_t, uint64_t), void *arg)
+{
+	uint16_t	leg;
+	int		rc;
+
+	for (;;) {
+		if ((rc = mirror_read_leg(v, &leg)) != 0)
+			return rc;
+		if ((rc = fn(arg, leg, v->extents[leg].offset + (p->roffset -
+		    v->extents[p->extent].offset))) == 0 ||
+		    (rc = mirror_read_failed(v, leg, rc)) != 0)
+			return rc;
+	}
 }
 
 static int

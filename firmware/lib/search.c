@@ -26,6 +26,7 @@ struct search_job {
 	uint64_t		 step;	/* own part of one request */
 	uint64_t		 vbase;	/* volume offset of ... */
 	uint64_t		 rbase;	/* ... this region offset */
+	uint64_t		 plength;	/* of a mirror piece */
 	uint64_t		*out;
 	size_t			 max;
 	size_t			*count;
@@ -133,6 +134,19 @@ search_piece(struct search_job *j)
 	return rc;
 }
 
+/* One try of a mirror piece on a leg. */
+static int
+search_on_leg(void *arg, uint16_t leg, uint64_t base)
+{
+	struct search_job	*j = arg;
+
+	j->extent = leg;
+	j->region = j->v->extents[leg].region;
+	j->pos = j->rbase = base;
+	j->end = base + j->plength;
+	return search_piece(j);
+}
+
 /*
  * A mirror is searched on one in-sync leg. When that leg fails it is
  * reported and the piece searched again on another: matches already
@@ -141,24 +155,8 @@ search_piece(struct search_job *j)
 static int
 search_mirror_piece(struct search_job *j, const struct extent_piece *p)
 {
-	struct daspool_volume	*v = j->v;
-	uint64_t		 base;
-	uint16_t		 leg;
-	int			 rc;
-
-	for (;;) {
-		if ((rc = mirror_read_leg(v, &leg)) != 0)
-			return rc;
-		base = v->extents[leg].offset + (p->roffset -
-		    v->extents[p->extent].offset);
-		j->extent = leg;
-		j->region = v->extents[leg].region;
-		j->pos = j->rbase = base;
-		j->end = base + p->length;
-		if ((rc = search_piece(j)) == 0 ||
-		    (rc = mirror_read_failed(v, leg, rc)) != 0)
-			return rc;
-	}
+	j->plength = p->length;
+	return mirror_on_leg(j->v, p, search_on_leg, j);
 }
 
 /*

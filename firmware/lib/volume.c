@@ -165,7 +165,8 @@ volume_run(struct daspool_volume *v, struct datapath *dp, struct dp_job *job,
 }
 
 struct datapath *
-volume_path_new(struct daspool_volume *v, uint16_t extent, int retry_ms)
+volume_path_new(struct daspool_volume *v, uint16_t extent, int retry_ms,
+    int once)
 {
 	const struct msg_extent	*e = &v->extents[extent];
 	struct datapath_params	 p;
@@ -179,6 +180,7 @@ volume_path_new(struct daspool_volume *v, uint16_t extent, int retry_ms)
 	p.volume = v->name;
 	p.timeout_ms = v->client->timeout_ms;
 	p.retry_ms = retry_ms;
+	p.once = once;
 	return datapath_new(&p);
 }
 
@@ -226,8 +228,9 @@ daspool_volume_open(struct daspool_client *c, const char *volume,
 			    e->server) == 0)
 				break;
 		if (j == v->path_count) {
-			if ((v->paths[j] = volume_path_new(v, i, retry)) ==
-			    NULL) {
+			if ((v->paths[j] = volume_path_new(v, i, retry,
+			    0)) == NULL || (v->map_paths[j] =
+			    volume_path_new(v, i, retry, 1)) == NULL) {
 				client_seterr(c, "out of memory");
 				rc = DASPOOL_ERR_SYSTEM;
 				goto fail;
@@ -286,8 +289,10 @@ volume_free(struct daspool_volume *v)
 	uint16_t	i;
 
 	mirror_close(v);
-	for (i = 0; i < v->path_count; i++)
+	for (i = 0; i < DSP_MAX_EXTENTS; i++) {
 		datapath_free(v->paths[i]);
+		datapath_free(v->map_paths[i]);
+	}
 	pthread_mutex_destroy(&v->tlock);
 	free(v);
 }

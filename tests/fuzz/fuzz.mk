@@ -14,7 +14,8 @@ FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		   -fno-omit-frame-pointer
 FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) $(FUZZ_SAN) \
 		   -fsanitize=fuzzer-no-link $(XCFLAGS) -MMD -MP \
-		   -Ifirmware/common -Ifirmware/mgr -Ifirmware/lib -Itests/fuzz
+		   -Ifirmware/common -Ifirmware/mgr -Ifirmware/lib \
+		   -Ifirmware/nbd -Itests/fuzz
 FUZZ_LIBS	 = -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
 
 # One harness per decoder family: tests/fuzz/NAME_fuzz.c.
@@ -31,7 +32,7 @@ FUZZ_MAX_LEN_mountinfo = 16384
 # harness pull in only what it uses.
 FUZZ_SRCS	 = $(COMMON_SRCS) firmware/mgr/admin.c \
 		   firmware/mgr/store_codec.c firmware/lib/mountinfo.c \
-		   firmware/lib/extent_map.c tests/fuzz/fuzz_common.c \
+		   firmware/lib/extent_map.c $(NBD_SRCS) tests/fuzz/fuzz_common.c \
 		   tests/fuzz/fuzz_key.c
 fuzzobj		 = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
 FUZZ_A		 = $(FUZZ_BUILD)/libfuzz.a

@@ -8,6 +8,7 @@
  *   admin/        command lines
  *   store/        records of every store table, and a candidate
  *   mountinfo/    mount infos of each usage form, with signed tickets
+ *   nbd/          NBD client sessions: the handshake, then requests
  *
  * usage: seeds DIR
  */
@@ -23,6 +24,7 @@
 #include "msg.h"
 #include "msg_mirror.h"
 #include "msg_record.h"
+#include "nbd_proto.h"
 #include "store_internal.h"
 #include "ticket.h"
 
@@ -381,7 +383,8 @@ static void
 seed_data(struct buf_writer *w)
 {
 	static const uint8_t	ops[] = { DSP_OP_INIT, DSP_OP_WRITE,
-	    DSP_OP_READ, DSP_OP_SEARCH, DSP_OP_ERASE, DSP_OP_FLUSH };
+	    DSP_OP_READ, DSP_OP_SEARCH, DSP_OP_ERASE, DSP_OP_FLUSH,
+	    DSP_OP_MAP };
 	static const uint8_t	bytes[64] = "0123456789abcdef";
 	struct msg_data_request	req;
 	struct msg_data_reply	rep;
@@ -419,6 +422,12 @@ seed_data(struct buf_writer *w)
 			rep.match_count = 2;
 			rep.matches[0] = 4096;
 			rep.matches[1] = 4100;
+		}
+		if (ops[i] == DSP_OP_MAP) {
+			rep.run_count = 2;
+			rep.runs[0].length = 16;
+			rep.runs[0].flags = DSP_RUN_HOLE;
+			rep.runs[1].length = req.length - 16;
 		}
 		msg_encode_data_reply(w, ops[i], &rep);
 		seed_emit(w, ops[i], 1);
@@ -626,6 +635,58 @@ seed_mountinfos(struct buf_writer *w)
 	seed_put(w, "mountinfo");
 }
 
+static void
+seed_nbd_option(struct buf_writer *w, uint32_t option, const char *data,
+    uint32_t len)
+{
+	buf_put_u64(w, NBD_OPT_MAGIC);
+	buf_put_u32(w, option);
+	buf_put_u32(w, len);
+	buf_put_bytes(w, data, len);
+}
+
+static void
+seed_nbd_request(struct buf_writer *w, uint16_t flags, uint16_t type,
+    uint64_t offset, uint32_t length)
+{
+	buf_put_u32(w, NBD_REQUEST_MAGIC);
+	buf_put_u16(w, flags);
+	buf_put_u16(w, type);
+	buf_put_u64(w, 42);
+	buf_put_u64(w, offset);
+	buf_put_u32(w, length);
+}
+
+/* A client as nbdinfo --map is, then one that writes and reads with
+ * simple replies after EXPORT_NAME. */
+static void
+seed_nbd(struct buf_writer *w)
+{
+	static const char	meta[] = "\0\0\0\5Vol-1\0\0\0\1\0\0\0\17"
+				    "base:allocation";
+	static const char	go[] = "\0\0\0\5Vol-1\0\2\0\1\0\3";
+
+	buf_put_u32(w, NBD_FLAG_FIXED_NEWSTYLE | NBD_FLAG_NO_ZEROES);
+	seed_nbd_option(w, NBD_OPT_LIST, NULL, 0);
+	seed_nbd_option(w, NBD_OPT_STRUCTURED_REPLY, NULL, 0);
+	seed_nbd_option(w, NBD_OPT_SET_META_CONTEXT, meta, sizeof(meta) - 1);
+	seed_nbd_option(w, NBD_OPT_GO, go, sizeof(go) - 1);
+	seed_nbd_request(w, 0, NBD_CMD_BLOCK_STATUS, 0, 65536);
+	seed_nbd_request(w, NBD_CMD_FLAG_DF, NBD_CMD_READ, 512, 512);
+	seed_nbd_request(w, 0, NBD_CMD_DISC, 0, 0);
+	seed_put(w, "nbd");
+
+	buf_put_u32(w, NBD_FLAG_FIXED_NEWSTYLE);
+	seed_nbd_option(w, NBD_OPT_EXPORT_NAME, "Vol-1", 5);
+	seed_nbd_request(w, NBD_CMD_FLAG_FUA, NBD_CMD_WRITE, 4096, 8);
+	buf_put_bytes(w, "abcdefgh", 8);
+	seed_nbd_request(w, 0, NBD_CMD_WRITE_ZEROES, 4096, 4);
+	seed_nbd_request(w, 0, NBD_CMD_TRIM, 0, 1024);
+	seed_nbd_request(w, 0, NBD_CMD_FLUSH, 0, 0);
+	seed_nbd_request(w, 0, NBD_CMD_READ, 4090, 20);
+	seed_put(w, "nbd");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -649,6 +710,7 @@ main(int argc, char *argv[])
 	seed_admin();
 	seed_store(&w);
 	seed_mountinfos(&w);
+	seed_nbd(&w);
 	buf_writer_free(&w);
 	ticket_signer_free(seed_signer);
 	return 0;

@@ -32,6 +32,11 @@ head -c 32M /dev/urandom >"$T/fill"
 as serverJ write Vol-3 --input "$T/fill" || fail "fill Vol-3"
 legs_equal || fail "legs differ after a write in sync"
 [ "$(health)" = ok ] || fail "health is $(health), not ok: $(admin "show volume Vol-3")"
+# A search runs on one leg.
+printf 'daspool-mirror-marker' | as serverJ write Vol-3 --offset 5M --input - ||
+	fail "write the marker"
+[ "$(as serverJ search Vol-3 daspool-mirror-marker)" = 5242880 ] ||
+	fail "search on the mirror: $(as serverJ search Vol-3 daspool-mirror-marker 2>&1)"
 
 # Degraded: kill one leg's agent under the workload.
 dsp_load -f "$T/serverJ/daspool.conf" write Vol-3 12 "$T/load.log" "$T/stop" \

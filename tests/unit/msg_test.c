@@ -345,6 +345,14 @@ fill_data_reply(void *p)
 		m->match_count = DSP_MAX_MATCHES;
 		for (i = 0; i < m->match_count; i++)
 			m->matches[i] = (uint64_t)i * 4096 + 3;
+	} else if (data_opcode == DSP_OP_MAP) {
+		/* Runs of 8192 bytes, hole and data by turns. */
+		m->run_count = DSP_MAX_RUNS;
+		for (i = 0; i < m->run_count; i++) {
+			m->runs[i].length = 8192;
+			m->runs[i].flags = i % 2 ? DSP_RUN_HOLE : 0;
+		}
+		m->done = (uint64_t)DSP_MAX_RUNS * 8192;
 	}
 }
 
@@ -377,6 +385,9 @@ compare_data_reply(const void *pa, const void *pb)
 		    a->match_count * sizeof(a->matches[0]));
 	} else
 		assert_int_equal(b->match_count, 0);
+	assert_int_equal(a->run_count, b->run_count);
+	assert_memory_equal(a->runs, b->runs,
+	    a->run_count * sizeof(a->runs[0]));
 	if (data_opcode == DSP_OP_READ) {
 		assert_int_equal(a->data_len, b->data_len);
 		assert_memory_equal(a->data, b->data, a->data_len);
@@ -407,7 +418,7 @@ static const struct codec codecs[] = {
 
 static const uint8_t data_opcodes[] = {
 	DSP_OP_INIT, DSP_OP_WRITE, DSP_OP_READ, DSP_OP_SEARCH, DSP_OP_ERASE,
-	DSP_OP_FLUSH,
+	DSP_OP_FLUSH, DSP_OP_MAP,
 };
 
 #define NCODECS		(sizeof(codecs) / sizeof(codecs[0]))
@@ -994,6 +1005,66 @@ test_data_reply_rules(void **state)
 	buf_writer_free(&w);
 }
 
+/* MAP: runs that do not add up to done, an empty run, an unknown flag,
+ * more than was asked, no runs, or more runs than may be sent. */
+enum map_spoil { MAP_FINE, MAP_SUM, MAP_EMPTY, MAP_FLAG, MAP_OVER, MAP_NONE,
+	MAP_COUNT };
+
+static int
+map_reply_status(enum map_spoil spoil)
+{
+	struct buf_writer	w;
+	struct msg_data_reply	m, back;
+	int			rc;
+
+	data_opcode = DSP_OP_MAP;
+	memset(&m, 0, sizeof(m));
+	fill_data_reply(&m);
+	m.length = m.done;
+	switch (spoil) {
+	case MAP_FINE:
+		break;
+	case MAP_SUM:
+		m.done--;
+		break;
+	case MAP_EMPTY:
+		m.runs[3].length = 0;
+		break;
+	case MAP_FLAG:
+		m.runs[0].flags = 4;
+		break;
+	case MAP_OVER:
+		m.length = m.done - 1;
+		break;
+	case MAP_NONE:
+		m.run_count = 0;
+		break;
+	case MAP_COUNT:
+		m.run_count++;
+		break;
+	}
+	buf_writer_init(&w);
+	msg_encode_data_reply(&w, DSP_OP_MAP, &m);
+	rc = w.error ? -1 : msg_decode_data_reply(w.data, w.len, DSP_OP_MAP,
+	    &back);
+	buf_writer_free(&w);
+	return rc;
+}
+
+static void
+test_map_reply_rules(void **state)
+{
+	(void)state;
+	assert_int_equal(map_reply_status(MAP_FINE), DSP_OK);
+	assert_int_equal(map_reply_status(MAP_SUM), DSP_E_INVALID);
+	assert_int_equal(map_reply_status(MAP_EMPTY), DSP_E_INVALID);
+	assert_int_equal(map_reply_status(MAP_FLAG), DSP_E_INVALID);
+	assert_int_equal(map_reply_status(MAP_OVER), DSP_E_INVALID);
+	assert_int_equal(map_reply_status(MAP_NONE), DSP_E_INVALID);
+	/* The encoder will not write more runs than a reply holds. */
+	assert_int_equal(map_reply_status(MAP_COUNT), -1);
+}
+
 /* A page that says more must name where the next starts; more is 0/1. */
 static void
 test_generation_page_rules(void **state)
@@ -1041,6 +1112,7 @@ main(void)
 		cmocka_unit_test(test_data_request_rules),
 		cmocka_unit_test(test_data_request_encoder),
 		cmocka_unit_test(test_data_reply_rules),
+		cmocka_unit_test(test_map_reply_rules),
 		cmocka_unit_test(test_generation_page_rules),
 	};
 	size_t	i;

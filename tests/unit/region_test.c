@@ -434,6 +434,93 @@ test_zero(void **state)
 	free(file);
 }
 
+/* Whether the file system of path tells holes (SEEK_DATA on a file
+ * with no data says so); if not, every range maps as data. */
+static int
+holes_known(const char *path)
+{
+	int	fd, known;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1 << 20), 0);
+	known = lseek(fd, 0, SEEK_DATA) == -1;
+	close(fd);
+	return known;
+}
+
+/* A sparse file of 4 MiB with 64K of data at 1 MiB, and a region of it
+ * from 4K on: hole, data, hole; max runs cut the map short; a second
+ * part of another file joins its runs. */
+static void
+test_map(void **state)
+{
+	struct fixture		*f = *state;
+	struct region		*r;
+	struct region_part	 parts[2] = {
+		{ f->path, 4096, 2 << 20 },
+		{ f->path2, 0, 0 },
+	};
+	struct msg_run		 runs[8];
+	uint8_t			 data[65536];
+	uint32_t		 n;
+	uint64_t		 done;
+	int			 fd, holes = holes_known(f->path);
+
+	memset(data, 'd', sizeof(data));
+	fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4 << 20), 0);
+	assert_int_equal(pwrite(fd, data, sizeof(data), 1 << 20),
+	    (ssize_t)sizeof(data));
+	close(fd);
+	r = region_open("M", f->path, 4096, 0);
+	assert_int_equal(region_map(r, 0, region_size(r), runs, 8, &n, &done,
+	    f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(done, region_size(r));
+	if (!holes) {
+		assert_int_equal(n, 1);
+		assert_int_equal(runs[0].flags, 0);
+		region_close(r);
+		return;
+	}
+	assert_int_equal(n, 3);
+	assert_int_equal(runs[0].flags, DSP_RUN_HOLE);
+	assert_int_equal(runs[0].length, (1 << 20) - 4096);
+	assert_int_equal(runs[1].flags, 0);
+	assert_int_equal(runs[1].length, sizeof(data));
+	assert_int_equal(runs[2].flags, DSP_RUN_HOLE);
+	assert_int_equal(runs[2].length, (3 << 20) - sizeof(data));
+	/* One run at most: the first, and done says how far it went. */
+	assert_int_equal(region_map(r, 0, region_size(r), runs, 1, &n, &done,
+	    f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(done, (1 << 20) - 4096);
+	/* Inside the data, and past the end. */
+	assert_int_equal(region_map(r, (1 << 20) - 4096 + 100, 50, runs, 8,
+	    &n, &done, f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(runs[0].flags, 0);
+	assert_int_equal(runs[0].length, 50);
+	assert_int_equal(region_map(r, region_size(r) - 1, 2, runs, 8, &n,
+	    &done, f->err, sizeof(f->err)), DSP_E_RANGE);
+	region_close(r);
+	/* Joined: the first 2M of it (hole, data, hole), then a second
+	 * file that is all hole: its hole joins the last. */
+	fd = open(f->path2, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	r = region_open_parts("MJ", parts, 2);
+	assert_int_equal(region_map(r, 0, region_size(r), runs, 8, &n, &done,
+	    f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(runs[2].flags, DSP_RUN_HOLE);
+	assert_int_equal(runs[2].length, (2 << 20) - ((1 << 20) - 4096) -
+	    sizeof(data) + (1 << 20));
+	region_close(r);
+}
+
 /*
  * Region J: the last 4K of disk.img after 4K, then disk2.img from 1K to
  * its end (3K): 7K with the boundary between the parts at 4096.
@@ -714,6 +801,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_search_resume, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_zero, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_joined_io, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_joined_zero, setup,
