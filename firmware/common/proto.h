@@ -65,6 +65,8 @@ enum dsp_opcode {
 	DSP_OP_RESYNC_BEGIN	= 18,
 	DSP_OP_RESYNC_PROGRESS	= 19,
 	DSP_OP_RESYNC_DONE	= 21,
+	/* control: backup -> manager, a read-only ticket of any volume */
+	DSP_OP_BACKUP_OPEN	= 22,
 	/* control: admin -> manager (admin socket, or admin-role TLS) */
 	DSP_OP_ADMIN		= 20,
 	/* data: borrower -> agent */

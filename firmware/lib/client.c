@@ -205,11 +205,13 @@ client_mount_replace(struct daspool_mount *m, struct daspool_mount *n)
 {
 	struct daspool_mount	*next = m->next;
 	uint64_t		 serial = m->serial;
+	int			 backup = m->backup;
 
 	free(m->raw);
 	*m = *n;
 	m->next = next;
 	m->serial = serial + 1;
+	m->backup = backup;
 	free(n);
 }
 
@@ -281,13 +283,14 @@ client_renew(struct daspool_client *c, struct daspool_mount *m,
 	if (m->serial != serial && !mountinfo_needs_renewal(m->issued_at,
 	    m->info.expires_at, (uint64_t)time(NULL)))
 		return 0;
-	rc = client_fetch_mount(c, DSP_OP_RENEW, m->info.volume, &n, err,
-	    errlen);
+	rc = client_fetch_mount(c, m->backup ? DSP_OP_BACKUP_OPEN :
+	    DSP_OP_RENEW, m->info.volume, &n, err, errlen);
 	if (rc != 0)
 		return rc;
 	client_mount_replace(m, n);
 	/* The old ticket in the file is still good until it expires. */
-	if (mountinfo_save(c->state_dir, m, why, sizeof(why)) != 0)
+	if (!m->backup &&
+	    mountinfo_save(c->state_dir, m, why, sizeof(why)) != 0)
 		log_warnx("ticket of %s renewed but not saved: %s",
 		    m->info.volume, why);
 	log_debug("renewed the ticket of %s until %llu", m->info.volume,
@@ -397,6 +400,35 @@ daspool_mount(struct daspool_client *c, const char *volume,
 	if (info != NULL)
 		*info = m;
 done:
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int
+daspool_backup_open(struct daspool_client *c, const char *volume,
+    const struct daspool_mount **info)
+{
+	struct daspool_mount	*m, *old;
+	int			 rc;
+
+	if ((rc = client_name_check(c, volume)) != 0)
+		return rc;
+	pthread_mutex_lock(&c->lock);
+	rc = client_fetch_mount(c, DSP_OP_BACKUP_OPEN, volume, &m, c->err,
+	    sizeof(c->err));
+	if (rc == 0) {
+		m->backup = 1;
+		if ((old = client_mount_find(c, volume)) != NULL) {
+			client_mount_replace(old, m);
+			old->backup = 1;
+			m = old;
+		} else {
+			m->next = c->mounts;
+			c->mounts = m;
+		}
+		if (info != NULL)
+			*info = m;
+	}
 	pthread_mutex_unlock(&c->lock);
 	return rc;
 }

@@ -178,6 +178,16 @@ struct daspool_extent {
  */
 int		 daspool_mount(struct daspool_client *, const char *volume,
 		    const struct daspool_mount **info);
+/*
+ * For a certificate of role backup: a read-only ticket of the volume,
+ * lent or not, kept in memory only (never in state_dir) and renewed as
+ * it runs out. daspool_volume_open then reads it; the agents refuse
+ * every write (E_READONLY). On a mirror such a handle reads an in-sync
+ * leg, tries another when it fails, and neither resyncs a leg nor
+ * reports one failed: a backup leaves the volume as it found it.
+ */
+int		 daspool_backup_open(struct daspool_client *,
+		    const char *volume, const struct daspool_mount **info);
 /* The mount info known here (memory, else state_dir); no manager call. */
 int		 daspool_mount_lookup(struct daspool_client *, const char *volume,
 		    const struct daspool_mount **info);

@@ -32,6 +32,8 @@ struct daspool_mount {
 	uint8_t			 mode;		/* enum dsp_ticket_mode */
 	uint64_t		 issued_at;
 	uint64_t		 serial;	/* bumped by every renewal */
+	int			 backup;	/* a backup's: kept in memory
+						 * only, renewed by BACKUP_OPEN */
 };
 
 struct daspool_client {
@@ -70,6 +72,9 @@ struct daspool_volume {
 	struct msg_extent	 extents[DSP_MAX_EXTENTS];
 	uint16_t		 extent_count;
 	struct mirror		*mirror;	/* NULL unless a mirror */
+	int			 backup;	/* reads only; a mirror's legs
+						 * are neither resynced nor
+						 * reported failed */
 	/* Own copy of the ticket: another thread may renew the mount's.
 	 * tlock guards it, for the mirror's leg and resync threads. */
 	pthread_mutex_t		 tlock;

@@ -117,6 +117,9 @@ mirror_open(struct daspool_volume *v)
 	for (i = 0; i < m->legs; i++)
 		m->state[i] = st.legs[i].state == DSP_LEG_IN_SYNC ?
 		    DSP_LEG_IN_SYNC : DSP_LEG_OUT_OF_SYNC;
+	/* A backup only reads: no resync, which would write. */
+	if (v->backup)
+		return 0;
 	/* All made now: another thread may interrupt them any time. */
 	for (i = 0; i < m->legs; i++)
 		if ((m->rs_paths[i] = volume_path_new(v, i,
@@ -218,6 +221,31 @@ mirror_close(struct daspool_volume *v)
 	v->mirror = NULL;
 }
 
+/* A backup's read failed on a leg: another in-sync leg is tried, and
+ * the manager is not told (the borrower's own I/O decides a leg's
+ * state). 0, or E_STATE when no in-sync leg is left to read. */
+static int
+mirror_leg_skipped(struct daspool_volume *v, uint16_t leg, const char *name,
+    const char *why, char *err, size_t errlen)
+{
+	struct mirror	*m = v->mirror;
+	uint16_t	 i, left = 0;
+
+	pthread_mutex_lock(&m->lock);
+	m->state[leg] = DSP_LEG_OUT_OF_SYNC;
+	for (i = 0; i < m->legs; i++)
+		left += m->state[i] == DSP_LEG_IN_SYNC;
+	pthread_mutex_unlock(&m->lock);
+	if (left == 0) {
+		snprintf(err, errlen, "volume %s has no in-sync leg left to "
+		    "read: leg %s failed (%s)", v->name, name, why);
+		return DSP_E_STATE;
+	}
+	log_warnx("leg %s of volume %s cannot be read (%s); reading another",
+	    name, v->name, why);
+	return 0;
+}
+
 int
 mirror_leg_lost(struct daspool_volume *v, uint16_t leg, const char *why,
     uint64_t offset, uint64_t length, char *err, size_t errlen)
@@ -230,6 +258,8 @@ mirror_leg_lost(struct daspool_volume *v, uint16_t leg, const char *why,
 	int				 rc;
 
 	mirror_leg_name(v, leg, name, sizeof(name));
+	if (v->backup)
+		return mirror_leg_skipped(v, leg, name, why, err, errlen);
 	rc = mirror_mgr_leg_fail(v, leg, why, offset, length, &st, mgr_err,
 	    sizeof(mgr_err));
 	if (rc == DSP_E_STATE) {

@@ -212,6 +212,7 @@ daspool_volume_open(struct daspool_client *c, const char *volume,
 		goto fail;
 	memcpy(v->name, m->info.volume, sizeof(v->name));
 	v->form = m->info.form;
+	v->backup = m->backup;
 	v->map = m->map;
 	memcpy(v->extents, m->info.extents, sizeof(v->extents));
 	v->extent_count = m->info.extent_count;

@@ -34,7 +34,7 @@ lending_decoded(const struct dsp_header *hdr, int rc, char *err,
 
 static void
 lending_ticket(const struct conn *c, const struct volume_record *v,
-    uint64_t now, struct mount_ticket *t)
+    uint8_t mode, uint64_t now, struct mount_ticket *t)
 {
 	const struct volume_extent	*e;
 	struct ticket_extent		*te;
@@ -43,7 +43,7 @@ lending_ticket(const struct conn *c, const struct volume_record *v,
 	memset(t, 0, sizeof(*t));
 	snprintf(t->volume, sizeof(t->volume), "%s", v->name);
 	snprintf(t->borrower, sizeof(t->borrower), "%s", c->peer);
-	t->mode = DSP_MODE_READWRITE;
+	t->mode = mode;
 	t->generation = v->generation;
 	t->issued_at = now;
 	t->expires_at = now + (uint64_t)c->mgr->conf->ticket_lifetime;
@@ -87,10 +87,11 @@ lending_extents(const struct conn *c, const struct volume_record *v,
 	return DSP_OK;
 }
 
-/* The MOUNT and RENEW reply: the table row, the lenders, a new ticket. */
+/* The MOUNT, RENEW and BACKUP_OPEN reply: the table row, the lenders,
+ * a new ticket. */
 static int
 lending_mount_info(const struct conn *c, const struct volume_record *v,
-    struct buf_writer *reply, char *err, size_t errlen)
+    uint8_t mode, struct buf_writer *reply, char *err, size_t errlen)
 {
 	struct msg_mount_info	mi;
 	struct mount_ticket	t;
@@ -105,7 +106,7 @@ lending_mount_info(const struct conn *c, const struct volume_record *v,
 	mi.generation = v->generation;
 	if ((rc = lending_extents(c, v, &mi, err, errlen)) != DSP_OK)
 		return rc;
-	lending_ticket(c, v, (uint64_t)time(NULL), &t);
+	lending_ticket(c, v, mode, (uint64_t)time(NULL), &t);
 	if (ticket_sign(c->mgr->signer, &t, mi.ticket, sizeof(mi.ticket),
 	    &len) == -1) {
 		snprintf(err, errlen, "cannot sign the mount ticket for volume "
@@ -210,7 +211,8 @@ lending_handle_mount(struct conn *c, const struct dsp_header *hdr,
 		return rc;
 	log_info("volume %s mounted by %s, generation %llu", v.name, c->peer,
 	    (unsigned long long)v.generation);
-	return lending_mount_info(c, &v, reply, err, errlen);
+	return lending_mount_info(c, &v, DSP_MODE_READWRITE, reply, err,
+	    errlen);
 }
 
 int
@@ -224,7 +226,8 @@ lending_handle_renew(struct conn *c, const struct dsp_header *hdr,
 	if ((rc = lending_decide(c, hdr, payload, &v, err, errlen)) != DSP_OK)
 		return rc;
 	log_debug("volume %s: ticket renewed for %s", v.name, c->peer);
-	return lending_mount_info(c, &v, reply, err, errlen);
+	return lending_mount_info(c, &v, DSP_MODE_READWRITE, reply, err,
+	    errlen);
 }
 
 int
@@ -261,4 +264,29 @@ lending_handle_release(struct conn *c, const struct dsp_header *hdr,
 	if (volume_is_fenced(&v))
 		(void)push_volume(c->mgr->push, &v, 1);
 	return DSP_OK;
+}
+
+int
+lending_handle_backup_open(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload, struct buf_writer *reply, char *err,
+    size_t errlen)
+{
+	struct msg_volume_ref	ref;
+	struct volume_record	v;
+	int			rc;
+
+	rc = msg_decode_volume_ref(payload, hdr->payload_length, &ref);
+	if (lending_decoded(hdr, rc, err, errlen) != DSP_OK)
+		return rc;
+	if ((rc = lending_wait_lenders(c, ref.volume, err, errlen)) != DSP_OK)
+		return rc;
+	if ((rc = store_get_volume(c->mgr->store, ref.volume, &v)) != DSP_OK) {
+		snprintf(err, errlen, "no volume named %s", ref.volume);
+		return rc;
+	}
+	log_info("volume %s opened for backup by %s, generation %llu", v.name,
+	    c->peer, (unsigned long long)v.generation);
+	/* Read-only: the agents refuse every write made with it. */
+	return lending_mount_info(c, &v, DSP_MODE_READONLY, reply, err,
+	    errlen);
 }

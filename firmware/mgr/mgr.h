@@ -105,6 +105,11 @@ int		 lending_handle_unmount(struct conn *, const struct dsp_header *,
 		    const uint8_t *, struct buf_writer *, char *, size_t);
 int		 lending_handle_release(struct conn *, const struct dsp_header *,
 		    const uint8_t *, struct buf_writer *, char *, size_t);
+/* BACKUP_OPEN: a read-only ticket of any volume, lent or not, for the
+ * backup role; its borrower is the backup's CN. */
+int		 lending_handle_backup_open(struct conn *,
+		    const struct dsp_header *, const uint8_t *,
+		    struct buf_writer *, char *, size_t);
 
 /* push.c */
 /* Starts the worker that delivers what the store's owed table lists,

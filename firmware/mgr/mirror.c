@@ -71,8 +71,10 @@ mirror_handle_status(struct conn *c, const struct dsp_header *hdr,
 	rc = msg_decode_volume_ref(payload, hdr->payload_length, &ref);
 	if (mirror_decoded(hdr, rc, err, errlen) != DSP_OK)
 		return rc;
-	if ((rc = store_mirror_status(c->mgr->store, c->peer, ref.volume, &st,
-	    err, errlen)) != DSP_OK)
+	/* A backup reads the legs of any mirror, lent or not. */
+	if ((rc = store_mirror_status(c->mgr->store, c->role ==
+	    DSP_ROLE_BACKUP ? NULL : c->peer, ref.volume, &st, err,
+	    errlen)) != DSP_OK)
 		return rc;
 	msg_encode_mirror_status(reply, &st);
 	return DSP_OK;

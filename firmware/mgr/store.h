@@ -252,7 +252,9 @@ int	store_release(struct store *, const char *actor, const char *borrower,
  * All of these need a mirror volume lent to borrower and mounted (E_STATE
  * otherwise; E_INVALID for another form). A leg is an extent index.
  */
-/* Leg states, health and bitmap summary; server_up from the servers. */
+/* Leg states, health and bitmap summary; server_up from the servers.
+ * borrower NULL: for a reader that is no borrower (a backup), of a
+ * mirror lent or not. */
 int	store_mirror_status(struct store *, const char *borrower,
 	    const char *volume, struct msg_mirror_status *out, char *err,
 	    size_t errlen);

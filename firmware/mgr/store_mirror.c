@@ -28,9 +28,11 @@ mirror_load(struct store_txn *t, const char *borrower, const char *name,
 	if (v->form != DSP_FORM_MIRROR)
 		return store_fail(t, DSP_E_INVALID, "volume %s is a %s volume, "
 		    "not a mirror", name, dsp_form_name(v->form));
-	if ((rc = store_check_owner(t, v, borrower)) != DSP_OK)
+	/* No borrower: a reader that is not one (a backup). */
+	if (borrower != NULL &&
+	    (rc = store_check_owner(t, v, borrower)) != DSP_OK)
 		return rc;
-	if (!v->mounted)
+	if (borrower != NULL && !v->mounted)
 		return store_fail(t, DSP_E_STATE, "volume %s is not mounted",
 		    name);
 	if (v->chunk_size == 0)
