@@ -30,7 +30,7 @@ endif
 
 CFLAGS	 = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN) $(XCFLAGS) -MMD -MP \
 	   -Ifirmware/common -Ifirmware/mgr -Ifirmware/agent -Ifirmware/lib \
-	   -Ifirmware/snmp -Ifirmware/nbd
+	   -Ifirmware/snmp -Ifirmware/nbd -Ibackup
 LDFLAGS	+= $(SAN)
 LIBS	 = -llmdb -lconfuse -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
 
@@ -39,6 +39,7 @@ MGR_SRCS	= $(filter-out firmware/mgr/main.c,$(wildcard firmware/mgr/*.c))
 AGENT_SRCS	= $(filter-out firmware/agent/main.c,$(wildcard firmware/agent/*.c))
 LIB_SRCS	= $(wildcard firmware/lib/*.c)
 NBD_SRCS	= $(wildcard firmware/nbd/*.c)
+BACKUP_SRCS	= $(filter-out backup/main.c,$(wildcard backup/*.c))
 # The subagent's objects (all but main and the net-snmp glue) go into
 # an archive the unit tests link without net-snmp.
 SNMP_SRCS	= $(filter-out firmware/snmp/main.c firmware/snmp/agentx.c,$(wildcard firmware/snmp/*.c))
@@ -51,6 +52,7 @@ AGENT_A		= $(BUILD)/libdaspool-agent.a
 CLIENT_A	= $(BUILD)/libdaspool.a
 SNMP_A		= $(BUILD)/libdaspool-snmp.a
 NBD_A		= $(BUILD)/libdaspool-nbd.a
+BACKUP_A	= $(BUILD)/libdaspool-backup.a
 
 PROGRAMS = $(BUILD)/daspool-mgr $(BUILD)/daspool-agent $(BUILD)/daspool \
 	   $(BUILD)/daspool-sh $(BUILD)/daspool-pki $(BUILD)/daspool-snmp
@@ -103,6 +105,8 @@ $(SNMP_A): $(call obj,$(SNMP_SRCS))
 	@rm -f $@; ar rcs $@ $^
 $(NBD_A): $(call obj,$(NBD_SRCS))
 	@rm -f $@; ar rcs $@ $^
+$(BACKUP_A): $(call obj,$(BACKUP_SRCS))
+	@rm -f $@; ar rcs $@ $^
 
 $(BUILD)/daspool-mgr: $(call obj,firmware/mgr/main.c) $(MGR_A) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -119,7 +123,7 @@ $(BUILD)/daspool-snmp: $(call obj,firmware/snmp/main.c firmware/snmp/agentx.c) $
 
 # Unit tests link the module archives; only the objects a test uses
 # are pulled in.
-$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(SNMP_A) $(NBD_A) $(MGR_A) $(AGENT_A) $(CLIENT_A) $(COMMON_A)
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(SNMP_A) $(NBD_A) $(BACKUP_A) $(MGR_A) $(AGENT_A) $(CLIENT_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS)
 
@@ -127,7 +131,7 @@ $(BUILD)/bench/%: $(call obj,bench/%.c) $(CLIENT_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(NBD_A) $(CLIENT_A) $(COMMON_A)
+$(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(BACKUP_A) $(NBD_A) $(CLIENT_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
