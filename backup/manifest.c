@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/sha256.h>
+
 #include "buf.h"
 #include "manifest.h"
 
@@ -101,8 +103,8 @@ manifest_format(const struct manifest *m, size_t *len)
 			manifest_hex(&w, m->sha[i]);
 		buf_put_u8(&w, '\n');
 	}
-	buf_put_bytes(&w, "sha256 ", 7);
-	manifest_hex(&w, m->whole);
+	buf_put_bytes(&w, "tree ", 5);
+	manifest_hex(&w, m->tree);
 	buf_put_u8(&w, '\n');
 	buf_put_u8(&w, 0);
 	if (w.error) {
@@ -244,8 +246,8 @@ manifest_parse(const char *text, size_t len, struct manifest *m, char *err,
 		else if (strncmp(line, "chunk ", 6) == 0)
 			rc = m->data == NULL ? -1 : manifest_chunk(m, line,
 			    &next);
-		else if (strncmp(line, "sha256 ", 7) == 0) {
-			rc = manifest_unhex(line + 7, m->whole);
+		else if (strncmp(line, "tree ", 5) == 0) {
+			rc = manifest_unhex(line + 5, m->tree);
 			done = 1;
 		}
 		else
@@ -264,4 +266,40 @@ manifest_parse(const char *text, size_t len, struct manifest *m, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+/* The SHA-256 of len zero bytes. */
+static void
+manifest_zero_sha(uint32_t len, uint8_t out[MANIFEST_SHA_LEN])
+{
+	static const uint8_t		zeroes[4096];
+	mbedtls_sha256_context		ctx;
+	uint32_t			n;
+
+	mbedtls_sha256_init(&ctx);
+	(void)mbedtls_sha256_starts_ret(&ctx, 0);
+	for (; len > 0; len -= n) {
+		n = len < sizeof(zeroes) ? len : (uint32_t)sizeof(zeroes);
+		(void)mbedtls_sha256_update_ret(&ctx, zeroes, n);
+	}
+	(void)mbedtls_sha256_finish_ret(&ctx, out);
+	mbedtls_sha256_free(&ctx);
+}
+
+void
+manifest_tree(const struct manifest *m, uint8_t out[MANIFEST_SHA_LEN])
+{
+	mbedtls_sha256_context	ctx;
+	uint8_t			full[MANIFEST_SHA_LEN], last[MANIFEST_SHA_LEN];
+	uint64_t		i, tail = m->size % m->chunk_size;
+
+	manifest_zero_sha(m->chunk_size, full);
+	manifest_zero_sha(tail ? (uint32_t)tail : m->chunk_size, last);
+	mbedtls_sha256_init(&ctx);
+	(void)mbedtls_sha256_starts_ret(&ctx, 0);
+	for (i = 0; i < m->chunks; i++)
+		(void)mbedtls_sha256_update_ret(&ctx, m->data[i] ? m->sha[i] :
+		    i + 1 == m->chunks ? last : full, MANIFEST_SHA_LEN);
+	(void)mbedtls_sha256_finish_ret(&ctx, out);
+	mbedtls_sha256_free(&ctx);
 }

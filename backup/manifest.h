@@ -14,7 +14,11 @@
  *	image Vol-1.img
  *	chunk 0 data SHA256			(one per chunk, in order)
  *	chunk 1 hole				(reads as zeroes, not stored)
- *	sha256 SHA256				(of the whole image)
+ *	tree SHA256				(of the chunks' SHA-256s)
+ *
+ * The tree checksum is the SHA-256 of the chunks' SHA-256s in order, a
+ * hole's being that of zeroes of its length: it checks the whole image
+ * without hashing its holes, and each byte is hashed once.
  */
 #ifndef DASPOOL_BACKUP_MANIFEST_H
 #define DASPOOL_BACKUP_MANIFEST_H
@@ -50,8 +54,11 @@ struct manifest {
 	uint64_t		 chunks;
 	uint8_t			*data;		/* per chunk: 1 data, 0 hole */
 	uint8_t			(*sha)[MANIFEST_SHA_LEN];	/* per chunk */
-	uint8_t			 whole[MANIFEST_SHA_LEN];
+	uint8_t			 tree[MANIFEST_SHA_LEN];
 };
+
+/* The tree checksum from the chunks' (a hole's computed here). */
+void	manifest_tree(const struct manifest *, uint8_t out[MANIFEST_SHA_LEN]);
 
 /* The chunk arrays for size bytes: 0, or -1 when memory runs out. */
 int	manifest_alloc(struct manifest *, uint64_t size, uint32_t chunk_size);

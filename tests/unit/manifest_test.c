@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include <mbedtls/sha256.h>
+
 #include "manifest.h"
 
 static void
@@ -41,7 +43,7 @@ sample(struct manifest *m)
 		m->data[i] = i % 2;
 		memset(m->sha[i], (int)i, MANIFEST_SHA_LEN);
 	}
-	memset(m->whole, 0xab, MANIFEST_SHA_LEN);
+	memset(m->tree, 0xab, MANIFEST_SHA_LEN);
 }
 
 static void
@@ -71,7 +73,7 @@ test_round_trip(void **state)
 			assert_memory_equal(back.sha[i], m.sha[i],
 			    MANIFEST_SHA_LEN);
 	}
-	assert_memory_equal(back.whole, m.whole, MANIFEST_SHA_LEN);
+	assert_memory_equal(back.tree, m.tree, MANIFEST_SHA_LEN);
 	manifest_free(&back);
 	free(text);
 	manifest_free(&m);
@@ -112,13 +114,43 @@ test_refusals(void **state)
 	spoiled(text, "chunk 1 data 01", "chunk 1 data zz", "line 13");
 	spoiled(text, "copy split-leg", "copy sloppy", "line 7");
 	spoiled(text, "daspool-backup manifest 1", "tarball", "line 1");
-	spoiled(text, "sha256 abab", "nothing abab", "not understood");
+	spoiled(text, "tree abab", "nothing abab", "not understood");
 	spoiled(text, "chunk 5 data", "chunk 7 data", "not understood");
-	/* Cut before the whole image's checksum. */
-	text[strstr(text, "sha256 ") - text] = '\0';
+	/* Cut before the tree checksum. */
+	text[strstr(text, "tree ") - text] = '\0';
 	assert_int_equal(manifest_parse(text, strlen(text), &m, (char[64]){0},
 	    64), -1);
 	free(text);
+}
+
+/* A chunk of zeroes stored as data and the same chunk as a hole give
+ * the same tree; a changed chunk changes it. */
+static void
+test_tree(void **state)
+{
+	static uint8_t	zeroes[MANIFEST_CHUNK];
+	struct manifest	a, b;
+	uint8_t		ta[MANIFEST_SHA_LEN], tb[MANIFEST_SHA_LEN];
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(manifest_alloc(&a, MANIFEST_CHUNK + 100,
+	    MANIFEST_CHUNK), 0);
+	assert_int_equal(manifest_alloc(&b, MANIFEST_CHUNK + 100,
+	    MANIFEST_CHUNK), 0);
+	b.data[0] = b.data[1] = 1;
+	assert_int_equal(mbedtls_sha256_ret(zeroes, MANIFEST_CHUNK, b.sha[0],
+	    0), 0);
+	assert_int_equal(mbedtls_sha256_ret(zeroes, 100, b.sha[1], 0), 0);
+	manifest_tree(&a, ta);
+	manifest_tree(&b, tb);
+	assert_memory_equal(ta, tb, MANIFEST_SHA_LEN);
+	b.sha[1][0] ^= 1;
+	manifest_tree(&b, tb);
+	assert_memory_not_equal(ta, tb, MANIFEST_SHA_LEN);
+	manifest_free(&a);
+	manifest_free(&b);
 }
 
 int
@@ -127,6 +159,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
