@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "stream.h"
 #include "tape.h"
 
 #define CAP	10000
@@ -126,6 +127,51 @@ test_files_and_end_of_tape(void **state)
 	tape_close(l);
 }
 
+/* A stream longer than a tape goes on on the next labelled one; read
+ * back part by part it is the same bytes; with no tape left it fails. */
+static void
+test_stream_spans(void **state)
+{
+	struct tape_library	*l = open_lib();
+	struct tape_stream	 st;
+	static uint8_t		 in[15000], back[15000];
+	size_t			 i, got = 0;
+	ssize_t			 n;
+
+	(void)state;
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 7);
+	assert_int_equal(stream_open(&st, l), -1);
+	assert_non_null(strstr(st.err, "no labelled tape"));
+	assert_int_equal(tape_label(l, 1, "DSP001"), 0);
+	assert_int_equal(tape_label(l, 3, "DSP003"), 0);
+	assert_int_equal(stream_open(&st, l), 0);
+	assert_int_equal(stream_write(&st, in, 6000), 0);
+	assert_int_equal(stream_write(&st, in + 6000, 9000), 0);
+	assert_int_equal(stream_close(&st), 0);
+	assert_int_equal(st.nparts, 2);
+	assert_string_equal(st.parts[0].label, "DSP001");
+	assert_int_equal(st.parts[0].bytes, CAP);
+	assert_string_equal(st.parts[1].label, "DSP003");
+	assert_int_equal(st.parts[1].file, 0);
+	assert_int_equal(st.parts[1].bytes, 5000);
+	assert_int_equal(tape_load(l, 1), 0);
+	assert_int_equal(tape_seek_file(l, 0), 0);
+	while ((n = tape_read(l, back + got, sizeof(back) - got)) > 0)
+		got += (size_t)n;
+	assert_int_equal(tape_load(l, 3), 0);
+	assert_int_equal(tape_seek_file(l, 0), 0);
+	while ((n = tape_read(l, back + got, sizeof(back) - got)) > 0)
+		got += (size_t)n;
+	assert_int_equal(got, sizeof(in));
+	assert_memory_equal(back, in, sizeof(in));
+	/* Both tapes are full now: nothing is left to write on. */
+	assert_int_equal(stream_open(&st, l), 0);
+	assert_int_equal(stream_write(&st, in, 5001), -1);
+	assert_non_null(strstr(st.err, "no labelled tape with room"));
+	tape_close(l);
+}
+
 int
 main(void)
 {
@@ -134,6 +180,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files_and_end_of_tape,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_spans, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

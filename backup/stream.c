@@ -1,0 +1,116 @@
+/*
+ * A copy's tape file across tapes (stream.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "stream.h"
+
+static int __attribute__((format(printf, 2, 3)))
+stream_fail(struct tape_stream *s, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+stream_used(const struct tape_stream *s, const char *label)
+{
+	unsigned int	i;
+
+	for (i = 0; i < s->nparts; i++)
+		if (strcmp(s->parts[i].label, label) == 0)
+			return 1;
+	return 0;
+}
+
+/* A labelled tape with room this stream has not used: its slot, or 0. */
+static unsigned int
+stream_pick(struct tape_stream *s, int loaded_first)
+{
+	struct tape_slot	slots[TAPE_SLOTS_MAX];
+	unsigned int		n, i, loaded = tape_loaded(s->lib);
+
+	if (tape_inventory(s->lib, slots, &n) == -1)
+		return 0;
+	if (loaded_first && loaded > 0 && slots[loaded - 1].full &&
+	    slots[loaded - 1].label[0] != '\0' &&
+	    slots[loaded - 1].used < slots[loaded - 1].capacity &&
+	    !stream_used(s, slots[loaded - 1].label))
+		return loaded;
+	for (i = 0; i < n; i++)
+		if (slots[i].full && slots[i].label[0] != '\0' &&
+		    slots[i].used < slots[i].capacity &&
+		    !stream_used(s, slots[i].label))
+			return i + 1;
+	return 0;
+}
+
+/* Loads the next tape and opens its next file as a new part. */
+static int
+stream_next(struct tape_stream *s, int loaded_first)
+{
+	struct tape_slot	slots[TAPE_SLOTS_MAX];
+	struct stream_part	*p;
+	unsigned int		slot, n;
+
+	if (s->nparts == STREAM_PARTS_MAX)
+		return stream_fail(s, "a copy spans at most %d tapes",
+		    STREAM_PARTS_MAX);
+	if ((slot = stream_pick(s, loaded_first)) == 0)
+		return stream_fail(s, "no labelled tape with room is left in "
+		    "the library");
+	if ((slot != tape_loaded(s->lib) && tape_load(s->lib, slot) == -1) ||
+	    tape_append(s->lib) == -1 ||
+	    tape_inventory(s->lib, slots, &n) == -1)
+		return stream_fail(s, "%s", tape_error(s->lib));
+	p = &s->parts[s->nparts++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->label, sizeof(p->label), "%s", slots[slot - 1].label);
+	p->file = slots[slot - 1].files;
+	return 0;
+}
+
+int
+stream_open(struct tape_stream *s, struct tape_library *lib)
+{
+	memset(s, 0, sizeof(*s));
+	s->lib = lib;
+	return stream_next(s, 1);
+}
+
+int
+stream_write(void *arg, const void *buf, size_t len)
+{
+	struct tape_stream	*s = arg;
+	const uint8_t		*p = buf;
+	ssize_t			 n;
+
+	while (len > 0) {
+		if ((n = tape_write(s->lib, p, len)) == -1)
+			return stream_fail(s, "%s", tape_error(s->lib));
+		s->parts[s->nparts - 1].bytes += (uint64_t)n;
+		s->bytes += (uint64_t)n;
+		p += n;
+		len -= (size_t)n;
+		/* The end of the tape: mark it, go on on the next. */
+		if (len > 0 && (tape_mark(s->lib) == -1 ||
+		    stream_next(s, 0) == -1))
+			return s->err[0] ? -1 : stream_fail(s, "%s",
+			    tape_error(s->lib));
+	}
+	return 0;
+}
+
+int
+stream_close(struct tape_stream *s)
+{
+	if (tape_mark(s->lib) == -1)
+		return stream_fail(s, "%s", tape_error(s->lib));
+	return 0;
+}
