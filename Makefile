@@ -55,7 +55,8 @@ NBD_A		= $(BUILD)/libdaspool-nbd.a
 BACKUP_A	= $(BUILD)/libdaspool-backup.a
 
 PROGRAMS = $(BUILD)/daspool-mgr $(BUILD)/daspool-agent $(BUILD)/daspool \
-	   $(BUILD)/daspool-sh $(BUILD)/daspool-pki $(BUILD)/daspool-snmp
+	   $(BUILD)/daspool-sh $(BUILD)/daspool-pki $(BUILD)/daspool-snmp \
+	   $(BUILD)/daspool-backup
 
 # Before the first compile, scripts/check-deps.sh names the Debian
 # packages that are missing. Its verdict is kept in the build directory
@@ -116,6 +117,8 @@ $(BUILD)/daspool: $(call obj,cli/daspool.c cli/nbd_volume.c cli/nbd_listen.c cli
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/daspool-sh: $(call obj,cli/daspool-sh.c cli/sh_edit.c cli/sh_out.c cli/sh_live.c) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ -ledit $(LIBS)
+$(BUILD)/daspool-backup: $(call obj,backup/main.c) $(BACKUP_A) $(CLIENT_A) $(COMMON_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/daspool-pki: $(call obj,cli/daspool-pki.c) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/daspool-snmp: $(call obj,firmware/snmp/main.c firmware/snmp/agentx.c) $(SNMP_A) $(MGR_A) $(COMMON_A)

@@ -1,0 +1,174 @@
+/*
+ * daspool-backup: copies pooled volumes to a tape library.
+ *
+ *   daspool-backup -f CONFIG copy VOLUME... --library DIR
+ *   daspool-backup make-library DIR --slots N --tapes N --capacity SIZE
+ *   daspool-backup label SLOT LABEL --library DIR
+ *
+ * CONFIG is a client config (etc/daspool.conf's keys) with a
+ * certificate of role backup. Exit status: 0 done, 1 failed, 2 usage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "copy.h"
+#include "daspool_conf.h"
+#include "log.h"
+#include "size.h"
+#include "tape.h"
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: daspool-backup -f CONFIG copy VOLUME... --library DIR\n"
+	    "       daspool-backup make-library DIR --slots N --tapes N "
+	    "--capacity SIZE\n"
+	    "       daspool-backup label SLOT LABEL --library DIR\n");
+	exit(2);
+}
+
+/* The value after flag in argv, or NULL. */
+static const char *
+flag(int argc, char **argv, const char *name)
+{
+	int	i;
+
+	for (i = 0; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+static struct tape_library *
+open_library(int argc, char **argv)
+{
+	struct tape_library	*l;
+	const char		*dir = flag(argc, argv, "--library");
+	char			 err[512];
+
+	if (dir == NULL)
+		usage();
+	if ((l = vtl_open(dir, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "daspool-backup: %s\n", err);
+		exit(1);
+	}
+	return l;
+}
+
+static int
+cmd_copy(const char *config, int argc, char **argv)
+{
+	struct daspool_conf	 conf;
+	struct daspool_options	 o;
+	struct daspool_client	*c = NULL;
+	struct tape_library	*lib;
+	struct copy_opts	 co;
+	struct copy_result	 res;
+	char			 err[1024];
+	int			 i, rc = 0;
+	unsigned int		 p;
+
+	if (config == NULL)
+		usage();
+	daspool_conf_init(&conf);
+	if (daspool_conf_load(config, &conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "daspool-backup: %s\n", err);
+		return 2;
+	}
+	daspool_conf_options(&conf, &o);
+	lib = open_library(argc, argv);
+	if (daspool_client_open(&o, &c) != 0) {
+		fprintf(stderr, "daspool-backup: %s\n", c != NULL ?
+		    daspool_client_error(c) : "out of memory");
+		rc = 1;
+	}
+	for (i = 0; rc == 0 && i < argc && strcmp(argv[i], "--library") != 0;
+	    i++) {
+		memset(&co, 0, sizeof(co));
+		co.volume = argv[i];
+		co.kind = MANIFEST_CLEAN;
+		co.readers = COPY_READERS_DEFAULT;
+		if (copy_volume(c, lib, &co, &res, err, sizeof(err)) != 0) {
+			fprintf(stderr, "daspool-backup: %s: %s\n", argv[i],
+			    err);
+			rc = 1;
+		} else {
+			printf("copied %s: %llu bytes of %llu in %.3f s, to",
+			    argv[i], (unsigned long long)res.stored,
+			    (unsigned long long)res.m.size, res.seconds);
+			for (p = 0; p < res.stream.nparts; p++)
+				printf(" %s:%u", res.stream.parts[p].label,
+				    res.stream.parts[p].file);
+			printf("\n");
+		}
+		manifest_free(&res.m);
+	}
+	daspool_client_close(c);
+	tape_close(lib);
+	daspool_conf_free(&conf);
+	return rc;
+}
+
+static int
+cmd_make_library(int argc, char **argv)
+{
+	const char	*slots = flag(argc, argv, "--slots");
+	const char	*tapes = flag(argc, argv, "--tapes");
+	const char	*cap = flag(argc, argv, "--capacity");
+	char		 err[512];
+	uint64_t	 capacity;
+
+	if (argc < 1 || slots == NULL || tapes == NULL || cap == NULL)
+		usage();
+	if (size_parse(cap, &capacity, err, sizeof(err)) != 0) {
+		fprintf(stderr, "daspool-backup: --capacity: %s\n", err);
+		return 2;
+	}
+	if (vtl_make(argv[0], (unsigned)atoi(slots), (unsigned)atoi(tapes),
+	    capacity, err, sizeof(err)) != 0) {
+		fprintf(stderr, "daspool-backup: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+cmd_label(int argc, char **argv)
+{
+	struct tape_library	*lib;
+	int			 rc = 0;
+
+	if (argc < 2)
+		usage();
+	lib = open_library(argc, argv);
+	if (tape_label(lib, (unsigned)atoi(argv[0]), argv[1]) != 0) {
+		fprintf(stderr, "daspool-backup: %s\n", tape_error(lib));
+		rc = 1;
+	}
+	tape_close(lib);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*config = NULL;
+
+	log_init("daspool-backup", 1, LOG_LEVEL_WARN);
+	if (argc > 2 && strcmp(argv[1], "-f") == 0) {
+		config = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc < 2)
+		usage();
+	if (strcmp(argv[1], "copy") == 0)
+		return cmd_copy(config, argc - 2, argv + 2);
+	if (strcmp(argv[1], "make-library") == 0)
+		return cmd_make_library(argc - 2, argv + 2);
+	if (strcmp(argv[1], "label") == 0)
+		return cmd_label(argc - 2, argv + 2);
+	usage();
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# daspool-backup copies volumes of every form to a virtual tape library
+# with a backup certificate: a full single volume, a concat written in
+# its first half only (its holes are not stored), a mirror; the copies
+# fill one tape and go on on the next (a copy spans two tapes); each
+# copy's tape file(s), put back in order and given to a stock tar,
+# hold RESTORE.txt, the MANIFEST and the image, whose bytes are the
+# volume's.
+. "$(dirname "$0")/functions.sh"
+
+start_mgr
+start_agent serverA 127.0.2.1 A1:16M
+start_agent serverB 127.0.2.2 B2:8M
+start_agent serverC 127.0.2.3 C2:8M
+start_agent serverD 127.0.2.4 D:16M
+start_agent serverE 127.0.2.5 E:16M
+admin "volume create Vol-1 single serverA:A1" >/dev/null || fail "create Vol-1"
+admin "volume create Vol-2 concat serverB:B2 serverC:C2" >/dev/null || fail "create Vol-2"
+admin "volume create Vol-3 mirror serverD:D serverE:E" >/dev/null || fail "create Vol-3"
+borrower_setup serverJ
+for v in Vol-1 Vol-2 Vol-3; do
+	as serverJ allocate "$v" >/dev/null && as serverJ mount "$v" >/dev/null ||
+		fail "mount $v"
+done
+head -c 16M /dev/urandom | as serverJ write Vol-1 --input - || fail "write Vol-1"
+head -c 8M /dev/urandom | as serverJ write Vol-2 --input - || fail "write Vol-2"
+head -c 4M /dev/urandom | as serverJ write Vol-3 --offset 5M --input - || fail "write Vol-3"
+for v in Vol-1 Vol-2 Vol-3; do
+	as serverJ read "$v" | sha256sum | cut -d' ' -f1 >"$T/$v.sha" || fail "read $v"
+done
+
+pki_issue backup1 backup
+borrower_setup backup1
+lib="$T/library"
+daspool-backup make-library "$lib" --slots 6 --tapes 4 --capacity 20M ||
+	fail "make-library"
+for s in 1 2 3 4; do
+	daspool-backup label "$s" "DSP00$s" --library "$lib" || fail "label $s"
+done
+out=$(daspool-backup -f "$T/backup1/daspool.conf" copy Vol-1 Vol-2 Vol-3 \
+    --library "$lib") || fail "copy: $out"
+echo "$out" | grep -q "^copied Vol-1: 167.* bytes of 16777216 in .* s, to DSP001:0$" ||
+	fail "Vol-1's copy: $out"
+# Half of Vol-2 is holes: about 8 MiB stored of 16, over two tapes.
+echo "$out" | grep -Eq "^copied Vol-2: 83[0-9]{5} bytes of 16777216 in .* s, to DSP001:1 DSP002:0$" ||
+	fail "Vol-2's copy did not skip its holes or span two tapes: $out"
+echo "$out" | grep -q "^copied Vol-3: .* to DSP002:1$" || fail "Vol-3's copy: $out"
+
+# tape_file LABEL FILE: the path of that tape file in the library.
+tape_file() {
+	local slot
+	slot=$(grep -l "^label=$1\$" "$lib"/slot.*/TAPE | head -n 1)
+	printf '%s/file.%04d' "$(dirname "$slot")" "$2"
+}
+for v in Vol-1 Vol-2 Vol-3; do
+	parts=$(echo "$out" | sed -n "s/^copied $v: .* to //p")
+	mkdir -p "$T/restore/$v"
+	for p in $parts; do cat "$(tape_file "${p%%:*}" "${p##*:}")"; done |
+		env -i PATH=/usr/bin:/bin tar -xf - -C "$T/restore/$v" ||
+		fail "tar -x of $v's copy"
+	[ "$(ls "$T/restore/$v" | tr '\n' ' ')" = "MANIFEST RESTORE.txt $v.img " ] ||
+		fail "$v's members: $(ls "$T/restore/$v")"
+	[ "$(sha256sum <"$T/restore/$v/$v.img" | cut -d' ' -f1)" = "$(cat "$T/$v.sha")" ] ||
+		fail "$v's restored image differs from the volume"
+	grep -q "^volume $v$" "$T/restore/$v/MANIFEST" || fail "$v's MANIFEST"
+done
+grep -c "^chunk .* hole$" "$T/restore/Vol-2/MANIFEST" | grep -qx 8 ||
+	fail "Vol-2's MANIFEST has not 8 holes: $(grep -c hole "$T/restore/Vol-2/MANIFEST")"
+pass
