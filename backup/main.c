@@ -4,7 +4,11 @@
  *   daspool-backup -f CONFIG copy VOLUME... --library DIR
  *   daspool-backup make-library DIR --slots N --tapes N --capacity SIZE
  *   daspool-backup label SLOT LABEL --library DIR
+ *   daspool-backup verify LABEL:FILE... --library DIR
+ *   daspool-backup restore LABEL:FILE... --to-file PATH --library DIR
  *
+ * A copy is named by its tape file's parts, LABEL:FILE in order, as
+ * copy prints them.
  * CONFIG is a client config (etc/daspool.conf's keys) with a
  * certificate of role backup. Exit status: 0 done, 1 failed, 2 usage.
  */
@@ -13,6 +17,7 @@
 #include <string.h>
 
 #include "copy.h"
+#include "verify.h"
 #include "daspool_conf.h"
 #include "log.h"
 #include "size.h"
@@ -25,7 +30,10 @@ usage(void)
 	    "usage: daspool-backup -f CONFIG copy VOLUME... --library DIR\n"
 	    "       daspool-backup make-library DIR --slots N --tapes N "
 	    "--capacity SIZE\n"
-	    "       daspool-backup label SLOT LABEL --library DIR\n");
+	    "       daspool-backup label SLOT LABEL --library DIR\n"
+	    "       daspool-backup verify LABEL:FILE... --library DIR\n"
+	    "       daspool-backup restore LABEL:FILE... --to-file PATH "
+	    "--library DIR\n");
 	exit(2);
 }
 
@@ -151,6 +159,60 @@ cmd_label(int argc, char **argv)
 	return rc;
 }
 
+/* The LABEL:FILE words before the first flag. */
+static int
+parse_parts(int argc, char **argv, struct stream_part *parts,
+    unsigned int *n)
+{
+	char		*colon, *end;
+	unsigned long	 f;
+	int		 i;
+
+	for (*n = 0, i = 0; i < argc && argv[i][0] != '-'; i++) {
+		if (*n == STREAM_PARTS_MAX ||
+		    (colon = strrchr(argv[i], ':')) == NULL ||
+		    colon == argv[i] || colon - argv[i] > TAPE_LABEL_MAX)
+			return -1;
+		f = strtoul(colon + 1, &end, 10);
+		if (colon[1] == '\0' || *end != '\0')
+			return -1;
+		memset(&parts[*n], 0, sizeof(parts[*n]));
+		memcpy(parts[*n].label, argv[i], (size_t)(colon - argv[i]));
+		parts[(*n)++].file = (unsigned int)f;
+	}
+	return *n > 0 ? 0 : -1;
+}
+
+static int
+cmd_verify(int argc, char **argv, int restore)
+{
+	struct stream_part	 parts[STREAM_PARTS_MAX];
+	struct tape_library	*lib;
+	struct verify_result	 res;
+	const char		*to = flag(argc, argv, "--to-file");
+	char			 err[1024];
+	unsigned int		 n;
+	int			 rc = 0;
+
+	if (parse_parts(argc, argv, parts, &n) != 0 || (restore && to == NULL))
+		usage();
+	lib = open_library(argc, argv);
+	if (verify_copy(lib, parts, n, restore ? to : NULL, &res, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "daspool-backup: %s%s\n", restore ?
+		    "restore failed: " : "verify failed: ", err);
+		rc = 1;
+	} else
+		printf("%s %s: %llu bytes, %llu of %llu chunks checked%s%s\n",
+		    restore ? "restored" : "verified", res.volume,
+		    (unsigned long long)res.size,
+		    (unsigned long long)res.data_chunks,
+		    (unsigned long long)res.chunks, restore ? ", to " : "",
+		    restore ? to : "");
+	tape_close(lib);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -170,5 +232,9 @@ main(int argc, char **argv)
 		return cmd_make_library(argc - 2, argv + 2);
 	if (strcmp(argv[1], "label") == 0)
 		return cmd_label(argc - 2, argv + 2);
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc - 2, argv + 2, 0);
+	if (strcmp(argv[1], "restore") == 0)
+		return cmd_verify(argc - 2, argv + 2, 1);
 	usage();
 }

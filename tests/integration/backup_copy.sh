@@ -5,7 +5,9 @@
 # fill one tape and go on on the next (a copy spans two tapes); each
 # copy's tape file(s), put back in order and given to a stock tar,
 # hold RESTORE.txt, the MANIFEST and the image, whose bytes are the
-# volume's.
+# volume's; `verify` checks every chunk of each copy; `restore` to a
+# file gives the volume's SHA-256; a byte flipped on the tape makes
+# verify fail naming the chunk.
 . "$(dirname "$0")/functions.sh"
 
 start_mgr
@@ -66,4 +68,31 @@ for v in Vol-1 Vol-2 Vol-3; do
 done
 grep -c "^chunk .* hole$" "$T/restore/Vol-2/MANIFEST" | grep -qx 8 ||
 	fail "Vol-2's MANIFEST has not 8 holes: $(grep -c hole "$T/restore/Vol-2/MANIFEST")"
+
+for v in Vol-1 Vol-2 Vol-3; do
+	parts=$(echo "$out" | sed -n "s/^copied $v: .* to //p")
+	# shellcheck disable=SC2086
+	got=$(daspool-backup verify $parts --library "$lib") || fail "verify $v: $got"
+	echo "$got" | grep -q "^verified $v: 16777216 bytes, [0-9]* of 16 chunks checked$" ||
+		fail "verify $v said: $got"
+	# shellcheck disable=SC2086
+	got=$(daspool-backup restore $parts --to-file "$T/$v.restored" --library "$lib") ||
+		fail "restore $v: $got"
+	[ "$(sha256sum <"$T/$v.restored" | cut -d' ' -f1)" = "$(cat "$T/$v.sha")" ] ||
+		fail "$v restored to a file differs from the volume"
+done
+daspool-backup verify DSP001:1 DSP002:0 --library "$lib" | grep -q " 8 of 16 chunks" ||
+	fail "Vol-2's verify did not count its 8 data chunks"
+
+# A byte flipped inside Vol-1's image on tape: chunk 5 no longer matches.
+f=$(tape_file DSP001 0)
+# The member's header is the block that starts with its name; its one
+# block of sparse map, then the data.
+hdr=$(grep -abo "GNUSparseFile.0/Vol-1.img" "$f" | awk -F: '$1 % 512 == 0 { print $1; exit }')
+pos=$(( hdr + 1024 + 5 * 1048576 + 77 ))
+printf '\x%02x' $(( ($(od -An -tu1 -j "$pos" -N1 "$f") + 1) % 256 )) |
+	dd of="$f" bs=1 seek="$pos" conv=notrunc 2>/dev/null
+got=$(daspool-backup verify DSP001:0 --library "$lib" 2>&1) && fail "verify passed a flipped byte: $got"
+echo "$got" | grep -q "chunk 5 (bytes 5242880-6291455) of Vol-1's copy does not match its SHA-256" ||
+	fail "verify did not name the chunk: $got"
 pass
