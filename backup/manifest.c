@@ -134,7 +134,7 @@ static int
 manifest_chunk(struct manifest *m, const char *line, uint64_t *next)
 {
 	unsigned long long	n;
-	char			kind[8], hex[2 * MANIFEST_SHA_LEN + 2];
+	char			kind[8], hex[2 * MANIFEST_SHA_LEN + 3];
 	int			got;
 
 	hex[0] = '\0';
@@ -221,6 +221,19 @@ manifest_head(struct manifest *m, const char *line)
 	return -1;
 }
 
+/* Whether the chunk lines the size and chunk_size call for can be in
+ * the rest of the text (each takes 13 bytes at least): a manifest
+ * claiming more is refused before anything is allocated. */
+static int
+manifest_fits(const struct manifest *m, const char *line, size_t rest)
+{
+	unsigned int	cs;
+
+	if (sscanf(line, "chunk_size %u", &cs) != 1 || cs == 0)
+		return 0;
+	return (m->size + cs - 1) / cs <= rest / 13;
+}
+
 int
 manifest_parse(const char *text, size_t len, struct manifest *m, char *err,
     size_t errlen)
@@ -243,6 +256,9 @@ manifest_parse(const char *text, size_t len, struct manifest *m, char *err,
 		lineno++;
 		if (lineno == 1)
 			rc = strcmp(line, MANIFEST_MAGIC) == 0 ? 0 : -1;
+		else if (strncmp(line, "chunk_size ", 11) == 0 &&
+		    !manifest_fits(m, line, (size_t)(end - p)))
+			rc = -1;
 		else if (strncmp(line, "chunk ", 6) == 0)
 			rc = m->data == NULL ? -1 : manifest_chunk(m, line,
 			    &next);

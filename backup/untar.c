@@ -9,7 +9,7 @@
 #include "untar.h"
 
 #define UNTAR_PAX_MAX	8192
-#define UNTAR_PIECE	(1024U * 1024U)
+#define UNTAR_PIECE	(256U * 1024U)
 #define UNTAR_REGIONS	(1024U * 1024U)
 
 struct untar {
@@ -97,8 +97,9 @@ untar_pax(struct untar *u, uint64_t len, struct untar_member *m,
 		return untar_fail(u, "cut inside a pax header");
 	}
 	for (p = recs; p < recs + len; p += rl) {
-		rl = strtoul(p, &end, 10);
-		if (rl == 0 || p + rl > recs + len || *end != ' ' ||
+		rl = *p >= '0' && *p <= '9' ? strtoul(p, &end, 10) : 0;
+		if (rl == 0 || rl > (unsigned long)(recs + len - p) ||
+		    *end != ' ' ||
 		    p[rl - 1] != '\n' || (eq = strchr(end, '=')) == NULL ||
 		    eq > p + rl) {
 			free(recs);
@@ -133,6 +134,27 @@ untar_lines(const char *p, size_t n)
 	return c;
 }
 
+/* A decimal number and its newline, from *p on, before end. */
+static int
+untar_number(char **p, const char *end, uint64_t *out)
+{
+	uint64_t	v = 0;
+	char		*q = *p;
+
+	if (q >= end || *q < '0' || *q > '9')
+		return -1;
+	for (; q < end && *q >= '0' && *q <= '9'; q++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*q - '0');
+	}
+	if (q >= end || *q != '\n')
+		return -1;
+	*out = v;
+	*p = q + 1;
+	return 0;
+}
+
 /*
  * The sparse map: its regions, and its length (whole blocks: it is
  * padded to one). Blocks are read until they hold its count and every
@@ -164,12 +186,13 @@ untar_sparse_map(struct untar *u, struct tar_region **r, size_t *n,
 	if (count > UNTAR_REGIONS ||
 	    (*r = calloc(count ? count : 1, sizeof(**r))) == NULL)
 		goto bad;
-	p = strchr(text, '\n') + 1;
-	for (i = 0; i < count; i++) {
-		(*r)[i].offset = strtoull(p, &p, 10);
-		(*r)[i].length = strtoull(p + 1, &p, 10);
-		p++;
-	}
+	p = text;
+	if (untar_number(&p, text + len, &count) != 0)
+		goto bad;
+	for (i = 0; i < count; i++)
+		if (untar_number(&p, text + len, &(*r)[i].offset) != 0 ||
+		    untar_number(&p, text + len, &(*r)[i].length) != 0)
+			goto bad;
 	free(text);
 	*n = (size_t)count;
 	*maplen = len;
@@ -199,21 +222,39 @@ untar_data(struct untar *u, uint64_t offset, uint64_t len)
 	return 0;
 }
 
+/* Regions ascending, apart, inside the file; their data in *data. */
 static int
-untar_sparse(struct untar *u, uint64_t member)
+untar_regions_ok(const struct tar_region *r, size_t n, uint64_t size,
+    uint64_t *data)
+{
+	uint64_t	end = 0;
+	size_t		i;
+
+	for (*data = 0, i = 0; i < n; i++) {
+		if (r[i].offset < end || r[i].length > size ||
+		    r[i].offset > size - r[i].length)
+			return 0;
+		end = r[i].offset + r[i].length;
+		*data += r[i].length;
+	}
+	return 1;
+}
+
+static int
+untar_sparse(struct untar *u, uint64_t member, uint64_t size)
 {
 	struct tar_region	*r;
 	size_t			 n, i;
-	uint64_t		 maplen, data = 0;
+	uint64_t		 maplen, data;
 	int			 rc = 0;
 
 	if (untar_sparse_map(u, &r, &n, &maplen) != 0)
 		return -1;
-	for (i = 0; i < n; i++)
-		data += r[i].length;
-	if (maplen + data > member) {
+	if (!untar_regions_ok(r, n, size, &data) || maplen > member ||
+	    data > member - maplen) {
 		free(r);
-		return untar_fail(u, "a sparse map larger than its member");
+		return untar_fail(u, "a sparse map that does not fit its "
+		    "member");
 	}
 	for (i = 0; i < n && rc == 0; i++)
 		rc = untar_data(u, r[i].offset, r[i].length);
@@ -255,7 +296,7 @@ untar_member(struct untar *u)
 		m.size = size;
 	if (u->fns->begin != NULL && u->fns->begin(u->fns->arg, &m) != 0)
 		return -1;
-	rc = m.sparse ? untar_sparse(u, size) :
+	rc = m.sparse ? untar_sparse(u, size, m.size) :
 	    untar_data(u, 0, size) == 0 ? untar_skip_pad(u, size) : -1;
 	if (rc != 0)
 		return rc;

@@ -15,7 +15,7 @@ FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) $(FUZZ_SAN) \
 		   -fsanitize=fuzzer-no-link $(XCFLAGS) -MMD -MP \
 		   -Ifirmware/common -Ifirmware/mgr -Ifirmware/lib \
-		   -Ifirmware/nbd -Itests/fuzz
+		   -Ifirmware/nbd -Ibackup -Itests/fuzz
 FUZZ_LIBS	 = -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
 
 # One harness per decoder family: tests/fuzz/NAME_fuzz.c.
@@ -26,13 +26,15 @@ FUZZ_PROGS	 = $(patsubst %,$(FUZZ_BUILD)/%_fuzz,$(FUZZ_NAMES))
 FUZZ_MAX_LEN	 = 8192
 FUZZ_MAX_LEN_frame = 16384
 FUZZ_MAX_LEN_msg = 16384
+FUZZ_MAX_LEN_backup = 16384
 FUZZ_MAX_LEN_mountinfo = 16384
 
 # The decoders under test and what they call; the archive lets each
 # harness pull in only what it uses.
 FUZZ_SRCS	 = $(COMMON_SRCS) firmware/mgr/admin.c \
 		   firmware/mgr/store_codec.c firmware/lib/mountinfo.c \
-		   firmware/lib/extent_map.c $(NBD_SRCS) tests/fuzz/fuzz_common.c \
+		   firmware/lib/extent_map.c $(NBD_SRCS) backup/tar.c \
+		   backup/untar.c backup/manifest.c tests/fuzz/fuzz_common.c \
 		   tests/fuzz/fuzz_key.c
 fuzzobj		 = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
 FUZZ_A		 = $(FUZZ_BUILD)/libfuzz.a

@@ -9,6 +9,7 @@
  *   store/        records of every store table, and a candidate
  *   mountinfo/    mount infos of each usage form, with signed tickets
  *   nbd/          NBD client sessions: the handshake, then requests
+ *   backup/       a tape file: RESTORE.txt, a sparse image, a MANIFEST
  *
  * usage: seeds DIR
  */
@@ -24,7 +25,9 @@
 #include "msg.h"
 #include "msg_mirror.h"
 #include "msg_record.h"
+#include "manifest.h"
 #include "nbd_proto.h"
+#include "tar.h"
 #include "store_internal.h"
 #include "ticket.h"
 
@@ -687,6 +690,44 @@ seed_nbd(struct buf_writer *w)
 	seed_put(w, "nbd");
 }
 
+static int
+seed_tar_put(void *arg, const void *buf, size_t len)
+{
+	buf_put_bytes(arg, buf, len);
+	return 0;
+}
+
+/* A copy of a small volume: 1000 bytes of data, then a hole. */
+static void
+seed_backup(struct buf_writer *w)
+{
+	static const struct tar_region	r[] = { { 0, 1000 } };
+	static uint8_t			chunk[1000];
+	struct manifest			m;
+	struct tar			t;
+	char				*text;
+	size_t				 len;
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.volume, sizeof(m.volume), "Vol-1");
+	snprintf(m.form, sizeof(m.form), "single");
+	snprintf(m.image, sizeof(m.image), "Vol-1.img");
+	if (manifest_alloc(&m, 3000, MANIFEST_CHUNK) != 0)
+		seed_fail("manifest");
+	m.data[0] = 1;
+	manifest_tree(&m, m.tree);
+	text = manifest_format(&m, &len);
+	tar_init(&t, seed_tar_put, w, 0);
+	if (text == NULL || tar_file(&t, "RESTORE.txt", "tar -xf\n", 8) ||
+	    tar_sparse_begin(&t, "Vol-1.img", 3000, r, 1) ||
+	    tar_data(&t, chunk, sizeof(chunk)) || tar_sparse_end(&t) ||
+	    tar_file(&t, "MANIFEST", text, len) || tar_finish(&t))
+		seed_fail("tar");
+	free(text);
+	manifest_free(&m);
+	seed_put(w, "backup");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -711,6 +752,7 @@ main(int argc, char *argv[])
 	seed_store(&w);
 	seed_mountinfos(&w);
 	seed_nbd(&w);
+	seed_backup(&w);
 	buf_writer_free(&w);
 	ticket_signer_free(seed_signer);
 	return 0;
