@@ -265,6 +265,7 @@ static const struct fuzz_decoder fuzz_decoders[] = {
 	DATA_OP(DSP_OP_SEARCH),
 	DATA_OP(DSP_OP_ERASE),
 	DATA_OP(DSP_OP_FLUSH),
+	DATA_OP(DSP_OP_MAP),
 	{ DSP_OP_REVOKE, 0, fuzz_revoke },
 	{ DSP_OP_VOLUME_PUT, 0, fuzz_volume_record },
 	{ DSP_OP_VOLUME_DROP, 0, fuzz_revoke },
@@ -296,7 +297,7 @@ fuzz_payload(uint8_t opcode, int reply, const uint8_t *data, size_t len)
 		if (fuzz_decoders[i].opcode == opcode &&
 		    fuzz_decoders[i].reply == reply)
 			fuzz_decoders[i].fn(opcode, data, len);
-	if (opcode < DSP_OP_INIT || opcode > DSP_OP_FLUSH)
+	if (opcode < DSP_OP_INIT || opcode > DSP_OP_MAP)
 		fuzz_not_data(opcode, data, len);
 }
 
