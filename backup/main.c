@@ -1,14 +1,16 @@
 /*
  * daspool-backup: copies pooled volumes to a tape library.
  *
- *   daspool-backup -f CONFIG copy VOLUME... --library DIR
+ *   daspool-backup -f CONFIG copy VOLUME... --library DIR [--catalog DIR]
  *   daspool-backup make-library DIR --slots N --tapes N --capacity SIZE
  *   daspool-backup label SLOT LABEL --library DIR
- *   daspool-backup verify LABEL:FILE... --library DIR
- *   daspool-backup restore LABEL:FILE... --to-file PATH --library DIR
+ *   daspool-backup list [VOLUME] --catalog DIR
+ *   daspool-backup verify COPY --library DIR [--catalog DIR]
+ *   daspool-backup restore COPY --to-file PATH --library DIR [--catalog DIR]
+ *   daspool-backup forget COPY --catalog DIR
  *
- * A copy is named by its tape file's parts, LABEL:FILE in order, as
- * copy prints them.
+ * COPY is a copy's number in the catalog, or (without one) its tape
+ * file's parts, LABEL:FILE in order, as copy prints them.
  * CONFIG is a client config (etc/daspool.conf's keys) with a
  * certificate of role backup. Exit status: 0 done, 1 failed, 2 usage.
  */
@@ -16,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
+#include "catalog.h"
 #include "copy.h"
 #include "verify.h"
 #include "daspool_conf.h"
@@ -27,13 +32,17 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: daspool-backup -f CONFIG copy VOLUME... --library DIR\n"
+	    "usage: daspool-backup -f CONFIG copy VOLUME... --library DIR "
+	    "[--catalog DIR]\n"
 	    "       daspool-backup make-library DIR --slots N --tapes N "
 	    "--capacity SIZE\n"
 	    "       daspool-backup label SLOT LABEL --library DIR\n"
-	    "       daspool-backup verify LABEL:FILE... --library DIR\n"
-	    "       daspool-backup restore LABEL:FILE... --to-file PATH "
-	    "--library DIR\n");
+	    "       daspool-backup list [VOLUME] --catalog DIR\n"
+	    "       daspool-backup verify COPY --library DIR [--catalog DIR]\n"
+	    "       daspool-backup restore COPY --to-file PATH --library DIR "
+	    "[--catalog DIR]\n"
+	    "       daspool-backup forget COPY --catalog DIR\n"
+	    "COPY: a number in the catalog, or LABEL:FILE... in order\n");
 	exit(2);
 }
 
@@ -65,6 +74,52 @@ open_library(int argc, char **argv)
 	return l;
 }
 
+/* The catalog of --catalog; NULL without the flag (need: usage). */
+static struct catalog *
+open_catalog(int argc, char **argv, int need)
+{
+	struct catalog	*cat;
+	const char	*dir = flag(argc, argv, "--catalog");
+	char		 err[512];
+
+	if (dir == NULL) {
+		if (need)
+			usage();
+		return NULL;
+	}
+	if (catalog_open(dir, &cat, err, sizeof(err)) != 0) {
+		fprintf(stderr, "daspool-backup: %s\n", err);
+		exit(1);
+	}
+	return cat;
+}
+
+/* A copy made: into the catalog; its number, or 0. */
+static uint64_t
+record_copy(struct catalog *cat, const struct copy_result *res)
+{
+	struct catalog_copy	c;
+	char			err[512];
+	unsigned int		i;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.volume, sizeof(c.volume), "%s", res->m.volume);
+	c.time = res->m.time;
+	c.kind = (uint8_t)res->m.kind;
+	c.size = res->m.size;
+	c.stored = res->stored;
+	memcpy(c.tree, res->m.tree, sizeof(c.tree));
+	c.nparts = (uint8_t)res->stream.nparts;
+	for (i = 0; i < res->stream.nparts; i++)
+		c.parts[i] = res->stream.parts[i];
+	if (catalog_add(cat, &c, err, sizeof(err)) != 0) {
+		fprintf(stderr, "daspool-backup: %s: copied but not "
+		    "catalogued: %s\n", res->m.volume, err);
+		return 0;
+	}
+	return c.id;
+}
+
 static int
 cmd_copy(const char *config, int argc, char **argv)
 {
@@ -72,11 +127,13 @@ cmd_copy(const char *config, int argc, char **argv)
 	struct daspool_options	 o;
 	struct daspool_client	*c = NULL;
 	struct tape_library	*lib;
+	struct catalog		*cat;
 	struct copy_opts	 co;
 	struct copy_result	 res;
 	char			 err[1024];
 	int			 i, rc = 0;
 	unsigned int		 p;
+	uint64_t		 id;
 
 	if (config == NULL)
 		usage();
@@ -87,13 +144,13 @@ cmd_copy(const char *config, int argc, char **argv)
 	}
 	daspool_conf_options(&conf, &o);
 	lib = open_library(argc, argv);
+	cat = open_catalog(argc, argv, 0);
 	if (daspool_client_open(&o, &c) != 0) {
 		fprintf(stderr, "daspool-backup: %s\n", c != NULL ?
 		    daspool_client_error(c) : "out of memory");
 		rc = 1;
 	}
-	for (i = 0; rc == 0 && i < argc && strcmp(argv[i], "--library") != 0;
-	    i++) {
+	for (i = 0; rc == 0 && i < argc && argv[i][0] != '-'; i++) {
 		memset(&co, 0, sizeof(co));
 		co.volume = argv[i];
 		co.kind = MANIFEST_CLEAN;
@@ -103,8 +160,14 @@ cmd_copy(const char *config, int argc, char **argv)
 			    err);
 			rc = 1;
 		} else {
-			printf("copied %s: %llu bytes of %llu in %.3f s, to",
-			    argv[i], (unsigned long long)res.stored,
+			id = cat != NULL ? record_copy(cat, &res) : 0;
+			if (cat != NULL && id == 0)
+				rc = 1;
+			printf("copied %s", argv[i]);
+			if (id != 0)
+				printf(" as copy %llu", (unsigned long long)id);
+			printf(": %llu bytes of %llu in %.3f s, to",
+			    (unsigned long long)res.stored,
 			    (unsigned long long)res.m.size, res.seconds);
 			for (p = 0; p < res.stream.nparts; p++)
 				printf(" %s:%u", res.stream.parts[p].label,
@@ -115,6 +178,7 @@ cmd_copy(const char *config, int argc, char **argv)
 	}
 	daspool_client_close(c);
 	tape_close(lib);
+	catalog_close(cat);
 	daspool_conf_free(&conf);
 	return rc;
 }
@@ -183,18 +247,104 @@ parse_parts(int argc, char **argv, struct stream_part *parts,
 	return *n > 0 ? 0 : -1;
 }
 
+/* COPY as a number in the catalog: its parts. */
+static int
+copy_parts(struct catalog *cat, int argc, char **argv,
+    struct stream_part *parts, unsigned int *n, uint64_t *id)
+{
+	struct catalog_copy	c;
+	char			*end;
+	unsigned int		i;
+
+	if (argc < 1 || argv[0][0] < '0' || argv[0][0] > '9')
+		return -1;
+	*id = strtoull(argv[0], &end, 10);
+	if (*end != '\0')
+		return -1;
+	if (catalog_get(cat, *id, &c) != 0) {
+		fprintf(stderr, "daspool-backup: no copy %s in the catalog\n",
+		    argv[0]);
+		exit(1);
+	}
+	for (i = 0; i < c.nparts; i++)
+		parts[i] = c.parts[i];
+	*n = c.nparts;
+	return 0;
+}
+
+static int
+print_copy(const struct catalog_copy *c, void *arg)
+{
+	char		when[32];
+	struct tm	tm;
+	time_t		t = (time_t)c->time;
+	unsigned int	i;
+
+	(void)arg;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%-5llu %-16s %s %-9s %12llu %12llu %-8s",
+	    (unsigned long long)c->id, c->volume, when,
+	    manifest_kind_name((enum manifest_kind)c->kind),
+	    (unsigned long long)c->size, (unsigned long long)c->stored,
+	    c->state == CATALOG_BAD ? "bad" : c->verified_at ? "verified" :
+	    "ok");
+	for (i = 0; i < c->nparts; i++)
+		printf(" %s:%u", c->parts[i].label, c->parts[i].file);
+	printf("\n");
+	return 0;
+}
+
+static int
+cmd_list(int argc, char **argv)
+{
+	struct catalog	*cat = open_catalog(argc, argv, 1);
+
+	printf("%-5s %-16s %-20s %-9s %12s %12s %-8s %s\n", "copy", "volume",
+	    "time", "kind", "size", "stored", "state", "tapes");
+	catalog_each(cat, argc > 0 && argv[0][0] != '-' ? argv[0] : NULL,
+	    print_copy, NULL);
+	catalog_close(cat);
+	return 0;
+}
+
+static int
+cmd_forget(int argc, char **argv)
+{
+	struct catalog	*cat = open_catalog(argc, argv, 1);
+	char		 err[512], *end;
+	uint64_t	 id;
+	int		 rc = 0;
+
+	if (argc < 1 || (id = strtoull(argv[0], &end, 10)) == 0 ||
+	    *end != '\0')
+		usage();
+	if (catalog_forget(cat, id, err, sizeof(err)) != 0) {
+		fprintf(stderr, "daspool-backup: %s\n", err);
+		rc = 1;
+	}
+	catalog_close(cat);
+	return rc;
+}
+
 static int
 cmd_verify(int argc, char **argv, int restore)
 {
 	struct stream_part	 parts[STREAM_PARTS_MAX];
 	struct tape_library	*lib;
+	struct catalog		*cat;
 	struct verify_result	 res;
 	const char		*to = flag(argc, argv, "--to-file");
-	char			 err[1024];
+	char			 err[1024], cerr[512];
 	unsigned int		 n;
+	uint64_t		 id = 0;
 	int			 rc = 0;
 
-	if (parse_parts(argc, argv, parts, &n) != 0 || (restore && to == NULL))
+	if (restore && to == NULL)
+		usage();
+	cat = open_catalog(argc, argv, 0);
+	if (cat != NULL ? copy_parts(cat, argc, argv, parts, &n, &id) != 0 :
+	    parse_parts(argc, argv, parts, &n) != 0)
 		usage();
 	lib = open_library(argc, argv);
 	if (verify_copy(lib, parts, n, restore ? to : NULL, &res, err,
@@ -209,7 +359,13 @@ cmd_verify(int argc, char **argv, int restore)
 		    (unsigned long long)res.data_chunks,
 		    (unsigned long long)res.chunks, restore ? ", to " : "",
 		    restore ? to : "");
+	/* A verify's verdict goes into the catalog. */
+	if (cat != NULL && !restore && (rc == 0 || strstr(err, "chunk ")) &&
+	    catalog_set_state(cat, id, rc == 0 ? CATALOG_OK : CATALOG_BAD,
+	    (uint64_t)time(NULL), cerr, sizeof(cerr)) != 0)
+		fprintf(stderr, "daspool-backup: %s\n", cerr);
 	tape_close(lib);
+	catalog_close(cat);
 	return rc;
 }
 
@@ -236,5 +392,9 @@ main(int argc, char **argv)
 		return cmd_verify(argc - 2, argv + 2, 0);
 	if (strcmp(argv[1], "restore") == 0)
 		return cmd_verify(argc - 2, argv + 2, 1);
+	if (strcmp(argv[1], "list") == 0)
+		return cmd_list(argc - 2, argv + 2);
+	if (strcmp(argv[1], "forget") == 0)
+		return cmd_forget(argc - 2, argv + 2);
 	usage();
 }

@@ -7,7 +7,9 @@
 # hold RESTORE.txt, the MANIFEST and the image, whose bytes are the
 # volume's; `verify` checks every chunk of each copy; `restore` to a
 # file gives the volume's SHA-256; a byte flipped on the tape makes
-# verify fail naming the chunk.
+# verify fail naming the chunk. The catalog numbers the copies, lists
+# them with their tapes, keeps a verify's verdict (a copy with a
+# flipped byte is marked bad), and forgets a copy.
 . "$(dirname "$0")/functions.sh"
 
 start_mgr
@@ -39,8 +41,10 @@ daspool-backup make-library "$lib" --slots 6 --tapes 4 --capacity 20M ||
 for s in 1 2 3 4; do
 	daspool-backup label "$s" "DSP00$s" --library "$lib" || fail "label $s"
 done
+cat="$T/catalog"
 out=$(daspool-backup -f "$T/backup1/daspool.conf" copy Vol-1 Vol-2 Vol-3 \
-    --library "$lib") || fail "copy: $out"
+    --library "$lib" --catalog "$cat") || fail "copy: $out"
+out=$(echo "$out" | sed 's/ as copy [0-9]*//')
 echo "$out" | grep -q "^copied Vol-1: 167.* bytes of 16777216 in .* s, to DSP001:0$" ||
 	fail "Vol-1's copy: $out"
 # Half of Vol-2 is holes: about 8 MiB stored of 16, over two tapes.
@@ -84,6 +88,17 @@ done
 daspool-backup verify DSP001:1 DSP002:0 --library "$lib" | grep -q " 8 of 16 chunks" ||
 	fail "Vol-2's verify did not count its 8 data chunks"
 
+# The catalog: the three copies, numbered; a verify by number is kept.
+list=$(daspool-backup list --catalog "$cat") || fail "list"
+[ "$(echo "$list" | tail -n +2 | awk '{ print $1, $2, $4, $7 }')" = "1 Vol-1 clean ok
+2 Vol-2 clean ok
+3 Vol-3 clean ok" ] || fail "list: $list"
+echo "$list" | grep -q "^2 .* DSP001:1 DSP002:0$" || fail "Vol-2's tapes in the catalog: $list"
+[ "$(daspool-backup list Vol-3 --catalog "$cat" | tail -n +2 | awk '{ print $1 }')" = 3 ] ||
+	fail "list Vol-3"
+daspool-backup verify 1 --library "$lib" --catalog "$cat" >/dev/null || fail "verify copy 1"
+daspool-backup list --catalog "$cat" | grep -q "^1 .* verified " || fail "the verify was not kept"
+
 # A byte flipped inside Vol-1's image on tape: chunk 5 no longer matches.
 f=$(tape_file DSP001 0)
 # The member's header is the block that starts with its name; its one
@@ -95,4 +110,10 @@ printf '\x%02x' $(( ($(od -An -tu1 -j "$pos" -N1 "$f") + 1) % 256 )) |
 got=$(daspool-backup verify DSP001:0 --library "$lib" 2>&1) && fail "verify passed a flipped byte: $got"
 echo "$got" | grep -q "chunk 5 (bytes 5242880-6291455) of Vol-1's copy does not match its SHA-256" ||
 	fail "verify did not name the chunk: $got"
+daspool-backup verify 1 --library "$lib" --catalog "$cat" >/dev/null 2>&1 &&
+	fail "verify by number passed a flipped byte"
+daspool-backup list --catalog "$cat" | grep -q "^1 .* bad " || fail "the bad copy is not marked"
+daspool-backup forget 1 --catalog "$cat" || fail "forget"
+[ "$(daspool-backup list Vol-1 --catalog "$cat" | tail -n +2)" = "" ] || fail "copy 1 not forgotten"
+expect_fail "no copy 1" daspool-backup forget 1 --catalog "$cat"
 pass
