@@ -148,9 +148,12 @@ cmd_copy(const char *config, int argc, char **argv)
 	if (daspool_client_open(&o, &c) != 0) {
 		fprintf(stderr, "daspool-backup: %s\n", c != NULL ?
 		    daspool_client_error(c) : "out of memory");
+		daspool_client_close(c);
+		c = NULL;
 		rc = 1;
 	}
-	for (i = 0; rc == 0 && i < argc && argv[i][0] != '-'; i++) {
+	/* A copy that fails does not stop the others. */
+	for (i = 0; c != NULL && i < argc && argv[i][0] != '-'; i++) {
 		memset(&co, 0, sizeof(co));
 		co.volume = argv[i];
 		co.kind = MANIFEST_CLEAN;
@@ -172,7 +175,9 @@ cmd_copy(const char *config, int argc, char **argv)
 			for (p = 0; p < res.stream.nparts; p++)
 				printf(" %s:%u", res.stream.parts[p].label,
 				    res.stream.parts[p].file);
+			/* Each copy is told as it ends, also into a file. */
 			printf("\n");
+			fflush(stdout);
 		}
 		manifest_free(&res.m);
 	}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# A lender that dies in the middle of a copy fails that copy cleanly,
+# naming the lender, and the run goes on with the next volume: the
+# volumes before and after are copied, catalogued and verify; the
+# failed copy is in no catalog, and its bytes on tape are overwritten
+# by the next copy's file.
+. "$(dirname "$0")/functions.sh"
+
+export CLIENT_TIMEOUT=3
+start_mgr
+start_agent serverA 127.0.2.1 A1:8M
+AGENT_SLOW[serverB]=1
+start_agent serverB 127.0.2.2 B1:32M
+start_agent serverC 127.0.2.3 C1:8M
+admin "volume create Vol-1 single serverA:A1" >/dev/null || fail "create Vol-1"
+admin "volume create Vol-2 single serverB:B1" >/dev/null || fail "create Vol-2"
+admin "volume create Vol-3 single serverC:C1" >/dev/null || fail "create Vol-3"
+borrower_setup serverJ
+for v in Vol-1 Vol-2 Vol-3; do
+	as serverJ allocate "$v" >/dev/null && as serverJ mount "$v" >/dev/null ||
+		fail "mount $v"
+	head -c 8M /dev/urandom | as serverJ write "$v" --input - || fail "write $v"
+done
+head -c 32M /dev/urandom | as serverJ write Vol-2 --input - || fail "fill Vol-2"
+pki_issue backup1 backup
+borrower_setup backup1
+lib="$T/library"
+cat="$T/catalog"
+daspool-backup make-library "$lib" --slots 2 --tapes 1 --capacity 200M >/dev/null &&
+	daspool-backup label 1 DSP001 --library "$lib" || fail "library"
+
+# Every read of Vol-2's region takes 300 ms: the copy is still running
+# when its lender dies.
+slow serverB r 300 -1 serverB-B1
+daspool-backup -f "$T/backup1/daspool.conf" copy Vol-1 Vol-2 Vol-3 \
+    --library "$lib" --catalog "$cat" >"$T/copy.out" 2>"$T/copy.err" &
+copier=$!
+PIDS+=("$copier")
+wait_for 20 grep -q "^copied Vol-1" "$T/copy.out" || fail "Vol-1 was not copied: $(cat "$T/copy.err")"
+sleep 1
+kill_agent serverB
+wait "$copier" && fail "the run succeeded with a copy failed"
+grep -q "^daspool-backup: Vol-2: .*serverB" "$T/copy.err" ||
+	fail "the failure does not name Vol-2 and its lender: $(cat "$T/copy.err")"
+grep -q "^copied Vol-3 as copy 2: " "$T/copy.out" ||
+	fail "the run did not go on with Vol-3: $(cat "$T/copy.out")"
+[ "$(daspool-backup list --catalog "$cat" | tail -n +2 | awk '{ print $1, $2 }')" = "1 Vol-1
+2 Vol-3" ] || fail "catalog: $(daspool-backup list --catalog "$cat")"
+for id in 1 2; do
+	daspool-backup verify "$id" --library "$lib" --catalog "$cat" >/dev/null ||
+		fail "copy $id does not verify"
+done
+# Vol-3 took the file the failed copy had begun.
+grep -q "^copied Vol-3 as copy 2: .* to DSP001:1$" "$T/copy.out" ||
+	fail "Vol-3's place on tape: $(cat "$T/copy.out")"
+pass
