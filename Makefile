@@ -190,6 +190,12 @@ bench: deps
 	@BUILD=$(BUILD) bench/appliance.sh
 	@BUILD=$(BUILD) bench/snmp.sh
 	@BUILD=$(BUILD) bench/nbd.sh
+	@BUILD=$(BUILD) bench/backup.sh
+
+# A volume copied to the virtual tape library, beside io_bench's read.
+bench-backup: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bench/backup.sh
 
 # A volume through its NBD export, beside libdaspool and nbdkit, alone.
 bench-nbd: deps

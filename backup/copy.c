@@ -146,6 +146,21 @@ copy_slab_len(const struct copy *cp, const struct slab *s)
 	    copy_chunk_len(cp->m, last);
 }
 
+/* Each chunk's SHA-256, in the reader's thread: the readers hash in
+ * parallel while the writer only writes. */
+static void
+copy_hash(struct copy *cp, const struct slab *s, const uint8_t *p)
+{
+	uint64_t	len;
+	uint32_t	k;
+
+	for (k = 0; k < s->count; k++) {
+		len = copy_chunk_len(cp->m, s->first + k);
+		(void)mbedtls_sha256_ret(p, len, cp->m->sha[s->first + k], 0);
+		p += len;
+	}
+}
+
 static void *
 reader_main(void *arg)
 {
@@ -180,6 +195,7 @@ reader_main(void *arg)
 			    daspool_volume_error(v));
 			break;
 		}
+		copy_hash(cp, s, cp->buf[slot]);
 		pthread_mutex_lock(&cp->lock);
 		cp->filled[slot] = i + 1;
 		pthread_cond_broadcast(&cp->cond);
@@ -189,15 +205,12 @@ reader_main(void *arg)
 	return NULL;
 }
 
-/* Takes the slabs in order: checksums, then the tape. */
+/* Takes the slabs in order onto the tape. */
 static int
 copy_write(struct copy *cp, struct tar *t)
 {
 	const struct slab	*s;
-	uint8_t			*p;
 	size_t			 i, slot;
-	uint32_t		 k;
-	uint64_t		 len;
 
 	for (i = 0; i < cp->nslabs; i++) {
 		slot = i % cp->nslots;
@@ -208,12 +221,6 @@ copy_write(struct copy *cp, struct tar *t)
 		if (cp->failed)
 			return -1;
 		s = &cp->slabs[i];
-		for (k = 0, p = cp->buf[slot]; k < s->count; k++) {
-			len = copy_chunk_len(cp->m, s->first + k);
-			(void)mbedtls_sha256_ret(p, len,
-			    cp->m->sha[s->first + k], 0);
-			p += len;
-		}
 		if (tar_data(t, cp->buf[slot], copy_slab_len(cp, s)) == -1) {
 			copy_fail(cp, "writing the tape");
 			return -1;

@@ -271,6 +271,11 @@ tape_append(struct tape_library *l)
 	if (l->loaded == 0)
 		return vtl_fail(l, "no tape in the drive");
 	vtl_close_file(l);
+	/* The drive may have been loaded by another process. */
+	if (vtl_read_tape(l, l->loaded, &s) == -1)
+		return vtl_fail(l, "the drive's slot %u holds no tape",
+		    l->loaded);
+	l->capacity = s.capacity;
 	vtl_count_files(l, l->loaded, &s);
 	l->file = s.files;
 	l->used = s.used;

@@ -120,10 +120,14 @@ test_files_and_end_of_tape(void **state)
 	assert_int_equal(s[0].files, 0);
 	assert_int_equal(s[0].used, 0);
 	tape_close(l);
-	/* The drive keeps its tape across an open. */
+	/* The drive keeps its tape across an open, and it is written
+	 * up to its capacity from there. */
 	l = open_lib();
 	assert_int_equal(tape_loaded(l), 1);
 	assert_int_equal(tape_read(l, back, 1), -1);
+	assert_int_equal(tape_append(l), 0);
+	assert_int_equal(tape_write(l, big, sizeof(big)), CAP);
+	assert_int_equal(tape_mark(l), 0);
 	tape_close(l);
 }
 
