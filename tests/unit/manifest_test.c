@@ -117,6 +117,7 @@ test_refusals(void **state)
 	spoiled(text, "tree abab", "nothing abab", "not understood");
 	spoiled(text, "chunk 5 data", "chunk 7 data", "not understood");
 	/* Cut before the tree checksum. */
+	manifest_free(&m);
 	text[strstr(text, "tree ") - text] = '\0';
 	assert_int_equal(manifest_parse(text, strlen(text), &m, (char[64]){0},
 	    64), -1);
