@@ -8,9 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/sha256.h>
-
 #include "copy.h"
+#include "sha256.h"
 #include "tar.h"
 
 #define COPY_MAP_RUNS	1024
@@ -156,7 +155,7 @@ copy_hash(struct copy *cp, const struct slab *s, const uint8_t *p)
 
 	for (k = 0; k < s->count; k++) {
 		len = copy_chunk_len(cp->m, s->first + k);
-		(void)mbedtls_sha256_ret(p, len, cp->m->sha[s->first + k], 0);
+		sha256(p, len, cp->m->sha[s->first + k]);
 		p += len;
 	}
 }

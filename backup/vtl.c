@@ -21,6 +21,8 @@
 
 #include "tape.h"
 
+#define VTL_WRITEBACK	(64ULL * 1024 * 1024)
+
 struct tape_library {
 	char		dir[PATH_MAX];
 	unsigned int	slots;
@@ -30,6 +32,7 @@ struct tape_library {
 	unsigned int	file;		/* its number */
 	uint64_t	capacity;	/* of the loaded tape */
 	uint64_t	used;
+	uint64_t	unsynced;	/* written since the last writeback */
 	char		err[TAPE_ERR_MAX];
 };
 
@@ -302,6 +305,12 @@ tape_write(struct tape_library *l, const void *buf, size_t len)
 		return vtl_fail(l, "write to the tape in slot %u: %s",
 		    l->loaded, n == -1 ? strerror(errno) : "short write");
 	l->used += len;
+	/* A tape drive writes as it goes: start the disk's writeback of
+	 * each stretch now, so the mark's fsync finds little left. */
+	if ((l->unsynced += len) >= VTL_WRITEBACK) {
+		(void)sync_file_range(l->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		l->unsynced = 0;
+	}
 	return (ssize_t)len;
 }
 
