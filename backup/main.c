@@ -1,7 +1,8 @@
 /*
  * daspool-backup: copies pooled volumes to a tape library.
  *
- *   daspool-backup -f CONFIG copy VOLUME... --library DIR [--catalog DIR]
+ *   daspool-backup [-f CONFIG] -n[v]
+ *   daspool-backup [-f CONFIG] copy VOLUME... [--library DIR] [--catalog DIR]
  *   daspool-backup make-library DIR --slots N --tapes N --capacity SIZE
  *   daspool-backup label SLOT LABEL --library DIR
  *   daspool-backup list [VOLUME] --catalog DIR
@@ -11,8 +12,10 @@
  *
  * COPY is a copy's number in the catalog, or (without one) its tape
  * file's parts, LABEL:FILE in order, as copy prints them.
- * CONFIG is a client config (etc/daspool.conf's keys) with a
- * certificate of role backup. Exit status: 0 done, 1 failed, 2 usage.
+ * CONFIG is etc/daspool-backup.conf (default /etc/daspool/
+ * daspool-backup.conf): the manager, the backup certificate, the
+ * library and the catalog (which the flags override). Exit status: 0
+ * done, 1 failed, 2 usage.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,16 +26,19 @@
 #include "catalog.h"
 #include "copy.h"
 #include "verify.h"
-#include "daspool_conf.h"
+#include "config.h"
 #include "log.h"
 #include "size.h"
 #include "tape.h"
+
+static int	backup_run_command(const char *, int, char **);
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: daspool-backup -f CONFIG copy VOLUME... --library DIR "
+	    "usage: daspool-backup [-f CONFIG] -n[v]\n"
+	    "       daspool-backup [-f CONFIG] copy VOLUME... [--library DIR] "
 	    "[--catalog DIR]\n"
 	    "       daspool-backup make-library DIR --slots N --tapes N "
 	    "--capacity SIZE\n"
@@ -58,12 +64,36 @@ flag(int argc, char **argv, const char *name)
 	return NULL;
 }
 
+#define BACKUP_CONF_PATH	"/etc/daspool/daspool-backup.conf"
+
+/* The config, when a command needs it (or -f was given). */
+static struct backup_config	 conf;
+static int			 conf_loaded;
+
+static void
+load_config(const char *path)
+{
+	char	err[1024];
+
+	if (conf_loaded)
+		return;
+	if (backup_config_load(path != NULL ? path : BACKUP_CONF_PATH, &conf,
+	    err, sizeof(err)) != 0) {
+		fprintf(stderr, "daspool-backup: %s\n", err);
+		exit(2);
+	}
+	conf_loaded = 1;
+}
+
 static struct tape_library *
 open_library(int argc, char **argv)
 {
 	struct tape_library	*l;
 	const char		*dir = flag(argc, argv, "--library");
 	char			 err[512];
+
+	if (dir == NULL && conf_loaded)
+		dir = conf.library;
 
 	if (dir == NULL)
 		usage();
@@ -82,6 +112,8 @@ open_catalog(int argc, char **argv, int need)
 	const char	*dir = flag(argc, argv, "--catalog");
 	char		 err[512];
 
+	if (dir == NULL && conf_loaded)
+		dir = conf.catalog;
 	if (dir == NULL) {
 		if (need)
 			usage();
@@ -123,7 +155,6 @@ record_copy(struct catalog *cat, const struct copy_result *res)
 static int
 cmd_copy(const char *config, int argc, char **argv)
 {
-	struct daspool_conf	 conf;
 	struct daspool_options	 o;
 	struct daspool_client	*c = NULL;
 	struct tape_library	*lib;
@@ -135,14 +166,8 @@ cmd_copy(const char *config, int argc, char **argv)
 	unsigned int		 p;
 	uint64_t		 id;
 
-	if (config == NULL)
-		usage();
-	daspool_conf_init(&conf);
-	if (daspool_conf_load(config, &conf, err, sizeof(err)) != 0) {
-		fprintf(stderr, "daspool-backup: %s\n", err);
-		return 2;
-	}
-	daspool_conf_options(&conf, &o);
+	load_config(config);
+	backup_config_options(&conf, &o);
 	lib = open_library(argc, argv);
 	cat = open_catalog(argc, argv, 0);
 	if (daspool_client_open(&o, &c) != 0) {
@@ -157,7 +182,7 @@ cmd_copy(const char *config, int argc, char **argv)
 		memset(&co, 0, sizeof(co));
 		co.volume = argv[i];
 		co.kind = MANIFEST_CLEAN;
-		co.readers = COPY_READERS_DEFAULT;
+		co.readers = conf.readers;
 		if (copy_volume(c, lib, &co, &res, err, sizeof(err)) != 0) {
 			fprintf(stderr, "daspool-backup: %s: %s\n", argv[i],
 			    err);
@@ -184,7 +209,6 @@ cmd_copy(const char *config, int argc, char **argv)
 	daspool_client_close(c);
 	tape_close(lib);
 	catalog_close(cat);
-	daspool_conf_free(&conf);
 	return rc;
 }
 
@@ -374,10 +398,23 @@ cmd_verify(int argc, char **argv, int restore)
 	return rc;
 }
 
+/* -n: the config checked; -nv: printed in its own syntax. */
+static int
+cmd_check(const char *config, int verbose)
+{
+	load_config(config);
+	if (verbose)
+		backup_config_print(stdout, &conf);
+	else
+		fprintf(stderr, "configuration OK\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char	*config = NULL;
+	int		 rc;
 
 	log_init("daspool-backup", 1, LOG_LEVEL_WARN);
 	if (argc > 2 && strcmp(argv[1], "-f") == 0) {
@@ -387,6 +424,20 @@ main(int argc, char **argv)
 	}
 	if (argc < 2)
 		usage();
+	if (strcmp(argv[1], "-n") == 0 || strcmp(argv[1], "-nv") == 0)
+		return cmd_check(config, argv[1][2] == 'v');
+	/* With -f, every command takes its defaults from the config. */
+	if (config != NULL)
+		load_config(config);
+	rc = backup_run_command(config, argc, argv);
+	if (conf_loaded)
+		backup_config_free(&conf);
+	return rc;
+}
+
+static int
+backup_run_command(const char *config, int argc, char **argv)
+{
 	if (strcmp(argv[1], "copy") == 0)
 		return cmd_copy(config, argc - 2, argv + 2);
 	if (strcmp(argv[1], "make-library") == 0)

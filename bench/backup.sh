@@ -35,8 +35,7 @@ io_bench -f "$T/serverJ/daspool.conf" --volume Vol-F --size "${SIZE_MIB}M" \
 	>/dev/null || fail "fill Vol-F"
 head -c "${half}M" /dev/urandom | as serverJ write Vol-H --input - ||
 	fail "fill Vol-H"
-pki_issue backup1 backup
-borrower_setup backup1
+backup_setup backup1
 lib="$T/library"
 daspool-backup make-library "$lib" --slots 2 --tapes 2 \
 	--capacity "$((SIZE_MIB * 2))M" >/dev/null || fail "library"
@@ -44,7 +43,7 @@ daspool-backup make-library "$lib" --slots 2 --tapes 2 \
 copy_mbps() {
 	daspool-backup label 1 DSP001 --library "$lib" >/dev/null || fail "label"
 	sync
-	daspool-backup -f "$T/backup1/daspool.conf" copy "$1" --library "$lib" |
+	daspool-backup -f "$T/backup1/daspool-backup.conf" copy "$1" --library "$lib" |
 		awk -v v="$1" -v m="$SIZE_MIB" '/^copied/ {
 			for (i = 1; i <= NF; i++) if ($i == "in") s = $(i + 1)
 			printf "backup volume=%s seconds=%.3f mbps=%.1f\n", v, s, m * 1048576 / s / 1e6 }'

@@ -33,8 +33,7 @@ for v in Vol-1 Vol-2 Vol-3; do
 	as serverJ read "$v" | sha256sum | cut -d' ' -f1 >"$T/$v.sha" || fail "read $v"
 done
 
-pki_issue backup1 backup
-borrower_setup backup1
+backup_setup backup1
 lib="$T/library"
 daspool-backup make-library "$lib" --slots 6 --tapes 4 --capacity 20M ||
 	fail "make-library"
@@ -42,7 +41,7 @@ for s in 1 2 3 4; do
 	daspool-backup label "$s" "DSP00$s" --library "$lib" || fail "label $s"
 done
 cat="$T/catalog"
-out=$(daspool-backup -f "$T/backup1/daspool.conf" copy Vol-1 Vol-2 Vol-3 \
+out=$(daspool-backup -f "$T/backup1/daspool-backup.conf" copy Vol-1 Vol-2 Vol-3 \
     --library "$lib" --catalog "$cat") || fail "copy: $out"
 out=$(echo "$out" | sed 's/ as copy [0-9]*//')
 echo "$out" | grep -q "^copied Vol-1: 167.* bytes of 16777216 in .* s, to DSP001:0$" ||

@@ -22,8 +22,7 @@ for v in Vol-1 Vol-2 Vol-3; do
 	head -c 8M /dev/urandom | as serverJ write "$v" --input - || fail "write $v"
 done
 head -c 32M /dev/urandom | as serverJ write Vol-2 --input - || fail "fill Vol-2"
-pki_issue backup1 backup
-borrower_setup backup1
+backup_setup backup1
 lib="$T/library"
 cat="$T/catalog"
 daspool-backup make-library "$lib" --slots 2 --tapes 1 --capacity 200M >/dev/null &&
@@ -32,7 +31,7 @@ daspool-backup make-library "$lib" --slots 2 --tapes 1 --capacity 200M >/dev/nul
 # Every read of Vol-2's region takes 300 ms: the copy is still running
 # when its lender dies.
 slow serverB r 300 -1 serverB-B1
-daspool-backup -f "$T/backup1/daspool.conf" copy Vol-1 Vol-2 Vol-3 \
+daspool-backup -f "$T/backup1/daspool-backup.conf" copy Vol-1 Vol-2 Vol-3 \
     --library "$lib" --catalog "$cat" >"$T/copy.out" 2>"$T/copy.err" &
 copier=$!
 PIDS+=("$copier")

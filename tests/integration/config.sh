@@ -24,6 +24,12 @@ daspool-snmp -nv -f "$top/etc/daspool-snmp.conf" | diff -u "$here/config_snmp.ok
 daspool-snmp -nv -f "$top/etc/daspool-snmp.conf" >"$T/snmp-nv.conf"
 daspool-snmp -nv -f "$T/snmp-nv.conf" | diff -u "$T/snmp-nv.conf" - ||
 	fail "subagent -nv output does not read back"
+daspool-backup -f "$top/etc/daspool-backup.conf" -n || fail "sample backup config refused"
+daspool-backup -f "$top/etc/daspool-backup.conf" -nv | diff -u "$here/config_backup.ok" - ||
+	fail "backup -nv differs from config_backup.ok"
+daspool-backup -f "$top/etc/daspool-backup.conf" -nv >"$T/backup-nv.conf"
+daspool-backup -f "$T/backup-nv.conf" -nv | diff -u "$T/backup-nv.conf" - ||
+	fail "backup -nv output does not read back"
 
 bad() {
 	local prog=$1 pattern=$2
@@ -31,6 +37,20 @@ bad() {
 	printf '%s\n' "$@" >"$T/bad.conf"
 	expect_fail "bad.conf.*($pattern)" "$prog" -n -f "$T/bad.conf"
 }
+# daspool-backup takes -f before its command.
+bad_backup() {
+	local pattern=$1
+	shift
+	printf '%s\n' 'manager_address = "127.0.0.1"' "$@" >"$T/bad.conf"
+	expect_fail "bad.conf.*($pattern)" daspool-backup -f "$T/bad.conf" -n
+}
+bad_backup "schedule 'hourly'" 'schedule = "hourly"'
+bad_backup "mounted \"maybe\": use skip, copy or split-leg" 'mounted = "maybe"'
+bad_backup "keep_copies 0 is not 1-1000" 'keep_copies = 0'
+bad_backup "library \"lib\" must be an absolute path" 'library = "lib"'
+bad_backup "no such option" 'tapes = 3'
+printf '%s\n' 'manager_port = 7400' >"$T/bad.conf"
+expect_fail "manager_address is empty" daspool-backup -f "$T/bad.conf" -n
 bad daspool-mgr "not a port" 'listen_port = 99999'
 bad daspool-mgr "ticket_lifetime" 'ticket_lifetime = "abc"'
 bad daspool-mgr "no such option" 'bogus = 1'

@@ -320,6 +320,25 @@ timeout = ${CLIENT_TIMEOUT:-30}
 CONF
 }
 
+# backup_setup NAME: a backup certificate (role backup) and its
+# daspool-backup.conf, with the library and the catalog in $T.
+backup_setup() {
+	local name=$1
+	[ -f "$T/pki/$name.crt" ] || pki_issue "$name" backup
+	mkdir -p "$T/$name"
+	cat >"$T/$name/daspool-backup.conf" <<CONF
+manager_address = "$MGR_ADDR"
+manager_port = $MGR_PORT
+ca = "$T/pki/ca.crt"
+cert = "$T/pki/$name.crt"
+key = "$T/pki/$name.key"
+$(crl_line)
+timeout = ${CLIENT_TIMEOUT:-30}
+library = "$T/library"
+catalog = "$T/catalog"
+CONF
+}
+
 # as NAME ARGS...: run the daspool client as borrower NAME.
 as() {
 	local name=$1
