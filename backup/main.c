@@ -9,6 +9,7 @@
  *   daspool-backup verify COPY --library DIR [--catalog DIR]
  *   daspool-backup restore COPY --to-file PATH --library DIR [--catalog DIR]
  *   daspool-backup forget COPY --catalog DIR
+ *   daspool-backup tapes [--library DIR] [--catalog DIR]
  *
  * COPY is a copy's number in the catalog, or (without one) its tape
  * file's parts, LABEL:FILE in order, as copy prints them.
@@ -48,6 +49,7 @@ usage(void)
 	    "       daspool-backup restore COPY --to-file PATH --library DIR "
 	    "[--catalog DIR]\n"
 	    "       daspool-backup forget COPY --catalog DIR\n"
+	    "       daspool-backup tapes [--library DIR] [--catalog DIR]\n"
 	    "COPY: a number in the catalog, or LABEL:FILE... in order\n");
 	exit(2);
 }
@@ -357,6 +359,51 @@ cmd_forget(int argc, char **argv)
 }
 
 static int
+count_copy(const struct catalog_copy *c, void *arg)
+{
+	(void)c;
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+/* The library's slots: each tape's label, use, files and the copies
+ * the catalog has on it. */
+static int
+cmd_tapes(int argc, char **argv)
+{
+	struct tape_slot	 slots[TAPE_SLOTS_MAX];
+	struct tape_library	*lib = open_library(argc, argv);
+	struct catalog		*cat = open_catalog(argc, argv, 0);
+	unsigned int		 n, i, copies;
+
+	if (tape_inventory(lib, slots, &n) != 0) {
+		fprintf(stderr, "daspool-backup: %s\n", tape_error(lib));
+		return 1;
+	}
+	printf("%-5s %-8s %12s %12s %5s %6s %s\n", "slot", "label", "capacity",
+	    "used", "files", "copies", "state");
+	for (i = 0; i < n; i++) {
+		if (!slots[i].full) {
+			printf("%-5u -\n", i + 1);
+			continue;
+		}
+		copies = 0;
+		if (cat != NULL && slots[i].label[0] != '\0')
+			catalog_each_on_tape(cat, slots[i].label, count_copy,
+			    &copies);
+		printf("%-5u %-8s %12llu %12llu %5u %6u%s\n", i + 1,
+		    slots[i].label[0] ? slots[i].label : "(none)",
+		    (unsigned long long)slots[i].capacity,
+		    (unsigned long long)slots[i].used, slots[i].files, copies,
+		    slots[i].label[0] == '\0' ? " unlabelled" :
+		    i + 1 == tape_loaded(lib) ? " in the drive" : "");
+	}
+	tape_close(lib);
+	catalog_close(cat);
+	return 0;
+}
+
+static int
 cmd_verify(int argc, char **argv, int restore)
 {
 	struct stream_part	 parts[STREAM_PARTS_MAX];
@@ -452,5 +499,7 @@ backup_run_command(const char *config, int argc, char **argv)
 		return cmd_list(argc - 2, argv + 2);
 	if (strcmp(argv[1], "forget") == 0)
 		return cmd_forget(argc - 2, argv + 2);
+	if (strcmp(argv[1], "tapes") == 0)
+		return cmd_tapes(argc - 2, argv + 2);
 	usage();
 }

@@ -87,6 +87,17 @@ done
 daspool-backup verify DSP001:1 DSP002:0 --library "$lib" | grep -q " 8 of 16 chunks" ||
 	fail "Vol-2's verify did not count its 8 data chunks"
 
+# The tapes: DSP001 full up to where Vol-2 went on, two copies on it
+# (Vol-1, and Vol-2's first part), DSP002 with Vol-2's rest and Vol-3.
+tapes=$(daspool-backup tapes --library "$lib" --catalog "$cat") || fail "tapes"
+[ "$(echo "$tapes" | awk 'NR > 1 && NF >= 6 { print $1, $2, $5, $6 }')" = "1 DSP001 2 2
+2 DSP002 2 2
+3 DSP003 0 0
+4 DSP004 0 0" ] || fail "tapes: $tapes"
+echo "$tapes" | grep -q "^1 .* 20971520 *20971520 " || fail "DSP001 is not full: $tapes"
+echo "$tapes" | grep -q "^5 *-$" || fail "an empty slot: $tapes"
+echo "$tapes" | grep -q "^2 .* in the drive$" || fail "the drive: $tapes"
+
 # The catalog: the three copies, numbered; a verify by number is kept.
 list=$(daspool-backup list --catalog "$cat") || fail "list"
 [ "$(echo "$list" | tail -n +2 | awk '{ print $1, $2, $4, $7 }')" = "1 Vol-1 clean ok
