@@ -245,7 +245,7 @@ copy_head(struct manifest *m, const struct daspool_mount *mi,
 	snprintf(m->image, sizeof(m->image), "%s.img", o->volume);
 	m->generation = daspool_mount_generation(mi);
 	m->time = (uint64_t)time(NULL);
-	m->kind = o->kind;
+	m->kind = daspool_mount_status(mi) ? MANIFEST_FUZZY : MANIFEST_CLEAN;
 	for (i = 0; i < daspool_mount_extent_count(mi) &&
 	    i < DSP_MAX_EXTENTS; i++) {
 		if (daspool_mount_extent(mi, i, &e) != 0)
@@ -388,8 +388,22 @@ copy_volume(struct daspool_client *c, struct tape_library *lib,
 	memset(&t, 0, sizeof(t));
 	err[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (daspool_backup_open(c, o->volume, &mi) != 0 ||
-	    daspool_volume_open(c, o->volume, &v) != 0) {
+	if (daspool_backup_open(c, o->volume, &mi) != 0) {
+		snprintf(err, errlen, "%s", daspool_client_error(c));
+		return -1;
+	}
+	if (daspool_mount_status(mi) && o->mounted == COPY_MOUNTED_SKIP) {
+		snprintf(err, errlen, "mounted by its borrower (mounted = "
+		    "skip)");
+		return 1;
+	}
+	if (daspool_mount_status(mi) && o->mounted == COPY_MOUNTED_SPLIT &&
+	    strcmp(daspool_mount_form(mi), "mirror") == 0) {
+		snprintf(err, errlen, "mounted, and a split-leg copy of a "
+		    "mirror is not built yet");
+		return -1;
+	}
+	if (daspool_volume_open(c, o->volume, &v) != 0) {
 		snprintf(err, errlen, "%s", daspool_client_error(c));
 		return -1;
 	}

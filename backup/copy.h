@@ -17,9 +17,12 @@
 #define COPY_READERS_MAX	16
 #define COPY_SLAB_CHUNKS	8	/* chunks read at once */
 
+/* A volume mounted when its turn comes (config "mounted"). */
+enum copy_mounted { COPY_MOUNTED_SKIP, COPY_MOUNTED_COPY, COPY_MOUNTED_SPLIT };
+
 struct copy_opts {
 	const char		*volume;
-	enum manifest_kind	 kind;
+	enum copy_mounted	 mounted;
 	int			 readers;
 };
 
@@ -30,8 +33,10 @@ struct copy_result {
 	double			 seconds;
 };
 
-/* 0, or -1 with the reason in err (what was written stays on the tape
- * as an incomplete file, never counted as a copy). */
+/* 0; 1 when the volume was skipped (mounted, and the policy says so:
+ * the reason in err); or -1 with the reason in err (what was written
+ * stays on the tape as an incomplete file, never counted as a copy).
+ * A mounted volume copied anyway is "fuzzy" in its MANIFEST. */
 int	copy_volume(struct daspool_client *, struct tape_library *,
 	    const struct copy_opts *, struct copy_result *, char *err,
 	    size_t errlen);

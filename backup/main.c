@@ -167,6 +167,7 @@ cmd_copy(const char *config, int argc, char **argv)
 	int			 i, rc = 0;
 	unsigned int		 p;
 	uint64_t		 id;
+	int			 got;
 
 	load_config(config);
 	backup_config_options(&conf, &o);
@@ -183,9 +184,15 @@ cmd_copy(const char *config, int argc, char **argv)
 	for (i = 0; c != NULL && i < argc && argv[i][0] != '-'; i++) {
 		memset(&co, 0, sizeof(co));
 		co.volume = argv[i];
-		co.kind = MANIFEST_CLEAN;
+		co.mounted = conf.mounted == MOUNTED_SKIP ? COPY_MOUNTED_SKIP :
+		    conf.mounted == MOUNTED_SPLIT_LEG ? COPY_MOUNTED_SPLIT :
+		    COPY_MOUNTED_COPY;
 		co.readers = conf.readers;
-		if (copy_volume(c, lib, &co, &res, err, sizeof(err)) != 0) {
+		if ((got = copy_volume(c, lib, &co, &res, err,
+		    sizeof(err))) == 1) {
+			printf("skipped %s: %s\n", argv[i], err);
+			fflush(stdout);
+		} else if (got != 0) {
 			fprintf(stderr, "daspool-backup: %s: %s\n", argv[i],
 			    err);
 			rc = 1;

@@ -100,13 +100,27 @@ echo "$tapes" | grep -q "^2 .* in the drive$" || fail "the drive: $tapes"
 
 # The catalog: the three copies, numbered; a verify by number is kept.
 list=$(daspool-backup list --catalog "$cat") || fail "list"
-[ "$(echo "$list" | tail -n +2 | awk '{ print $1, $2, $4, $7 }')" = "1 Vol-1 clean ok
-2 Vol-2 clean ok
-3 Vol-3 clean ok" ] || fail "list: $list"
+# All three are mounted by serverJ while copied: "fuzzy" copies.
+[ "$(echo "$list" | tail -n +2 | awk '{ print $1, $2, $4, $7 }')" = "1 Vol-1 fuzzy ok
+2 Vol-2 fuzzy ok
+3 Vol-3 fuzzy ok" ] || fail "list: $list"
 echo "$list" | grep -q "^2 .* DSP001:1 DSP002:0$" || fail "Vol-2's tapes in the catalog: $list"
 [ "$(daspool-backup list Vol-3 --catalog "$cat" | tail -n +2 | awk '{ print $1 }')" = 3 ] ||
 	fail "list Vol-3"
 daspool-backup verify 1 --library "$lib" --catalog "$cat" >/dev/null || fail "verify copy 1"
+
+# mounted = skip: a mounted volume is passed over, an unmounted one is
+# copied, and "clean".
+cp "$T/backup1/daspool-backup.conf" "$T/skip.conf"
+echo 'mounted = "skip"' >>"$T/skip.conf"
+as serverJ unmount Vol-3 >/dev/null || fail "unmount Vol-3"
+got=$(daspool-backup -f "$T/skip.conf" copy Vol-1 Vol-3 --library "$lib" \
+    --catalog "$cat") || fail "copy with mounted = skip: $got"
+echo "$got" | grep -q "^skipped Vol-1: mounted by its borrower (mounted = skip)$" ||
+	fail "Vol-1 was not skipped: $got"
+echo "$got" | grep -q "^copied Vol-3 as copy 4: " || fail "Vol-3 was not copied: $got"
+daspool-backup list Vol-3 --catalog "$cat" | grep -q "^4 .* clean " ||
+	fail "the unmounted Vol-3's copy is not clean: $(daspool-backup list Vol-3 --catalog "$cat")"
 daspool-backup list --catalog "$cat" | grep -q "^1 .* verified " || fail "the verify was not kept"
 
 # A byte flipped inside Vol-1's image on tape: chunk 5 no longer matches.
