@@ -4,7 +4,7 @@
  *   daspool-backup [-f CONFIG] -n[v]
  *   daspool-backup [-f CONFIG] copy VOLUME... [--library DIR] [--catalog DIR]
  *   daspool-backup make-library DIR --slots N --tapes N --capacity SIZE
- *   daspool-backup label SLOT LABEL --library DIR
+ *   daspool-backup label SLOT LABEL [--library DIR] [--catalog DIR]
  *   daspool-backup list [VOLUME] --catalog DIR
  *   daspool-backup verify COPY --library DIR [--catalog DIR]
  *   daspool-backup restore COPY --to-file PATH --library DIR [--catalog DIR]
@@ -26,6 +26,7 @@
 
 #include "catalog.h"
 #include "copy.h"
+#include "retention.h"
 #include "verify.h"
 #include "config.h"
 #include "log.h"
@@ -43,7 +44,8 @@ usage(void)
 	    "[--catalog DIR]\n"
 	    "       daspool-backup make-library DIR --slots N --tapes N "
 	    "--capacity SIZE\n"
-	    "       daspool-backup label SLOT LABEL --library DIR\n"
+	    "       daspool-backup label SLOT LABEL [--library DIR] "
+	    "[--catalog DIR]\n"
 	    "       daspool-backup list [VOLUME] --catalog DIR\n"
 	    "       daspool-backup verify COPY --library DIR [--catalog DIR]\n"
 	    "       daspool-backup restore COPY --to-file PATH --library DIR "
@@ -245,19 +247,76 @@ cmd_make_library(int argc, char **argv)
 }
 
 static int
+forget_on_tape(const struct catalog_copy *c, void *arg)
+{
+	struct catalog	*cat = arg;
+	char		 err[256];
+
+	(void)catalog_forget(cat, c->id, err, sizeof(err));
+	return 0;
+}
+
+/*
+ * A tape's copies under retention keep it: a new label (which erases
+ * it) is refused while one is, naming it; the expired copies on it
+ * leave the catalog with it. 0, or -1 refused.
+ */
+static int
+label_allowed(struct tape_library *lib, struct catalog *cat,
+    unsigned int slot)
+{
+	struct tape_slot	slots[TAPE_SLOTS_MAX];
+	struct retention	r = { 30, 2 };
+	struct catalog_copy	c;
+	unsigned int		n;
+	uint64_t		held;
+	int			rc;
+
+	if (cat == NULL || tape_inventory(lib, slots, &n) != 0 || slot < 1 ||
+	    slot > n || !slots[slot - 1].full ||
+	    slots[slot - 1].label[0] == '\0')
+		return 0;
+	if (conf_loaded) {
+		r.keep_days = conf.keep_days;
+		r.keep_copies = conf.keep_copies;
+	}
+	rc = retention_tape_free(cat, &r, slots[slot - 1].label, time(NULL),
+	    &held);
+	if (rc == 0 && catalog_get(cat, held, &c) == 0) {
+		fprintf(stderr, "daspool-backup: tape %s holds copy %llu of %s, "
+		    "under retention (keep_days %d, keep_copies %d): not "
+		    "relabelled\n", slots[slot - 1].label,
+		    (unsigned long long)held, c.volume, r.keep_days,
+		    r.keep_copies);
+		return -1;
+	}
+	if (rc != 1) {
+		fprintf(stderr, "daspool-backup: cannot read the catalog\n");
+		return -1;
+	}
+	catalog_each_on_tape(cat, slots[slot - 1].label, forget_on_tape, cat);
+	return 0;
+}
+
+static int
 cmd_label(int argc, char **argv)
 {
 	struct tape_library	*lib;
+	struct catalog		*cat;
 	int			 rc = 0;
 
 	if (argc < 2)
 		usage();
 	lib = open_library(argc, argv);
-	if (tape_label(lib, (unsigned)atoi(argv[0]), argv[1]) != 0) {
+	cat = open_catalog(argc, argv, 0);
+	if (label_allowed(lib, cat, (unsigned)atoi(argv[0])) != 0)
+		rc = 1;
+	else if (tape_label(lib, (unsigned)atoi(argv[0]), argv[1]) != 0) {
 		fprintf(stderr, "daspool-backup: %s\n", tape_error(lib));
 		rc = 1;
 	}
 	tape_close(lib);
+	catalog_close(cat);
 	return rc;
 }
 

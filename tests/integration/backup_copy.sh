@@ -98,6 +98,15 @@ echo "$tapes" | grep -q "^1 .* 20971520 *20971520 " || fail "DSP001 is not full:
 echo "$tapes" | grep -q "^5 *-$" || fail "an empty slot: $tapes"
 echo "$tapes" | grep -q "^2 .* in the drive$" || fail "the drive: $tapes"
 
+# Retention: a tape holding a copy still kept is not relabelled; an
+# unused one is.
+got=$(daspool-backup -f "$T/backup1/daspool-backup.conf" label 2 DSP009 \
+    --library "$lib" --catalog "$cat" 2>&1) && fail "a tape under retention was relabelled"
+echo "$got" | grep -q "tape DSP002 holds copy 2 of Vol-2, under retention (keep_days 30, keep_copies 2)" ||
+	fail "the refusal: $got"
+daspool-backup -f "$T/backup1/daspool-backup.conf" label 4 DSP009 \
+    --library "$lib" --catalog "$cat" || fail "relabel an unused tape"
+
 # The catalog: the three copies, numbered; a verify by number is kept.
 list=$(daspool-backup list --catalog "$cat") || fail "list"
 # All three are mounted by serverJ while copied: "fuzzy" copies.
