@@ -24,6 +24,8 @@ struct copy_opts {
 	const char		*volume;
 	enum copy_mounted	 mounted;
 	int			 readers;
+	stream_recycle_fn	 recycle;	/* tapes retention frees */
+	void			*recycle_arg;
 };
 
 struct copy_result {

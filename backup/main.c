@@ -130,6 +130,49 @@ open_catalog(int argc, char **argv, int need)
 	return cat;
 }
 
+struct recycler {
+	struct catalog		*cat;
+	struct retention	 r;
+};
+
+static int
+newest_copy(const struct catalog_copy *c, void *arg)
+{
+	uint64_t	*t = arg;
+
+	if (c->time > *t)
+		*t = c->time;
+	return 0;
+}
+
+static int
+forget_copy(const struct catalog_copy *c, void *arg)
+{
+	char	err[256];
+
+	(void)catalog_forget(arg, c->id, err, sizeof(err));
+	return 0;
+}
+
+/* stream.h's recycle: a full tape whose copies all expired. */
+static int
+recycle_tape(void *arg, const char *label, int take, uint64_t *age)
+{
+	struct recycler	*rc = arg;
+	uint64_t	 held;
+
+	if (take) {
+		catalog_each_on_tape(rc->cat, label, forget_copy, rc->cat);
+		return 1;
+	}
+	if (retention_tape_free(rc->cat, &rc->r, label, time(NULL), &held) !=
+	    1)
+		return 0;
+	*age = 0;
+	catalog_each_on_tape(rc->cat, label, newest_copy, age);
+	return 1;
+}
+
 /* A copy made: into the catalog; its number, or 0. */
 static uint64_t
 record_copy(struct catalog *cat, const struct copy_result *res)
@@ -165,6 +208,7 @@ cmd_copy(const char *config, int argc, char **argv)
 	struct catalog		*cat;
 	struct copy_opts	 co;
 	struct copy_result	 res;
+	struct recycler		 rec;
 	char			 err[1024];
 	int			 i, rc = 0;
 	unsigned int		 p;
@@ -190,6 +234,13 @@ cmd_copy(const char *config, int argc, char **argv)
 		    conf.mounted == MOUNTED_SPLIT_LEG ? COPY_MOUNTED_SPLIT :
 		    COPY_MOUNTED_COPY;
 		co.readers = conf.readers;
+		if (cat != NULL) {
+			rec.cat = cat;
+			rec.r.keep_days = conf.keep_days;
+			rec.r.keep_copies = conf.keep_copies;
+			co.recycle = recycle_tape;
+			co.recycle_arg = &rec;
+		}
 		if ((got = copy_volume(c, lib, &co, &res, err,
 		    sizeof(err))) == 1) {
 			printf("skipped %s: %s\n", argv[i], err);
@@ -246,16 +297,6 @@ cmd_make_library(int argc, char **argv)
 	return 0;
 }
 
-static int
-forget_on_tape(const struct catalog_copy *c, void *arg)
-{
-	struct catalog	*cat = arg;
-	char		 err[256];
-
-	(void)catalog_forget(cat, c->id, err, sizeof(err));
-	return 0;
-}
-
 /*
  * A tape's copies under retention keep it: a new label (which erases
  * it) is refused while one is, naming it; the expired copies on it
@@ -294,7 +335,7 @@ label_allowed(struct tape_library *lib, struct catalog *cat,
 		fprintf(stderr, "daspool-backup: cannot read the catalog\n");
 		return -1;
 	}
-	catalog_each_on_tape(cat, slots[slot - 1].label, forget_on_tape, cat);
+	catalog_each_on_tape(cat, slots[slot - 1].label, forget_copy, cat);
 	return 0;
 }
 

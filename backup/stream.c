@@ -51,6 +51,34 @@ stream_pick(struct tape_stream *s, int loaded_first)
 	return 0;
 }
 
+/* A full tape retention lets go, the oldest: its slot, or 0. */
+static unsigned int
+stream_pick_recycled(struct tape_stream *s)
+{
+	struct tape_slot	slots[TAPE_SLOTS_MAX];
+	unsigned int		n, i, best = 0;
+	uint64_t		age, best_age = UINT64_MAX;
+
+	if (s->recycle == NULL || tape_inventory(s->lib, slots, &n) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (slots[i].full && slots[i].label[0] != '\0' &&
+		    !stream_used(s, slots[i].label) &&
+		    s->recycle(s->recycle_arg, slots[i].label, 0, &age) == 1 &&
+		    age < best_age) {
+			best = i + 1;
+			best_age = age;
+		}
+	if (best == 0)
+		return 0;
+	/* Taken: its copies go, and a new label of the same name erases
+	 * it. */
+	s->recycle(s->recycle_arg, slots[best - 1].label, 1, &age);
+	if (tape_label(s->lib, best, slots[best - 1].label) == -1)
+		return 0;
+	return best;
+}
+
 /* Loads the next tape and opens its next file as a new part. */
 static int
 stream_next(struct tape_stream *s, int loaded_first)
@@ -62,9 +90,10 @@ stream_next(struct tape_stream *s, int loaded_first)
 	if (s->nparts == STREAM_PARTS_MAX)
 		return stream_fail(s, "a copy spans at most %d tapes",
 		    STREAM_PARTS_MAX);
-	if ((slot = stream_pick(s, loaded_first)) == 0)
+	if ((slot = stream_pick(s, loaded_first)) == 0 &&
+	    (slot = stream_pick_recycled(s)) == 0)
 		return stream_fail(s, "no labelled tape with room is left in "
-		    "the library");
+		    "the library, and none that retention lets go");
 	if ((slot != tape_loaded(s->lib) && tape_load(s->lib, slot) == -1) ||
 	    tape_append(s->lib) == -1 ||
 	    tape_inventory(s->lib, slots, &n) == -1)
@@ -77,10 +106,13 @@ stream_next(struct tape_stream *s, int loaded_first)
 }
 
 int
-stream_open(struct tape_stream *s, struct tape_library *lib)
+stream_open(struct tape_stream *s, struct tape_library *lib,
+    stream_recycle_fn recycle, void *recycle_arg)
 {
 	memset(s, 0, sizeof(*s));
 	s->lib = lib;
+	s->recycle = recycle;
+	s->recycle_arg = recycle_arg;
 	return stream_next(s, 1);
 }
 
