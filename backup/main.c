@@ -7,7 +7,8 @@
  *   daspool-backup label SLOT LABEL [--library DIR] [--catalog DIR]
  *   daspool-backup list [VOLUME] --catalog DIR
  *   daspool-backup verify COPY --library DIR [--catalog DIR]
- *   daspool-backup restore COPY --to-file PATH --library DIR [--catalog DIR]
+ *   daspool-backup restore COPY --to-file PATH | --to-volume VOLUME
+ *       [--borrower CONF] --library DIR [--catalog DIR]
  *   daspool-backup forget COPY --catalog DIR
  *   daspool-backup tapes [--library DIR] [--catalog DIR]
  *
@@ -24,11 +25,13 @@
 
 #include <time.h>
 
+#include "borrow.h"
 #include "catalog.h"
 #include "copy.h"
 #include "retention.h"
 #include "verify.h"
 #include "config.h"
+#include "daspool_conf.h"
 #include "log.h"
 #include "size.h"
 #include "tape.h"
@@ -48,8 +51,9 @@ usage(void)
 	    "[--catalog DIR]\n"
 	    "       daspool-backup list [VOLUME] --catalog DIR\n"
 	    "       daspool-backup verify COPY --library DIR [--catalog DIR]\n"
-	    "       daspool-backup restore COPY --to-file PATH --library DIR "
-	    "[--catalog DIR]\n"
+	    "       daspool-backup restore COPY --to-file PATH | --to-volume "
+	    "VOLUME [--borrower CONF]\n"
+	    "           --library DIR [--catalog DIR]\n"
 	    "       daspool-backup forget COPY --catalog DIR\n"
 	    "       daspool-backup tapes [--library DIR] [--catalog DIR]\n"
 	    "COPY: a number in the catalog, or LABEL:FILE... in order\n");
@@ -510,6 +514,43 @@ cmd_tapes(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * restore's target: --to-file PATH, --to-volume VOLUME (borrowed with
+ * --borrower CONF), or --to, a path when it holds a '/'.
+ */
+static int
+restore_target(int argc, char **argv, struct restore_target *t,
+    struct borrowed *b, const char **shown)
+{
+	const char	*to = flag(argc, argv, "--to");
+	const char	*file = flag(argc, argv, "--to-file");
+	const char	*volume = flag(argc, argv, "--to-volume");
+	const char	*borrower = flag(argc, argv, "--borrower");
+	char		 err[1024];
+
+	if (to != NULL && file == NULL && volume == NULL) {
+		if (strchr(to, '/') != NULL)
+			file = to;
+		else
+			volume = to;
+	}
+	if ((file == NULL) == (volume == NULL))
+		usage();
+	memset(t, 0, sizeof(*t));
+	*shown = file != NULL ? file : volume;
+	if (file != NULL) {
+		t->file = file;
+		return 0;
+	}
+	if (borrow_volume(borrower != NULL ? borrower : DASPOOL_CONF_PATH,
+	    volume, b, err, sizeof(err)) != 0) {
+		fprintf(stderr, "daspool-backup: restore failed: %s\n", err);
+		return -1;
+	}
+	t->volume = b->volume;
+	return 0;
+}
+
 static int
 cmd_verify(int argc, char **argv, int restore)
 {
@@ -517,20 +558,26 @@ cmd_verify(int argc, char **argv, int restore)
 	struct tape_library	*lib;
 	struct catalog		*cat;
 	struct verify_result	 res;
-	const char		*to = flag(argc, argv, "--to-file");
+	struct restore_target	 to;
+	struct borrowed		 b;
+	const char		*shown = "";
 	char			 err[1024], cerr[512];
 	unsigned int		 n;
 	uint64_t		 id = 0;
 	int			 rc = 0;
 
-	if (restore && to == NULL)
-		usage();
+	memset(&b, 0, sizeof(b));
 	cat = open_catalog(argc, argv, 0);
 	if (cat != NULL ? copy_parts(cat, argc, argv, parts, &n, &id) != 0 :
 	    parse_parts(argc, argv, parts, &n) != 0)
 		usage();
 	lib = open_library(argc, argv);
-	if (verify_copy(lib, parts, n, restore ? to : NULL, &res, err,
+	if (restore && restore_target(argc, argv, &to, &b, &shown) != 0) {
+		tape_close(lib);
+		catalog_close(cat);
+		return 1;
+	}
+	if (verify_copy(lib, parts, n, restore ? &to : NULL, &res, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "daspool-backup: %s%s\n", restore ?
 		    "restore failed: " : "verify failed: ", err);
@@ -541,7 +588,11 @@ cmd_verify(int argc, char **argv, int restore)
 		    (unsigned long long)res.size,
 		    (unsigned long long)res.data_chunks,
 		    (unsigned long long)res.chunks, restore ? ", to " : "",
-		    restore ? to : "");
+		    shown);
+	if (b.client != NULL && borrow_return(&b, cerr, sizeof(cerr)) != 0) {
+		fprintf(stderr, "daspool-backup: %s\n", cerr);
+		rc = 1;
+	}
 	/* A verify's verdict goes into the catalog. */
 	if (cat != NULL && !restore && (rc == 0 || strstr(err, "chunk ")) &&
 	    catalog_set_state(cat, id, rc == 0 ? CATALOG_OK : CATALOG_BAD,

@@ -38,6 +38,7 @@ struct checker {
 	size_t			 mlen;
 	int			 fd;		/* restore target, or -1 */
 	const char		*to_file;
+	struct daspool_volume	*volume;	/* or this one */
 	struct verify_result	*res;
 	char			 err[512];
 };
@@ -122,6 +123,18 @@ check_begin(void *arg, const struct untar_member *m)
 	c->sha = calloc(c->chunks ? c->chunks : 1, MANIFEST_SHA_LEN);
 	if (c->have == NULL || c->sha == NULL)
 		return check_fail(c, "out of memory");
+	if (c->volume != NULL) {
+		if (daspool_volume_size(c->volume) < m->size)
+			return check_fail(c, "volume %s has %llu bytes, the "
+			    "image %llu", daspool_volume_name(c->volume),
+			    (unsigned long long)daspool_volume_size(c->volume),
+			    (unsigned long long)m->size);
+		/* The holes must read as zeroes there too. */
+		if (daspool_volume_init(c->volume) != 0)
+			return check_fail(c, "zeroing volume %s: %s",
+			    daspool_volume_name(c->volume),
+			    daspool_volume_error(c->volume));
+	}
 	if (c->to_file != NULL) {
 		if ((c->fd = open(c->to_file, O_WRONLY | O_CREAT | O_TRUNC |
 		    O_CLOEXEC, 0644)) == -1 ||
@@ -143,6 +156,11 @@ check_image(struct checker *c, uint64_t off, const uint8_t *buf, size_t len)
 	if (c->fd != -1 && pwrite(c->fd, buf, len, (off_t)off) !=
 	    (ssize_t)len)
 		return check_fail(c, "%s: %s", c->to_file, strerror(errno));
+	if (c->volume != NULL &&
+	    daspool_volume_write(c->volume, buf, len, off) != 0)
+		return check_fail(c, "writing volume %s at %llu: %s",
+		    daspool_volume_name(c->volume), (unsigned long long)off,
+		    daspool_volume_error(c->volume));
 	while (len > 0) {
 		if (c->cur_left == 0) {
 			c->cur = off / c->chunk_size;
@@ -229,7 +247,7 @@ check_against(struct checker *c, struct manifest *m)
 
 int
 verify_copy(struct tape_library *lib, const struct stream_part *parts,
-    unsigned int n, const char *to_file, struct verify_result *res,
+    unsigned int n, const struct restore_target *to, struct verify_result *res,
     char *err, size_t errlen)
 {
 	struct part_reader	pr = { lib, parts, n, 0, 0, "" };
@@ -243,7 +261,8 @@ verify_copy(struct tape_library *lib, const struct stream_part *parts,
 	memset(&c, 0, sizeof(c));
 	c.pr = &pr;
 	c.fd = -1;
-	c.to_file = to_file;
+	c.to_file = to != NULL ? to->file : NULL;
+	c.volume = to != NULL ? to->volume : NULL;
 	c.res = res;
 	fns.begin = check_begin;
 	fns.data = check_data;
@@ -264,7 +283,13 @@ verify_copy(struct tape_library *lib, const struct stream_part *parts,
 		manifest_free(&m);
 	}
 	if (c.fd != -1 && (fsync(c.fd) == -1 || close(c.fd) == -1) && rc == 0) {
-		snprintf(err, errlen, "%s: %s", to_file, strerror(errno));
+		snprintf(err, errlen, "%s: %s", c.to_file, strerror(errno));
+		rc = -1;
+	}
+	if (c.volume != NULL && rc == 0 && daspool_volume_flush(c.volume) != 0) {
+		snprintf(err, errlen, "flushing volume %s: %s",
+		    daspool_volume_name(c.volume),
+		    daspool_volume_error(c.volume));
 		rc = -1;
 	}
 	free(c.have);

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "daspool.h"
 #include "stream.h"
 #include "tape.h"
 
@@ -18,13 +19,22 @@ struct verify_result {
 	uint64_t	bytes;		/* image bytes read and checked */
 };
 
+/* Where a restore writes: a file, or a mounted volume (NULL both:
+ * only check). */
+struct restore_target {
+	const char		*file;
+	struct daspool_volume	*volume;
+};
+
 /*
- * Reads the copy whose tape file is parts[0..n) in order. to_file NULL
- * only checks. 0 when every chunk matches, else -1 with the first fault
- * in err ("chunk 12 (bytes 12582912-13631487) does not match ...").
+ * Reads the copy whose tape file is parts[0..n) in order, writing the
+ * image to the target on the way. A volume must be at least the
+ * image's size; it is zeroed first, so the holes read as zeroes. 0 when
+ * every chunk matches, else -1 with the first fault in err ("chunk 12
+ * (bytes 12582912-13631487) does not match ...").
  */
 int	verify_copy(struct tape_library *, const struct stream_part *parts,
-	    unsigned int n, const char *to_file, struct verify_result *,
-	    char *err, size_t errlen);
+	    unsigned int n, const struct restore_target *,
+	    struct verify_result *, char *err, size_t errlen);
 
 #endif
