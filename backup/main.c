@@ -11,6 +11,7 @@
  *       [--borrower CONF] --library DIR [--catalog DIR]
  *   daspool-backup forget COPY --catalog DIR
  *   daspool-backup tapes [--library DIR] [--catalog DIR]
+ *   daspool-backup scan [--library DIR] [--catalog DIR]
  *
  * COPY is a copy's number in the catalog, or (without one) its tape
  * file's parts, LABEL:FILE in order, as copy prints them.
@@ -29,6 +30,7 @@
 #include "catalog.h"
 #include "copy.h"
 #include "retention.h"
+#include "scan.h"
 #include "verify.h"
 #include "config.h"
 #include "daspool_conf.h"
@@ -56,6 +58,7 @@ usage(void)
 	    "           --library DIR [--catalog DIR]\n"
 	    "       daspool-backup forget COPY --catalog DIR\n"
 	    "       daspool-backup tapes [--library DIR] [--catalog DIR]\n"
+	    "       daspool-backup scan [--library DIR] [--catalog DIR]\n"
 	    "COPY: a number in the catalog, or LABEL:FILE... in order\n");
 	exit(2);
 }
@@ -603,6 +606,37 @@ cmd_verify(int argc, char **argv, int restore)
 	return rc;
 }
 
+/* The catalog rebuilt from the tapes; into an empty catalog only. */
+static int
+cmd_scan(int argc, char **argv)
+{
+	struct tape_library	*lib = open_library(argc, argv);
+	struct catalog		*cat = open_catalog(argc, argv, 1);
+	struct scan_counts	 counts;
+	unsigned int		 held = 0;
+	char			 err[1024];
+	int			 rc = 0;
+
+	catalog_each(cat, NULL, count_copy, &held);
+	if (held > 0) {
+		fprintf(stderr, "daspool-backup: the catalog holds %u copies: "
+		    "scan rebuilds an empty one (move this one aside)\n",
+		    held);
+		rc = 1;
+	} else if (scan_library(lib, cat, stdout, &counts, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "daspool-backup: scan failed: %s\n", err);
+		rc = 1;
+	} else {
+		printf("scanned %u tape files: %u copies catalogued, %u not "
+		    "whole\n", counts.files, counts.copies, counts.broken);
+		rc = counts.broken > 0;
+	}
+	tape_close(lib);
+	catalog_close(cat);
+	return rc;
+}
+
 /* -n: the config checked; -nv: printed in its own syntax. */
 static int
 cmd_check(const char *config, int verbose)
@@ -659,5 +693,7 @@ backup_run_command(const char *config, int argc, char **argv)
 		return cmd_forget(argc - 2, argv + 2);
 	if (strcmp(argv[1], "tapes") == 0)
 		return cmd_tapes(argc - 2, argv + 2);
+	if (strcmp(argv[1], "scan") == 0)
+		return cmd_scan(argc - 2, argv + 2);
 	usage();
 }

@@ -82,6 +82,13 @@ untar_checksum_ok(const uint8_t *h)
 	    want == sum;
 }
 
+int
+untar_is_member(const uint8_t block[TAR_BLOCK], const char *name)
+{
+	return untar_checksum_ok(block) && memcmp(block + 257, "ustar", 5) ==
+	    0 && strncmp((const char *)block, name, 100) == 0;
+}
+
 /* The pax records we write: name, sparse name and size, size. */
 static int
 untar_pax(struct untar *u, uint64_t len, struct untar_member *m,

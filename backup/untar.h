@@ -37,4 +37,7 @@ struct untar_fns {
 int	untar(untar_read_fn, void *rarg, const struct untar_fns *,
 	    char *err, size_t errlen);
 
+/* 1 when block is a sound ustar header of the member name. */
+int	untar_is_member(const uint8_t block[TAR_BLOCK], const char *name);
+
 #endif

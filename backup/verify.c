@@ -22,6 +22,8 @@ struct part_reader {
 	const struct stream_part	*parts;
 	unsigned int			 n, at;
 	int				 open;
+	uint64_t			*bytes;		/* per part */
+	int				 ran_out;
 	char				 err[TAPE_ERR_MAX];
 };
 
@@ -78,7 +80,14 @@ part_read(void *arg, void *buf, size_t len)
 	ssize_t			 n;
 
 	while (len > 0) {
-		if (!r->open && (r->at == r->n || part_load(r) != 0))
+		if (!r->open && r->at == r->n) {
+			r->ran_out = 1;
+			snprintf(r->err, sizeof(r->err), "the tape file goes "
+			    "on past its last part, %s:%u",
+			    r->parts[r->n - 1].label, r->parts[r->n - 1].file);
+			return -1;
+		}
+		if (!r->open && part_load(r) != 0)
 			return -1;
 		if ((n = tape_read(r->lib, p, len)) < 0) {
 			snprintf(r->err, sizeof(r->err), "%s",
@@ -90,10 +99,23 @@ part_read(void *arg, void *buf, size_t len)
 			r->at++;
 			continue;
 		}
+		r->bytes[r->at] += (uint64_t)n;
 		p += n;
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* After the archive's end: the rest of its part (the second zero
+ * block), so the part's bytes are counted whole. */
+static void
+part_drain(struct part_reader *r)
+{
+	uint8_t	buf[4096];
+	ssize_t	n;
+
+	while (r->open && (n = tape_read(r->lib, buf, sizeof(buf))) > 0)
+		r->bytes[r->at] += (uint64_t)n;
 }
 
 static int __attribute__((format(printf, 2, 3)))
@@ -245,20 +267,47 @@ check_against(struct checker *c, struct manifest *m)
 	return 0;
 }
 
+/* The image read whole: checked against its MANIFEST. */
+static int
+check_manifest(struct checker *c, struct verify_result *res, char *err,
+    size_t errlen)
+{
+	struct manifest	m;
+	int		rc;
+
+	if (c->manifest == NULL || c->have == NULL) {
+		snprintf(err, errlen, "the tape file has no %s",
+		    c->have == NULL ? "image" : "MANIFEST");
+		return -1;
+	}
+	if (manifest_parse(c->manifest, c->mlen, &m, err, errlen) != 0)
+		return -1;
+	snprintf(res->volume, sizeof(res->volume), "%s", m.volume);
+	res->size = m.size;
+	res->chunks = m.chunks;
+	res->time = m.time;
+	res->kind = (uint8_t)m.kind;
+	memcpy(res->tree, m.tree, sizeof(res->tree));
+	if ((rc = check_against(c, &m)) != 0)
+		snprintf(err, errlen, "%s", c->err);
+	manifest_free(&m);
+	return rc;
+}
+
 int
 verify_copy(struct tape_library *lib, const struct stream_part *parts,
     unsigned int n, const struct restore_target *to, struct verify_result *res,
     char *err, size_t errlen)
 {
-	struct part_reader	pr = { lib, parts, n, 0, 0, "" };
+	struct part_reader	pr = { lib, parts, n, 0, 0, NULL, 0, "" };
 	struct untar_fns	fns;
 	struct checker		c;
-	struct manifest		m;
 	char			uerr[512];
 	int			rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	memset(&c, 0, sizeof(c));
+	pr.bytes = res->part_bytes;
 	c.pr = &pr;
 	c.fd = -1;
 	c.to_file = to != NULL ? to->file : NULL;
@@ -268,19 +317,16 @@ verify_copy(struct tape_library *lib, const struct stream_part *parts,
 	fns.data = check_data;
 	fns.end = check_end;
 	fns.arg = &c;
-	if (untar(part_read, &pr, &fns, uerr, sizeof(uerr)) != 0)
+	if (n == 0 || n > STREAM_PARTS_MAX)
+		snprintf(err, errlen, "a copy has 1 to %d parts",
+		    STREAM_PARTS_MAX);
+	else if (untar(part_read, &pr, &fns, uerr, sizeof(uerr)) != 0) {
 		snprintf(err, errlen, "%s", c.err[0] ? c.err : pr.err[0] ?
 		    pr.err : uerr);
-	else if (c.manifest == NULL || c.have == NULL)
-		snprintf(err, errlen, "the tape file has no %s",
-		    c.have == NULL ? "image" : "MANIFEST");
-	else if (manifest_parse(c.manifest, c.mlen, &m, err, errlen) == 0) {
-		snprintf(res->volume, sizeof(res->volume), "%s", m.volume);
-		res->size = m.size;
-		res->chunks = m.chunks;
-		if ((rc = check_against(&c, &m)) != 0)
-			snprintf(err, errlen, "%s", c.err);
-		manifest_free(&m);
+		res->ran_out = pr.ran_out;
+	} else {
+		part_drain(&pr);
+		rc = check_manifest(&c, res, err, errlen);
 	}
 	if (c.fd != -1 && (fsync(c.fd) == -1 || close(c.fd) == -1) && rc == 0) {
 		snprintf(err, errlen, "%s: %s", c.to_file, strerror(errno));

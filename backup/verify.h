@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "daspool.h"
+#include "manifest.h"
 #include "stream.h"
 #include "tape.h"
 
@@ -17,6 +18,12 @@ struct verify_result {
 	uint64_t	size;
 	uint64_t	chunks, data_chunks;
 	uint64_t	bytes;		/* image bytes read and checked */
+	/* From the MANIFEST, for a catalog rebuilt from tape. */
+	uint64_t	time;
+	uint8_t		kind;		/* enum manifest_kind */
+	uint8_t		tree[MANIFEST_SHA_LEN];
+	uint64_t	part_bytes[STREAM_PARTS_MAX];	/* read of each part */
+	int		ran_out;	/* the archive goes on past the parts */
 };
 
 /* Where a restore writes: a file, or a mounted volume (NULL both:

@@ -138,7 +138,7 @@ f=$(tape_file DSP001 0)
 # block of sparse map, then the data.
 hdr=$(grep -abo "GNUSparseFile.0/Vol-1.img" "$f" | awk -F: '$1 % 512 == 0 { print $1; exit }')
 pos=$(( hdr + 1024 + 5 * 1048576 + 77 ))
-printf '\x%02x' $(( ($(od -An -tu1 -j "$pos" -N1 "$f") + 1) % 256 )) |
+printf "\\x$(printf %02x $(( ($(od -An -tu1 -j "$pos" -N1 "$f") + 1) % 256 )))" |
 	dd of="$f" bs=1 seek="$pos" conv=notrunc 2>/dev/null
 got=$(daspool-backup verify DSP001:0 --library "$lib" 2>&1) && fail "verify passed a flipped byte: $got"
 echo "$got" | grep -q "chunk 5 (bytes 5242880-6291455) of Vol-1's copy does not match its SHA-256" ||
@@ -149,4 +149,35 @@ daspool-backup list --catalog "$cat" | grep -q "^1 .* bad " || fail "the bad cop
 daspool-backup forget 1 --catalog "$cat" || fail "forget"
 [ "$(daspool-backup list Vol-1 --catalog "$cat" | tail -n +2)" = "" ] || fail "copy 1 not forgotten"
 expect_fail "no copy 1" daspool-backup forget 1 --catalog "$cat"
+
+# scan: the catalog rebuilt from the tapes alone. The copies come back
+# in the order made with the same tapes (Vol-2 followed from DSP001
+# onto DSP002); Vol-1's copy with the flipped byte is reported, not
+# catalogued, and the exit status says so.
+expect_fail "the catalog holds 3 copies: scan rebuilds an empty one" \
+    daspool-backup scan --library "$lib" --catalog "$cat"
+before=$(daspool-backup list --catalog "$cat" | tail -n +2 | awk '{ $1 = ""; $7 = ""; print }')
+rm -rf "$cat"
+got=$(daspool-backup scan --library "$lib" --catalog "$cat") && fail "scan passed over a broken copy: $got"
+echo "$got" | grep -q "^not whole: the copy of Vol-1 begun at DSP001:0: chunk 5 " ||
+	fail "scan did not report Vol-1's broken copy: $got"
+echo "$got" | grep -q "^found copy 1 of Vol-2 (fuzzy, .*), 16777216 bytes, on DSP001:1 DSP002:0$" ||
+	fail "scan did not follow Vol-2 across its tapes: $got"
+echo "$got" | grep -q "^scanned [0-9]* tape files: 3 copies catalogued, 1 not whole$" ||
+	fail "scan's summary: $got"
+after=$(daspool-backup list --catalog "$cat" | tail -n +2 | awk '{ $1 = ""; $7 = ""; print }')
+[ "$after" = "$before" ] || fail "the scanned catalog differs:
+$before
+---
+$after"
+daspool-backup verify 1 --library "$lib" --catalog "$cat" >/dev/null ||
+	fail "verify of a scanned copy"
+# Vol-2's second part cut short (as by a copy that never ended): the
+# copy is not whole, and nothing on the tapes is taken for its rest.
+truncate -s 1M "$(tape_file DSP002 0)"
+rm -rf "$cat"
+got=$(daspool-backup scan --library "$lib" --catalog "$cat") && fail "scan passed over a cut copy: $got"
+echo "$got" | grep -q "^not whole: the copy begun at DSP001:1: it runs off the end of DSP002:0, and no file on the tapes carries it on$" ||
+	fail "scan did not report Vol-2's cut copy: $got"
+echo "$got" | grep -q "2 copies catalogued, 2 not whole$" || fail "scan's summary: $got"
 pass
