@@ -229,6 +229,50 @@ catalog_write(struct catalog *c, MDB_txn *txn, const struct catalog_copy *cp,
 }
 
 int
+catalog_get_u64(struct catalog *c, const char *key, uint64_t *v)
+{
+	MDB_txn	*txn;
+	MDB_val	 k = { strlen(key), (void *)key }, d;
+	int	 rc, i;
+
+	*v = 0;
+	if (mdb_txn_begin(c->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -1;
+	rc = mdb_get(txn, c->meta, &k, &d);
+	if (rc == 0 && d.mv_size == 8)
+		for (i = 0; i < 8; i++)
+			*v = *v << 8 | ((const uint8_t *)d.mv_data)[i];
+	mdb_txn_abort(txn);
+	return rc == MDB_NOTFOUND ? 1 : rc == 0 && d.mv_size == 8 ? 0 : -1;
+}
+
+int
+catalog_put_u64(struct catalog *c, const char *key, uint64_t v, char *err,
+    size_t errlen)
+{
+	MDB_txn	*txn;
+	MDB_val	 k = { strlen(key), (void *)key }, d;
+	uint8_t	 buf[8];
+	int	 rc;
+
+	catalog_id_key(v, buf);
+	d.mv_size = 8;
+	d.mv_data = buf;
+	if ((rc = mdb_txn_begin(c->env, NULL, 0, &txn)) != 0)
+		return catalog_fail(err, errlen, "catalog: %s",
+		    mdb_strerror(rc));
+	if ((rc = mdb_put(txn, c->meta, &k, &d, 0)) != 0) {
+		mdb_txn_abort(txn);
+		return catalog_fail(err, errlen, "catalog: %s",
+		    mdb_strerror(rc));
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return catalog_fail(err, errlen, "catalog: %s",
+		    mdb_strerror(rc));
+	return 0;
+}
+
+int
 catalog_add(struct catalog *c, struct catalog_copy *cp, char *err,
     size_t errlen)
 {
@@ -403,4 +447,19 @@ int
 catalog_forget(struct catalog *c, uint64_t id, char *err, size_t errlen)
 {
 	return catalog_change(c, id, catalog_drop, NULL, err, errlen);
+}
+
+static int
+catalog_forget_one(const struct catalog_copy *cp, void *arg)
+{
+	char	err[256];
+
+	(void)catalog_forget(arg, cp->id, err, sizeof(err));
+	return 0;
+}
+
+void
+catalog_forget_tape(struct catalog *c, const char *label)
+{
+	catalog_each_on_tape(c, label, catalog_forget_one, c);
 }

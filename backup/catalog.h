@@ -61,6 +61,13 @@ int	catalog_each_on_tape(struct catalog *, const char *label,
 	    int (*cb)(const struct catalog_copy *, void *), void *arg);
 int	catalog_set_state(struct catalog *, uint64_t id, uint8_t state,
 	    uint64_t verified_at, char *err, size_t errlen);
+/* Forgets every copy with a part on the tape (it is being erased). */
+void	catalog_forget_tape(struct catalog *, const char *label);
+/* A number kept beside the copies (meta): "last_run", the time of the
+ * last backup run that ended. get: 0 (1 and *v 0 when never set), -1. */
+int	catalog_get_u64(struct catalog *, const char *key, uint64_t *v);
+int	catalog_put_u64(struct catalog *, const char *key, uint64_t v,
+	    char *err, size_t errlen);
 /* Forgets a copy (the tape keeps its bytes until it is relabelled). */
 int	catalog_forget(struct catalog *, uint64_t id, char *err,
 	    size_t errlen);

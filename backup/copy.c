@@ -33,6 +33,7 @@ struct copy {
 	size_t			*filled;	/* slab index in the slot, +1 */
 	size_t			 nslots;
 	size_t			 written;	/* slabs the writer took */
+	uint64_t		 data_bytes, done_bytes;
 	int			 failed;
 	char			 why[1024];
 };
@@ -118,6 +119,7 @@ copy_plan(struct copy *cp, struct tar_region **regions, size_t *nregions)
 		if (!m->data[c])
 			continue;
 		len = copy_chunk_len(m, c);
+		cp->data_bytes += len;
 		if (nr > 0 && c > 0 && m->data[c - 1])
 			(*regions)[nr - 1].length += len;
 		else {
@@ -228,6 +230,10 @@ copy_write(struct copy *cp, struct tar *t)
 		cp->written = i + 1;
 		pthread_cond_broadcast(&cp->cond);
 		pthread_mutex_unlock(&cp->lock);
+		cp->done_bytes += copy_slab_len(cp, s);
+		if (cp->o->progress != NULL)
+			cp->o->progress(cp->o->progress_arg, cp->done_bytes,
+			    cp->data_bytes);
 	}
 	return 0;
 }

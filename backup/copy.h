@@ -26,6 +26,11 @@ struct copy_opts {
 	int			 readers;
 	stream_recycle_fn	 recycle;	/* tapes retention frees */
 	void			*recycle_arg;
+	/* After each slab on tape: the data bytes written and due (the
+	 * holes are not). From the writer's thread; NULL: none. */
+	void			(*progress)(void *arg, uint64_t done,
+				    uint64_t total);
+	void			*progress_arg;
 };
 
 struct copy_result {

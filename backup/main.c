@@ -25,11 +25,13 @@
 #include <string.h>
 
 #include <time.h>
+#include <unistd.h>
 
 #include "borrow.h"
 #include "catalog.h"
 #include "copy.h"
 #include "retention.h"
+#include "run.h"
 #include "scan.h"
 #include "verify.h"
 #include "config.h"
@@ -137,147 +139,77 @@ open_catalog(int argc, char **argv, int need)
 	return cat;
 }
 
-struct recycler {
-	struct catalog		*cat;
-	struct retention	 r;
-};
-
-static int
-newest_copy(const struct catalog_copy *c, void *arg)
-{
-	uint64_t	*t = arg;
-
-	if (c->time > *t)
-		*t = c->time;
-	return 0;
-}
-
-static int
-forget_copy(const struct catalog_copy *c, void *arg)
-{
-	char	err[256];
-
-	(void)catalog_forget(arg, c->id, err, sizeof(err));
-	return 0;
-}
-
-/* stream.h's recycle: a full tape whose copies all expired. */
-static int
-recycle_tape(void *arg, const char *label, int take, uint64_t *age)
-{
-	struct recycler	*rc = arg;
-	uint64_t	 held;
-
-	if (take) {
-		catalog_each_on_tape(rc->cat, label, forget_copy, rc->cat);
-		return 1;
-	}
-	if (retention_tape_free(rc->cat, &rc->r, label, time(NULL), &held) !=
-	    1)
-		return 0;
-	*age = 0;
-	catalog_each_on_tape(rc->cat, label, newest_copy, age);
-	return 1;
-}
-
-/* A copy made: into the catalog; its number, or 0. */
-static uint64_t
-record_copy(struct catalog *cat, const struct copy_result *res)
-{
-	struct catalog_copy	c;
-	char			err[512];
-	unsigned int		i;
-
-	memset(&c, 0, sizeof(c));
-	snprintf(c.volume, sizeof(c.volume), "%s", res->m.volume);
-	c.time = res->m.time;
-	c.kind = (uint8_t)res->m.kind;
-	c.size = res->m.size;
-	c.stored = res->stored;
-	memcpy(c.tree, res->m.tree, sizeof(c.tree));
-	c.nparts = (uint8_t)res->stream.nparts;
-	for (i = 0; i < res->stream.nparts; i++)
-		c.parts[i] = res->stream.parts[i];
-	if (catalog_add(cat, &c, err, sizeof(err)) != 0) {
-		fprintf(stderr, "daspool-backup: %s: copied but not "
-		    "catalogued: %s\n", res->m.volume, err);
-		return 0;
-	}
-	return c.id;
-}
-
-static int
-cmd_copy(const char *config, int argc, char **argv)
+/* The backup's client, from the config; NULL (said) when it fails. */
+static struct daspool_client *
+open_client(void)
 {
 	struct daspool_options	 o;
 	struct daspool_client	*c = NULL;
-	struct tape_library	*lib;
-	struct catalog		*cat;
-	struct copy_opts	 co;
-	struct copy_result	 res;
-	struct recycler		 rec;
-	char			 err[1024];
-	int			 i, rc = 0;
-	unsigned int		 p;
-	uint64_t		 id;
-	int			 got;
 
-	load_config(config);
 	backup_config_options(&conf, &o);
-	lib = open_library(argc, argv);
-	cat = open_catalog(argc, argv, 0);
 	if (daspool_client_open(&o, &c) != 0) {
 		fprintf(stderr, "daspool-backup: %s\n", c != NULL ?
 		    daspool_client_error(c) : "out of memory");
 		daspool_client_close(c);
-		c = NULL;
-		rc = 1;
+		return NULL;
 	}
-	/* A copy that fails does not stop the others. */
-	for (i = 0; c != NULL && i < argc && argv[i][0] != '-'; i++) {
-		memset(&co, 0, sizeof(co));
-		co.volume = argv[i];
-		co.mounted = conf.mounted == MOUNTED_SKIP ? COPY_MOUNTED_SKIP :
-		    conf.mounted == MOUNTED_SPLIT_LEG ? COPY_MOUNTED_SPLIT :
-		    COPY_MOUNTED_COPY;
-		co.readers = conf.readers;
-		if (cat != NULL) {
-			rec.cat = cat;
-			rec.r.keep_days = conf.keep_days;
-			rec.r.keep_copies = conf.keep_copies;
-			co.recycle = recycle_tape;
-			co.recycle_arg = &rec;
-		}
-		if ((got = copy_volume(c, lib, &co, &res, err,
-		    sizeof(err))) == 1) {
-			printf("skipped %s: %s\n", argv[i], err);
-			fflush(stdout);
-		} else if (got != 0) {
-			fprintf(stderr, "daspool-backup: %s: %s\n", argv[i],
-			    err);
-			rc = 1;
-		} else {
-			id = cat != NULL ? record_copy(cat, &res) : 0;
-			if (cat != NULL && id == 0)
-				rc = 1;
-			printf("copied %s", argv[i]);
-			if (id != 0)
-				printf(" as copy %llu", (unsigned long long)id);
-			printf(": %llu bytes of %llu in %.3f s, to",
-			    (unsigned long long)res.stored,
-			    (unsigned long long)res.m.size, res.seconds);
-			for (p = 0; p < res.stream.nparts; p++)
-				printf(" %s:%u", res.stream.parts[p].label,
-				    res.stream.parts[p].file);
-			/* Each copy is told as it ends, also into a file. */
-			printf("\n");
-			fflush(stdout);
-		}
-		manifest_free(&res.m);
+	return c;
+}
+
+/* The run lock of the catalog's directory: its fd, -1 (said) when
+ * another run holds it, -2 with no catalog. */
+static int
+lock_runs(const char *dir)
+{
+	char	err[512];
+	int	fd;
+
+	if (dir == NULL)
+		return -2;
+	if ((fd = status_lock(dir, err, sizeof(err))) == -1)
+		fprintf(stderr, "daspool-backup: %s\n", err);
+	return fd;
+}
+
+static const char *
+catalog_dir(int argc, char **argv)
+{
+	const char	*dir = flag(argc, argv, "--catalog");
+
+	return dir != NULL ? dir : conf_loaded ? conf.catalog : NULL;
+}
+
+/* copy VOLUME... (each named) and run [VOLUME...] (none: all). */
+static int
+cmd_run(const char *config, int argc, char **argv, int all)
+{
+	struct run	 r;
+	char		 err[1024];
+	int		 n, rc = 1, lock;
+
+	load_config(config);
+	for (n = 0; n < argc && argv[n][0] != '-'; n++)
+		;
+	if (n == 0 && !all)
+		usage();
+	memset(&r, 0, sizeof(r));
+	r.conf = &conf;
+	r.out = stdout;
+	r.lib = open_library(argc, argv);
+	r.cat = open_catalog(argc, argv, 0);
+	r.status_dir = r.cat != NULL ? catalog_dir(argc, argv) : NULL;
+	if ((lock = lock_runs(r.status_dir)) != -1 &&
+	    (r.client = open_client()) != NULL) {
+		rc = run_volumes(&r, argv, (unsigned int)n, err, sizeof(err));
+		if (rc == -1)
+			fprintf(stderr, "daspool-backup: %s\n", err);
+		rc = rc != 0;
 	}
-	daspool_client_close(c);
-	tape_close(lib);
-	catalog_close(cat);
+	daspool_client_close(r.client);
+	tape_close(r.lib);
+	catalog_close(r.cat);
+	if (lock >= 0)
+		close(lock);
 	return rc;
 }
 
@@ -342,7 +274,7 @@ label_allowed(struct tape_library *lib, struct catalog *cat,
 		fprintf(stderr, "daspool-backup: cannot read the catalog\n");
 		return -1;
 	}
-	catalog_each_on_tape(cat, slots[slot - 1].label, forget_copy, cat);
+	catalog_forget_tape(cat, slots[slot - 1].label);
 	return 0;
 }
 
@@ -678,7 +610,9 @@ static int
 backup_run_command(const char *config, int argc, char **argv)
 {
 	if (strcmp(argv[1], "copy") == 0)
-		return cmd_copy(config, argc - 2, argv + 2);
+		return cmd_run(config, argc - 2, argv + 2, 0);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(config, argc - 2, argv + 2, 1);
 	if (strcmp(argv[1], "make-library") == 0)
 		return cmd_make_library(argc - 2, argv + 2);
 	if (strcmp(argv[1], "label") == 0)

@@ -67,6 +67,7 @@ enum dsp_opcode {
 	DSP_OP_RESYNC_DONE	= 21,
 	/* control: backup -> manager, a read-only ticket of any volume */
 	DSP_OP_BACKUP_OPEN	= 22,
+	DSP_OP_BACKUP_LIST	= 24,	/* every volume, a page at a time */
 	/* control: admin -> manager (admin socket, or admin-role TLS) */
 	DSP_OP_ADMIN		= 20,
 	/* data: borrower -> agent */

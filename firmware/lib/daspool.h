@@ -188,6 +188,14 @@ int		 daspool_mount(struct daspool_client *, const char *volume,
  */
 int		 daspool_backup_open(struct daspool_client *,
 		    const char *volume, const struct daspool_mount **info);
+/*
+ * For a certificate of role backup: calls fn with the name of every
+ * volume of the pool, in name order (asked a page at a time; fn must
+ * not call the client).
+ */
+typedef void	 daspool_volume_name_fn(const char *volume, void *arg);
+int		 daspool_backup_list(struct daspool_client *,
+		    daspool_volume_name_fn *fn, void *arg);
 /* The mount info known here (memory, else state_dir); no manager call. */
 int		 daspool_mount_lookup(struct daspool_client *, const char *volume,
 		    const struct daspool_mount **info);

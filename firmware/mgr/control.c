@@ -121,6 +121,8 @@ static const struct control_handler {
 	    "finish mirror resyncs", mirror_handle_resync_done },
 	{ DSP_OP_BACKUP_OPEN, ROLE_BIT(DSP_ROLE_BACKUP),
 	    "open volumes for backup", lending_handle_backup_open },
+	{ DSP_OP_BACKUP_LIST, ROLE_BIT(DSP_ROLE_BACKUP),
+	    "list volumes for backup", backup_handle_list },
 	{ DSP_OP_ADMIN, ROLE_BIT(DSP_ROLE_ADMIN) | ROLE_BIT(DSP_ROLE_MONITOR),
 	    "run admin commands",
 	    admin_handle },

@@ -111,6 +111,12 @@ int		 lending_handle_backup_open(struct conn *,
 		    const struct dsp_header *, const uint8_t *,
 		    struct buf_writer *, char *, size_t);
 
+/* backup_list.c */
+/* BACKUP_LIST: a page of the volumes (name and generation) after the
+ * one named (an empty request: from the first), for the backup role. */
+int		 backup_handle_list(struct conn *, const struct dsp_header *,
+		    const uint8_t *, struct buf_writer *, char *, size_t);
+
 /* push.c */
 /* Starts the worker that delivers what the store's owed table lists,
  * beginning with what was owed when the manager last stopped. */

@@ -248,6 +248,8 @@ static const struct fuzz_decoder fuzz_decoders[] = {
 	{ DSP_OP_MIRROR_STATUS, 0, fuzz_volume_ref },
 	{ DSP_OP_BACKUP_OPEN, 0, fuzz_volume_ref },
 	{ DSP_OP_BACKUP_OPEN, 1, fuzz_mount_info },
+	{ DSP_OP_BACKUP_LIST, 0, fuzz_volume_ref },
+	{ DSP_OP_BACKUP_LIST, 1, fuzz_generation_page },
 	{ DSP_OP_MIRROR_STATUS, 1, fuzz_mirror_status },
 	{ DSP_OP_LEG_FAIL, 0, fuzz_leg_fail },
 	{ DSP_OP_LEG_FAIL, 1, fuzz_mirror_status },
