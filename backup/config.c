@@ -22,7 +22,7 @@ static cfg_opt_t backup_opts[] = {
 	CFG_STR("library", "/var/lib/daspool/backup/library", CFGF_NONE),
 	CFG_STR("catalog", "/var/lib/daspool/backup/catalog", CFGF_NONE),
 	CFG_STR("schedule", "daily 02:00", CFGF_NONE),
-	CFG_STR_LIST("include", "{*}", CFGF_NONE),
+	CFG_STR_LIST("include", "{\"*\"}", CFGF_NONE),
 	CFG_STR_LIST("exclude", "{}", CFGF_NONE),
 	CFG_STR("mounted", "copy", CFGF_NONE),
 	CFG_INT("keep_days", 30, CFGF_NONE),

@@ -2,6 +2,9 @@
  * daspool-backup: copies pooled volumes to a tape library.
  *
  *   daspool-backup [-f CONFIG] -n[v]
+ *   daspool-backup -f CONFIG daemon
+ *   daspool-backup [-f CONFIG] run [VOLUME...] [--library DIR] [--catalog DIR]
+ *   daspool-backup [-f CONFIG] status [--catalog DIR]
  *   daspool-backup [-f CONFIG] copy VOLUME... [--library DIR] [--catalog DIR]
  *   daspool-backup make-library DIR --slots N --tapes N --capacity SIZE
  *   daspool-backup label SLOT LABEL [--library DIR] [--catalog DIR]
@@ -20,6 +23,8 @@
  * library and the catalog (which the flags override). Exit status: 0
  * done, 1 failed, 2 usage.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +35,7 @@
 #include "borrow.h"
 #include "catalog.h"
 #include "copy.h"
+#include "daemon.h"
 #include "retention.h"
 #include "run.h"
 #include "scan.h"
@@ -47,6 +53,10 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: daspool-backup [-f CONFIG] -n[v]\n"
+	    "       daspool-backup -f CONFIG daemon\n"
+	    "       daspool-backup [-f CONFIG] run [VOLUME...] [--library DIR] "
+	    "[--catalog DIR]\n"
+	    "       daspool-backup [-f CONFIG] status [--catalog DIR]\n"
 	    "       daspool-backup [-f CONFIG] copy VOLUME... [--library DIR] "
 	    "[--catalog DIR]\n"
 	    "       daspool-backup make-library DIR --slots N --tapes N "
@@ -569,6 +579,118 @@ cmd_scan(int argc, char **argv)
 	return rc;
 }
 
+/* The daemon's state between runs. */
+struct daemon_ctx {
+	struct catalog	*cat;
+	const char	*catalog_dir;
+};
+
+static time_t
+daemon_last_run(void *arg)
+{
+	struct daemon_ctx	*d = arg;
+	uint64_t		 t;
+
+	if (catalog_get_u64(d->cat, "last_run", &t) < 0)
+		t = 0;
+	return (time_t)t;
+}
+
+/* One scheduled run; what fails is logged and tried again later. */
+static int
+daemon_run(void *arg)
+{
+	struct daemon_ctx	*d = arg;
+	struct run		 r;
+	char			 err[1024];
+	int			 lock, rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	r.conf = &conf;
+	r.out = stdout;
+	r.cat = d->cat;
+	r.status_dir = d->catalog_dir;
+	r.stop = &daemon_stop;
+	if ((lock = status_lock(d->catalog_dir, err, sizeof(err))) == -1) {
+		log_warnx("not running now: %s", err);
+		return -1;
+	}
+	if ((r.lib = vtl_open(conf.library, err, sizeof(err))) == NULL)
+		log_warnx("not running now: %s", err);
+	else if ((r.client = open_client()) != NULL) {
+		if ((rc = run_volumes(&r, NULL, 0, err, sizeof(err))) == -1)
+			log_warnx("run failed: %s", err);
+		rc = rc == -1 ? -1 : 0;
+	}
+	daspool_client_close(r.client);
+	tape_close(r.lib);
+	close(lock);
+	return rc;
+}
+
+static int
+cmd_daemon(const char *config)
+{
+	struct daemon_ctx	d;
+	struct daemon_opts	o;
+	char			err[512];
+
+	load_config(config);
+	log_init("daspool-backup", 1, conf.log_level);
+	d.catalog_dir = conf.catalog;
+	if (catalog_open(conf.catalog, &d.cat, err, sizeof(err)) != 0) {
+		fprintf(stderr, "daspool-backup: %s\n", err);
+		return 1;
+	}
+	memset(&o, 0, sizeof(o));
+	o.schedule = &conf.schedule;
+	o.last_run = daemon_last_run;
+	o.run = daemon_run;
+	o.arg = &d;
+	o.retry = 60;
+	log_info("started: library %s, catalog %s", conf.library,
+	    conf.catalog);
+	backup_daemon(&o);
+	catalog_close(d.cat);
+	return 0;
+}
+
+/* What runs now, or the last run; and, with a config, the next. */
+static int
+cmd_status(int argc, char **argv)
+{
+	struct backup_status	s;
+	const char		*dir = catalog_dir(argc, argv);
+	char			err[512], when[32], sched[32];
+	time_t			now = time(NULL), next;
+	struct tm		tm;
+	int			rc;
+
+	if (dir == NULL)
+		usage();
+	if ((rc = status_read(dir, &s, err, sizeof(err))) == -1) {
+		fprintf(stderr, "daspool-backup: %s\n", err);
+		return 1;
+	}
+	/* A run whose process is gone did not end. */
+	if (rc == 0 && s.running && kill((pid_t)s.pid, 0) == -1 &&
+	    errno == ESRCH) {
+		printf("the run started by pid %ld ended without finishing "
+		    "(%u copied, %u failed, then stopped at %s)\n", s.pid,
+		    s.copied, s.failed, s.volume[0] ? s.volume : "-");
+		s.running = 0;
+	}
+	status_print(stdout, &s, (uint64_t)now);
+	if (conf_loaded) {
+		next = schedule_next(&conf.schedule, now);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M",
+		    localtime_r(&next, &tm));
+		schedule_format(&conf.schedule, sched, sizeof(sched));
+		printf("next run: %s (%s)\n", when, sched);
+	}
+	return 0;
+}
+
 /* -n: the config checked; -nv: printed in its own syntax. */
 static int
 cmd_check(const char *config, int verbose)
@@ -627,6 +749,10 @@ backup_run_command(const char *config, int argc, char **argv)
 		return cmd_forget(argc - 2, argv + 2);
 	if (strcmp(argv[1], "tapes") == 0)
 		return cmd_tapes(argc - 2, argv + 2);
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 2, argv + 2);
+	if (strcmp(argv[1], "daemon") == 0)
+		return cmd_daemon(config);
 	if (strcmp(argv[1], "scan") == 0)
 		return cmd_scan(argc - 2, argv + 2);
 	usage();

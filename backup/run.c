@@ -213,7 +213,7 @@ run_list_free(struct run_list *l)
 
 /* The run's end: its figures become the last run's. */
 static void
-run_end(struct run *r, char *err, size_t errlen)
+run_end(struct run *r, int all, char *err, size_t errlen)
 {
 	struct backup_status	*s = &r->st;
 
@@ -224,7 +224,7 @@ run_end(struct run *r, char *err, size_t errlen)
 	s->last_skipped = s->skipped;
 	s->last_failed = s->failed;
 	run_tell_status(r, 1);
-	if (r->cat != NULL && catalog_put_u64(r->cat, "last_run",
+	if (all && r->cat != NULL && catalog_put_u64(r->cat, "last_run",
 	    s->run_started, err, errlen) != 0)
 		log_warnx("%s", err);
 	fprintf(r->out, "run ended: %u copied, %u skipped, %u failed in "
@@ -239,6 +239,7 @@ run_volumes(struct run *r, char *const *volumes, unsigned int n, char *err,
 {
 	struct run_list	l;
 	unsigned int	i;
+	int		all = n == 0;
 
 	memset(&l, 0, sizeof(l));
 	l.conf = r->conf;
@@ -262,10 +263,16 @@ run_volumes(struct run *r, char *const *volumes, unsigned int n, char *err,
 	r->st.copied = r->st.skipped = r->st.failed = 0;
 	r->st.total = n;
 	for (i = 0; i < n; i++) {
+		if (r->stop != NULL && *r->stop) {
+			fprintf(r->out, "stopped before %s: %u volumes not "
+			    "copied\n", volumes[i], n - i);
+			all = 0;
+			break;
+		}
 		r->st.index = i + 1;
 		(void)run_copy(r, volumes[i]);
 	}
-	run_end(r, err, errlen);
+	run_end(r, all, err, errlen);
 	run_list_free(&l);
 	return r->st.failed > 0;
 }

@@ -6,6 +6,7 @@
 #ifndef DASPOOL_BACKUP_RUN_H
 #define DASPOOL_BACKUP_RUN_H
 
+#include <signal.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -21,6 +22,7 @@ struct run {
 	struct catalog			*cat;		/* NULL: none */
 	const char			*status_dir;	/* NULL: none */
 	FILE				*out;
+	volatile sig_atomic_t		*stop;		/* set: no next copy */
 	struct backup_status		 st;
 	time_t				 told;		/* status last written */
 };
@@ -30,8 +32,8 @@ int	run_copy(struct run *, const char *volume);
 /*
  * The volumes named, or (n 0) every volume of the pool the config's
  * include and exclude want, in name order. The run's start and end
- * go into the status file, and its start into the catalog as
- * "last_run". 0 when every copy was made or skipped, 1 when one
+ * go into the status file, and the start of a run of every volume
+ * into the catalog as "last_run" (what the schedule goes by). 0 when every copy was made or skipped, 1 when one
  * failed, -1 when the run could not go at all (err).
  */
 int	run_volumes(struct run *, char *const *volumes, unsigned int n,
