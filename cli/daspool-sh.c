@@ -25,6 +25,7 @@
 #include "net.h"
 #include "proto.h"
 #include "sh_edit.h"
+#include "sh_backup.h"
 #include "sh_live.h"
 #include "sh_out.h"
 #include "text.h"
@@ -321,6 +322,19 @@ sh_run(struct sh *sh, const char *line)
 	return 0;
 }
 
+static char	*sh_ask(void *, const char *);
+
+/* The shell's own commands ("backup ..."), else the manager's. */
+static int
+sh_command(struct sh *sh, const char *line)
+{
+	int	rc;
+
+	if (sh_backup(line, sh_ask, sh, &rc))
+		return rc != 0;
+	return sh_run(sh, line);
+}
+
 /* Leading and trailing blanks off; NULL for a blank or comment line. */
 static char *
 sh_trim(char *line)
@@ -359,7 +373,7 @@ sh_loop_plain(struct sh *sh)
 	while (getline(&buf, &cap, stdin) != -1) {
 		if ((rc = sh_take(buf, &line)) == -1)
 			break;
-		if (rc == 1 && sh_run(sh, line) != 0)
+		if (rc == 1 && sh_command(sh, line) != 0)
 			failed = 1;
 	}
 	free(buf);
@@ -531,7 +545,7 @@ sh_loop_edit(struct sh *sh)
 			sh_edit_remember(e, line);
 			if (!sh_terminal(sh, line) &&
 			    !sh_live(line, sh_ask, sh_run_line, sh) &&
-			    sh_run(sh, line) != 0)
+			    sh_command(sh, line) != 0)
 				failed = 1;
 		}
 		free(buf);
@@ -558,7 +572,7 @@ main(int argc, char **argv)
 		sh_die("out of memory");
 	sh_connect(&sh, &o);
 	if (o.command != NULL)
-		rc = sh_run(&sh, o.command);
+		rc = sh_command(&sh, o.command);
 	else if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
 		rc = sh_loop_edit(&sh);
 	else

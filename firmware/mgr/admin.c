@@ -289,6 +289,31 @@ static const struct admin_token t_store[] = {
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
 
+/* The backup commands run in daspool-sh itself (daspool-backup on the
+ * appliance); the manager knows their words for "?" and TAB only. */
+static const struct admin_token t_backup[] = {
+	{ TOK_KEYWORD, "status", ADMIN_BACKUP, t_eol,
+	    "the run going on (progress, rate, time to go), the last, the "
+	    "next" },
+	{ TOK_KEYWORD, "list", ADMIN_BACKUP, t_eol,
+	    "[VOLUME]: the copies in the catalog" },
+	{ TOK_KEYWORD, "tapes", ADMIN_BACKUP, t_eol,
+	    "the library's slots: labels, use, copies" },
+	{ TOK_KEYWORD, "run", ADMIN_BACKUP, t_eol,
+	    "[VOLUME...]: a backup run now (admin)" },
+	{ TOK_KEYWORD, "verify", ADMIN_BACKUP, t_eol,
+	    "COPY: read the copy back and check every chunk (admin)" },
+	{ TOK_KEYWORD, "restore", ADMIN_BACKUP, t_eol,
+	    "COPY --to-volume VOLUME | --to-file PATH (admin)" },
+	{ TOK_KEYWORD, "label", ADMIN_BACKUP, t_eol,
+	    "SLOT LABEL: label a tape (admin)" },
+	{ TOK_KEYWORD, "forget", ADMIN_BACKUP, t_eol,
+	    "COPY: drop a copy from the catalog (admin)" },
+	{ TOK_KEYWORD, "scan", ADMIN_BACKUP, t_eol,
+	    "rebuild an empty catalog from the tapes (admin)" },
+	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
+};
+
 static const struct admin_token t_main[] = {
 	{ TOK_KEYWORD, "show", ADMIN_NONE, t_show,
 	    "show the state of the pool" },
@@ -298,6 +323,8 @@ static const struct admin_token t_main[] = {
 	    "retire a lending server" },
 	{ TOK_KEYWORD, "store", ADMIN_NONE, t_store,
 	    "copy the store" },
+	{ TOK_KEYWORD, "backup", ADMIN_NONE, t_backup,
+	    "the tape backup (run by daspool-sh on the appliance)" },
 	{ TOK_KEYWORD, "help", ADMIN_HELP, t_eol, "list every command" },
 	{ TOK_NONE, NULL, ADMIN_NONE, NULL, NULL }
 };
@@ -752,6 +779,7 @@ admin_is_reading(enum admin_action action)
 	case ADMIN_SHOW_STORE:
 	case ADMIN_SHOW_WHOAMI:
 	case ADMIN_COMPLETE:
+	case ADMIN_BACKUP:
 		return 1;
 	default:
 		return 0;

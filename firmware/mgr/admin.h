@@ -59,6 +59,7 @@ enum admin_action {
 	ADMIN_STORE_COPY,
 	ADMIN_COMPLETE,			/* what the last word may become */
 	ADMIN_SHOW_WHOAMI,		/* the asker and its role */
+	ADMIN_BACKUP,			/* daspool-sh's own: help only here */
 };
 
 /* A line starting with this byte asks what its last word (after the

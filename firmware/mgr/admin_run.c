@@ -586,6 +586,11 @@ admin_dispatch(struct mgr *m, const char *actor,
 		return DSP_OK;
 	case ADMIN_SHOW_WHOAMI:		/* admin_handle knows the asker */
 		return DSP_OK;
+	case ADMIN_BACKUP:
+		snprintf(err, errlen, "backup commands are run by daspool-sh "
+		    "on the appliance (with daspool-backup), not by the "
+		    "manager");
+		return DSP_E_INVALID;
 	case ADMIN_COMPLETE:
 		admin_complete(m, cmd, out);
 		return DSP_OK;
