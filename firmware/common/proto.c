@@ -58,6 +58,7 @@ static const char *const opcode_names[256] = {
 	[DSP_OP_FLUSH]		= "flush",
 	[DSP_OP_BACKUP_OPEN]	= "backup-open",
 	[DSP_OP_BACKUP_LIST]	= "backup-list",
+	[DSP_OP_BACKUP_AUDIT]	= "backup-audit",
 	[DSP_OP_MAP]		= "map",
 	[DSP_OP_REVOKE]		= "revoke",
 	[DSP_OP_REFUSED]	= "refused",

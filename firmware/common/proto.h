@@ -67,7 +67,10 @@ enum dsp_opcode {
 	DSP_OP_RESYNC_DONE	= 21,
 	/* control: backup -> manager, a read-only ticket of any volume */
 	DSP_OP_BACKUP_OPEN	= 22,
-	DSP_OP_BACKUP_LIST	= 24,	/* every volume, a page at a time */
+	/* control: backup -> manager, one row of the audit trail */
+	DSP_OP_BACKUP_AUDIT	= 23,
+	/* control: backup -> manager, every volume, a page at a time */
+	DSP_OP_BACKUP_LIST	= 24,
 	/* control: admin -> manager (admin socket, or admin-role TLS) */
 	DSP_OP_ADMIN		= 20,
 	/* data: borrower -> agent */

@@ -196,6 +196,30 @@ int		 daspool_backup_open(struct daspool_client *,
 typedef void	 daspool_volume_name_fn(const char *volume, void *arg);
 int		 daspool_backup_list(struct daspool_client *,
 		    daspool_volume_name_fn *fn, void *arg);
+/*
+ * For a certificate of role backup: appends one row to the manager's
+ * audit trail, answered once it is committed (`show audit` lists it,
+ * the SNMP subagent tells the failures). The row's actor is the
+ * certificate's CN; event is its action, one of
+ *
+ *	backup-run		a run started or ended (volume may be none)
+ *	backup-copy		a copy of the volume made
+ *	backup-copy-failed	a copy of the volume failed
+ *	backup-verify		a copy read back and found good
+ *	backup-verify-failed	a copy read back and found bad or unreadable
+ *	backup-restore		a copy written back
+ *	backup-restore-failed	a restore failed
+ *
+ * volume is a volume name; NULL, "" or "-" for none (backup-run only).
+ * text is free (NULL: none), at most 127 bytes as the row keeps it:
+ * escaped, a byte outside printable ASCII counts 4 (\xNN), a backslash
+ * 2. A field too long for the wire is DASPOOL_ERR_INVALID here; the
+ * manager refuses an unknown event, a bad volume name, a text too long
+ * once escaped (DSP_E_INVALID) and any other role (DSP_E_ROLE), each
+ * with a sentence naming what was wrong.
+ */
+int		 daspool_backup_audit(struct daspool_client *,
+		    const char *event, const char *volume, const char *text);
 /* The mount info known here (memory, else state_dir); no manager call. */
 int		 daspool_mount_lookup(struct daspool_client *, const char *volume,
 		    const struct daspool_mount **info);

@@ -123,6 +123,8 @@ static const struct control_handler {
 	    "open volumes for backup", lending_handle_backup_open },
 	{ DSP_OP_BACKUP_LIST, ROLE_BIT(DSP_ROLE_BACKUP),
 	    "list volumes for backup", backup_handle_list },
+	{ DSP_OP_BACKUP_AUDIT, ROLE_BIT(DSP_ROLE_BACKUP),
+	    "record backup events", backup_handle_audit },
 	{ DSP_OP_ADMIN, ROLE_BIT(DSP_ROLE_ADMIN) | ROLE_BIT(DSP_ROLE_MONITOR),
 	    "run admin commands",
 	    admin_handle },
@@ -549,12 +551,27 @@ control_setup_local(struct control_conn *cc)
 	return 0;
 }
 
+/* "role backup", "role admin or monitor": who may send the request. */
+static void
+control_roles_text(unsigned int roles, char *out, size_t outlen)
+{
+	size_t	used;
+	int	r, n = 0;
+
+	used = (size_t)snprintf(out, outlen, "role");
+	for (r = DSP_ROLE_MANAGER; r <= DSP_ROLE_MONITOR && used < outlen;
+	    r++)
+		if (roles & ROLE_BIT(r))
+			used += (size_t)snprintf(out + used, outlen - used,
+			    "%s%s", n++ == 0 ? " " : " or ", dsp_role_name(r));
+}
+
 static int
 control_refuse_role(struct control_conn *cc, const struct dsp_header *hdr,
     const struct control_handler *h)
 {
 	struct conn	*c = &cc->c;
-	char		 why[256];
+	char		 why[256], needed[64];
 
 	if (c->local && c->role == DSP_ROLE_NONE) {
 		(void)control_local_allowed(cc->ctl, channel_fd(c->ch), &c->uid,
@@ -562,12 +579,14 @@ control_refuse_role(struct control_conn *cc, const struct dsp_header *hdr,
 		channel_reply_error(c->ch, hdr, DSP_E_ROLE, "%s", why);
 		return -1;
 	}
+	control_roles_text(h->roles, needed, sizeof(needed));
 	if (c->local)
-		snprintf(why, sizeof(why), "the admin socket may not %s",
-		    h->what);
+		snprintf(why, sizeof(why), "the admin socket may not %s: that "
+		    "takes a certificate of %s", h->what, needed);
 	else
-		snprintf(why, sizeof(why), "certificate role %s may not %s",
-		    dsp_role_name(c->role), h->what);
+		snprintf(why, sizeof(why), "certificate role %s may not %s: "
+		    "that takes a certificate of %s", dsp_role_name(c->role),
+		    h->what, needed);
 	log_warnx("%s (%s): %s refused: %s", c->peer, c->addr,
 	    dsp_opcode_name(hdr->opcode), why);
 	return channel_reply_error(c->ch, hdr, DSP_E_ROLE, "%s", why);

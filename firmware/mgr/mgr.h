@@ -117,6 +117,12 @@ int		 lending_handle_backup_open(struct conn *,
 int		 backup_handle_list(struct conn *, const struct dsp_header *,
 		    const uint8_t *, struct buf_writer *, char *, size_t);
 
+/* backup.c */
+/* BACKUP_AUDIT: one row of the audit trail from the backup role, its
+ * CN the actor; empty reply once committed. */
+int		 backup_handle_audit(struct conn *, const struct dsp_header *,
+		    const uint8_t *, struct buf_writer *, char *, size_t);
+
 /* push.c */
 /* Starts the worker that delivers what the store's owed table lists,
  * beginning with what was owed when the manager last stopped. */

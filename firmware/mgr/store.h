@@ -294,6 +294,15 @@ int	store_get_bitmap(struct store *, const char *volume, uint8_t **bits,
  * extent i; for non-mirror forms any extent down is failed). */
 int	volume_health(const struct volume_record *, const uint8_t *up);
 
+/* --- the backup's rows (store_backup.c) --- */
+/* Appends one audit row: the backup's CN as actor, its event as action,
+ * the volume ("" for a run of no one volume) and the text, escaped, as
+ * detail; a change of the store like any other. The caller checked the
+ * fields (msg_backup_audit_check). */
+int	store_backup_audit(struct store *, const char *actor,
+	    const char *event, const char *volume, const char *text,
+	    uint64_t now, char *err, size_t errlen);
+
 /* --- reading (one read txn each; callbacks must not call the store) ---
  * store_each_* return 0 after the last record, the callback's value if
  * it returned nonzero to stop, or -1 on a store error; records come in

@@ -17,6 +17,7 @@
  *   store_index.c    the lending indexes: by server, borrower, free size
  *   store_rebuild.c  lenders' records: candidates, import, hold, resolve
  *   store_ids.c      stable numbers of servers, regions and volumes
+ *   store_backup.c   the backup's rows of the audit trail
  */
 #ifndef DASPOOL_STORE_INTERNAL_H
 #define DASPOOL_STORE_INTERNAL_H

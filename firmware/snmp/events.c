@@ -12,6 +12,13 @@
 
 #define SERVER_TABLE	2
 #define VDISK_TABLE	4
+/* dspNotifyObjects, dspNotifications.1: values only notifications
+ * carry, no walk finds them. */
+#define NOTIFICATIONS	2
+#define NOTIFY_OBJECTS	1
+#define BACKUP_VOLUME	1
+#define BACKUP_ACTION	2
+#define BACKUP_TEXT	3
 
 struct server_state {
 	char	name[DSP_NAME_MAX + 1];
@@ -170,7 +177,7 @@ static const char *notice_names[] = {
 	NULL, "dspServerDown", "dspServerUp", "dspVolumeDegraded",
 	"dspVolumeFailed", "dspVolumeOk", "dspResyncStarted",
 	"dspResyncFinished", "dspVolumeMounted", "dspVolumeUnmounted",
-	"dspVolumeForced", "dspStoreNearlyFull",
+	"dspVolumeForced", "dspStoreNearlyFull", "dspBackupFailed",
 };
 
 static void
@@ -375,6 +382,55 @@ volume_row(struct events_poll *p, const struct audit_record *a)
 	return lending_action(a->action) ? DSP_OK : check_health(p, a->volume);
 }
 
+/* One of dspNotifyObjects (instance 0) with its value. */
+static void
+notice_value(struct notice *n, unsigned long object, const struct cell *c)
+{
+	struct notice_var	*nv = &n->vars[n->nvars++];
+
+	nv->oid[0] = NOTIFICATIONS;
+	nv->oid[1] = NOTIFY_OBJECTS;
+	nv->oid[2] = object;
+	nv->oid[3] = 0;
+	nv->len = 4;
+	nv->value = *c;
+}
+
+/*
+ * A copy or a verify of the backup failed: told with the volume and the
+ * backup's words from the row itself, since the volume may be gone by
+ * now. A failed restore is not: an admin ran it and saw it fail.
+ */
+static int
+backup_row(struct events_poll *p, const struct audit_record *a)
+{
+	static const struct {
+		const char	*action;
+		int		 what;		/* dspBackupAction */
+	} failed[] = {
+		{ "backup-copy-failed", 1 },
+		{ "backup-verify-failed", 2 },
+	};
+	struct notice	n;
+	struct cell	c;
+	size_t		i;
+
+	for (i = 0; i < sizeof(failed) / sizeof(failed[0]); i++)
+		if (strcmp(a->action, failed[i].action) == 0)
+			break;
+	if (i == sizeof(failed) / sizeof(failed[0]))
+		return DSP_OK;
+	notice_init(&n, NOTICE_BACKUP_FAILED, a->volume);
+	cell_str(&c, a->volume);
+	notice_value(&n, BACKUP_VOLUME, &c);
+	cell_int(&c, CELL_INTEGER, (uint64_t)failed[i].what);
+	notice_value(&n, BACKUP_ACTION, &c);
+	cell_str(&c, a->detail);
+	notice_value(&n, BACKUP_TEXT, &c);
+	p->fn(&n, p->arg);
+	return DSP_OK;
+}
+
 static int
 audit_row(struct events_poll *p, const struct audit_record *a)
 {
@@ -386,6 +442,9 @@ audit_row(struct events_poll *p, const struct audit_record *a)
 	if (strcmp(a->action, "register") == 0 ||
 	    strcmp(a->action, "server-up") == 0)
 		return server_moved(p, a->actor, 1);
+	/* The backup's rows move no volume's state. */
+	if (strncmp(a->action, "backup-", 7) == 0)
+		return backup_row(p, a);
 	if (a->volume[0] != '\0')
 		return volume_row(p, a);
 	return DSP_OK;

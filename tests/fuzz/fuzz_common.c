@@ -8,9 +8,11 @@
 
 #include "channel.h"
 #include "msg.h"
+#include "msg_backup.h"
 #include "msg_mirror.h"
 #include "msg_record.h"
 #include "fuzz_common.h"
+#include "text.h"
 
 typedef void	fuzz_fn(uint8_t opcode, const uint8_t *, size_t);
 
@@ -120,6 +122,29 @@ fuzz_text(uint8_t opcode, const uint8_t *data, size_t len)
 		msg_encode_text(&w, text);
 		fuzz_same("text", data, len);
 	}
+}
+
+/* An accepted row is one the audit trail keeps whole: a known event,
+ * and a text that fits the row once escaped. */
+static void
+fuzz_backup_audit(uint8_t opcode, const uint8_t *data, size_t len)
+{
+	static struct msg_backup_audit	m;
+	char				escaped[TEXT_ESCAPED_SIZE(
+					    DSP_AUDIT_TEXT_MAX)];
+
+	(void)opcode;
+	if (!fuzz_accepted("backup_audit",
+	    msg_decode_backup_audit(data, len, &m)))
+		return;
+	if (!msg_backup_event_valid(m.event) ||
+	    text_escape(escaped, sizeof(escaped), m.text) >
+	    DSP_AUDIT_TEXT_MAX) {
+		fprintf(stderr, "backup_audit: a row the trail cannot keep\n");
+		abort();
+	}
+	msg_encode_backup_audit(&w, &m);
+	fuzz_same("backup_audit", data, len);
 }
 
 /* Zero copy: what a decoder points at lies inside the input. */
@@ -250,6 +275,7 @@ static const struct fuzz_decoder fuzz_decoders[] = {
 	{ DSP_OP_BACKUP_OPEN, 1, fuzz_mount_info },
 	{ DSP_OP_BACKUP_LIST, 0, fuzz_volume_ref },
 	{ DSP_OP_BACKUP_LIST, 1, fuzz_generation_page },
+	{ DSP_OP_BACKUP_AUDIT, 0, fuzz_backup_audit },
 	{ DSP_OP_MIRROR_STATUS, 1, fuzz_mirror_status },
 	{ DSP_OP_LEG_FAIL, 0, fuzz_leg_fail },
 	{ DSP_OP_LEG_FAIL, 1, fuzz_mirror_status },

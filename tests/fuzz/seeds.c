@@ -23,6 +23,7 @@
 #include "frame.h"
 #include "fuzz_key.h"
 #include "msg.h"
+#include "msg_backup.h"
 #include "msg_mirror.h"
 #include "msg_record.h"
 #include "manifest.h"
@@ -322,6 +323,23 @@ seed_borrowers(struct buf_writer *w)
 	/* A connection refused after the handshake. */
 	buf_put_blob(w, "connection refused: too many", 28);
 	seed_frame(w, DSP_OP_REFUSED, 1, DSP_E_BUSY);
+}
+
+/* The backup's rows: a run of no volume, a failed copy, escapes. */
+static void
+seed_backup_audit(struct buf_writer *w)
+{
+	static const struct msg_backup_audit rows[] = {
+		{ "backup-run", "", "run 7 started: 3 volumes" },
+		{ "backup-copy-failed", "Vol-2", "drive 0: medium error" },
+		{ "backup-verify", "Vol-3", "tape L00002 file 1\tok\\" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		msg_encode_backup_audit(w, &rows[i]);
+		seed_emit(w, DSP_OP_BACKUP_AUDIT, 0);
+	}
 }
 
 static void
@@ -746,6 +764,7 @@ main(int argc, char *argv[])
 	seed_records(&w);
 	seed_borrowers(&w);
 	seed_mirror(&w);
+	seed_backup_audit(&w);
 	seed_data(&w);
 	seed_tickets(&w);
 	seed_admin();

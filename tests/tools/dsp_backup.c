@@ -3,13 +3,16 @@
  * (role backup) and uses its read-only ticket:
  *
  *   dsp_backup -f CONFIG VOLUME [--read FILE] [--write] [--save DIR]
+ *   dsp_backup -f CONFIG audit EVENT VOLUME TEXT
  *
  *   prints "open VOLUME generation G read-only|read-write"; --read
  *   copies the whole volume to FILE; --write tries to write one byte
  *   through the library and prints "write STATUS: message"; --save
  *   writes the mount info to DIR/VOLUME.mount, for dsp_probe to send
- *   the ticket by hand. Exit 0 when every step did what it should
- *   (a write must be refused), 1 otherwise, 2 usage.
+ *   the ticket by hand. audit appends a row to the manager's audit
+ *   trail (daspool_backup_audit) and prints "audit EVENT: done" or
+ *   "audit EVENT: STATUS: message". Exit 0 when every step did what it
+ *   should (a write must be refused), 1 otherwise, 2 usage.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -65,6 +68,30 @@ backup_write(struct daspool_volume *v)
 	return rc == DSP_E_READONLY ? 0 : 1;
 }
 
+static int
+backup_audit(const struct daspool_options *o, char **args)
+{
+	struct daspool_client	*c = NULL;
+	int			 rc;
+
+	if ((rc = daspool_client_open(o, &c)) == 0)
+		rc = daspool_backup_audit(c, args[0], args[1], args[2]);
+	printf("audit %s: %s%s%s\n", args[0], rc == 0 ? "done" :
+	    daspool_strerror(rc), rc == 0 ? "" : ": ", rc == 0 ? "" :
+	    c != NULL ? daspool_client_error(c) : "out of memory");
+	daspool_client_close(c);
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: dsp_backup -f CONFIG VOLUME [--read FILE] "
+	    "[--write] [--save DIR]\n"
+	    "       dsp_backup -f CONFIG audit EVENT VOLUME TEXT\n");
+	return 2;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -76,10 +103,15 @@ main(int argc, char **argv)
 	const char			*config = NULL, *volume = NULL;
 	const char			*read_to = NULL, *save = NULL;
 	char				 err[1024];
+	char				**audit = NULL;
 	int				 i, do_write = 0, rc = 0;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "audit") == 0 && volume == NULL &&
+		    audit == NULL && i + 3 < argc) {
+			audit = &argv[i + 1];
+			i += 3;
+		} else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
 			config = argv[++i];
 		else if (strcmp(argv[i], "--read") == 0 && i + 1 < argc)
 			read_to = argv[++i];
@@ -87,16 +119,14 @@ main(int argc, char **argv)
 			save = argv[++i];
 		else if (strcmp(argv[i], "--write") == 0)
 			do_write = 1;
-		else if (volume == NULL && argv[i][0] != '-')
+		else if (volume == NULL && audit == NULL && argv[i][0] != '-')
 			volume = argv[i];
-		else {
-			fprintf(stderr, "usage: dsp_backup -f CONFIG VOLUME "
-			    "[--read FILE] [--write] [--save DIR]\n");
-			return 2;
-		}
+		else
+			return usage();
 	}
-	if (config == NULL || volume == NULL) {
-		fprintf(stderr, "dsp_backup: -f CONFIG and VOLUME needed\n");
+	if (config == NULL || (volume == NULL && audit == NULL)) {
+		fprintf(stderr, "dsp_backup: -f CONFIG and VOLUME or audit "
+		    "needed\n");
 		return 2;
 	}
 	daspool_conf_init(&conf);
@@ -105,6 +135,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	daspool_conf_options(&conf, &o);
+	if (audit != NULL) {
+		rc = backup_audit(&o, audit);
+		daspool_conf_free(&conf);
+		return rc;
+	}
 	if (daspool_client_open(&o, &c) != 0 ||
 	    daspool_backup_open(c, volume, &m) != 0) {
 		printf("open %s: %s\n", volume, c != NULL ?

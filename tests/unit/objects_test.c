@@ -4,7 +4,8 @@
  * OID order and ends; GETNEXT from odd OIDs (short, long, past a
  * number's range, between rows, past the end) lands where SNMP says;
  * GET answers only whole instances; rows deleted since keep no cell;
- * notifications come from the audit trail in order.
+ * notifications come from the audit trail in order, the backup's
+ * failures among them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -293,6 +294,65 @@ test_events(void **state)
 	events_free(e);
 }
 
+/* The backup's failed copies and verifies, each with its volume, what
+ * failed and the words; other backup rows tell nothing. */
+static void
+tell_backup(const struct notice *n, void *arg)
+{
+	struct told	*t = arg;
+	char		 oid[64], val[300];
+	size_t		 i;
+
+	t->used += (size_t)snprintf(t->text + t->used, sizeof(t->text) -
+	    t->used, "%s %s", n->name, n->about);
+	for (i = 0; i < n->nvars; i++) {
+		oid_text(n->vars[i].oid, n->vars[i].len, oid, sizeof(oid));
+		cell_text(&n->vars[i].value, val, sizeof(val));
+		t->used += (size_t)snprintf(t->text + t->used,
+		    sizeof(t->text) - t->used, " %s=%s", oid, val);
+	}
+	t->used += (size_t)snprintf(t->text + t->used, sizeof(t->text) -
+	    t->used, "\n");
+}
+
+static void
+test_backup_events(void **state)
+{
+	struct fixture		*f = pool_setup(state);
+	struct pool_figures	 pool;
+	struct events		*e;
+	struct view		 v;
+	struct told		 t;
+
+	memset(&t, 0, sizeof(t));
+	assert_non_null(e = events_new(80));
+	poll_into(f, e, &t, 1);
+	assert_int_equal(store_backup_audit(f->s, "backup1", "backup-run", "",
+	    "run 1 started", 2000, f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(store_backup_audit(f->s, "backup1", "backup-copy",
+	    "M1", "tape L1 file 1", 2001, f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(store_backup_audit(f->s, "backup1",
+	    "backup-copy-failed", "V1", "drive 0\tstuck", 2002, f->err,
+	    sizeof(f->err)), DSP_OK);
+	/* A volume gone since is still named. */
+	assert_int_equal(store_backup_audit(f->s, "backup1",
+	    "backup-verify-failed", "Gone", "tape L1 file 2: bad chunk 3",
+	    2003, f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(store_backup_audit(f->s, "backup1",
+	    "backup-restore-failed", "M1", "target too small", 2004, f->err,
+	    sizeof(f->err)), DSP_OK);
+	memset(&pool, 0, sizeof(pool));
+	assert_int_equal(view_open(&v, f->s, &pool), DSP_OK);
+	assert_int_equal(events_poll(e, &v, tell_backup, &t), DSP_OK);
+	view_close(&v);
+	assert_string_equal(t.text,
+	    "dspBackupFailed V1 2.1.1.0=\"V1\" 2.1.2.0=1 "
+	    "2.1.3.0=\"drive 0\\x09stuck\"\n"
+	    "dspBackupFailed Gone 2.1.1.0=\"Gone\" 2.1.2.0=2 "
+	    "2.1.3.0=\"tape L1 file 2: bad chunk 3\"\n");
+	events_free(e);
+}
+
 static int
 setup(void **state)
 {
@@ -314,6 +374,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_events, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
