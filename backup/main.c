@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "borrow.h"
 #include "catalog.h"
 #include "copy.h"
@@ -465,13 +466,12 @@ cmd_tapes(int argc, char **argv)
  */
 static int
 restore_target(int argc, char **argv, struct restore_target *t,
-    struct borrowed *b, const char **shown)
+    struct borrowed *b, const char **shown, char *err, size_t errlen)
 {
 	const char	*to = flag(argc, argv, "--to");
 	const char	*file = flag(argc, argv, "--to-file");
 	const char	*volume = flag(argc, argv, "--to-volume");
 	const char	*borrower = flag(argc, argv, "--borrower");
-	char		 err[1024];
 
 	if (to != NULL && file == NULL && volume == NULL) {
 		if (strchr(to, '/') != NULL)
@@ -488,12 +488,41 @@ restore_target(int argc, char **argv, struct restore_target *t,
 		return 0;
 	}
 	if (borrow_volume(borrower != NULL ? borrower : DASPOOL_CONF_PATH,
-	    volume, b, err, sizeof(err)) != 0) {
-		fprintf(stderr, "daspool-backup: restore failed: %s\n", err);
+	    volume, b, err, errlen) != 0)
 		return -1;
-	}
 	t->volume = b->volume;
 	return 0;
+}
+
+/* A verify's or restore's audit row, when the config names the
+ * manager. */
+static void
+audit_verify(int restore, uint64_t id, const char *to, int rc,
+    const char *volume, const char *err)
+{
+	struct daspool_client	*c;
+	char			 copy[32];
+
+	if (!conf_loaded || (c = open_client()) == NULL)
+		return;
+	if (id != 0)
+		snprintf(copy, sizeof(copy), "copy %llu",
+		    (unsigned long long)id);
+	else
+		snprintf(copy, sizeof(copy), "the copy");
+	if (restore && rc == 0)
+		backup_audit(c, "backup-restore", volume, "%s restored to %s",
+		    copy, to);
+	else if (restore)
+		backup_audit(c, "backup-restore-failed", volume, "%s to %s: %s",
+		    copy, to, err);
+	else if (rc == 0)
+		backup_audit(c, "backup-verify", volume, "%s: every chunk "
+		    "matches", copy);
+	else
+		backup_audit(c, "backup-verify-failed", volume, "%s: %s", copy,
+		    err);
+	daspool_client_close(c);
 }
 
 static int
@@ -505,6 +534,7 @@ cmd_verify(int argc, char **argv, int restore)
 	struct verify_result	 res;
 	struct restore_target	 to;
 	struct borrowed		 b;
+	struct catalog_copy	 cc;
 	const char		*shown = "";
 	char			 err[1024], cerr[512];
 	unsigned int		 n;
@@ -512,20 +542,20 @@ cmd_verify(int argc, char **argv, int restore)
 	int			 rc = 0;
 
 	memset(&b, 0, sizeof(b));
+	memset(&res, 0, sizeof(res));
+	memset(&cc, 0, sizeof(cc));
 	cat = open_catalog(argc, argv, 0);
 	if (cat != NULL ? copy_parts(cat, argc, argv, parts, &n, &id) != 0 :
 	    parse_parts(argc, argv, parts, &n) != 0)
 		usage();
+	if (id != 0)
+		(void)catalog_get(cat, id, &cc);
 	lib = open_library(argc, argv);
-	if (restore && restore_target(argc, argv, &to, &b, &shown) != 0) {
-		tape_close(lib);
-		catalog_close(cat);
-		return 1;
-	}
-	if (verify_copy(lib, parts, n, restore ? &to : NULL, &res, err,
-	    sizeof(err)) != 0) {
-		fprintf(stderr, "daspool-backup: %s%s\n", restore ?
-		    "restore failed: " : "verify failed: ", err);
+	if ((restore && restore_target(argc, argv, &to, &b, &shown, err,
+	    sizeof(err)) != 0) || verify_copy(lib, parts, n, restore ? &to :
+	    NULL, &res, err, sizeof(err)) != 0) {
+		fprintf(stderr, "daspool-backup: %s failed: %s\n", restore ?
+		    "restore" : "verify", err);
 		rc = 1;
 	} else
 		printf("%s %s: %llu bytes, %llu of %llu chunks checked%s%s\n",
@@ -536,8 +566,11 @@ cmd_verify(int argc, char **argv, int restore)
 		    shown);
 	if (b.client != NULL && borrow_return(&b, cerr, sizeof(cerr)) != 0) {
 		fprintf(stderr, "daspool-backup: %s\n", cerr);
+		snprintf(err, sizeof(err), "%s", cerr);
 		rc = 1;
 	}
+	audit_verify(restore, id, shown, rc, res.volume[0] ? res.volume :
+	    cc.volume[0] ? cc.volume : NULL, err);
 	/* A verify's verdict goes into the catalog. */
 	if (cat != NULL && !restore && (rc == 0 || strstr(err, "chunk ")) &&
 	    catalog_set_state(cat, id, rc == 0 ? CATALOG_OK : CATALOG_BAD,

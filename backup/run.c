@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "copy.h"
 #include "log.h"
 #include "retention.h"
@@ -135,6 +136,24 @@ run_options(struct run *r, const char *volume, struct copy_opts *co,
 	}
 }
 
+static void
+run_audit_copy(struct run *r, uint64_t id, const struct copy_result *res)
+{
+	char		where[64] = "";
+	unsigned int	p;
+	size_t		n;
+
+	for (p = 0; p < res->stream.nparts; p++) {
+		n = strlen(where);
+		snprintf(where + n, sizeof(where) - n, " %s:%u",
+		    res->stream.parts[p].label, res->stream.parts[p].file);
+	}
+	backup_audit(r->client, "backup-copy", res->m.volume, "copy %llu, "
+	    "%s, %llu bytes stored of %llu, on%s", (unsigned long long)id,
+	    manifest_kind_name(res->m.kind), (unsigned long long)res->stored,
+	    (unsigned long long)res->m.size, where);
+}
+
 int
 run_copy(struct run *r, const char *volume)
 {
@@ -158,12 +177,15 @@ run_copy(struct run *r, const char *volume)
 		rc = 1;
 	} else if (got != 0) {
 		fprintf(stderr, "daspool-backup: %s: %s\n", volume, err);
+		backup_audit(r->client, "backup-copy-failed", volume, "%s",
+		    err);
 		r->st.failed++;
 		rc = -1;
 	} else {
 		if (r->cat != NULL && (id = run_record(r, &res)) == 0)
 			got = -1;
 		run_tell_copy(r, volume, id, &res);
+		run_audit_copy(r, id, &res);
 		r->st.copied += got == 0;
 		r->st.failed += got != 0;
 		rc = got;
@@ -230,6 +252,9 @@ run_end(struct run *r, int all, char *err, size_t errlen)
 	fprintf(r->out, "run ended: %u copied, %u skipped, %u failed in "
 	    "%llu s\n", s->copied, s->skipped, s->failed,
 	    (unsigned long long)(s->last_ended - s->run_started));
+	backup_audit(r->client, "backup-run", NULL, "ended: %u copied, %u "
+	    "skipped, %u failed in %llu s", s->copied, s->skipped, s->failed,
+	    (unsigned long long)(s->last_ended - s->run_started));
 	fflush(r->out);
 }
 
@@ -262,6 +287,8 @@ run_volumes(struct run *r, char *const *volumes, unsigned int n, char *err,
 	r->st.run_started = (uint64_t)time(NULL);
 	r->st.copied = r->st.skipped = r->st.failed = 0;
 	r->st.total = n;
+	backup_audit(r->client, "backup-run", NULL, "started: %u volumes%s",
+	    n, all ? "" : " named");
 	for (i = 0; i < n; i++) {
 		if (r->stop != NULL && *r->stop) {
 			fprintf(r->out, "stopped before %s: %u volumes not "

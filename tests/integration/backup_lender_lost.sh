@@ -49,6 +49,9 @@ for id in 1 2; do
 	daspool-backup verify "$id" --library "$lib" --catalog "$cat" >/dev/null ||
 		fail "copy $id does not verify"
 done
+# The failure is a row of the audit trail, naming the volume.
+admin "show audit 20" | grep -Eq "backup-copy-failed +Vol-2 +.*serverB" ||
+	fail "no audit row of Vol-2's failed copy: $(admin "show audit 20")"
 # Vol-3 took the file the failed copy had begun.
 grep -q "^copied Vol-3 as copy 2: .* to DSP001:1$" "$T/copy.out" ||
 	fail "Vol-3's place on tape: $(cat "$T/copy.out")"

@@ -59,6 +59,22 @@ for i in 1 2 3 4; do
 		fail "copy $i does not restore Vol-$i's bytes"
 done
 
+# Each copy, verify and restore and the run are rows of the manager's
+# audit trail, by the backup's certificate.
+audit=$(admin "show audit 40")
+for i in 1 2 3 4; do
+	echo "$audit" | grep -Eq "backup1 +backup-copy +Vol-$i +copy $i, " ||
+		fail "no audit row of Vol-$i's copy: $audit"
+	echo "$audit" | grep -Eq "backup1 +backup-verify +Vol-$i +copy $i: every chunk matches" ||
+		fail "no audit row of copy $i's verify: $audit"
+	echo "$audit" | grep -Eq "backup1 +backup-restore +Vol-$i +copy $i restored to " ||
+		fail "no audit row of copy $i's restore: $audit"
+done
+echo "$audit" | grep -Eq "backup1 +backup-run +- +started: 4 volumes" ||
+	fail "no audit row of the run's start: $audit"
+echo "$audit" | grep -Eq "backup1 +backup-run +- +ended: 4 copied, 0 skipped, 0 failed" ||
+	fail "no audit row of the run's end: $audit"
+
 st=$(daspool-backup -f "$conf" status) || fail "status"
 echo "$st" | grep -q "^idle$" || fail "status while idle: $st"
 echo "$st" | grep -q "^last run: started .*, 4 copied, 0 skipped, 0 failed$" ||
