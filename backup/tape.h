@@ -1,9 +1,10 @@
 /*
  * A tape library as the backup sees it: slots holding labelled tapes,
  * one drive, and on a loaded tape a sequence of files ended by file
- * marks. Drivers: vtl.c (directories), later the SCSI changer and
- * drive. Every call returns 0 or -1 with a sentence in the library's
- * err.
+ * marks. A library is opened through its driver (vtl_open, the
+ * directories of a virtual library), and every call below goes through
+ * that driver's ops (tape_driver.h). Every call returns 0 or -1 with a
+ * sentence in the library's err.
  */
 #ifndef DASPOOL_BACKUP_TAPE_H
 #define DASPOOL_BACKUP_TAPE_H
@@ -35,6 +36,8 @@ int			 vtl_make(const char *dir, unsigned int slots,
 struct tape_library	*vtl_open(const char *dir, char *err, size_t errlen);
 void			 tape_close(struct tape_library *);
 const char		*tape_error(const struct tape_library *);
+/* "vtl" or "scsi". */
+const char		*tape_driver_name(const struct tape_library *);
 
 /* Slots 1..n; *n at most TAPE_SLOTS_MAX. */
 int	tape_inventory(struct tape_library *, struct tape_slot *slots,
