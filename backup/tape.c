@@ -28,6 +28,13 @@ tape_label_valid(const char *label)
 	    strspn(label, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == len;
 }
 
+int
+tape_slot_has_room(const struct tape_slot *s)
+{
+	return s->full && s->label[0] != '\0' && !s->at_end &&
+	    (s->capacity == 0 || s->used < s->capacity);
+}
+
 void
 tape_close(struct tape_library *l)
 {
