@@ -69,6 +69,12 @@ grep -A5 '^driver' "$T/scsi-nv.conf" | grep -v '^library' | diff -u - \
 	fail "scsi settings printed wrong by -nv"
 daspool-backup -f "$T/scsi-nv.conf" -nv | diff -u "$T/scsi-nv.conf" - ||
 	fail "backup -nv output of a scsi config does not read back"
+# A scsi library that cannot be reached is refused in mtx's words (or,
+# without mtx, naming the package).
+printf '%s\n' 'manager_address = "127.0.0.1"' 'driver = "scsi"' \
+	'changer = "/nonexistent/sg9"' >"$T/scsi-gone.conf"
+expect_fail "tape library /nonexistent/sg9: (mtx -f /nonexistent/sg9 status failed \(exit status 1\): .*/nonexistent/sg9|cannot run mtx: .*mtx package)" \
+	daspool-backup -f "$T/scsi-gone.conf" tapes
 printf '%s\n' 'manager_port = 7400' >"$T/bad.conf"
 expect_fail "manager_address is empty" daspool-backup -f "$T/bad.conf" -n
 bad daspool-mgr "not a port" 'listen_port = 99999'
