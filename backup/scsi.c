@@ -98,13 +98,17 @@ scsi_status(struct scsi *s)
 	return 0;
 }
 
-/* The tape of slot (in it, or in our drive): its element, or NULL. */
+/*
+ * The tape of slot (in it, or in our drive): its element, or NULL. A
+ * mail slot is a door, not a place for a copy's tape: never one.
+ */
 static const struct mtx_element *
 scsi_tape(const struct scsi *s, unsigned int slot)
 {
 	const struct mtx_element *d = &s->st.drives[s->drive_index];
 
-	if (slot < 1 || slot > s->st.nslots)
+	if (slot < 1 || slot > s->st.nslots ||
+	    s->st.slots[slot - 1].import_export)
 		return NULL;
 	if (d->full && d->source == slot)
 		return d;
@@ -130,9 +134,7 @@ scsi_inventory(struct tape_library *lib, struct tape_slot *slots,
 		return -1;
 	for (i = 1; i <= s->st.nslots; i++) {
 		memset(&slots[i - 1], 0, sizeof(slots[i - 1]));
-		/* A mail slot is a door, not a place for a copy's tape. */
-		if ((t = scsi_tape(s, i)) == NULL ||
-		    s->st.slots[i - 1].import_export)
+		if ((t = scsi_tape(s, i)) == NULL)
 			continue;
 		slots[i - 1].full = 1;
 		if (scsi_barcode_usable(t->tag))
