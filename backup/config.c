@@ -19,7 +19,12 @@ static cfg_opt_t backup_opts[] = {
 	CFG_STR("crl", "", CFGF_NONE),
 	CFG_STR("ciphers", "", CFGF_NONE),
 	CFG_INT("timeout", 30, CFGF_NONE),
+	CFG_STR("driver", "vtl", CFGF_NONE),
 	CFG_STR("library", "/var/lib/daspool/backup/library", CFGF_NONE),
+	CFG_STR("changer", "/dev/sg3", CFGF_NONE),
+	CFG_STR("drive", "/dev/nst0", CFGF_NONE),
+	CFG_INT("drive_index", 0, CFGF_NONE),
+	CFG_INT("block_size", 262144, CFGF_NONE),
 	CFG_STR("catalog", "/var/lib/daspool/backup/catalog", CFGF_NONE),
 	CFG_STR("schedule", "daily 02:00", CFGF_NONE),
 	CFG_STR_LIST("include", "{\"*\"}", CFGF_NONE),
@@ -38,10 +43,21 @@ static const char *const backup_mounted_names[] = {
 	[MOUNTED_SPLIT_LEG] = "split-leg",
 };
 
+static const char *const backup_driver_names[] = {
+	[DRIVER_VTL] = "vtl",
+	[DRIVER_SCSI] = "scsi",
+};
+
 const char *
 backup_mounted_name(enum backup_mounted m)
 {
 	return (unsigned)m < 3 ? backup_mounted_names[m] : "?";
+}
+
+const char *
+backup_driver_name(enum backup_driver d)
+{
+	return (unsigned)d < 2 ? backup_driver_names[d] : "?";
 }
 
 static char *
@@ -67,14 +83,15 @@ static int
 config_paths(const char *path, struct backup_config *c, char *err,
     size_t errlen)
 {
-	const char	*names[] = { "library", "catalog" };
-	const char	*vals[] = { c->library, c->catalog };
+	const char	*names[] = { "library", "catalog", "changer", "drive" };
+	const char	*vals[] = { c->library, c->catalog, c->changer,
+			    c->drive };
 	int		 i;
 
 	if (c->manager_address[0] == '\0')
 		return confutil_fail(path, err, errlen, "manager_address is "
 		    "empty: give the manager's address");
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 4; i++)
 		if (vals[i][0] != '/')
 			return confutil_fail(path, err, errlen, "%s \"%s\" must "
 			    "be an absolute path", names[i], vals[i]);
@@ -106,6 +123,32 @@ config_lists(const char *path, cfg_t *cfg, struct backup_config *c,
 		    i))) == NULL)
 			return confutil_fail(path, err, errlen, "out of memory");
 	return 0;
+}
+
+/* The library's driver, and the scsi drive's block size. */
+static int
+config_library(const char *path, cfg_t *cfg, struct backup_config *c,
+    char *err, size_t errlen)
+{
+	const char	*d = cfg_getstr(cfg, "driver");
+	long		 bs = cfg_getint(cfg, "block_size");
+	int		 i;
+
+	for (i = 0; i < 2; i++)
+		if (strcmp(d, backup_driver_names[i]) == 0)
+			break;
+	if (i == 2)
+		return confutil_fail(path, err, errlen, "driver \"%s\": use vtl "
+		    "or scsi", d);
+	c->driver = (enum backup_driver)i;
+	/* Whole tar records, so a block never splits one. */
+	if (bs < BACKUP_BLOCK_MIN || bs > BACKUP_BLOCK_MAX || bs % 512 != 0)
+		return confutil_fail(path, err, errlen, "block_size %ld is not "
+		    "a multiple of 512 from %d to %d", bs, BACKUP_BLOCK_MIN,
+		    BACKUP_BLOCK_MAX);
+	c->block_size = (int)bs;
+	return config_range(path, cfg, "drive_index", 0,
+	    BACKUP_DRIVE_INDEX_MAX, &c->drive_index, err, errlen);
 }
 
 static int
@@ -151,12 +194,15 @@ backup_config_load(const char *path, struct backup_config *c, char *err,
 	c->crl = config_dup(cfg, "crl");
 	c->ciphers = config_dup(cfg, "ciphers");
 	c->library = config_dup(cfg, "library");
+	c->changer = config_dup(cfg, "changer");
+	c->drive = config_dup(cfg, "drive");
 	c->catalog = config_dup(cfg, "catalog");
 	c->schedule_text = config_dup(cfg, "schedule");
 	if (c->manager_address == NULL || c->manager_name == NULL ||
 	    c->ca == NULL || c->cert == NULL || c->key == NULL ||
 	    c->crl == NULL || c->ciphers == NULL || c->library == NULL ||
-	    c->catalog == NULL || c->schedule_text == NULL)
+	    c->changer == NULL || c->drive == NULL || c->catalog == NULL ||
+	    c->schedule_text == NULL)
 		confutil_fail(path, err, errlen, "out of memory");
 	else if (confutil_port(path, cfg, "manager_port", 0,
 	    &c->manager_port, err, errlen) == 0 &&
@@ -169,6 +215,7 @@ backup_config_load(const char *path, struct backup_config *c, char *err,
 	    config_range(path, cfg, "readers", 1, 16, &c->readers, err,
 	    errlen) == 0 &&
 	    config_paths(path, c, err, errlen) == 0 &&
+	    config_library(path, cfg, c, err, errlen) == 0 &&
 	    config_lists(path, cfg, c, err, errlen) == 0 &&
 	    config_words(path, cfg, c, err, errlen) == 0)
 		rc = 0;
@@ -191,6 +238,8 @@ backup_config_free(struct backup_config *c)
 	free(c->crl);
 	free(c->ciphers);
 	free(c->library);
+	free(c->changer);
+	free(c->drive);
 	free(c->catalog);
 	free(c->schedule_text);
 	for (i = 0; i < c->ninclude; i++)
@@ -223,8 +272,13 @@ backup_config_print(FILE *f, const struct backup_config *c)
 	fprintf(f, "ca = \"%s\"\ncert = \"%s\"\nkey = \"%s\"\ncrl = \"%s\"\n"
 	    "ciphers = \"%s\"\ntimeout = %d\n", c->ca, c->cert, c->key, c->crl,
 	    c->ciphers, c->timeout);
-	fprintf(f, "library = \"%s\"\ncatalog = \"%s\"\nschedule = \"%s\"\n",
-	    c->library, c->catalog, sched);
+	fprintf(f, "driver = \"%s\"\nlibrary = \"%s\"\n",
+	    backup_driver_name(c->driver), c->library);
+	fprintf(f, "changer = \"%s\"\ndrive = \"%s\"\ndrive_index = %d\n"
+	    "block_size = %d\n", c->changer, c->drive, c->drive_index,
+	    c->block_size);
+	fprintf(f, "catalog = \"%s\"\nschedule = \"%s\"\n", c->catalog,
+	    sched);
 	config_print_list(f, "include", c->include, c->ninclude);
 	config_print_list(f, "exclude", c->exclude, c->nexclude);
 	fprintf(f, "mounted = \"%s\"\nkeep_days = %d\nkeep_copies = %d\n"

@@ -14,6 +14,13 @@
 #define BACKUP_PATTERNS_MAX	64
 
 enum backup_mounted { MOUNTED_SKIP, MOUNTED_COPY, MOUNTED_SPLIT_LEG };
+enum backup_driver { DRIVER_VTL, DRIVER_SCSI };
+
+/* The scsi driver's fixed block: tar's 512-byte record times 1 to
+ * 16384. */
+#define BACKUP_BLOCK_MIN	512
+#define BACKUP_BLOCK_MAX	(8 * 1024 * 1024)
+#define BACKUP_DRIVE_INDEX_MAX	63
 
 struct backup_config {
 	/* the manager and this backup's certificate */
@@ -22,8 +29,14 @@ struct backup_config {
 	char			*manager_name;
 	char			*ca, *cert, *key, *crl, *ciphers;
 	int			 timeout;		/* seconds */
-	/* where copies go */
-	char			*library;		/* vtl directory */
+	/* where copies go: the vtl's directory, or the scsi changer
+	 * (its sg device), its drive (non-rewinding st device), the
+	 * drive's number in the changer and the drive's block size */
+	enum backup_driver	 driver;
+	char			*library;
+	char			*changer, *drive;
+	int			 drive_index;
+	int			 block_size;
 	char			*catalog;
 	/* what is copied, and when */
 	char			*schedule_text;
@@ -49,5 +62,6 @@ void	backup_config_options(const struct backup_config *,
 /* Whether a volume is to be copied (include, then exclude; fnmatch). */
 int	backup_config_wants(const struct backup_config *, const char *volume);
 const char *backup_mounted_name(enum backup_mounted);
+const char *backup_driver_name(enum backup_driver);
 
 #endif

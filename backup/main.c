@@ -20,7 +20,8 @@
  * file's parts, LABEL:FILE in order, as copy prints them.
  * CONFIG is etc/daspool-backup.conf (default /etc/daspool/
  * daspool-backup.conf): the manager, the backup certificate, the
- * library and the catalog (which the flags override). Exit status: 0
+ * library (a vtl's directory, or a scsi changer and drive) and the
+ * catalog, which the flags override (--library DIR is a vtl's). Exit status: 0
  * done, 1 failed, 2 usage.
  */
 #include <errno.h>
@@ -109,19 +110,29 @@ load_config(const char *path)
 	conf_loaded = 1;
 }
 
+/* The config's library; --library DIR is always a vtl's directory. */
 static struct tape_library *
 open_library(int argc, char **argv)
 {
 	struct tape_library	*l;
+	struct scsi_options	 so;
 	const char		*dir = flag(argc, argv, "--library");
-	char			 err[512];
+	char			 err[1024];
 
-	if (dir == NULL && conf_loaded)
-		dir = conf.library;
-
-	if (dir == NULL)
-		usage();
-	if ((l = vtl_open(dir, err, sizeof(err))) == NULL) {
+	if (dir == NULL && conf_loaded && conf.driver == DRIVER_SCSI) {
+		so.changer = conf.changer;
+		so.drive = conf.drive;
+		so.drive_index = (unsigned int)conf.drive_index;
+		so.block_size = (size_t)conf.block_size;
+		l = scsi_open(&so, err, sizeof(err));
+	} else {
+		if (dir == NULL && conf_loaded)
+			dir = conf.library;
+		if (dir == NULL)
+			usage();
+		l = vtl_open(dir, err, sizeof(err));
+	}
+	if (l == NULL) {
 		fprintf(stderr, "daspool-backup: %s\n", err);
 		exit(1);
 	}
@@ -432,6 +443,7 @@ cmd_tapes(int argc, char **argv)
 	struct tape_library	*lib = open_library(argc, argv);
 	struct catalog		*cat = open_catalog(argc, argv, 0);
 	unsigned int		 n, i, copies;
+	char			 cap[24];
 
 	if (tape_inventory(lib, slots, &n) != 0) {
 		fprintf(stderr, "daspool-backup: %s\n", tape_error(lib));
@@ -448,9 +460,14 @@ cmd_tapes(int argc, char **argv)
 		if (cat != NULL && slots[i].label[0] != '\0')
 			catalog_each_on_tape(cat, slots[i].label, count_copy,
 			    &copies);
-		printf("%-5u %-8s %12llu %12llu %5u %6u%s\n", i + 1,
-		    slots[i].label[0] ? slots[i].label : "(none)",
-		    (unsigned long long)slots[i].capacity,
+		/* A real drive tells neither: "-". */
+		if (slots[i].capacity == 0)
+			snprintf(cap, sizeof(cap), "-");
+		else
+			snprintf(cap, sizeof(cap), "%llu",
+			    (unsigned long long)slots[i].capacity);
+		printf("%-5u %-8s %12s %12llu %5u %6u%s\n", i + 1,
+		    slots[i].label[0] ? slots[i].label : "(none)", cap,
 		    (unsigned long long)slots[i].used, slots[i].files, copies,
 		    slots[i].label[0] == '\0' ? " unlabelled" :
 		    i + 1 == tape_loaded(lib) ? " in the drive" : "");

@@ -38,14 +38,14 @@ stream_pick(struct tape_stream *s, int loaded_first)
 
 	if (tape_inventory(s->lib, slots, &n) == -1)
 		return 0;
-	if (loaded_first && loaded > 0 && slots[loaded - 1].full &&
-	    slots[loaded - 1].label[0] != '\0' &&
-	    slots[loaded - 1].used < slots[loaded - 1].capacity &&
+	/* A capacity of 0 is unknown (a real drive): such a tape has room
+	 * until a write to it comes back short. */
+	if (loaded_first && loaded > 0 && loaded <= n &&
+	    tape_slot_has_room(&slots[loaded - 1]) &&
 	    !stream_used(s, slots[loaded - 1].label))
 		return loaded;
 	for (i = 0; i < n; i++)
-		if (slots[i].full && slots[i].label[0] != '\0' &&
-		    slots[i].used < slots[i].capacity &&
+		if (tape_slot_has_room(&slots[i]) &&
 		    !stream_used(s, slots[i].label))
 			return i + 1;
 	return 0;

@@ -13,17 +13,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "tape.h"
+#include "tape_driver.h"
 
 #define VTL_WRITEBACK	(64ULL * 1024 * 1024)
 
-struct tape_library {
+struct vtl {
+	struct tape_library	lib;		/* first: what tape.c sees */
 	char		dir[PATH_MAX];
 	unsigned int	slots;
 	unsigned int	loaded;		/* 0: none */
@@ -33,22 +33,20 @@ struct tape_library {
 	uint64_t	capacity;	/* of the loaded tape */
 	uint64_t	used;
 	uint64_t	unsynced;	/* written since the last writeback */
-	char		err[TAPE_ERR_MAX];
 };
 
-static int __attribute__((format(printf, 2, 3)))
-vtl_fail(struct tape_library *l, const char *fmt, ...)
-{
-	va_list	ap;
+static const struct tape_driver vtl_driver;
 
-	va_start(ap, fmt);
-	vsnprintf(l->err, sizeof(l->err), fmt, ap);
-	va_end(ap);
-	return -1;
+#define vtl_fail(l, ...)	tape_fail(&(l)->lib, __VA_ARGS__)
+
+static struct vtl *
+vtl_of(struct tape_library *lib)
+{
+	return (struct vtl *)lib;
 }
 
 static void
-vtl_path(const struct tape_library *l, unsigned int slot, const char *name,
+vtl_path(const struct vtl *l, unsigned int slot, const char *name,
     char *out, size_t len)
 {
 	snprintf(out, len, "%s/slot.%03u%s%s", l->dir, slot, name[0] ? "/" :
@@ -56,7 +54,7 @@ vtl_path(const struct tape_library *l, unsigned int slot, const char *name,
 }
 
 static void
-vtl_file_path(const struct tape_library *l, unsigned int file, int part,
+vtl_file_path(const struct vtl *l, unsigned int file, int part,
     char *out, size_t len)
 {
 	char	name[32];
@@ -67,7 +65,7 @@ vtl_file_path(const struct tape_library *l, unsigned int file, int part,
 
 /* Reads a slot's TAPE file: 0, or -1 when the slot is empty. */
 static int
-vtl_read_tape(const struct tape_library *l, unsigned int slot,
+vtl_read_tape(const struct vtl *l, unsigned int slot,
     struct tape_slot *s)
 {
 	char		 path[PATH_MAX + 64], line[128];
@@ -93,7 +91,7 @@ vtl_read_tape(const struct tape_library *l, unsigned int slot,
 
 /* The complete files of a slot's tape and the bytes they hold. */
 static void
-vtl_count_files(const struct tape_library *l, unsigned int slot,
+vtl_count_files(const struct vtl *l, unsigned int slot,
     struct tape_slot *s)
 {
 	char		 path[PATH_MAX + 64];
@@ -113,7 +111,7 @@ vtl_count_files(const struct tape_library *l, unsigned int slot,
 struct tape_library *
 vtl_open(const char *dir, char *err, size_t errlen)
 {
-	struct tape_library	*l;
+	struct vtl		*l;
 	struct dirent		*e;
 	DIR			*d;
 	unsigned int		 n;
@@ -130,6 +128,7 @@ vtl_open(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	l->lib.driver = &vtl_driver;
 	snprintf(l->dir, sizeof(l->dir), "%s", dir);
 	l->fd = -1;
 	while ((e = readdir(d)) != NULL)
@@ -149,30 +148,25 @@ vtl_open(const char *dir, char *err, size_t errlen)
 		if (sscanf(target, "slot.%u", &n) == 1 && n <= l->slots)
 			l->loaded = n;
 	}
-	return l;
+	return &l->lib;
 }
 
-void
-tape_close(struct tape_library *l)
+static void
+vtl_close(struct tape_library *lib)
 {
-	if (l == NULL)
-		return;
+	struct vtl	*l = vtl_of(lib);
+
 	if (l->fd != -1)
 		close(l->fd);
 	free(l);
 }
 
-const char *
-tape_error(const struct tape_library *l)
-{
-	return l->err;
-}
-
-int
-tape_inventory(struct tape_library *l, struct tape_slot *slots,
+static int
+vtl_inventory(struct tape_library *lib, struct tape_slot *slots,
     unsigned int *n)
 {
-	unsigned int	i;
+	struct vtl	*l = vtl_of(lib);
+	unsigned int	 i;
 
 	for (i = 1; i <= l->slots; i++)
 		if (vtl_read_tape(l, i, &slots[i - 1]) == 0)
@@ -184,7 +178,7 @@ tape_inventory(struct tape_library *l, struct tape_slot *slots,
 /* Ends what is open; a file being written is left as .part (no mark:
  * a crash mid-file leaves no complete file behind). */
 static void
-vtl_close_file(struct tape_library *l)
+vtl_close_file(struct vtl *l)
 {
 	if (l->fd != -1)
 		close(l->fd);
@@ -192,9 +186,10 @@ vtl_close_file(struct tape_library *l)
 	l->writing = 0;
 }
 
-int
-tape_load(struct tape_library *l, unsigned int slot)
+static int
+vtl_load(struct tape_library *lib, unsigned int slot)
 {
+	struct vtl		*l = vtl_of(lib);
 	struct tape_slot	s;
 	char			link[PATH_MAX + 8], target[32];
 
@@ -218,23 +213,22 @@ tape_load(struct tape_library *l, unsigned int slot)
 	return 0;
 }
 
-unsigned int
-tape_loaded(const struct tape_library *l)
+static unsigned int
+vtl_loaded(const struct tape_library *lib)
 {
-	return l->loaded;
+	return ((const struct vtl *)lib)->loaded;
 }
 
-int
-tape_label(struct tape_library *l, unsigned int slot, const char *label)
+static int
+vtl_label(struct tape_library *lib, unsigned int slot, const char *label)
 {
+	struct vtl		*l = vtl_of(lib);
 	struct tape_slot	 s;
 	char			 path[PATH_MAX + 64];
 	FILE			*f;
 	unsigned int		 i;
 
-	if (strlen(label) == 0 || strlen(label) > TAPE_LABEL_MAX ||
-	    strspn(label, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
-	    strlen(label))
+	if (!tape_label_valid(label))
 		return vtl_fail(l, "label '%s': 1 to %d of A-Z 0-9", label,
 		    TAPE_LABEL_MAX);
 	if (slot < 1 || slot > l->slots || vtl_read_tape(l, slot, &s) == -1)
@@ -265,9 +259,10 @@ tape_label(struct tape_library *l, unsigned int slot, const char *label)
 	return 0;
 }
 
-int
-tape_append(struct tape_library *l)
+static int
+vtl_append(struct tape_library *lib)
 {
+	struct vtl		*l = vtl_of(lib);
 	struct tape_slot	s;
 	char			path[PATH_MAX + 64];
 
@@ -290,11 +285,12 @@ tape_append(struct tape_library *l)
 	return 0;
 }
 
-ssize_t
-tape_write(struct tape_library *l, const void *buf, size_t len)
+static ssize_t
+vtl_write(struct tape_library *lib, const void *buf, size_t len)
 {
-	size_t	room;
-	ssize_t	n;
+	struct vtl	*l = vtl_of(lib);
+	size_t		 room;
+	ssize_t		 n;
 
 	if (!l->writing)
 		return vtl_fail(l, "the tape is not open for writing");
@@ -314,10 +310,11 @@ tape_write(struct tape_library *l, const void *buf, size_t len)
 	return (ssize_t)len;
 }
 
-int
-tape_mark(struct tape_library *l)
+static int
+vtl_mark(struct tape_library *lib)
 {
-	char	part[PATH_MAX + 64], done[PATH_MAX + 64];
+	struct vtl	*l = vtl_of(lib);
+	char		 part[PATH_MAX + 64], done[PATH_MAX + 64];
 
 	if (!l->writing)
 		return vtl_fail(l, "no tape file is being written");
@@ -333,10 +330,11 @@ tape_mark(struct tape_library *l)
 	return 0;
 }
 
-int
-tape_seek_file(struct tape_library *l, unsigned int file)
+static int
+vtl_seek_file(struct tape_library *lib, unsigned int file)
 {
-	char	path[PATH_MAX + 64];
+	struct vtl	*l = vtl_of(lib);
+	char		 path[PATH_MAX + 64];
 
 	if (l->loaded == 0)
 		return vtl_fail(l, "no tape in the drive");
@@ -349,10 +347,11 @@ tape_seek_file(struct tape_library *l, unsigned int file)
 	return 0;
 }
 
-ssize_t
-tape_read(struct tape_library *l, void *buf, size_t len)
+static ssize_t
+vtl_read(struct tape_library *lib, void *buf, size_t len)
 {
-	ssize_t	n;
+	struct vtl	*l = vtl_of(lib);
+	ssize_t		 n;
 
 	if (l->fd == -1 || l->writing)
 		return vtl_fail(l, "no tape file is open for reading");
@@ -361,6 +360,20 @@ tape_read(struct tape_library *l, void *buf, size_t len)
 		    l->loaded, strerror(errno));
 	return n;
 }
+
+static const struct tape_driver vtl_driver = {
+	.name = "vtl",
+	.close = vtl_close,
+	.inventory = vtl_inventory,
+	.label = vtl_label,
+	.load = vtl_load,
+	.loaded = vtl_loaded,
+	.append = vtl_append,
+	.write = vtl_write,
+	.mark = vtl_mark,
+	.seek_file = vtl_seek_file,
+	.read = vtl_read,
+};
 
 int
 vtl_make(const char *dir, unsigned int slots, unsigned int tapes,

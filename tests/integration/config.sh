@@ -49,6 +49,32 @@ bad_backup "mounted \"maybe\": use skip, copy or split-leg" 'mounted = "maybe"'
 bad_backup "keep_copies 0 is not 1-1000" 'keep_copies = 0'
 bad_backup "library \"lib\" must be an absolute path" 'library = "lib"'
 bad_backup "no such option" 'tapes = 3'
+bad_backup "driver \"tape\": use vtl or scsi" 'driver = "tape"'
+bad_backup "changer \"sg3\" must be an absolute path" 'driver = "scsi"' \
+	'changer = "sg3"'
+bad_backup "drive \"nst0\" must be an absolute path" 'drive = "nst0"'
+bad_backup "drive_index 64 is not 0-63" 'drive_index = 64'
+bad_backup "block_size 1000 is not a multiple of 512 from 512 to 8388608" \
+	'block_size = 1000'
+bad_backup "block_size 0 is not a multiple of 512" 'block_size = 0'
+# A scsi config prints back with its settings and reads back the same.
+printf '%s\n' 'manager_address = "127.0.0.1"' 'driver = "scsi"' \
+	'changer = "/dev/sg5"' 'drive = "/dev/nst1"' 'drive_index = 1' \
+	'block_size = 65536' >"$T/scsi.conf"
+daspool-backup -f "$T/scsi.conf" -nv >"$T/scsi-nv.conf" ||
+	fail "scsi backup config refused"
+grep -A5 '^driver' "$T/scsi-nv.conf" | grep -v '^library' | diff -u - \
+	<(printf '%s\n' 'driver = "scsi"' 'changer = "/dev/sg5"' \
+	'drive = "/dev/nst1"' 'drive_index = 1' 'block_size = 65536') ||
+	fail "scsi settings printed wrong by -nv"
+daspool-backup -f "$T/scsi-nv.conf" -nv | diff -u "$T/scsi-nv.conf" - ||
+	fail "backup -nv output of a scsi config does not read back"
+# A scsi library that cannot be reached is refused in mtx's words (or,
+# without mtx, naming the package).
+printf '%s\n' 'manager_address = "127.0.0.1"' 'driver = "scsi"' \
+	'changer = "/nonexistent/sg9"' >"$T/scsi-gone.conf"
+expect_fail "tape library /nonexistent/sg9: (mtx -f /nonexistent/sg9 status failed \(exit status 1\): .*/nonexistent/sg9|cannot run mtx: .*mtx package)" \
+	daspool-backup -f "$T/scsi-gone.conf" tapes
 printf '%s\n' 'manager_port = 7400' >"$T/bad.conf"
 expect_fail "manager_address is empty" daspool-backup -f "$T/bad.conf" -n
 bad daspool-mgr "not a port" 'listen_port = 99999'

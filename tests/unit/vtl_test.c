@@ -2,7 +2,8 @@
  * The virtual tape library: made with tapes of a capacity, inventory,
  * labels (checked; a new label erases the tape), load, files appended
  * and cut at the end of the tape, marks, reading a file back, and the
- * refusals (an empty slot, no tape loaded, a read with nothing open).
+ * refusals (an empty slot, no tape loaded, a read with nothing open);
+ * and when a tape has room, its capacity known or not.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -176,6 +177,30 @@ test_stream_spans(void **state)
 	tape_close(l);
 }
 
+/* A capacity of 0 is unknown (a real drive): room until the end is
+ * met. */
+static void
+test_room(void **state)
+{
+	struct tape_slot	s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.full = 1;
+	assert_false(tape_slot_has_room(&s));
+	snprintf(s.label, sizeof(s.label), "DSP001");
+	assert_true(tape_slot_has_room(&s));
+	s.used = 123456;
+	assert_true(tape_slot_has_room(&s));
+	s.at_end = 1;
+	assert_false(tape_slot_has_room(&s));
+	s.at_end = 0;
+	s.capacity = 123456;
+	assert_false(tape_slot_has_room(&s));
+	s.capacity = 123457;
+	assert_true(tape_slot_has_room(&s));
+}
+
 int
 main(void)
 {
@@ -186,6 +211,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_spans, setup,
 		    teardown),
+		cmocka_unit_test(test_room),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
