@@ -110,29 +110,33 @@ load_config(const char *path)
 	conf_loaded = 1;
 }
 
+/* The config's library (dir NULL), or the vtl in dir: NULL with err. */
+static struct tape_library *
+library_of(const char *dir, char *err, size_t errlen)
+{
+	struct scsi_options	so;
+
+	if (dir == NULL && conf.driver == DRIVER_SCSI) {
+		so.changer = conf.changer;
+		so.drive = conf.drive;
+		so.drive_index = (unsigned int)conf.drive_index;
+		so.block_size = (size_t)conf.block_size;
+		return scsi_open(&so, err, errlen);
+	}
+	return vtl_open(dir != NULL ? dir : conf.library, err, errlen);
+}
+
 /* The config's library; --library DIR is always a vtl's directory. */
 static struct tape_library *
 open_library(int argc, char **argv)
 {
 	struct tape_library	*l;
-	struct scsi_options	 so;
 	const char		*dir = flag(argc, argv, "--library");
 	char			 err[1024];
 
-	if (dir == NULL && conf_loaded && conf.driver == DRIVER_SCSI) {
-		so.changer = conf.changer;
-		so.drive = conf.drive;
-		so.drive_index = (unsigned int)conf.drive_index;
-		so.block_size = (size_t)conf.block_size;
-		l = scsi_open(&so, err, sizeof(err));
-	} else {
-		if (dir == NULL && conf_loaded)
-			dir = conf.library;
-		if (dir == NULL)
-			usage();
-		l = vtl_open(dir, err, sizeof(err));
-	}
-	if (l == NULL) {
+	if (dir == NULL && !conf_loaded)
+		usage();
+	if ((l = library_of(dir, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "daspool-backup: %s\n", err);
 		exit(1);
 	}
@@ -665,7 +669,7 @@ daemon_run(void *arg)
 		log_warnx("not running now: %s", err);
 		return -1;
 	}
-	if ((r.lib = vtl_open(conf.library, err, sizeof(err))) == NULL)
+	if ((r.lib = library_of(NULL, err, sizeof(err))) == NULL)
 		log_warnx("not running now: %s", err);
 	else if ((r.client = open_client()) != NULL) {
 		if ((rc = run_volumes(&r, NULL, 0, err, sizeof(err))) == -1)

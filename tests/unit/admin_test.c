@@ -70,7 +70,7 @@ static const struct {
 	const char	*line;
 	const char	*says;
 } parse_bad[] = {
-	{ "x", "unknown command 'x'; try: show, volume, server, store, help" },
+	{ "x", "unknown command 'x'; try: show, volume, server, store, backup, help" },
 	{ "s s", "ambiguous command 's'; could be: show, server, store" },
 	{ "sh s", "ambiguous command 'show s'; could be: servers, store" },
 	{ "store", "incomplete command 'store': expected copy" },
