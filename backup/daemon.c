@@ -25,7 +25,9 @@ daemon_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = daemon_on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a signal ends the sleep at once. */
+	/* The copy's threads' calls go on; nanosleep is cut short all
+	 * the same, so the daemon's sleep ends at once. */
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 }
