@@ -29,6 +29,7 @@ static cfg_opt_t backup_opts[] = {
 	CFG_STR("schedule", "daily 02:00", CFGF_NONE),
 	CFG_STR_LIST("include", "{\"*\"}", CFGF_NONE),
 	CFG_STR_LIST("exclude", "{}", CFGF_NONE),
+	CFG_STR_LIST("scratch", "{}", CFGF_NONE),
 	CFG_STR("mounted", "copy", CFGF_NONE),
 	CFG_INT("keep_days", 30, CFGF_NONE),
 	CFG_INT("keep_copies", 2, CFGF_NONE),
@@ -109,17 +110,22 @@ config_lists(const char *path, cfg_t *cfg, struct backup_config *c,
 
 	c->ninclude = cfg_size(cfg, "include");
 	c->nexclude = cfg_size(cfg, "exclude");
+	c->nscratch = cfg_size(cfg, "scratch");
 	if (c->ninclude > BACKUP_PATTERNS_MAX ||
-	    c->nexclude > BACKUP_PATTERNS_MAX)
-		return confutil_fail(path, err, errlen, "at most %d include "
-		    "and %d exclude patterns", BACKUP_PATTERNS_MAX,
-		    BACKUP_PATTERNS_MAX);
+	    c->nexclude > BACKUP_PATTERNS_MAX ||
+	    c->nscratch > BACKUP_PATTERNS_MAX)
+		return confutil_fail(path, err, errlen, "at most %d include, "
+		    "exclude and scratch patterns each", BACKUP_PATTERNS_MAX);
 	for (i = 0; i < c->ninclude; i++)
 		if ((c->include[i] = strdup(cfg_getnstr(cfg, "include",
 		    i))) == NULL)
 			return confutil_fail(path, err, errlen, "out of memory");
 	for (i = 0; i < c->nexclude; i++)
 		if ((c->exclude[i] = strdup(cfg_getnstr(cfg, "exclude",
+		    i))) == NULL)
+			return confutil_fail(path, err, errlen, "out of memory");
+	for (i = 0; i < c->nscratch; i++)
+		if ((c->scratch[i] = strdup(cfg_getnstr(cfg, "scratch",
 		    i))) == NULL)
 			return confutil_fail(path, err, errlen, "out of memory");
 	return 0;
@@ -246,6 +252,8 @@ backup_config_free(struct backup_config *c)
 		free(c->include[i]);
 	for (i = 0; i < c->nexclude; i++)
 		free(c->exclude[i]);
+	for (i = 0; i < c->nscratch; i++)
+		free(c->scratch[i]);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -281,6 +289,7 @@ backup_config_print(FILE *f, const struct backup_config *c)
 	    sched);
 	config_print_list(f, "include", c->include, c->ninclude);
 	config_print_list(f, "exclude", c->exclude, c->nexclude);
+	config_print_list(f, "scratch", c->scratch, c->nscratch);
 	fprintf(f, "mounted = \"%s\"\nkeep_days = %d\nkeep_copies = %d\n"
 	    "readers = %d\nlog_level = \"%s\"\n",
 	    backup_mounted_name(c->mounted), c->keep_days, c->keep_copies,
@@ -315,4 +324,15 @@ backup_config_wants(const struct backup_config *c, const char *volume)
 	for (i = 0; i < c->nexclude && in; i++)
 		in = fnmatch(c->exclude[i], volume, 0) != 0;
 	return in;
+}
+
+int
+backup_config_scratch(const struct backup_config *c, const char *label)
+{
+	unsigned int	i;
+
+	for (i = 0; i < c->nscratch; i++)
+		if (fnmatch(c->scratch[i], label, 0) == 0)
+			return 1;
+	return 0;
 }

@@ -45,6 +45,9 @@ struct backup_config {
 	unsigned int		 ninclude;
 	char			*exclude[BACKUP_PATTERNS_MAX];
 	unsigned int		 nexclude;
+	/* tapes kept in reserve (label patterns) */
+	char			*scratch[BACKUP_PATTERNS_MAX];
+	unsigned int		 nscratch;
 	enum backup_mounted	 mounted;
 	int			 keep_days, keep_copies;
 	int			 readers;
@@ -61,6 +64,8 @@ void	backup_config_options(const struct backup_config *,
 	    struct daspool_options *);
 /* Whether a volume is to be copied (include, then exclude; fnmatch). */
 int	backup_config_wants(const struct backup_config *, const char *volume);
+/* Whether a tape's label is of the scratch pool. */
+int	backup_config_scratch(const struct backup_config *, const char *label);
 const char *backup_mounted_name(enum backup_mounted);
 const char *backup_driver_name(enum backup_driver);
 

@@ -430,7 +430,7 @@ copy_volume(struct daspool_client *c, struct tape_library *lib,
 	pthread_mutex_init(&cp.lock, NULL);
 	pthread_cond_init(&cp.cond, NULL);
 	rc = -1;
-	if (stream_open(&res->stream, lib, o->recycle, o->recycle_arg) == -1)
+	if (stream_open(&res->stream, lib, &o->tapes) == -1)
 		snprintf(err, errlen, "%s", res->stream.err);
 	else {
 		tar_init(&t, stream_write, &res->stream, res->m.time);

@@ -24,8 +24,7 @@ struct copy_opts {
 	const char		*volume;
 	enum copy_mounted	 mounted;
 	int			 readers;
-	stream_recycle_fn	 recycle;	/* tapes retention frees */
-	void			*recycle_arg;
+	struct stream_policy	 tapes;		/* which tapes it may take */
 	/* After each slab on tape: the data bytes written and due (the
 	 * holes are not). From the writer's thread; NULL: none. */
 	void			(*progress)(void *arg, uint64_t done,

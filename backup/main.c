@@ -474,7 +474,9 @@ cmd_tapes(int argc, char **argv)
 		    slots[i].label[0] ? slots[i].label : "(none)", cap,
 		    (unsigned long long)slots[i].used, slots[i].files, copies,
 		    slots[i].label[0] == '\0' ? " unlabelled" :
-		    i + 1 == tape_loaded(lib) ? " in the drive" : "");
+		    i + 1 == tape_loaded(lib) ? " in the drive" :
+		    conf_loaded && backup_config_scratch(&conf,
+		    slots[i].label) ? " scratch" : "");
 	}
 	tape_close(lib);
 	catalog_close(cat);

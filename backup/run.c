@@ -13,9 +13,19 @@
 #include "run.h"
 
 struct recycler {
-	struct catalog		*cat;
-	struct retention	 r;
+	const struct backup_config	*conf;
+	struct catalog			*cat;
+	struct retention		 r;
 };
+
+/* stream.h's scratch: the config's reserve. */
+static int
+scratch_tape(void *arg, const char *label)
+{
+	const struct recycler	*rc = arg;
+
+	return backup_config_scratch(rc->conf, label);
+}
 
 static int
 newest_copy(const struct catalog_copy *c, void *arg)
@@ -131,9 +141,11 @@ run_options(struct run *r, const char *volume, struct copy_opts *co,
 		rec->cat = r->cat;
 		rec->r.keep_days = r->conf->keep_days;
 		rec->r.keep_copies = r->conf->keep_copies;
-		co->recycle = recycle_tape;
-		co->recycle_arg = rec;
+		co->tapes.recycle = recycle_tape;
 	}
+	rec->conf = r->conf;
+	co->tapes.scratch = scratch_tape;
+	co->tapes.arg = rec;
 }
 
 static void

@@ -29,9 +29,22 @@ stream_used(const struct tape_stream *s, const char *label)
 	return 0;
 }
 
-/* A labelled tape with room this stream has not used: its slot, or 0. */
+/* Whether the tape may be taken in this pass (scratch: the reserve's). */
+static int
+stream_may_take(const struct tape_stream *s, const struct tape_slot *t,
+    int scratch)
+{
+	int	is_scratch = s->policy.scratch != NULL &&
+		    s->policy.scratch(s->policy.arg, t->label);
+
+	return tape_slot_has_room(t) && !stream_used(s, t->label) &&
+	    is_scratch == scratch;
+}
+
+/* A labelled tape with room this stream has not used, scratch or not:
+ * its slot, or 0. */
 static unsigned int
-stream_pick(struct tape_stream *s, int loaded_first)
+stream_pick(struct tape_stream *s, int loaded_first, int scratch)
 {
 	struct tape_slot	slots[TAPE_SLOTS_MAX];
 	unsigned int		n, i, loaded = tape_loaded(s->lib);
@@ -41,12 +54,10 @@ stream_pick(struct tape_stream *s, int loaded_first)
 	/* A capacity of 0 is unknown (a real drive): such a tape has room
 	 * until a write to it comes back short. */
 	if (loaded_first && loaded > 0 && loaded <= n &&
-	    tape_slot_has_room(&slots[loaded - 1]) &&
-	    !stream_used(s, slots[loaded - 1].label))
+	    stream_may_take(s, &slots[loaded - 1], scratch))
 		return loaded;
 	for (i = 0; i < n; i++)
-		if (tape_slot_has_room(&slots[i]) &&
-		    !stream_used(s, slots[i].label))
+		if (stream_may_take(s, &slots[i], scratch))
 			return i + 1;
 	return 0;
 }
@@ -59,12 +70,14 @@ stream_pick_recycled(struct tape_stream *s)
 	unsigned int		n, i, best = 0;
 	uint64_t		age, best_age = UINT64_MAX;
 
-	if (s->recycle == NULL || tape_inventory(s->lib, slots, &n) == -1)
+	if (s->policy.recycle == NULL ||
+	    tape_inventory(s->lib, slots, &n) == -1)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (slots[i].full && slots[i].label[0] != '\0' &&
 		    !stream_used(s, slots[i].label) &&
-		    s->recycle(s->recycle_arg, slots[i].label, 0, &age) == 1 &&
+		    s->policy.recycle(s->policy.arg, slots[i].label, 0, &age) ==
+		    1 &&
 		    age < best_age) {
 			best = i + 1;
 			best_age = age;
@@ -73,7 +86,7 @@ stream_pick_recycled(struct tape_stream *s)
 		return 0;
 	/* Taken: its copies go, and a new label of the same name erases
 	 * it. */
-	s->recycle(s->recycle_arg, slots[best - 1].label, 1, &age);
+	s->policy.recycle(s->policy.arg, slots[best - 1].label, 1, &age);
 	if (tape_label(s->lib, best, slots[best - 1].label) == -1)
 		return 0;
 	return best;
@@ -90,7 +103,8 @@ stream_next(struct tape_stream *s, int loaded_first)
 	if (s->nparts == STREAM_PARTS_MAX)
 		return stream_fail(s, "a copy spans at most %d tapes",
 		    STREAM_PARTS_MAX);
-	if ((slot = stream_pick(s, loaded_first)) == 0 &&
+	if ((slot = stream_pick(s, loaded_first, 0)) == 0 &&
+	    (slot = stream_pick(s, loaded_first, 1)) == 0 &&
 	    (slot = stream_pick_recycled(s)) == 0)
 		return stream_fail(s, "no labelled tape with room is left in "
 		    "the library, and none that retention lets go");
@@ -107,12 +121,12 @@ stream_next(struct tape_stream *s, int loaded_first)
 
 int
 stream_open(struct tape_stream *s, struct tape_library *lib,
-    stream_recycle_fn recycle, void *recycle_arg)
+    const struct stream_policy *policy)
 {
 	memset(s, 0, sizeof(*s));
 	s->lib = lib;
-	s->recycle = recycle;
-	s->recycle_arg = recycle_arg;
+	if (policy != NULL)
+		s->policy = *policy;
 	return stream_next(s, 1);
 }
 

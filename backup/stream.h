@@ -21,7 +21,7 @@ struct stream_part {
 };
 
 /*
- * When no labelled tape has room: may the full tape `label` be written
+ * When no labelled tape, scratch or not, has room: may the full tape `label` be written
  * over (every copy on it expired)? 1 yes, with *age the time of its
  * newest copy (the oldest tape goes first); take 1 says it is taken
  * (its copies leave the catalog). NULL: no tape is ever reused.
@@ -29,10 +29,18 @@ struct stream_part {
 typedef int	(*stream_recycle_fn)(void *arg, const char *label, int take,
 		    uint64_t *age);
 
+/* Which tapes a stream may take, and in what order: tapes with room
+ * that are not scratch, then scratch tapes (the reserve: scratch says
+ * which), then a full one retention lets go (recycle). NULLs: none. */
+struct stream_policy {
+	stream_recycle_fn	 recycle;
+	int			(*scratch)(void *arg, const char *label);
+	void			*arg;
+};
+
 struct tape_stream {
 	struct tape_library	*lib;
-	stream_recycle_fn	 recycle;
-	void			*recycle_arg;
+	struct stream_policy	 policy;
 	struct stream_part	 parts[STREAM_PARTS_MAX];
 	unsigned int		 nparts;
 	uint64_t		 bytes;
@@ -42,7 +50,7 @@ struct tape_stream {
 /* Starts on the loaded tape when it is labelled and has room, else on
  * the first such tape in slot order. 0, or -1 with err. */
 int	stream_open(struct tape_stream *, struct tape_library *,
-	    stream_recycle_fn, void *recycle_arg);
+	    const struct stream_policy *);
 /* tar's writer callback (tar.h). */
 int	stream_write(void *stream, const void *buf, size_t len);
 /* The last part's mark. */

@@ -146,11 +146,11 @@ test_stream_spans(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(in); i++)
 		in[i] = (uint8_t)(i * 7);
-	assert_int_equal(stream_open(&st, l, NULL, NULL), -1);
+	assert_int_equal(stream_open(&st, l, NULL), -1);
 	assert_non_null(strstr(st.err, "no labelled tape"));
 	assert_int_equal(tape_label(l, 1, "DSP001"), 0);
 	assert_int_equal(tape_label(l, 3, "DSP003"), 0);
-	assert_int_equal(stream_open(&st, l, NULL, NULL), 0);
+	assert_int_equal(stream_open(&st, l, NULL), 0);
 	assert_int_equal(stream_write(&st, in, 6000), 0);
 	assert_int_equal(stream_write(&st, in + 6000, 9000), 0);
 	assert_int_equal(stream_close(&st), 0);
@@ -171,7 +171,7 @@ test_stream_spans(void **state)
 	assert_int_equal(got, sizeof(in));
 	assert_memory_equal(back, in, sizeof(in));
 	/* Both tapes are full now: nothing is left to write on. */
-	assert_int_equal(stream_open(&st, l, NULL, NULL), 0);
+	assert_int_equal(stream_open(&st, l, NULL), 0);
 	assert_int_equal(stream_write(&st, in, 5001), -1);
 	assert_non_null(strstr(st.err, "no labelled tape with room"));
 	tape_close(l);
