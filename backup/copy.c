@@ -275,25 +275,21 @@ copy_restore_txt(struct tar *t, const struct manifest *m)
 
 	n = snprintf(text, sizeof(text),
 	    "This tape file holds a copy of the daspool volume %s (%s, %llu "
-	    "bytes),\nmade by daspool-backup. It is a POSIX tar (pax) "
-	    "archive:\n\n"
-	    "  RESTORE.txt  this text\n"
-	    "  %s  the volume's bytes, a sparse file: holes read as zeroes\n"
-	    "  MANIFEST     the volume, its extents, and a SHA-256 of each "
-	    "1 MiB chunk\n\n"
-	    "To get the image back with mt and tar alone, position the tape "
-	    "at this\nfile and extract it:\n\n"
-	    "  mt -f /dev/nst0 rewind\n"
-	    "  mt -f /dev/nst0 fsf N        (N: this file's number on the "
-	    "tape)\n"
-	    "  tar -xf /dev/nst0 %s\n\n"
-	    "When the copy spans tapes (the catalog and the MANIFEST's tape "
-	    "list say so),\nthe archive goes on in the first file of the next "
-	    "tape: read each part\nwith dd in order into one stream, e.g.\n\n"
-	    "  (dd if=/dev/nst0 bs=512; <change tape>; dd if=/dev/nst0 "
-	    "bs=512) | tar -xf -\n\n"
-	    "Then write the image to a disk of at least %llu bytes, e.g. "
-	    "with\ndd conv=sparse if=%s of=/dev/DISK.\n",
+	    "bytes),\nmade by daspool-backup: a POSIX tar (pax) archive of "
+	    "this text, the\nvolume's bytes as the sparse file %s (holes "
+	    "read as zeroes), and\nits MANIFEST (a SHA-256 of each 1 MiB "
+	    "chunk).\n\n"
+	    "With mt and tar alone: position the tape at this file, N its "
+	    "number\n(daspool-backup list says LABEL:N), and extract it:\n\n"
+	    "  mt -f /dev/nst0 rewind; mt -f /dev/nst0 fsf N\n"
+	    "  tar -b 512 -xf /dev/nst0 %s\n\n"
+	    "A copy that spans tapes goes on in a file of another tape (list "
+	    "names\nthe parts in order; scan finds them): read the parts into "
+	    "one stream,\n"
+	    "  (dd if=/dev/nst0 bs=256k; <next part>; dd ...) | tar -xf -\n"
+	    "(-b 512 and bs=256k: the drive's fixed block, block_size). Then "
+	    "write\nthe image to a disk of at least %llu bytes: dd "
+	    "conv=sparse if=%s\n",
 	    m->volume, m->form, (unsigned long long)m->size, m->image,
 	    m->image, (unsigned long long)m->size, m->image);
 	if (n < 0 || (size_t)n >= sizeof(text))
