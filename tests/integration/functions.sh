@@ -303,21 +303,27 @@ lend_cycles() {
 	done >/dev/null 2>&1
 }
 
+# client_conf NAME: the settings every client of NAME's certificate
+# needs (the manager, the pool's CA and CRL, its key, the timeout).
+client_conf() {
+	cat <<CONF
+manager_address = "$MGR_ADDR"
+manager_port = $MGR_PORT
+ca = "$T/pki/ca.crt"
+cert = "$T/pki/$1.crt"
+key = "$T/pki/$1.key"
+$(crl_line)
+timeout = ${CLIENT_TIMEOUT:-30}
+CONF
+}
+
 # borrower_setup NAME: certificate, config and state dir of a borrower.
 borrower_setup() {
 	local name=$1
 	[ -f "$T/pki/$name.crt" ] || pki_issue "$name" borrower
 	mkdir -p "$T/$name/state"
-	cat >"$T/$name/daspool.conf" <<CONF
-manager_address = "$MGR_ADDR"
-manager_port = $MGR_PORT
-ca = "$T/pki/ca.crt"
-cert = "$T/pki/$name.crt"
-key = "$T/pki/$name.key"
-$(crl_line)
-state_dir = "$T/$name/state"
-timeout = ${CLIENT_TIMEOUT:-30}
-CONF
+	{ client_conf "$name"; echo "state_dir = \"$T/$name/state\""; } \
+	    >"$T/$name/daspool.conf"
 }
 
 # backup_setup NAME: a backup certificate (role backup) and its
@@ -326,17 +332,8 @@ backup_setup() {
 	local name=$1
 	[ -f "$T/pki/$name.crt" ] || pki_issue "$name" backup
 	mkdir -p "$T/$name"
-	cat >"$T/$name/daspool-backup.conf" <<CONF
-manager_address = "$MGR_ADDR"
-manager_port = $MGR_PORT
-ca = "$T/pki/ca.crt"
-cert = "$T/pki/$name.crt"
-key = "$T/pki/$name.key"
-$(crl_line)
-timeout = ${CLIENT_TIMEOUT:-30}
-library = "$T/library"
-catalog = "$T/catalog"
-CONF
+	{ client_conf "$name"; printf 'library = "%s"\ncatalog = "%s"\n' \
+	    "$T/library" "$T/catalog"; } >"$T/$name/daspool-backup.conf"
 }
 
 # as NAME ARGS...: run the daspool client as borrower NAME.
