@@ -18,9 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "direct_file.h"
 #include "tape_driver.h"
-
-#define VTL_WRITEBACK	(64ULL * 1024 * 1024)
 
 struct vtl {
 	struct tape_library	lib;		/* first: what tape.c sees */
@@ -32,7 +31,7 @@ struct vtl {
 	unsigned int	file;		/* its number */
 	uint64_t	capacity;	/* of the loaded tape */
 	uint64_t	used;
-	uint64_t	unsynced;	/* written since the last writeback */
+	struct direct_file out;		/* the file being written */
 };
 
 static const struct tape_driver vtl_driver;
@@ -182,6 +181,8 @@ vtl_close_file(struct vtl *l)
 {
 	if (l->fd != -1)
 		close(l->fd);
+	if (l->writing)
+		direct_free(&l->out);
 	l->fd = -1;
 	l->writing = 0;
 }
@@ -281,6 +282,10 @@ vtl_append(struct tape_library *lib)
 	if ((l->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0644)) == -1)
 		return vtl_fail(l, "%s: %s", path, strerror(errno));
+	if (direct_open(&l->out, l->fd) == -1) {
+		vtl_close_file(l);
+		return vtl_fail(l, "%s: %s", path, strerror(errno));
+	}
 	l->writing = 1;
 	return 0;
 }
@@ -290,23 +295,16 @@ vtl_write(struct tape_library *lib, const void *buf, size_t len)
 {
 	struct vtl	*l = vtl_of(lib);
 	size_t		 room;
-	ssize_t		 n;
 
 	if (!l->writing)
 		return vtl_fail(l, "the tape is not open for writing");
 	room = l->capacity > l->used ? (size_t)(l->capacity - l->used) : 0;
 	if (len > room)
 		len = room;
-	if (len > 0 && (n = write(l->fd, buf, len)) != (ssize_t)len)
+	if (len > 0 && direct_write(&l->out, buf, len) == -1)
 		return vtl_fail(l, "write to the tape in slot %u: %s",
-		    l->loaded, n == -1 ? strerror(errno) : "short write");
+		    l->loaded, strerror(errno));
 	l->used += len;
-	/* A tape drive writes as it goes: start the disk's writeback of
-	 * each stretch now, so the mark's fsync finds little left. */
-	if ((l->unsynced += len) >= VTL_WRITEBACK) {
-		(void)sync_file_range(l->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-		l->unsynced = 0;
-	}
 	return (ssize_t)len;
 }
 
@@ -318,7 +316,7 @@ vtl_mark(struct tape_library *lib)
 
 	if (!l->writing)
 		return vtl_fail(l, "no tape file is being written");
-	if (fsync(l->fd) == -1)
+	if (direct_finish(&l->out) == -1)
 		return vtl_fail(l, "tape in slot %u: %s", l->loaded,
 		    strerror(errno));
 	vtl_close_file(l);
