@@ -121,7 +121,7 @@ $(BUILD)/daspool-backup: $(call obj,backup/main.c) $(BACKUP_A) $(CLIENT_A) $(COM
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/daspool-pki: $(call obj,cli/daspool-pki.c) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/daspool-snmp: $(call obj,firmware/snmp/main.c firmware/snmp/agentx.c) $(SNMP_A) $(MGR_A) $(COMMON_A)
+$(BUILD)/daspool-snmp: $(call obj,firmware/snmp/main.c firmware/snmp/agentx.c) $(SNMP_A) $(BACKUP_A) $(MGR_A) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SNMP_LIBS) $(LIBS)
 
 # Unit tests link the module archives; only the objects a test uses

@@ -121,11 +121,46 @@ catalog_schema(struct catalog *c, MDB_txn *txn)
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
+/* The environment and its tables, made when missing unless MDB_RDONLY
+ * is in flags: LMDB's error, or 0. */
+static int
+catalog_env_open(struct catalog *c, const char *dir, unsigned int flags)
+{
+	unsigned int	 create = flags & MDB_RDONLY ? 0 : MDB_CREATE;
+	MDB_txn		*txn;
+	int		 rc;
+
+	if ((rc = mdb_env_create(&c->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(c->env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(c->env, CATALOG_MAP_SIZE)) != 0 ||
+	    (rc = mdb_env_open(c->env, dir, MDB_NOTLS | flags, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(c->env, NULL, flags & MDB_RDONLY, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_dbi_open(txn, "meta", create, &c->meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "copies", create, &c->copies)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "by_volume", create,
+	    &c->by_volume)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "by_tape", create, &c->by_tape)) != 0 ||
+	    (create && (rc = catalog_schema(c, txn)) != 0)) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	/* A read-only commit keeps the table handles for later reads. */
+	return mdb_txn_commit(txn);
+}
+
+static void
+catalog_free(struct catalog *c)
+{
+	if (c->env != NULL)
+		mdb_env_close(c->env);
+	free(c);
+}
+
 int
 catalog_open(const char *dir, struct catalog **out, char *err, size_t errlen)
 {
 	struct catalog	*c;
-	MDB_txn		*txn;
 	int		 rc;
 
 	*out = NULL;
@@ -134,28 +169,38 @@ catalog_open(const char *dir, struct catalog **out, char *err, size_t errlen)
 		    strerror(errno));
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return catalog_fail(err, errlen, "out of memory");
-	if ((rc = mdb_env_create(&c->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(c->env, 8)) != 0 ||
-	    (rc = mdb_env_set_mapsize(c->env, CATALOG_MAP_SIZE)) != 0 ||
-	    (rc = mdb_env_open(c->env, dir, MDB_NOTLS, 0600)) != 0 ||
-	    (rc = mdb_txn_begin(c->env, NULL, 0, &txn)) != 0) {
-		if (c->env != NULL)
-			mdb_env_close(c->env);
-		free(c);
+	if ((rc = catalog_env_open(c, dir, 0)) != 0) {
+		catalog_free(c);
 		return catalog_fail(err, errlen, "catalog %s: %s", dir,
 		    mdb_strerror(rc));
 	}
-	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &c->meta)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "copies", MDB_CREATE, &c->copies)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "by_volume", MDB_CREATE,
-	    &c->by_volume)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "by_tape", MDB_CREATE, &c->by_tape)) != 0 ||
-	    (rc = catalog_schema(c, txn)) != 0 ||
-	    (rc = mdb_txn_commit(txn)) != 0) {
-		if (rc != 0)
-			mdb_txn_abort(txn);
-		mdb_env_close(c->env);
-		free(c);
+	*out = c;
+	return 0;
+}
+
+int
+catalog_open_readonly(const char *dir, struct catalog **out, char *err,
+    size_t errlen)
+{
+	struct catalog	*c;
+	struct stat	 st;
+	char		 path[4096];
+	int		 rc;
+
+	*out = NULL;
+	/* LMDB makes its lock file before it finds no data file: one left
+	 * by this reader could keep the backup from its own catalog. */
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (stat(path, &st) == -1 && errno == ENOENT)
+		return 1;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return catalog_fail(err, errlen, "out of memory");
+	if ((rc = catalog_env_open(c, dir, MDB_RDONLY)) != 0) {
+		catalog_free(c);
+		/* No data.mdb, or its tables not committed yet: the backup
+		 * has not made it. */
+		if (rc == ENOENT || rc == MDB_NOTFOUND)
+			return 1;
 		return catalog_fail(err, errlen, "catalog %s: %s", dir,
 		    mdb_strerror(rc));
 	}
@@ -166,10 +211,8 @@ catalog_open(const char *dir, struct catalog **out, char *err, size_t errlen)
 void
 catalog_close(struct catalog *c)
 {
-	if (c == NULL)
-		return;
-	mdb_env_close(c->env);
-	free(c);
+	if (c != NULL)
+		catalog_free(c);
 }
 
 /* The next id, taken in txn. */
@@ -462,4 +505,75 @@ void
 catalog_forget_tape(struct catalog *c, const char *label)
 {
 	catalog_each_on_tape(c, label, catalog_forget_one, c);
+}
+
+struct catalog_snapshot {
+	struct catalog	*c;
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+};
+
+int
+catalog_snapshot_begin(struct catalog *c, struct catalog_snapshot **out,
+    char *err, size_t errlen)
+{
+	struct catalog_snapshot	*s;
+	int			 rc;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return catalog_fail(err, errlen, "out of memory");
+	s->c = c;
+	if ((rc = mdb_txn_begin(c->env, NULL, MDB_RDONLY, &s->txn)) != 0 ||
+	    (rc = mdb_cursor_open(s->txn, c->copies, &s->cur)) != 0) {
+		catalog_snapshot_end(s);
+		return catalog_fail(err, errlen, "catalog: %s",
+		    mdb_strerror(rc));
+	}
+	*out = s;
+	return 0;
+}
+
+void
+catalog_snapshot_end(struct catalog_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	if (s->cur != NULL)
+		mdb_cursor_close(s->cur);
+	if (s->txn != NULL)
+		mdb_txn_abort(s->txn);
+	free(s);
+}
+
+int
+catalog_snapshot_seek(struct catalog_snapshot *s, uint64_t from,
+    struct catalog_copy *cp)
+{
+	uint8_t		 key[8];
+	const uint8_t	*p;
+	MDB_val		 k = { 8, key }, v;
+	int		 rc, i;
+
+	catalog_id_key(from, key);
+	if ((rc = mdb_cursor_get(s->cur, &k, &v, MDB_SET_RANGE)) != 0)
+		return rc == MDB_NOTFOUND ? 1 : -1;
+	if (k.mv_size != 8)
+		return -1;
+	memset(cp, 0, sizeof(*cp));
+	for (p = k.mv_data, i = 0; i < 8; i++)
+		cp->id = cp->id << 8 | p[i];
+	return catalog_decode(&v, cp) == 0 ? 0 : -1;
+}
+
+int
+catalog_snapshot_count(struct catalog_snapshot *s, uint64_t *n)
+{
+	MDB_stat	st;
+
+	*n = 0;
+	if (mdb_stat(s->txn, s->c->copies, &st) != 0)
+		return -1;
+	*n = st.ms_entries;
+	return 0;
 }

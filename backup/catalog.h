@@ -46,6 +46,14 @@ struct catalog;
 
 int	catalog_open(const char *dir, struct catalog **, char *err,
 	    size_t errlen);
+/*
+ * For a process other than the backup (daspool-snmp): nothing is made
+ * or written. LMDB's lock file must still be writable, as readers
+ * register in it: the reader runs as the backup's user. 0, 1 when dir
+ * holds no catalog yet, -1 with err.
+ */
+int	catalog_open_readonly(const char *dir, struct catalog **, char *err,
+	    size_t errlen);
 void	catalog_close(struct catalog *);
 /* Records a copy; its id is given here (c->id). 0, or -1 with err. */
 int	catalog_add(struct catalog *, struct catalog_copy *, char *err,
@@ -71,5 +79,21 @@ int	catalog_put_u64(struct catalog *, const char *key, uint64_t v,
 /* Forgets a copy (the tape keeps its bytes until it is relabelled). */
 int	catalog_forget(struct catalog *, uint64_t id, char *err,
 	    size_t errlen);
+
+/*
+ * A read snapshot: lookups in it agree with one another while the
+ * backup writes. One read transaction, held until the end.
+ */
+struct catalog_snapshot;
+
+int	catalog_snapshot_begin(struct catalog *, struct catalog_snapshot **,
+	    char *err, size_t errlen);
+void	catalog_snapshot_end(struct catalog_snapshot *);
+/* The first copy whose id is from or more, by one cursor seek: 0, 1
+ * when there is none, -1 (a read error or a damaged record). */
+int	catalog_snapshot_seek(struct catalog_snapshot *, uint64_t from,
+	    struct catalog_copy *);
+/* Copies in the catalog: 0, or -1. */
+int	catalog_snapshot_count(struct catalog_snapshot *, uint64_t *n);
 
 #endif

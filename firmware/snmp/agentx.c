@@ -133,6 +133,7 @@ agentx_handler(netsnmp_mib_handler *handler,
 				    SNMP_ERR_RESOURCEUNAVAILABLE);
 		return SNMP_ERR_NOERROR;
 	}
+	view_backup(&v, &agentx_sa->backup);
 	for (r = requests; r != NULL; r = r->next)
 		if (!r->processed)
 			agentx_one(&v, reqinfo->mode, reqinfo, r);
@@ -182,6 +183,7 @@ agentx_poll(unsigned int reg, void *arg)
 	struct view	 v;
 
 	(void)reg;
+	(void)backup_source_poll(&sa->backup);
 	/* Held back while the master is away: told once it is back. */
 	if (!sa->connected || subagent_store(sa) != 0)
 		return;

@@ -171,6 +171,7 @@ main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.conf = &conf;
 	sa.polled = UINT64_MAX;
+	sa.backup.dir = conf.backup_catalog;
 	if ((sa.events = events_new(conf.store_full_percent)) == NULL)
 		fatalx("out of memory");
 	main_sa = &sa;
@@ -190,12 +191,14 @@ main(int argc, char **argv)
 	if (agentx_start(&sa, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	subagent_store(&sa);
+	(void)backup_source_poll(&sa.backup);
 	log_info("started: DASPOOL-MIB under enterprises.%u for the master "
 	    "agent at %s", conf.enterprise, conf.agentx_socket);
 	agentx_run(&sa);
 	agentx_stop();
 	if (sa.store != NULL)
 		store_close(sa.store);
+	backup_source_close(&sa.backup);
 	events_free(sa.events);
 	if (conf.pidfile[0] != '\0')
 		unlink(conf.pidfile);

@@ -1,9 +1,10 @@
 /*
  * GET and GETNEXT over DASPOOL-MIB's objects, in OID order: dspPool's
- * scalars (1.n.0), then each table (t.1.column.index...), column by
- * column. A GETNEXT looks for the first row after the asked index in
- * the asked column, then the first row of each later column: one
- * seek in the numbers index each, never a walk.
+ * scalars (1.n.0), the store's tables (t.1.column.index...), column by
+ * column, the backup's scalars (6.n.0) and its table (7). A GETNEXT
+ * looks for the first row after the asked index in the asked column,
+ * then the first row of each later column: one seek in the numbers
+ * index (or the catalog) each, never a walk.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +30,23 @@ view_open(struct view *v, struct store *s, struct pool_figures *pool)
 }
 
 void
+view_backup(struct view *v, struct backup_source *src)
+{
+	if (src == NULL || src->dir == NULL || src->dir[0] == '\0')
+		return;
+	v->backup.src = src;
+	/* Whether the backup made it anew is looked at by the polls. */
+	if (src->catalog == NULL)
+		(void)backup_source_poll(src);
+}
+
+void
 view_close(struct view *v)
 {
 	if (v->t.txn != NULL)
 		store_end(&v->t, DSP_OK);
+	catalog_snapshot_end(v->backup.snap);
+	v->backup.snap = NULL;
 	free(v->volume);
 	v->volume = NULL;
 }
@@ -43,6 +57,31 @@ objects_status(int rc)
 	return rc == DSP_OK ? 1 : rc == DSP_E_NOTFOUND ? 0 : -1;
 }
 
+/* The groups of scalars under dspObjects. */
+struct scalar_def {
+	unsigned int	sub;
+	unsigned int	count;
+	int		(*get)(struct view *, unsigned int n, struct cell *);
+};
+
+static const struct scalar_def objects_scalars[] = {
+	{ 1, POOL_SCALARS, pool_scalar },
+	{ 6, BACKUP_SCALARS, backup_scalar },
+};
+#define OBJECTS_LAST_SUB	7
+
+static const struct scalar_def *
+objects_scalar_group(unsigned long sub)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(objects_scalars) / sizeof(objects_scalars[0]);
+	    i++)
+		if (objects_scalars[i].sub == sub)
+			return &objects_scalars[i];
+	return NULL;
+}
+
 static const struct table_def *
 objects_table(unsigned long sub)
 {
@@ -51,7 +90,7 @@ objects_table(unsigned long sub)
 	for (i = 0; i < rows_table_count; i++)
 		if (rows_tables[i].sub == sub)
 			return &rows_tables[i];
-	return NULL;
+	return backup_table.sub == sub ? &backup_table : NULL;
 }
 
 /* The index part of an OID as row numbers; 0 if a component is past
@@ -76,12 +115,13 @@ int
 objects_get(struct view *v, const unsigned long *oid, size_t len,
     struct cell *c)
 {
+	const struct scalar_def	*sd;
 	const struct table_def	*td;
 	uint32_t		 row[2];
 
-	if (len == 3 && oid[0] == 1 && oid[2] == 0 && oid[1] >= 1 &&
-	    oid[1] <= POOL_SCALARS)
-		return objects_status(pool_scalar(v, (unsigned int)oid[1], c));
+	if (len == 3 && (sd = objects_scalar_group(oid[0])) != NULL &&
+	    oid[2] == 0 && oid[1] >= 1 && oid[1] <= sd->count)
+		return objects_status(sd->get(v, (unsigned int)oid[1], c));
 	if (len < 4 || (td = objects_table(oid[0])) == NULL || oid[1] != 1 ||
 	    oid[2] < td->first_col || oid[2] > td->last_col ||
 	    !objects_index(td, oid + 3, len - 3, row))
@@ -102,21 +142,28 @@ oid_before(const unsigned long *a, size_t alen, const unsigned long *b,
 	return alen < blen;
 }
 
+/* The first scalar of the group after rel (an OID within it, or
+ * nothing for the whole group); an absent one is passed over. */
 static int
-pool_next(struct view *v, const unsigned long *rel, size_t len,
-    unsigned long *next, size_t *next_len, struct cell *c)
+scalar_next(struct view *v, const struct scalar_def *sd,
+    const unsigned long *rel, size_t len, unsigned long *next,
+    size_t *next_len, struct cell *c)
 {
-	unsigned long	n, want[3];
+	unsigned long	n, want[2];
+	int		rc;
 
-	for (n = 1; n <= POOL_SCALARS; n++) {
-		want[0] = 1;
-		want[1] = n;
-		want[2] = 0;
-		if (!oid_before(rel, len, want, 3))
+	for (n = 1; n <= sd->count; n++) {
+		want[0] = n;
+		want[1] = 0;
+		if (!oid_before(rel, len, want, 2))
 			continue;
-		memcpy(next, want, sizeof(want));
+		if ((rc = objects_status(sd->get(v, (unsigned int)n, c))) == 0)
+			continue;
+		next[0] = sd->sub;
+		next[1] = n;
+		next[2] = 0;
 		*next_len = 3;
-		return objects_status(pool_scalar(v, (unsigned int)n, c));
+		return rc;
 	}
 	return 0;
 }
@@ -183,20 +230,22 @@ int
 objects_next(struct view *v, const unsigned long *oid, size_t len,
     unsigned long *next, size_t *next_len, struct cell *c)
 {
-	unsigned long	group = len > 0 ? oid[0] : 0;
-	size_t		i;
-	int		rc;
+	const struct scalar_def	*sd;
+	const struct table_def	*td;
+	unsigned long		 sub = len > 0 ? oid[0] : 0;
+	int			 rc, within;
 
-	if (group <= 1 && (rc = pool_next(v, oid, len, next, next_len,
-	    c)) != 0)
-		return rc;
-	for (i = 0; i < rows_table_count; i++) {
-		if (group > rows_tables[i].sub)
-			continue;
-		rc = group == rows_tables[i].sub ?
-		    table_next(v, &rows_tables[i], oid + 1, len - 1, next,
-		    next_len, c) :
-		    table_next(v, &rows_tables[i], NULL, 0, next, next_len, c);
+	for (; sub <= OBJECTS_LAST_SUB; sub++) {
+		/* Within the asked group from the asked OID, then each
+		 * later group from its start. */
+		within = len > 0 && sub == oid[0];
+		rc = 0;
+		if ((sd = objects_scalar_group(sub)) != NULL)
+			rc = scalar_next(v, sd, within ? oid + 1 : NULL,
+			    within ? len - 1 : 0, next, next_len, c);
+		else if ((td = objects_table(sub)) != NULL)
+			rc = table_next(v, td, within ? oid + 1 : NULL,
+			    within ? len - 1 : 0, next, next_len, c);
 		if (rc != 0)
 			return rc;
 	}

@@ -3,9 +3,11 @@
  * without net-snmp: OIDs are given and returned relative to dspObjects
  * (enterprises.N.1), so the lookups are unit-tested on a store alone.
  *
- *   objects.c  GET and GETNEXT over the whole subtree
- *   pool.c     the dspPool scalars
- *   rows.c     the server, region, virtual disk and extent tables
+ *   objects.c         GET and GETNEXT over the whole subtree
+ *   pool.c            the dspPool scalars
+ *   rows.c            the server, region, virtual disk and extent tables
+ *   backup_objects.c  the dspBackup scalars and dspBackupTable
+ *   backup_source.c   the backup's catalog, opened read-only
  */
 #ifndef DASPOOL_SNMP_OBJECTS_H
 #define DASPOOL_SNMP_OBJECTS_H
@@ -13,6 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
+#include "catalog.h"
+#include "status.h"
 #include "store.h"
 #include "store_internal.h"
 
@@ -43,17 +49,42 @@ struct pool_figures {
 	uint64_t	degraded, failed, capacity, free, lent_bytes;
 };
 
+/* The backup's catalog, kept open across requests (backup_source.c). */
+struct backup_source {
+	const char	*dir;		/* "": no backup objects */
+	struct catalog	*catalog;	/* NULL until it is there */
+	dev_t		 dev;		/* of data.mdb, to see the */
+	ino_t		 ino;		/* backup make it anew */
+	int		 waiting_told;	/* "waiting for the catalog" */
+	char		 last_error[512];	/* told already */
+};
+
+/* The backup's side of a view: one catalog snapshot and one read of
+ * the status file, each taken when first needed. */
+struct backup_view {
+	struct backup_source	*src;		/* NULL: no backup objects */
+	struct catalog_snapshot	*snap;		/* NULL: no catalog */
+	int			 snap_taken;
+	struct backup_status	 status;
+	int			 status_read;
+	struct catalog_copy	 copy;		/* the last one read */
+	int			 copy_valid;
+};
+
 /* One read snapshot of the store. */
 struct view {
 	struct store_txn	 t;
 	struct pool_figures	*pool;		/* cache across views */
 	struct volume_record	*volume;	/* scratch */
+	struct backup_view	 backup;
 	uint64_t		 changes, changed_at;
 	char			 err[256];
 };
 
 /* DSP_OK, or an error with the sentence in v->err. */
 int	view_open(struct view *, struct store *, struct pool_figures *);
+/* Adds the backup's objects to the view (NULL or src->dir "": none). */
+void	view_backup(struct view *, struct backup_source *);
 void	view_close(struct view *);
 
 /* The value of the object at oid: 1, 0 when there is none, -1 on a
@@ -71,6 +102,17 @@ int	pool_scalar(struct view *, unsigned int n, struct cell *);
 /* Volume health counts from the rows, for the figures. */
 int	pool_refresh(struct view *);
 
+/* backup_objects.c: scalar n (1..BACKUP_SCALARS) of dspBackup; absent
+ * (DSP_E_NOTFOUND) when the view has no backup. */
+#define BACKUP_SCALARS		10
+int	backup_scalar(struct view *, unsigned int n, struct cell *);
+
+/* backup_source.c: opens the catalog when it is there, again when the
+ * backup made it anew, and says once that it waits for it: 0 when it
+ * is open, -1 when not (or there is no backup). */
+int	backup_source_poll(struct backup_source *);
+void	backup_source_close(struct backup_source *);
+
 /* rows.c */
 struct table_def {
 	unsigned int	sub;		/* dspObjects.sub */
@@ -85,6 +127,8 @@ struct table_def {
 };
 extern const struct table_def	rows_tables[];
 extern const size_t		rows_table_count;
+/* backup_objects.c: dspBackupTable. */
+extern const struct table_def	backup_table;
 
 /* Health of a volume, with its servers' up flags from the snapshot:
  * enum dsp_health, or -1 on error. */

@@ -18,6 +18,7 @@ static cfg_opt_t snmp_opts[] = {
 	CFG_INT("store_full_percent", 80, CFGF_NONE),
 	CFG_STR("log_level", "info", CFGF_NONE),
 	CFG_STR("pidfile", "", CFGF_NONE),
+	CFG_STR("backup_catalog", SNMP_BACKUP_CATALOG, CFGF_NONE),
 	CFG_END()
 };
 
@@ -63,8 +64,9 @@ config_strings(const char *path, cfg_t *cfg, struct snmp_config *conf,
 	conf->state_dir = strdup(cfg_getstr(cfg, "state_dir"));
 	conf->agentx_socket = strdup(cfg_getstr(cfg, "agentx_socket"));
 	conf->pidfile = strdup(cfg_getstr(cfg, "pidfile"));
+	conf->backup_catalog = strdup(cfg_getstr(cfg, "backup_catalog"));
 	if (conf->state_dir == NULL || conf->agentx_socket == NULL ||
-	    conf->pidfile == NULL)
+	    conf->pidfile == NULL || conf->backup_catalog == NULL)
 		return confutil_fail(path, err, errlen, "out of memory");
 	if (conf->state_dir[0] != '/')
 		return confutil_fail(path, err, errlen, "state_dir \"%s\" "
@@ -72,6 +74,10 @@ config_strings(const char *path, cfg_t *cfg, struct snmp_config *conf,
 	if (conf->pidfile[0] != '\0' && conf->pidfile[0] != '/')
 		return confutil_fail(path, err, errlen, "pidfile \"%s\" must "
 		    "be an absolute path", conf->pidfile);
+	if (conf->backup_catalog[0] != '\0' && conf->backup_catalog[0] != '/')
+		return confutil_fail(path, err, errlen, "backup_catalog \"%s\" "
+		    "must be an absolute path (or \"\": no backup)",
+		    conf->backup_catalog);
 	/* A path, or a transport address such as tcp:127.0.0.1:705. */
 	if (conf->agentx_socket[0] == '\0')
 		return confutil_fail(path, err, errlen, "agentx_socket is "
@@ -108,6 +114,7 @@ snmp_config_free(struct snmp_config *conf)
 	free(conf->state_dir);
 	free(conf->agentx_socket);
 	free(conf->pidfile);
+	free(conf->backup_catalog);
 	memset(conf, 0, sizeof(*conf));
 }
 
@@ -123,4 +130,5 @@ snmp_config_print(FILE *f, const struct snmp_config *conf)
 	fprintf(f, "log_level = \"%s\"\n",
 	    confutil_log_level_name(conf->log_level));
 	fprintf(f, "pidfile = \"%s\"\n", conf->pidfile);
+	fprintf(f, "backup_catalog = \"%s\"\n", conf->backup_catalog);
 }

@@ -13,6 +13,8 @@
 #define SNMP_PROGNAME		"daspool-snmp"
 /* RFC 5612's enterprise number for documentation. */
 #define SNMP_ENTERPRISE		32473
+/* daspool-backup.conf's catalog. */
+#define SNMP_BACKUP_CATALOG	"/var/lib/daspool/backup/catalog"
 
 struct snmp_config {
 	char		*state_dir;		/* the manager's store */
@@ -23,6 +25,7 @@ struct snmp_config {
 	int		 store_full_percent;	/* dspStoreNearlyFull from */
 	int		 log_level;		/* enum log_level */
 	char		*pidfile;		/* "" = none */
+	char		*backup_catalog;	/* "" = no backup objects */
 };
 
 /* 0, or -1 with "file:line: reason" (or "file: reason") in err. */

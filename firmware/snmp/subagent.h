@@ -6,6 +6,7 @@
  *   main.c       options, config, the loop
  *   agentx.c     net-snmp: registration, the request handler, traps
  *   objects.c, pool.c, rows.c   the MIB's objects (objects.h)
+ *   backup_objects.c, backup_source.c   the backup's (objects.h)
  *   events.c     notifications from the audit trail (events.h)
  */
 #ifndef DASPOOL_SNMP_SUBAGENT_H
@@ -23,6 +24,7 @@ struct subagent {
 	dev_t			 store_dev;	/* of data.mdb, to see a */
 	ino_t			 store_ino;	/* restore replace it */
 	struct pool_figures	 pool;
+	struct backup_source	 backup;
 	uint64_t		 polled;	/* change counter last polled;
 						 * UINT64_MAX: none yet */
 	struct events		*events;

@@ -102,6 +102,16 @@ bad daspool-snmp "poll_interval 5 is not 10-10000 milliseconds" \
 bad daspool-snmp "state_dir \"state\" must be an absolute path" \
 	'state_dir = "state"'
 bad daspool-snmp "agentx_socket is empty" 'agentx_socket = ""'
+bad daspool-snmp "backup_catalog \"catalog\" must be an absolute path" \
+	'backup_catalog = "catalog"'
+# No backup: an empty backup_catalog prints back and reads back.
+printf '%s\n' 'backup_catalog = ""' >"$T/nobackup.conf"
+daspool-snmp -nv -f "$T/nobackup.conf" >"$T/nobackup-nv.conf" ||
+	fail "subagent config without a backup refused"
+grep -qx 'backup_catalog = ""' "$T/nobackup-nv.conf" ||
+	fail "an empty backup_catalog printed wrong by -nv"
+daspool-snmp -nv -f "$T/nobackup-nv.conf" | diff -u "$T/nobackup-nv.conf" - ||
+	fail "subagent -nv output without a backup does not read back"
 agent_base=('server = "serverA"' 'listen_address = "127.0.2.1"'
 	'manager_address = "127.0.1.1"' 'ca = "/x/ca.crt"' 'cert = "/x/a.crt"'
 	'key = "/x/a.key"' 'manager_cert = "/x/m.crt"' 'state_dir = "/x/state"')

@@ -52,6 +52,7 @@ state_dir = "$T/mgr/state"
 agentx_socket = "$AGENTX_SOCK"
 ping_interval = 1
 poll_interval = 100
+backup_catalog = "$T/catalog"
 CONF
 }
 

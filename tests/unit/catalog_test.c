@@ -2,7 +2,9 @@
  * The backup catalog: copies get increasing ids that survive a reopen;
  * a volume's copies and a tape's copies are listed from their indexes,
  * in order; a state change is kept; a forgotten copy leaves no index
- * row behind.
+ * row behind. Opened read-only beside the writer, a snapshot seeks the
+ * first copy from an id and counts the copies; no catalog yet is told
+ * apart from a broken one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -138,11 +141,69 @@ test_catalog(void **state)
 	catalog_close(cat);
 }
 
+static void
+test_readonly(void **state)
+{
+	struct catalog		*cat, *ro;
+	struct catalog_snapshot	*snap;
+	struct catalog_copy	 c;
+	char			 err[256], sub[96], lock[96];
+	uint64_t		 n;
+	int			 i;
+
+	(void)state;
+	/* Nothing there yet, and nothing made by looking. */
+	snprintf(sub, sizeof(sub), "%s/catalog", dir);
+	snprintf(lock, sizeof(lock), "%s/lock.mdb", dir);
+	assert_int_equal(catalog_open_readonly(sub, &ro, err, sizeof(err)), 1);
+	assert_null(ro);
+	assert_int_equal(catalog_open_readonly(dir, &ro, err, sizeof(err)), 1);
+	assert_int_equal(access(lock, F_OK), -1);
+	assert_int_equal(catalog_open(dir, &cat, err, sizeof(err)), 0);
+	assert_int_equal(catalog_open_readonly(dir, &ro, err, sizeof(err)), 0);
+	assert_int_equal(catalog_snapshot_begin(ro, &snap, err, sizeof(err)),
+	    0);
+	assert_int_equal(catalog_snapshot_seek(snap, 1, &c), 1);
+	assert_int_equal(catalog_snapshot_count(snap, &n), 0);
+	assert_int_equal(n, 0);
+	catalog_snapshot_end(snap);
+	for (i = 0; i < 4; i++) {
+		copy_of(&c, "Vol-1", "DSP001", NULL);
+		assert_int_equal(catalog_add(cat, &c, err, sizeof(err)), 0);
+	}
+	assert_int_equal(catalog_forget(cat, 2, err, sizeof(err)), 0);
+
+	/* The writer's commits are seen by a new snapshot. */
+	assert_int_equal(catalog_snapshot_begin(ro, &snap, err, sizeof(err)),
+	    0);
+	assert_int_equal(catalog_snapshot_seek(snap, 0, &c), 0);
+	assert_int_equal(c.id, 1);
+	assert_string_equal(c.volume, "Vol-1");
+	assert_int_equal(c.parts[0].file, 3);
+	assert_int_equal(catalog_snapshot_seek(snap, 2, &c), 0);
+	assert_int_equal(c.id, 3);
+	assert_int_equal(catalog_snapshot_seek(snap, 4, &c), 0);
+	assert_int_equal(c.id, 4);
+	assert_int_equal(catalog_snapshot_seek(snap, 5, &c), 1);
+	assert_int_equal(catalog_snapshot_seek(snap, UINT64_MAX, &c), 1);
+	assert_int_equal(catalog_snapshot_count(snap, &n), 0);
+	assert_int_equal(n, 3);
+	/* A snapshot keeps its view while the writer goes on. */
+	copy_of(&c, "Vol-2", "DSP002", NULL);
+	assert_int_equal(catalog_add(cat, &c, err, sizeof(err)), 0);
+	assert_int_equal(catalog_snapshot_seek(snap, 5, &c), 1);
+	catalog_snapshot_end(snap);
+	catalog_close(ro);
+	catalog_close(cat);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_catalog, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
