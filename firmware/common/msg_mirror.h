@@ -78,6 +78,20 @@ struct msg_resync_progress {
 	uint64_t	total;
 };
 
+/*
+ * LEG_HOLD request (manager -> agent): while hold is 1 the agent
+ * refuses borrowers' WRITE, INIT and ERASE of the volume, for at most
+ * lease seconds unless held again; hold 0 (lease 0) lifts it. Reply
+ * empty, sent once no such request admitted before the hold runs.
+ */
+#define DSP_HOLD_LEASE_MAX	86400
+
+struct msg_leg_hold {
+	dsp_name	volume;
+	uint8_t		hold;
+	uint32_t	lease;		/* seconds */
+};
+
 void	msg_encode_mirror_status(struct buf_writer *,
 	    const struct msg_mirror_status *);
 int	msg_decode_mirror_status(const uint8_t *, size_t,
@@ -97,5 +111,7 @@ void	msg_encode_resync_progress(struct buf_writer *,
 	    const struct msg_resync_progress *);
 int	msg_decode_resync_progress(const uint8_t *, size_t,
 	    struct msg_resync_progress *);
+void	msg_encode_leg_hold(struct buf_writer *, const struct msg_leg_hold *);
+int	msg_decode_leg_hold(const uint8_t *, size_t, struct msg_leg_hold *);
 
 #endif

@@ -68,6 +68,8 @@ enum dsp_opcode {
 	/* control: backup -> manager, a read-only ticket of any volume */
 	DSP_OP_BACKUP_OPEN	= 22,
 	DSP_OP_BACKUP_LIST	= 24,	/* every volume, a page at a time */
+	DSP_OP_SPLIT_LEG	= 25,	/* hold an in-sync mirror leg still */
+	DSP_OP_SPLIT_END	= 26,	/* give the held leg back */
 	/* control: admin -> manager (admin socket, or admin-role TLS) */
 	DSP_OP_ADMIN		= 20,
 	/* data: borrower -> agent */
@@ -83,6 +85,7 @@ enum dsp_opcode {
 	DSP_OP_REVOKE		= 40,
 	DSP_OP_VOLUME_PUT	= 42,	/* keep this record (and revoke) */
 	DSP_OP_VOLUME_DROP	= 43,	/* the volume is gone */
+	DSP_OP_LEG_HOLD		= 44,	/* refuse borrowers' writes a while */
 	/* any server -> client, unasked (request id 0): the connection is
 	 * refused after the handshake; status and a sentence say why */
 	DSP_OP_REFUSED		= 41,
