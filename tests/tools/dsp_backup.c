@@ -2,13 +2,18 @@
  * dsp_backup: opens a volume for backup as the certificate of CONFIG
  * (role backup) and uses its read-only ticket:
  *
- *   dsp_backup -f CONFIG VOLUME [--read FILE] [--write] [--save DIR]
+ *   dsp_backup -f CONFIG VOLUME [--split [--keep]] [--read FILE]
+ *	[--write] [--save DIR]
  *
  *   prints "open VOLUME generation G read-only|read-write"; --read
  *   copies the whole volume to FILE; --write tries to write one byte
  *   through the library and prints "write STATUS: message"; --save
  *   writes the mount info to DIR/VOLUME.mount, for dsp_probe to send
- *   the ticket by hand. Exit 0 when every step did what it should
+ *   the ticket by hand. --split holds a leg of the mirror for the copy
+ *   first ("split VOLUME leg N"; --read then reads that leg alone) and
+ *   gives it back at the end ("split-end VOLUME leg N: done"), unless
+ *   --keep (a backup that dies holding a leg). Exit 0 when every step
+ *   did what it should
  *   (a write must be refused), 1 otherwise, 2 usage.
  */
 #include <fcntl.h>
@@ -77,6 +82,7 @@ main(int argc, char **argv)
 	const char			*read_to = NULL, *save = NULL;
 	char				 err[1024];
 	int				 i, do_write = 0, rc = 0;
+	int				 split = 0, keep = 0, leg = -1;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
@@ -87,11 +93,16 @@ main(int argc, char **argv)
 			save = argv[++i];
 		else if (strcmp(argv[i], "--write") == 0)
 			do_write = 1;
+		else if (strcmp(argv[i], "--split") == 0)
+			split = 1;
+		else if (strcmp(argv[i], "--keep") == 0)
+			keep = 1;
 		else if (volume == NULL && argv[i][0] != '-')
 			volume = argv[i];
 		else {
 			fprintf(stderr, "usage: dsp_backup -f CONFIG VOLUME "
-			    "[--read FILE] [--write] [--save DIR]\n");
+			    "[--split [--keep]] [--read FILE] [--write] "
+			    "[--save DIR]\n");
 			return 2;
 		}
 	}
@@ -120,6 +131,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "dsp_backup: %s\n", err);
 		rc = 1;
 	}
+	if (rc == 0 && split) {
+		if (daspool_backup_split(c, volume, &leg) == 0)
+			printf("split %s leg %d\n", volume, leg);
+		else {
+			printf("split %s: %s\n", volume,
+			    daspool_client_error(c));
+			rc = 1;
+		}
+	}
 	if (rc == 0 && (read_to != NULL || do_write) &&
 	    daspool_volume_open(c, volume, &v) != 0) {
 		fprintf(stderr, "dsp_backup: %s\n", daspool_client_error(c));
@@ -129,6 +149,15 @@ main(int argc, char **argv)
 		rc = backup_read(v, read_to);
 	if (rc == 0 && do_write)
 		rc = backup_write(v);
+	if (leg >= 0 && !keep) {
+		if (daspool_backup_split_end(c, volume, leg) == 0)
+			printf("split-end %s leg %d: done\n", volume, leg);
+		else {
+			printf("split-end %s leg %d: %s\n", volume, leg,
+			    daspool_client_error(c));
+			rc = 1;
+		}
+	}
 	daspool_volume_close(v);
 	daspool_client_close(c);
 	daspool_conf_free(&conf);
