@@ -70,24 +70,50 @@ holds_entry(struct holds *h, const char *volume)
 	return e;
 }
 
+static int
+holds_active(const struct hold_entry *e)
+{
+	return e->until_ms != 0 && e->until_ms > timeutil_now_ms();
+}
+
 int
 holds_set(struct holds *h, const char *volume, uint32_t lease)
 {
 	struct hold_entry	*e;
 	size_t			 at;
+	int			 was;
 
 	pthread_mutex_lock(&h->lock);
 	if ((e = holds_entry(h, volume)) == NULL) {
 		pthread_mutex_unlock(&h->lock);
 		return -1;
 	}
+	was = holds_active(e);
 	e->until_ms = lease ? timeutil_now_ms() + (int64_t)lease * 1000 : 0;
 	/* The array may move while we wait: hold on to the index. */
 	at = (size_t)(e - h->entries);
 	while (lease && h->entries[at].writers > 0)
 		pthread_cond_wait(&h->idle, &h->lock);
 	pthread_mutex_unlock(&h->lock);
-	return 0;
+	return was;
+}
+
+int
+holds_renew(struct holds *h, const char *volume, uint32_t lease)
+{
+	size_t	i;
+	int	held = 0;
+
+	pthread_mutex_lock(&h->lock);
+	for (i = 0; i < h->count; i++)
+		if (strcmp(h->entries[i].volume, volume) == 0) {
+			if ((held = holds_active(&h->entries[i])))
+				h->entries[i].until_ms = timeutil_now_ms() +
+				    (int64_t)lease * 1000;
+			break;
+		}
+	pthread_mutex_unlock(&h->lock);
+	return held;
 }
 
 int
@@ -99,7 +125,7 @@ holds_begin_write(struct holds *h, const char *volume)
 	pthread_mutex_lock(&h->lock);
 	if ((e = holds_entry(h, volume)) == NULL)
 		rc = -1;
-	else if (e->until_ms != 0 && e->until_ms > timeutil_now_ms())
+	else if (holds_active(e))
 		rc = 0;
 	else
 		e->writers++;

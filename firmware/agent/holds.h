@@ -21,10 +21,13 @@ void		 holds_free(struct holds *);
 /*
  * Holds the volume for lease seconds from now (lease 0: lifts it).
  * A hold returns once no write admitted before it is running, so every
- * write this agent acknowledged is on the disk then. 0, or -1 out of
+ * write this agent acknowledged is on the disk then. 1 when the volume
+ * was held already (its lease not run out), 0 when not, -1 out of
  * memory.
  */
 int		 holds_set(struct holds *, const char *volume, uint32_t lease);
+/* 1 and the lease moved when the volume is held, else 0. */
+int		 holds_renew(struct holds *, const char *volume, uint32_t lease);
 /* A borrower's write may start: 1, and holds_end_write is owed; 0
  * while the volume is held; -1 out of memory. */
 int		 holds_begin_write(struct holds *, const char *volume);

@@ -775,19 +775,28 @@ conn_leg_hold(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload)
 {
 	struct msg_leg_hold	h;
+	int			held;
 
 	if (!conn_is_manager(c))
 		return conn_refuse_not_manager(c, hdr);
 	if (msg_decode_leg_hold(payload, hdr->payload_length, &h) != DSP_OK)
 		return conn_bad_frame(c, hdr, "bad payload");
-	if (holds_set(c->srv->holds, h.volume, h.hold ? h.lease : 0) == -1)
+	if (h.hold == DSP_HOLD_RENEW)
+		held = holds_renew(c->srv->holds, h.volume, h.lease);
+	else if ((held = holds_set(c->srv->holds, h.volume,
+	    h.hold == DSP_HOLD_SET ? h.lease : 0)) == -1)
 		return conn_refuse(c, hdr, DSP_E_INTERNAL, "out of memory");
-	if (h.hold)
+	if (h.hold == DSP_HOLD_SET)
 		log_info("volume %s held for a backup copy: borrowers' writes "
 		    "refused for up to %u s", h.volume, h.lease);
-	else
+	else if (h.hold == DSP_HOLD_LIFT && held)
 		log_info("volume %s no longer held for a backup copy",
 		    h.volume);
+	/* The manager learns that writes may have landed under a copy. */
+	if (h.hold != DSP_HOLD_SET && !held)
+		return conn_refuse(c, hdr, DSP_E_STATE, "volume %s was not "
+		    "held on server %s (it restarted, or the hold's lease ran "
+		    "out)", h.volume, c->agent->conf->server);
 	buf_writer_reset(&c->reply);
 	return conn_reply(c, hdr);
 }

@@ -79,16 +79,20 @@ struct msg_resync_progress {
 };
 
 /*
- * LEG_HOLD request (manager -> agent): while hold is 1 the agent
- * refuses borrowers' WRITE, INIT and ERASE of the volume, for at most
- * lease seconds unless held again; hold 0 (lease 0) lifts it. Reply
- * empty, sent once no such request admitted before the hold runs.
+ * LEG_HOLD request (manager -> agent): while held the agent refuses
+ * borrowers' WRITE, INIT and ERASE of the volume, for at most lease
+ * seconds. hold 1 holds it (reply once no such request admitted before
+ * it runs); 2 renews a hold and 0 (lease 0) lifts it, both refused
+ * (E_STATE) when the volume was not held there: the agent restarted,
+ * or the lease ran out, and writes may have landed meanwhile.
  */
 #define DSP_HOLD_LEASE_MAX	86400
 
+enum dsp_hold { DSP_HOLD_LIFT = 0, DSP_HOLD_SET = 1, DSP_HOLD_RENEW = 2 };
+
 struct msg_leg_hold {
 	dsp_name	volume;
-	uint8_t		hold;
+	uint8_t		hold;		/* enum dsp_hold */
 	uint32_t	lease;		/* seconds */
 };
 

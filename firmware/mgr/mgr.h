@@ -140,12 +140,13 @@ void		 push_free(struct push *);
  * extent has not; the worker goes on trying). */
 int		 push_volume(struct push *, const struct volume_record *,
 		    int urgent);
-/* LEG_HOLD to the server: hold the volume for lease seconds, or lift
- * the hold (lease 0). DSP_OK once the agent took it (no write admitted
- * before it runs there), else a status with err. */
+/* LEG_HOLD to the server: hold (enum dsp_hold) the volume for lease
+ * seconds, renew a hold, or lift it (lease 0). DSP_OK once the agent
+ * took it (a hold: no write admitted before it runs there), else a
+ * status with err (E_STATE: a renewed or lifted hold was not there). */
 int		 push_hold(struct push *, const char *server,
-		    const char *volume, uint32_t lease, char *err,
-		    size_t errlen);
+		    const char *volume, uint8_t hold, uint32_t lease,
+		    char *err, size_t errlen);
 /* The server registered again: a new connection, pushes at once. */
 void		 push_forget(struct push *, const char *server);
 

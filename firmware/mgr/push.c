@@ -522,7 +522,7 @@ push_volume(struct push *p, const struct volume_record *v, int urgent)
  */
 int
 push_hold(struct push *p, const char *server, const char *volume,
-    uint32_t lease, char *err, size_t errlen)
+    uint8_t hold, uint32_t lease, char *err, size_t errlen)
 {
 	struct push_peer	*peer;
 	struct msg_leg_hold	 h;
@@ -543,8 +543,8 @@ push_hold(struct push *p, const char *server, const char *volume,
 	}
 	memset(&h, 0, sizeof(h));
 	snprintf(h.volume, sizeof(h.volume), "%s", volume);
-	h.hold = lease > 0;
-	h.lease = lease;
+	h.hold = hold;
+	h.lease = hold == DSP_HOLD_LIFT ? 0 : lease;
 	buf_writer_init(&req);
 	msg_encode_leg_hold(&req, &h);
 	rc = push_call(p, peer, DSP_OP_LEG_HOLD, &req, &retried, err, errlen);

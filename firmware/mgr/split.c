@@ -87,8 +87,8 @@ split_handle_leg(struct conn *c, const struct dsp_header *hdr,
 	    now + lease, &leg, &e, err, errlen)) != DSP_OK)
 		return rc;
 	/* Before the reply: from it on, the leg takes no write. */
-	if ((rc = push_hold(c->mgr->push, e.server, ref.volume, lease, why,
-	    sizeof(why))) != DSP_OK)
+	if ((rc = push_hold(c->mgr->push, e.server, ref.volume, DSP_HOLD_SET,
+	    lease, why, sizeof(why))) != DSP_OK)
 		return split_undo(c, ref.volume, leg, &e, rc, why, err,
 		    errlen);
 	log_info("volume %s: leg %s:%s held for a backup copy by %s, for "
@@ -114,7 +114,11 @@ split_push_record(struct mgr *m, const char *volume)
 /*
  * The agent lets go first, so that the borrower's resync, which may
  * start as soon as the store says the leg is no longer held, is not
- * refused there. If the agent is away its lease ends on its own.
+ * refused there. The agent also says whether it held the leg all
+ * along: if not (it restarted, its lease ran out, it cannot be asked)
+ * the borrower may have written the leg under the copy. The leg is
+ * given back either way; the backup is then told its copy may not be
+ * a point-in-time image.
  */
 int
 split_handle_end(struct conn *c, const struct dsp_header *hdr,
@@ -124,7 +128,7 @@ split_handle_end(struct conn *c, const struct dsp_header *hdr,
 	struct msg_leg_ref	ref;
 	struct volume_record	v;
 	char			why[512];
-	int			rc, resync = 0;
+	int			rc, resync = 0, held = DSP_OK;
 
 	(void)reply;
 	rc = msg_decode_leg_ref(payload, hdr->payload_length, &ref);
@@ -140,11 +144,10 @@ split_handle_end(struct conn *c, const struct dsp_header *hdr,
 		return rc;
 	}
 	if (ref.leg < v.extent_count && v.extents[ref.leg].backup_hold &&
-	    push_hold(c->mgr->push, v.extents[ref.leg].server, ref.volume, 0,
-	    why, sizeof(why)) != DSP_OK)
+	    (held = push_hold(c->mgr->push, v.extents[ref.leg].server,
+	    ref.volume, DSP_HOLD_LIFT, 0, why, sizeof(why))) != DSP_OK)
 		log_warnx("volume %s: server %s did not lift the hold of its "
-		    "leg: %s; it ends with its lease", ref.volume,
-		    v.extents[ref.leg].server, why);
+		    "leg: %s", ref.volume, v.extents[ref.leg].server, why);
 	if ((rc = store_split_end(c->mgr->store, c->peer, ref.volume, ref.leg,
 	    (uint64_t)time(NULL), &resync, err, errlen)) != DSP_OK)
 		return rc;
@@ -153,7 +156,13 @@ split_handle_end(struct conn *c, const struct dsp_header *hdr,
 	    resync ? "to be resynced from the bitmap" : "in sync (it missed "
 	    "no write)");
 	split_push_record(c->mgr, ref.volume);
-	return DSP_OK;
+	if (held == DSP_OK)
+		return DSP_OK;
+	snprintf(err, errlen, "leg %s:%s of volume %s was given back, but "
+	    "its hold may not have lasted the whole copy: %s",
+	    v.extents[ref.leg].server, v.extents[ref.leg].region, ref.volume,
+	    why);
+	return DSP_E_STATE;
 }
 
 void
@@ -167,8 +176,10 @@ split_renew(struct conn *c, const char *volume)
 	if (store_split_extend(c->mgr->store, volume, (uint64_t)time(NULL) +
 	    lease, &leg, &e) != 1)
 		return;
-	if (push_hold(c->mgr->push, e.server, volume, lease, why,
-	    sizeof(why)) != DSP_OK)
+	/* A hold the agent lost is not made again: the copy is void, and
+	 * SPLIT_END says so. */
+	if (push_hold(c->mgr->push, e.server, volume, DSP_HOLD_RENEW, lease,
+	    why, sizeof(why)) != DSP_OK)
 		log_warnx("volume %s: the hold of leg %s:%s was not renewed at "
 		    "server %s: %s", volume, e.server, e.region, e.server, why);
 }
@@ -245,8 +256,8 @@ split_sweep(struct mgr *m, uint64_t now)
 		log_warnx("volume %s: the backup's hold of leg %s:%s ran out; "
 		    "the leg goes back to the mirror", s.held[i].volume,
 		    e.server, e.region);
-		if (push_hold(m->push, e.server, s.held[i].volume, 0, why,
-		    sizeof(why)) != DSP_OK)
+		if (push_hold(m->push, e.server, s.held[i].volume,
+		    DSP_HOLD_LIFT, 0, why, sizeof(why)) != DSP_OK)
 			log_warnx("volume %s: server %s did not lift the hold: "
 			    "%s; it ends with its lease", s.held[i].volume,
 			    e.server, why);

@@ -154,7 +154,9 @@ split_lift(struct store_txn *t, const char *actor, const char *action,
 	struct volume_extent	*e = &v->extents[leg];
 	int			 rc;
 
-	*resync = e->hold_missed;
+	/* A forced unmount or a retired server: the bitmap may lack what
+	 * the leg missed, so it is never put back as it is. */
+	*resync = e->hold_missed || e->full_resync || e->server_retired;
 	e->backup_hold = 0;
 	e->hold_until = 0;
 	e->hold_missed = 0;

@@ -7,8 +7,10 @@
 # goes on during the copy (its writes to the held leg are refused and
 # reported, so the bitmap has them); afterwards the leg is resynced and
 # in sync, both legs hold the same bytes and every acknowledged write
-# is there. A backup that dies holding a leg holds it only until its
-# lease (the ticket lifetime) runs out. A mirror with a leg out of sync
+# is there. An agent restarted under a hold forgets it, and giving the
+# leg back then says the copy may not be a point-in-time image. A
+# backup that dies holding a leg holds it only until its lease (the
+# ticket lifetime) runs out. A mirror with a leg out of sync
 # is refused a split-leg copy with a sentence naming the leg, and a
 # borrower certificate may not split legs.
 . "$(dirname "$0")/functions.sh"
@@ -75,6 +77,20 @@ cmp -s <(tail -c 48M "$T/Vol-3.img") <(tail -c 48M "$T/disks/serverD-D" | head -
 # it missed no write) while the load goes on.
 wait_for 30 in_sync || fail "the leg is not back in sync: $(admin "show volumes")"
 admin "show audit" | grep -q "split-end" || fail "no split-end in the audit trail"
+
+# An agent that restarts under a hold forgets it, and writes may land
+# there: giving the leg back says so (and the leg still comes back).
+out=$(dsp_backup -f "$T/backup1/daspool.conf" Vol-3 --split --keep) ||
+	fail "split: $out"
+echo "$out" | grep -q "^split Vol-3 leg 1$" || fail "split said: $out"
+sleep 1
+kill_agent serverE
+restart_agent serverE
+out=$(dsp_backup -f "$T/backup1/daspool.conf" Vol-3 --end 1) &&
+	fail "a hold lost in a restart was given back as if kept: $out"
+echo "$out" | grep -q "^split-end Vol-3 leg 1: .*its hold may not have lasted the whole copy: .*volume Vol-3 was not held on server serverE (it restarted" ||
+	fail "split-end after a restart said: $out"
+wait_for 30 in_sync || fail "the leg is not back in sync after the restart: $(admin "show volumes")"
 
 # A backup that dies holding a leg: the hold runs out with its lease.
 out=$(dsp_backup -f "$T/backup1/daspool.conf" Vol-3 --split --keep) ||

@@ -2,8 +2,8 @@
  * dsp_backup: opens a volume for backup as the certificate of CONFIG
  * (role backup) and uses its read-only ticket:
  *
- *   dsp_backup -f CONFIG VOLUME [--split [--keep]] [--read FILE]
- *	[--write] [--save DIR]
+ *   dsp_backup -f CONFIG VOLUME [--split [--keep] | --end LEG]
+ *	[--read FILE] [--write] [--save DIR]
  *
  *   prints "open VOLUME generation G read-only|read-write"; --read
  *   copies the whole volume to FILE; --write tries to write one byte
@@ -12,7 +12,8 @@
  *   the ticket by hand. --split holds a leg of the mirror for the copy
  *   first ("split VOLUME leg N"; --read then reads that leg alone) and
  *   gives it back at the end ("split-end VOLUME leg N: done"), unless
- *   --keep (a backup that dies holding a leg). Exit 0 when every step
+ *   --keep (a backup that dies holding a leg); --end gives LEG back
+ *   (that of an earlier --split --keep). Exit 0 when every step
  *   did what it should
  *   (a write must be refused), 1 otherwise, 2 usage.
  */
@@ -97,11 +98,14 @@ main(int argc, char **argv)
 			split = 1;
 		else if (strcmp(argv[i], "--keep") == 0)
 			keep = 1;
+		else if (strcmp(argv[i], "--end") == 0 && i + 1 < argc)
+			leg = atoi(argv[++i]);
 		else if (volume == NULL && argv[i][0] != '-')
 			volume = argv[i];
 		else {
 			fprintf(stderr, "usage: dsp_backup -f CONFIG VOLUME "
-			    "[--split [--keep]] [--read FILE] [--write] "
+			    "[--split [--keep] | --end LEG] [--read FILE] "
+			    "[--write] "
 			    "[--save DIR]\n");
 			return 2;
 		}

@@ -48,6 +48,13 @@ test_hold_waits_for_writes(void **state)
 	assert_int_equal(holds_begin_write(x.h, "Vol-3"), 0);
 	assert_int_equal(holds_begin_write(x.h, "Vol-1"), 1);
 	holds_end_write(x.h, "Vol-1");
+	/* Renewed and lifted while held: both say it was. */
+	assert_int_equal(holds_renew(x.h, "Vol-3", 60), 1);
+	assert_int_equal(holds_set(x.h, "Vol-3", 0), 1);
+	assert_int_equal(holds_begin_write(x.h, "Vol-3"), 1);
+	holds_end_write(x.h, "Vol-3");
+	/* Not held (a restart, a lease run out): both say it was not. */
+	assert_int_equal(holds_renew(x.h, "Vol-3", 60), 0);
 	assert_int_equal(holds_set(x.h, "Vol-3", 0), 0);
 	assert_int_equal(holds_begin_write(x.h, "Vol-3"), 1);
 	holds_end_write(x.h, "Vol-3");
@@ -65,6 +72,7 @@ test_lease_runs_out(void **state)
 	assert_int_equal(holds_begin_write(h, "Vol-3"), 0);
 	usleep(1100 * 1000);
 	assert_int_equal(holds_begin_write(h, "Vol-3"), 1);
+	assert_int_equal(holds_renew(h, "Vol-3", 60), 0);
 	holds_end_write(h, "Vol-3");
 	/* Many volumes: the table grows and keeps each one apart. */
 	assert_int_equal(holds_set(h, "Vol-9", 60), 0);

@@ -236,8 +236,10 @@ test_leg_hold(void **state)
 	check_codec(CODEC(h, leg_hold));
 	h.lease = 5;
 	check_refused(CODEC(h, leg_hold), DSP_E_INVALID);
-	h.hold = 2;
+	h.hold = DSP_HOLD_RENEW;
 	h.lease = 5;
+	check_codec(CODEC(h, leg_hold));
+	h.hold = 3;
 	check_refused(CODEC(h, leg_hold), DSP_E_INVALID);
 	h.hold = 1;
 	snprintf(h.volume, sizeof(h.volume), "bad name");
