@@ -38,9 +38,10 @@ split_watch(struct mgr *m, int on)
 }
 
 /*
- * The agent did not take the hold: the leg is given back at once. It
- * stays out of sync (the borrower may have learnt so and skipped it),
- * and is resynced as usual.
+ * The agent did not take the hold in time (a long INIT or ERASE it
+ * waits out, say): the leg is given back at once, and the agent told
+ * to let go, lest it keep refusing the leg's resync until its lease
+ * ends. The leg is put back as SPLIT_END would.
  */
 static int
 split_undo(struct conn *c, const char *volume, uint16_t leg,
@@ -50,6 +51,8 @@ split_undo(struct conn *c, const char *volume, uint16_t leg,
 	char	undo[256];
 	int	resync;
 
+	(void)push_hold(c->mgr->push, e->server, volume, DSP_HOLD_LIFT, 0,
+	    undo, sizeof(undo));
 	if (store_split_end(c->mgr->store, c->peer, volume, leg,
 	    (uint64_t)time(NULL), &resync, undo, sizeof(undo)) != DSP_OK)
 		log_warnx("volume %s: leg %s:%s stays held until its hold "
