@@ -514,10 +514,6 @@ conn_io(struct conn *c, uint8_t opcode, const struct msg_data_request *req,
 	return DSP_OK;
 }
 
-/*
- * Admits the request under its ticket's generation and its stream, runs
- * it, and gives both back before the reply goes out.
- */
 static int
 conn_modifies(uint8_t opcode)
 {
@@ -545,6 +541,11 @@ conn_hold_admit(struct conn *c, const struct mount_ticket *t,
 	return rc;
 }
 
+/*
+ * Admits the request under its ticket's generation and its stream (and
+ * a write, unless its leg is held), runs it, and gives them back before
+ * the reply goes out.
+ */
 static int
 conn_run(struct conn *c, const struct dsp_header *hdr,
     const struct msg_data_request *req, struct region *r)

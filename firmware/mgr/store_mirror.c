@@ -190,8 +190,8 @@ mirror_leg_fail(struct store_txn *t, const char *borrower,
 {
 	struct volume_record	 v;
 	struct volume_extent	*e = NULL;
-	uint64_t		 added = 0, missed;
-	int			 rc, changed;
+	uint64_t		 added;
+	int			 rc, changed, missed;
 
 	if ((rc = mirror_load(t, borrower, volume, &v)) != DSP_OK ||
 	    (rc = mirror_leg(t, &v, leg, &e)) != DSP_OK ||
@@ -203,10 +203,8 @@ mirror_leg_fail(struct store_txn *t, const char *borrower,
 		return store_fail(t, DSP_E_STATE, "leg %s:%s is the last "
 		    "in-sync leg of volume %s", e->server, e->region, volume);
 	/* From now on the borrower skips the held leg (marking first). */
-	if (e->backup_hold && !e->hold_missed) {
+	if ((missed = e->backup_hold && !e->hold_missed))
 		e->hold_missed = 1;
-		added = 1;
-	}
 	changed = e->leg_state != DSP_LEG_OUT_OF_SYNC;
 	if (changed) {
 		e->leg_state = DSP_LEG_OUT_OF_SYNC;
@@ -215,7 +213,6 @@ mirror_leg_fail(struct store_txn *t, const char *borrower,
 		text_escape(e->leg_reason, sizeof(e->leg_reason),
 		    reason != NULL && reason[0] ? reason : "failed");
 	}
-	missed = added;
 	if ((rc = mirror_mark(t, &v, ranges, n, &added)) != DSP_OK)
 		return rc;
 	if ((changed || added || missed) &&
