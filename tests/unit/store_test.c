@@ -1399,6 +1399,7 @@ test_split_leg(void **state)
 	struct fixture		*f = *state;
 	struct msg_resync_plan	 plan;
 	struct volume_extent	 e;
+	struct volume_record	 v;
 	struct msg_range	 r = { 2 * MIB, 10 };
 	uint8_t			*bits = NULL;
 	uint16_t		 leg = 9;
@@ -1442,6 +1443,18 @@ test_split_leg(void **state)
 	split_shown(f, DSP_LEG_IN_SYNC, DSP_LEG_IN_SYNC);
 	EXPECT(split_end(f, 1, &resync), DSP_E_STATE, "ran out");
 	assert_int_equal(store_split_extend(f->s, "Vol-3", 3700, &leg, &e), 0);
+
+	/* Forced off, the borrower may have died with a refused write it
+	 * never reported: the held leg is copied whole afterwards. */
+	assert_int_equal(split_leg(f, 3700, &leg), DSP_OK);
+	assert_int_equal(store_unmount(f->s, "admin:0", NULL, "Vol-3", 3750,
+	    &v, f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(split_end(f, 1, &resync), DSP_OK);
+	assert_int_equal(resync, 1);
+	assert_int_equal(store_get_volume(f->s, "Vol-3", &v), DSP_OK);
+	assert_int_equal(v.extents[1].leg_state, DSP_LEG_OUT_OF_SYNC);
+	assert_int_equal(v.extents[1].full_resync, 1);
+	assert_int_equal(v.extents[0].leg_state, DSP_LEG_IN_SYNC);
 }
 
 static void
