@@ -98,6 +98,8 @@ out=$(dsp_backup -f "$T/backup1/daspool.conf" Vol-3 --split --keep) ||
 echo "$out" | grep -q "^split Vol-3 leg [01]$" || fail "split said: $out"
 wait_for 10 bash -c "daspool-sh -s '$ADMIN_SOCK' -c 'show volumes' | grep -q out-of-sync" ||
 	fail "the held leg is not shown out of sync: $(admin "show volumes")"
+admin "show volume Vol-3" | grep -q "serverE .* out-of-sync (held) .* held for a backup copy" ||
+	fail "show volume does not show the held leg: $(admin "show volume Vol-3")"
 sleep 3
 kill -0 "$load" 2>/dev/null || fail "the load stopped with a leg held: $(cat "$T/load.out")"
 grep -q "held for a backup copy" "$T/load.out" ||
