@@ -294,6 +294,17 @@ store_mark_dirty(struct store *s, const char *borrower, const char *volume,
 	return store_write(s, 0, mirror_mark_dirty_job, &j, err, errlen);
 }
 
+static const struct volume_extent *
+mirror_held(const struct volume_record *v)
+{
+	uint16_t	i;
+
+	for (i = 0; i < v->extent_count; i++)
+		if (v->extents[i].backup_hold)
+			return &v->extents[i];
+	return NULL;
+}
+
 /* The leg's lender is up, has the region and knows the generation: a
  * stale ticket cannot write behind the resync. */
 static int
@@ -329,10 +340,11 @@ mirror_resync_begin(struct store_txn *t, const char *borrower,
     const char *volume, uint16_t leg, struct msg_resync_plan *plan,
     uint8_t **bits)
 {
-	struct volume_record	 v;
-	struct volume_extent	*e = NULL;
-	uint64_t		 chunks, total;
-	int			 rc;
+	struct volume_record		 v;
+	struct volume_extent		*e = NULL;
+	const struct volume_extent	*held;
+	uint64_t			 chunks, total;
+	int				 rc;
 
 	if ((rc = mirror_load(t, borrower, volume, &v)) != DSP_OK ||
 	    (rc = mirror_leg(t, &v, leg, &e)) != DSP_OK)
@@ -341,11 +353,14 @@ mirror_resync_begin(struct store_txn *t, const char *borrower,
 		return store_fail(t, DSP_E_STATE, "leg %s:%s of volume %s is "
 		    "in sync; there is nothing to resync", e->server,
 		    e->region, volume);
-	/* Copying into it now would change the image under the copy. */
-	if (e->backup_hold)
+	/* Copying into a held leg would change the image under the copy;
+	 * copying from it (the borrower reads it as in sync) could copy
+	 * what it missed. Resyncs wait for the copy. */
+	if ((held = mirror_held(&v)) != NULL)
 		return store_fail(t, DSP_E_BUSY, "leg %s:%s of volume %s is "
-		    "held for a backup copy; it is resynced once the copy "
-		    "ends", e->server, e->region, volume);
+		    "held for a backup copy; %s resynced once the copy ends",
+		    held->server, held->region, volume, held == e ? "it is" :
+		    "other legs are");
 	if ((rc = mirror_leg_ready(t, &v, e)) != DSP_OK)
 		return rc;
 	chunks = mirror_chunks(&v);

@@ -50,6 +50,11 @@ split_pick(struct store_txn *t, const struct volume_record *v, int *pick)
 	*pick = -1;
 	for (i = 0; i < v->extent_count; i++) {
 		e = &v->extents[i];
+		/* Its resync may read from the leg to be held. */
+		if (e->leg_state == DSP_LEG_RESYNCING)
+			return store_fail(t, DSP_E_BUSY, "leg %s:%s of volume "
+			    "%s is resyncing; a split-leg copy waits until it "
+			    "is in sync", e->server, e->region, v->name);
 		if (e->leg_state != DSP_LEG_IN_SYNC) {
 			behind = e;
 			continue;

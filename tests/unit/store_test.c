@@ -1431,6 +1431,8 @@ test_split_leg(void **state)
 	    &plan, &bits, f->err, sizeof(f->err)), DSP_OK);
 	assert_int_equal(bitmap_count(bits, 10), 1);
 	free(bits);
+	EXPECT(split_leg(f, 3300, &leg), DSP_E_BUSY, "leg serverE:E of volume "
+	    "Vol-3 is resyncing; a split-leg copy waits");
 	assert_int_equal(store_resync_done(f->s, "serverJ", "Vol-3", 1, 1,
 	    3400, NULL, f->err, sizeof(f->err)), DSP_OK);
 
@@ -1455,6 +1457,32 @@ test_split_leg(void **state)
 	assert_int_equal(v.extents[1].leg_state, DSP_LEG_OUT_OF_SYNC);
 	assert_int_equal(v.extents[1].full_resync, 1);
 	assert_int_equal(v.extents[0].leg_state, DSP_LEG_IN_SYNC);
+}
+
+/* With a third leg behind: it is not resynced under the copy (the
+ * borrower could read what the held leg missed as its source). */
+static void
+test_split_leg_resyncs_wait(void **state)
+{
+	struct fixture		*f = *state;
+	struct msg_resync_plan	 plan;
+	uint8_t			*bits = NULL;
+	uint16_t		 leg = 9;
+	int			 resync;
+
+	mirror_setup(f, "serverF:F");
+	assert_int_equal(leg_fail(f, 2, NULL, 0, NULL), DSP_OK);
+	assert_int_equal(split_leg(f, 3200, &leg), DSP_OK);
+	assert_int_equal(leg, 1);
+	EXPECT(store_resync_begin(f->s, "serverJ", "Vol-3", 2, 3200, &plan,
+	    &bits, f->err, sizeof(f->err)), DSP_E_BUSY, "leg serverE:E of "
+	    "volume Vol-3 is held for a backup copy; other legs are resynced "
+	    "once the copy ends");
+	assert_int_equal(split_end(f, 1, &resync), DSP_OK);
+	assert_int_equal(resync, 0);
+	assert_int_equal(store_resync_begin(f->s, "serverJ", "Vol-3", 2, 3600,
+	    &plan, &bits, f->err, sizeof(f->err)), DSP_OK);
+	free(bits);
 }
 
 static void
@@ -1698,6 +1726,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_split_forms,
 		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_split_leg,
+		    setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_split_leg_resyncs_wait,
 		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_mirror_legs,
 		    setup, fixture_teardown),
