@@ -371,45 +371,28 @@ copy_image(struct copy *cp, struct tar *t, char *err, size_t errlen)
 	return rc;
 }
 
-int
-copy_volume(struct daspool_client *c, struct tape_library *lib,
-    const struct copy_opts *o, struct copy_result *res, char *err,
-    size_t errlen)
+/* Everything after the volume was opened for backup: map, tape, MANIFEST. */
+static int
+copy_body(struct daspool_client *c, struct tape_library *lib,
+    const struct copy_opts *o, const struct daspool_mount *mi, int split,
+    struct copy_result *res, char *err, size_t errlen)
 {
-	const struct daspool_mount	*mi;
 	struct daspool_volume		*v;
 	struct copy			 cp;
 	struct tar			 t;
-	struct timespec			 t0, t1;
 	char				*text;
 	size_t				 len;
 	int				 rc = -1;
 
-	memset(res, 0, sizeof(*res));
 	memset(&cp, 0, sizeof(cp));
 	memset(&t, 0, sizeof(t));
-	err[0] = '\0';
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (daspool_backup_open(c, o->volume, &mi) != 0) {
-		snprintf(err, errlen, "%s", daspool_client_error(c));
-		return -1;
-	}
-	if (daspool_mount_status(mi) && o->mounted == COPY_MOUNTED_SKIP) {
-		snprintf(err, errlen, "mounted by its borrower (mounted = "
-		    "skip)");
-		return 1;
-	}
-	if (daspool_mount_status(mi) && o->mounted == COPY_MOUNTED_SPLIT &&
-	    strcmp(daspool_mount_form(mi), "mirror") == 0) {
-		snprintf(err, errlen, "mounted, and a split-leg copy of a "
-		    "mirror is not built yet");
-		return -1;
-	}
 	if (daspool_volume_open(c, o->volume, &v) != 0) {
 		snprintf(err, errlen, "%s", daspool_client_error(c));
 		return -1;
 	}
 	copy_head(&res->m, mi, o);
+	if (split)
+		res->m.kind = MANIFEST_SPLIT_LEG;
 	if (manifest_alloc(&res->m, daspool_mount_size(mi), MANIFEST_CHUNK) ==
 	    -1) {
 		daspool_volume_close(v);
@@ -445,9 +428,61 @@ copy_volume(struct daspool_client *c, struct tape_library *lib,
 			    res->stream.err : "writing the tape failed");
 	}
 	copy_free(&cp);
+	res->stored = t.bytes;
+	return rc;
+}
+
+/*
+ * The held leg is given back whatever became of the copy; a hold that
+ * ran out under it (the leg may have been resynced meanwhile) makes
+ * the copy a failure.
+ */
+static int
+copy_split_end(struct daspool_client *c, const struct copy_opts *o, int leg,
+    int rc, char *err, size_t errlen)
+{
+	if (daspool_backup_split_end(c, o->volume, leg) == 0)
+		return rc;
+	if (rc == 0)
+		snprintf(err, errlen, "the split-leg copy is not a point-in-"
+		    "time image: %s", daspool_client_error(c));
+	return -1;
+}
+
+int
+copy_volume(struct daspool_client *c, struct tape_library *lib,
+    const struct copy_opts *o, struct copy_result *res, char *err,
+    size_t errlen)
+{
+	const struct daspool_mount	*mi;
+	struct timespec			 t0, t1;
+	int				 rc, split, leg = -1;
+
+	memset(res, 0, sizeof(*res));
+	err[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (daspool_backup_open(c, o->volume, &mi) != 0) {
+		snprintf(err, errlen, "%s", daspool_client_error(c));
+		return -1;
+	}
+	if (daspool_mount_status(mi) && o->mounted == COPY_MOUNTED_SKIP) {
+		snprintf(err, errlen, "mounted by its borrower (mounted = "
+		    "skip)");
+		return 1;
+	}
+	/* A mounted mirror: one leg held still, copied as it was. */
+	split = daspool_mount_status(mi) && o->mounted == COPY_MOUNTED_SPLIT &&
+	    strcmp(daspool_mount_form(mi), "mirror") == 0;
+	if (split && daspool_backup_split(c, o->volume, &leg) != 0) {
+		snprintf(err, errlen, "split-leg copy refused: %s",
+		    daspool_client_error(c));
+		return -1;
+	}
+	rc = copy_body(c, lib, o, mi, split, res, err, errlen);
+	if (split)
+		rc = copy_split_end(c, o, leg, rc, err, errlen);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	res->seconds = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	res->stored = t.bytes;
 	return rc;
 }

@@ -27,7 +27,9 @@
 #include "channel.h"
 #include "gate.h"
 #include "generations.h"
+#include "holds.h"
 #include "log.h"
+#include "msg_mirror.h"
 #include "records.h"
 #include "region.h"
 #include "streams.h"
@@ -46,6 +48,7 @@ struct serve {
 	struct agent		*agent;
 	struct gate		*gate;
 	struct streams		*streams;
+	struct holds		*holds;		/* legs held for backups */
 	pthread_mutex_t		 lock;		/* conns, stopping, running */
 	pthread_cond_t		 idle;		/* CLOCK_MONOTONIC */
 	pthread_cond_t		 ran;		/* a request ended */
@@ -511,9 +514,37 @@ conn_io(struct conn *c, uint8_t opcode, const struct msg_data_request *req,
 	return DSP_OK;
 }
 
+static int
+conn_modifies(uint8_t opcode)
+{
+	return opcode == DSP_OP_WRITE || opcode == DSP_OP_INIT ||
+	    opcode == DSP_OP_ERASE;
+}
+
 /*
- * Admits the request under its ticket's generation and its stream, runs
- * it, and gives both back before the reply goes out.
+ * A leg held for a backup copy takes no write: the borrower's client
+ * takes this refusal for a broken leg and reports it (LEG_FAIL), so
+ * the manager's bitmap records what the leg misses. 1 admitted
+ * (holds_end_write owed), 0 refused with why, -1 out of memory.
+ */
+static int
+conn_hold_admit(struct conn *c, const struct mount_ticket *t,
+    struct region *r, char *why, size_t whylen)
+{
+	int	rc;
+
+	if ((rc = holds_begin_write(c->srv->holds, t->volume)) == 0)
+		snprintf(why, whylen, "volume %s: leg %s:%s held for a backup "
+		    "copy", t->volume, c->agent->conf->server, region_name(r));
+	else if (rc == -1)
+		snprintf(why, whylen, "out of memory");
+	return rc;
+}
+
+/*
+ * Admits the request under its ticket's generation and its stream (and
+ * a write, unless its leg is held), runs it, and gives them back before
+ * the reply goes out.
  */
 static int
 conn_run(struct conn *c, const struct dsp_header *hdr,
@@ -523,16 +554,24 @@ conn_run(struct conn *c, const struct dsp_header *hdr,
 	struct stream_ref		 ref;
 	char				 why[400], full[600];
 	uint64_t			 highest;
-	int				 rc;
+	int				 rc, held;
 
+	held = conn_modifies(hdr->opcode);
+	if (held && (rc = conn_hold_admit(c, t, r, why, sizeof(why))) != 1)
+		return conn_refuse(c, hdr, rc == 0 ? DSP_E_UNAVAILABLE :
+		    DSP_E_INTERNAL, "%s", why);
 	conn_stream_ref(c, t->volume, c->slot->stream, &ref);
 	if (ref.id != 0 && streams_begin(c->srv->streams, &ref) != STREAM_OWNED) {
+		if (held)
+			holds_end_write(c->srv->holds, t->volume);
 		conn_refuse(c, hdr, DSP_E_STALE, "volume %s: a newer connection "
 		    "of this stream took over; closing this one", t->volume);
 		return -1;
 	}
 	if (generations_begin(c->agent->generations, t->volume, t->generation,
 	    &highest) != DSP_OK) {
+		if (held)
+			holds_end_write(c->srv->holds, t->volume);
 		if (ref.id != 0)
 			streams_end(c->srv->streams, &ref);
 		return conn_refuse(c, hdr, DSP_E_STALE, "ticket generation %llu "
@@ -551,6 +590,8 @@ conn_run(struct conn *c, const struct dsp_header *hdr,
 	if (rc == DSP_E_STALE && c->stop_why[0] != '\0')
 		log_info("%s (%s): %s: %s", c->peer, c->addr, c->stop_why, why);
 	generations_end(c->agent->generations, t->volume, t->generation);
+	if (held)
+		holds_end_write(c->srv->holds, t->volume);
 	if (ref.id != 0)
 		streams_end(c->srv->streams, &ref);
 	conn_running(c, NULL);
@@ -610,7 +651,8 @@ conn_refuse_not_manager(struct conn *c, const struct dsp_header *hdr)
 {
 	return conn_refuse(c, hdr, DSP_E_ROLE, "only the manager (%s) may %s",
 	    c->agent->manager_name, hdr->opcode == DSP_OP_REVOKE ?
-	    "revoke tickets" : "change volume records");
+	    "revoke tickets" : hdr->opcode == DSP_OP_LEG_HOLD ?
+	    "hold mirror legs" : "change volume records");
 }
 
 /* REVOKE raises the volume's generation; VOLUME_DROP also forgets its
@@ -724,6 +766,42 @@ conn_volume_put(struct conn *c, const struct dsp_header *hdr,
 	return rc;
 }
 
+/*
+ * LEG_HOLD: a mirror leg here is held still for a backup copy (or
+ * given back). The reply goes once no write admitted before the hold
+ * runs: the manager's promise to the backup rests on it.
+ */
+static int
+conn_leg_hold(struct conn *c, const struct dsp_header *hdr,
+    const uint8_t *payload)
+{
+	struct msg_leg_hold	h;
+	int			held;
+
+	if (!conn_is_manager(c))
+		return conn_refuse_not_manager(c, hdr);
+	if (msg_decode_leg_hold(payload, hdr->payload_length, &h) != DSP_OK)
+		return conn_bad_frame(c, hdr, "bad payload");
+	if (h.hold == DSP_HOLD_RENEW)
+		held = holds_renew(c->srv->holds, h.volume, h.lease);
+	else if ((held = holds_set(c->srv->holds, h.volume,
+	    h.hold == DSP_HOLD_SET ? h.lease : 0)) == -1)
+		return conn_refuse(c, hdr, DSP_E_INTERNAL, "out of memory");
+	if (h.hold == DSP_HOLD_SET)
+		log_info("volume %s held for a backup copy: borrowers' writes "
+		    "refused for up to %u s", h.volume, h.lease);
+	else if (h.hold == DSP_HOLD_LIFT && held)
+		log_info("volume %s no longer held for a backup copy",
+		    h.volume);
+	/* The manager learns that writes may have landed under a copy. */
+	if (h.hold != DSP_HOLD_SET && !held)
+		return conn_refuse(c, hdr, DSP_E_STATE, "volume %s was not "
+		    "held on server %s (it restarted, or the hold's lease ran "
+		    "out)", h.volume, c->agent->conf->server);
+	buf_writer_reset(&c->reply);
+	return conn_reply(c, hdr);
+}
+
 static int
 conn_handle(struct conn *c, const struct dsp_header *hdr,
     const uint8_t *payload)
@@ -746,6 +824,8 @@ conn_handle(struct conn *c, const struct dsp_header *hdr,
 		return conn_revoke(c, hdr, payload);
 	case DSP_OP_VOLUME_PUT:
 		return conn_volume_put(c, hdr, payload);
+	case DSP_OP_LEG_HOLD:
+		return conn_leg_hold(c, hdr, payload);
 	default:
 		return conn_refuse(c, hdr, DSP_E_OPCODE, "the agent does not "
 		    "serve %s requests", serve_opname(hdr->opcode));
@@ -909,7 +989,10 @@ serve_start(struct agent *a, int listen_fd, char *err, size_t errlen)
 	struct serve	*s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->streams = streams_new()) == NULL) {
+	    (s->streams = streams_new()) == NULL ||
+	    (s->holds = holds_new()) == NULL) {
+		if (s != NULL)
+			streams_free(s->streams);
 		free(s);
 		close(listen_fd);
 		snprintf(err, errlen, "out of memory");
@@ -923,6 +1006,7 @@ serve_start(struct agent *a, int listen_fd, char *err, size_t errlen)
 	if ((s->gate = gate_start(listen_fd, a->tls_server, &a->conf->gate,
 	    serve_handoff, s, "data port", err, errlen)) == NULL) {
 		streams_free(s->streams);
+		holds_free(s->holds);
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->idle);
 		pthread_cond_destroy(&s->ran);
@@ -961,6 +1045,7 @@ serve_stop(struct serve *s)
 	}
 	gate_free(s->gate);
 	streams_free(s->streams);
+	holds_free(s->holds);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->idle);
 	pthread_cond_destroy(&s->ran);

@@ -225,3 +225,28 @@ msg_decode_resync_progress(const uint8_t *p, size_t len,
 		return r.error ? DSP_E_FRAME : DSP_E_INVALID;
 	return mirror_finish(&r, m->volume);
 }
+
+void
+msg_encode_leg_hold(struct buf_writer *w, const struct msg_leg_hold *m)
+{
+	buf_put_string(w, m->volume);
+	buf_put_u8(w, m->hold);
+	buf_put_u32(w, m->lease);
+}
+
+/* A hold or a renewal has a lease of 1 s to a day; a lift has none. */
+int
+msg_decode_leg_hold(const uint8_t *p, size_t len, struct msg_leg_hold *m)
+{
+	struct buf_reader	r;
+
+	memset(m, 0, sizeof(*m));
+	buf_reader_init(&r, p, len);
+	buf_get_string(&r, m->volume, DSP_NAME_MAX);
+	m->hold = buf_get_u8(&r);
+	m->lease = buf_get_u32(&r);
+	if (m->hold > DSP_HOLD_RENEW || (m->hold && (m->lease == 0 ||
+	    m->lease > DSP_HOLD_LEASE_MAX)) || (!m->hold && m->lease != 0))
+		return r.error ? DSP_E_FRAME : DSP_E_INVALID;
+	return mirror_finish(&r, m->volume);
+}

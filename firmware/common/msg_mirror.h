@@ -78,6 +78,24 @@ struct msg_resync_progress {
 	uint64_t	total;
 };
 
+/*
+ * LEG_HOLD request (manager -> agent): while held the agent refuses
+ * borrowers' WRITE, INIT and ERASE of the volume, for at most lease
+ * seconds. hold 1 holds it (reply once no such request admitted before
+ * it runs); 2 renews a hold and 0 (lease 0) lifts it, both refused
+ * (E_STATE) when the volume was not held there: the agent restarted,
+ * or the lease ran out, and writes may have landed meanwhile.
+ */
+#define DSP_HOLD_LEASE_MAX	86400
+
+enum dsp_hold { DSP_HOLD_LIFT = 0, DSP_HOLD_SET = 1, DSP_HOLD_RENEW = 2 };
+
+struct msg_leg_hold {
+	dsp_name	volume;
+	uint8_t		hold;		/* enum dsp_hold */
+	uint32_t	lease;		/* seconds */
+};
+
 void	msg_encode_mirror_status(struct buf_writer *,
 	    const struct msg_mirror_status *);
 int	msg_decode_mirror_status(const uint8_t *, size_t,
@@ -97,5 +115,7 @@ void	msg_encode_resync_progress(struct buf_writer *,
 	    const struct msg_resync_progress *);
 int	msg_decode_resync_progress(const uint8_t *, size_t,
 	    struct msg_resync_progress *);
+void	msg_encode_leg_hold(struct buf_writer *, const struct msg_leg_hold *);
+int	msg_decode_leg_hold(const uint8_t *, size_t, struct msg_leg_hold *);
 
 #endif

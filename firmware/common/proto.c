@@ -59,11 +59,14 @@ static const char *const opcode_names[256] = {
 	[DSP_OP_BACKUP_OPEN]	= "backup-open",
 	[DSP_OP_BACKUP_LIST]	= "backup-list",
 	[DSP_OP_BACKUP_AUDIT]	= "backup-audit",
+	[DSP_OP_SPLIT_LEG]	= "split-leg",
+	[DSP_OP_SPLIT_END]	= "split-end",
 	[DSP_OP_MAP]		= "map",
 	[DSP_OP_REVOKE]		= "revoke",
 	[DSP_OP_REFUSED]	= "refused",
 	[DSP_OP_VOLUME_PUT]	= "volume-put",
 	[DSP_OP_VOLUME_DROP]	= "volume-drop",
+	[DSP_OP_LEG_HOLD]	= "leg-hold",
 };
 
 static const char *const form_names[] = {

@@ -71,6 +71,10 @@ enum dsp_opcode {
 	DSP_OP_BACKUP_AUDIT	= 23,
 	/* control: backup -> manager, every volume, a page at a time */
 	DSP_OP_BACKUP_LIST	= 24,
+	/* control: backup -> manager, hold an in-sync mirror leg still */
+	DSP_OP_SPLIT_LEG	= 25,
+	/* control: backup -> manager, give the held leg back */
+	DSP_OP_SPLIT_END	= 26,
 	/* control: admin -> manager (admin socket, or admin-role TLS) */
 	DSP_OP_ADMIN		= 20,
 	/* data: borrower -> agent */
@@ -86,6 +90,7 @@ enum dsp_opcode {
 	DSP_OP_REVOKE		= 40,
 	DSP_OP_VOLUME_PUT	= 42,	/* keep this record (and revoke) */
 	DSP_OP_VOLUME_DROP	= 43,	/* the volume is gone */
+	DSP_OP_LEG_HOLD		= 44,	/* refuse borrowers' writes a while */
 	/* any server -> client, unasked (request id 0): the connection is
 	 * refused after the handshake; status and a sentence say why */
 	DSP_OP_REFUSED		= 41,

@@ -14,8 +14,6 @@
 #include "tls.h"
 
 static int	client_name_check(struct daspool_client *, const char *);
-static struct daspool_mount *client_mount_find(struct daspool_client *,
-		    const char *);
 static void	client_mount_forget(struct daspool_client *, const char *);
 static void	client_mount_replace(struct daspool_mount *,
 		    struct daspool_mount *);
@@ -170,7 +168,7 @@ client_name_check(struct daspool_client *c, const char *volume)
 	return 0;
 }
 
-static struct daspool_mount *
+struct daspool_mount *
 client_mount_find(struct daspool_client *c, const char *volume)
 {
 	struct daspool_mount	*m;
@@ -206,12 +204,14 @@ client_mount_replace(struct daspool_mount *m, struct daspool_mount *n)
 	struct daspool_mount	*next = m->next;
 	uint64_t		 serial = m->serial;
 	int			 backup = m->backup;
+	int			 held_leg = m->held_leg;
 
 	free(m->raw);
 	*m = *n;
 	m->next = next;
 	m->serial = serial + 1;
 	m->backup = backup;
+	m->held_leg = held_leg;
 	free(n);
 }
 

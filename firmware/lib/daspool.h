@@ -189,6 +189,26 @@ int		 daspool_mount(struct daspool_client *, const char *volume,
 int		 daspool_backup_open(struct daspool_client *,
 		    const char *volume, const struct daspool_mount **info);
 /*
+ * For a certificate of role backup, on a mirror opened with
+ * daspool_backup_open: asks the manager to take one in-sync leg out of
+ * the mirror's write set and hold it still (*leg says which). Every
+ * write acknowledged to the borrower before this returns is on that
+ * leg, none after it; the borrower goes on writing the other legs.
+ * Handles opened from then on read that leg alone. Refused (with the
+ * manager's sentence) unless two legs are in sync. The hold lasts as
+ * long as the backup ticket, which the handles renew while they read.
+ */
+int		 daspool_backup_split(struct daspool_client *,
+		    const char *volume, int *leg);
+/*
+ * Gives the held leg back, whatever happened to the copy; the borrower
+ * resyncs it from the manager's bitmap (or it is in sync at once when
+ * it missed no write). Refused (DSP_E_STATE) when the hold had run out
+ * and was lifted: then the copy may not be a point-in-time image.
+ */
+int		 daspool_backup_split_end(struct daspool_client *,
+		    const char *volume, int leg);
+/*
  * For a certificate of role backup: calls fn with the name of every
  * volume of the pool, in name order (asked a page at a time; fn must
  * not call the client).

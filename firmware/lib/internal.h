@@ -34,6 +34,8 @@ struct daspool_mount {
 	uint64_t		 serial;	/* bumped by every renewal */
 	int			 backup;	/* a backup's: kept in memory
 						 * only, renewed by BACKUP_OPEN */
+	int			 held_leg;	/* 1 + the mirror leg a
+						 * split-leg copy holds, or 0 */
 };
 
 struct daspool_client {
@@ -75,6 +77,7 @@ struct daspool_volume {
 	int			 backup;	/* reads only; a mirror's legs
 						 * are neither resynced nor
 						 * reported failed */
+	int			 held_leg;	/* 1 + the only leg read, or 0 */
 	/* Own copy of the ticket: another thread may renew the mount's.
 	 * tlock guards it, for the mirror's leg and resync threads. */
 	pthread_mutex_t		 tlock;
@@ -111,6 +114,9 @@ void	client_seterr(struct daspool_client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* The memory of a closed client (handles.c says when). */
 void	client_free(struct daspool_client *);
+/* The mount info in memory, or NULL; lock held. */
+struct daspool_mount *client_mount_find(struct daspool_client *,
+	    const char *volume);
 /* Finds the mount info in memory or loads it from state_dir; lock held. */
 int	client_mount_get(struct daspool_client *, const char *volume,
 	    struct daspool_mount **, char *err, size_t errlen);

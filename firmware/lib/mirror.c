@@ -117,6 +117,12 @@ mirror_open(struct daspool_volume *v)
 	for (i = 0; i < m->legs; i++)
 		m->state[i] = st.legs[i].state == DSP_LEG_IN_SYNC ?
 		    DSP_LEG_IN_SYNC : DSP_LEG_OUT_OF_SYNC;
+	/* A split-leg copy reads the leg held for it, and only that one:
+	 * out of sync for the manager, it is the image the copy wants. */
+	if (v->backup && v->held_leg > 0 && v->held_leg <= m->legs)
+		for (i = 0; i < m->legs; i++)
+			m->state[i] = i == v->held_leg - 1 ?
+			    DSP_LEG_IN_SYNC : DSP_LEG_OUT_OF_SYNC;
 	/* A backup only reads: no resync, which would write. */
 	if (v->backup)
 		return 0;

@@ -270,10 +270,16 @@ resync_leg(struct daspool_volume *v, uint16_t leg,
 	}
 	if ((rc = resync_begin(&r)) == 0 && (rc = resync_copy(&r)) == 0)
 		rc = resync_done(&r);
-	if (rc != 0) {
+	/* Not yet (a fence, a backup copy holding the leg): asked again at
+	 * the next poll, quietly. */
+	if (rc == DSP_E_FENCED || rc == DSP_E_BUSY)
+		log_debug("leg %s of volume %s cannot be resynced yet: %s",
+		    r.name, v->name, r.err);
+	else if (rc != 0)
 		log_warnx("resync of leg %s of volume %s stopped after %llu "
 		    "chunks: %s", r.name, v->name,
 		    (unsigned long long)r.copied, r.err);
+	if (rc != 0) {
 		/* The leg is no longer written, and the manager is told so
 		 * (a closed handle leaves no resync behind it); the next
 		 * pass starts again. */

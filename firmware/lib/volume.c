@@ -213,6 +213,7 @@ daspool_volume_open(struct daspool_client *c, const char *volume,
 	memcpy(v->name, m->info.volume, sizeof(v->name));
 	v->form = m->info.form;
 	v->backup = m->backup;
+	v->held_leg = m->held_leg;
 	v->map = m->map;
 	memcpy(v->extents, m->info.extents, sizeof(v->extents));
 	v->extent_count = m->info.extent_count;

@@ -56,6 +56,10 @@ show_volume_legs(const struct volume_record *v, const uint8_t *up,
 		    e->leg_state != DSP_LEG_IN_SYNC)
 			snprintf(leg + strlen(leg), sizeof(leg) - strlen(leg),
 			    " (full)");
+		/* Out of the mirror for a backup's split-leg copy. */
+		if (mirror && e->backup_hold)
+			snprintf(leg + strlen(leg), sizeof(leg) - strlen(leg),
+			    " (held)");
 		table_row(&t, idx, e->server, e->region, off, len,
 		    up[i] ? "up" : "down", leg, copied,
 		    e->leg_reason[0] ? e->leg_reason : "-");

@@ -124,6 +124,7 @@ agents_timer(void *arg)
 		}
 		(void)store_expire_servers(a->mgr->store, now, timeout,
 		    agents_alive, a);
+		split_sweep(a->mgr, now);
 	}
 	return NULL;
 }

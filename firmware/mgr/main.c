@@ -274,6 +274,8 @@ main(int argc, char **argv)
 	if ((m.agents = agents_start(&m)) == NULL ||
 	    (m.push = push_new(&m)) == NULL)
 		fatalx("cannot start: out of memory or threads");
+	/* Holds of backups from before a restart run out like any other. */
+	__atomic_store_n(&m.split_watch, 1, __ATOMIC_RELEASE);
 	if ((m.copies = copies_start(&m)) == NULL)
 		fatalx("cannot start copying the store: out of memory or "
 		    "threads");

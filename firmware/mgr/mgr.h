@@ -40,6 +40,7 @@ struct mgr {
 	struct copies		*copies;	/* of the store */
 	uid_t			 uid;		/* the daemon's own */
 	int			 rebuild;	/* import what lenders agree on */
+	int			 split_watch;	/* atomic: a leg may be held */
 };
 
 /* One client connection, owned by its thread (control.c). */
@@ -122,6 +123,15 @@ int		 backup_handle_list(struct conn *, const struct dsp_header *,
  * CN the actor; empty reply once committed. */
 int		 backup_handle_audit(struct conn *, const struct dsp_header *,
 		    const uint8_t *, struct buf_writer *, char *, size_t);
+/* split.c: split-leg copies for the backup role (docs/BACKUP.md) */
+int		 split_handle_leg(struct conn *, const struct dsp_header *,
+		    const uint8_t *, struct buf_writer *, char *, size_t);
+int		 split_handle_end(struct conn *, const struct dsp_header *,
+		    const uint8_t *, struct buf_writer *, char *, size_t);
+/* BACKUP_OPEN renews the backup's hold with its ticket. */
+void		 split_renew(struct conn *, const char *volume);
+/* From the manager's timer: lifts the holds that ran out. */
+void		 split_sweep(struct mgr *, uint64_t now);
 
 /* push.c */
 /* Starts the worker that delivers what the store's owed table lists,
@@ -135,6 +145,13 @@ void		 push_free(struct push *);
  * extent has not; the worker goes on trying). */
 int		 push_volume(struct push *, const struct volume_record *,
 		    int urgent);
+/* LEG_HOLD to the server: hold (enum dsp_hold) the volume for lease
+ * seconds, renew a hold, or lift it (lease 0). DSP_OK once the agent
+ * took it (a hold: no write admitted before it runs there), else a
+ * status with err (E_STATE: a renewed or lifted hold was not there). */
+int		 push_hold(struct push *, const char *server,
+		    const char *volume, uint8_t hold, uint32_t lease,
+		    char *err, size_t errlen);
 /* The server registered again: a new connection, pushes at once. */
 void		 push_forget(struct push *, const char *server);
 

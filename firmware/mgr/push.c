@@ -32,6 +32,7 @@
 #include "channel.h"
 #include "log.h"
 #include "mgr.h"
+#include "msg_mirror.h"
 #include "stopper.h"
 #include "store.h"
 #include "timeutil.h"
@@ -512,6 +513,44 @@ push_volume(struct push *p, const struct volume_record *v, int urgent)
 		    now.extents[i].acked_generation < now.generation)
 			pending++;
 	return pending;
+}
+
+/*
+ * LEG_HOLD goes on the same connection as the records, behind any push
+ * of the worker, and is never left to the worker: the backup waits for
+ * its answer.
+ */
+int
+push_hold(struct push *p, const char *server, const char *volume,
+    uint8_t hold, uint32_t lease, char *err, size_t errlen)
+{
+	struct push_peer	*peer;
+	struct msg_leg_hold	 h;
+	struct buf_writer	 req;
+	int			 rc, retried = 0;
+
+	if ((peer = push_peer(p, server, 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return DSP_E_INTERNAL;
+	}
+	push_requests(p, peer, 1);
+	rc = push_lock_peer(peer);
+	push_requests(p, peer, -1);
+	if (rc == -1) {
+		snprintf(err, errlen, "server %s is busy with an earlier push",
+		    server);
+		return DSP_E_UNAVAILABLE;
+	}
+	memset(&h, 0, sizeof(h));
+	snprintf(h.volume, sizeof(h.volume), "%s", volume);
+	h.hold = hold;
+	h.lease = hold == DSP_HOLD_LIFT ? 0 : lease;
+	buf_writer_init(&req);
+	msg_encode_leg_hold(&req, &h);
+	rc = push_call(p, peer, DSP_OP_LEG_HOLD, &req, &retried, err, errlen);
+	buf_writer_free(&req);
+	pthread_mutex_unlock(&peer->lock);
+	return rc == -1 ? DSP_E_UNAVAILABLE : rc;
 }
 
 /* --- the worker --- */

@@ -52,6 +52,11 @@ struct volume_extent {
 	uint64_t	resync_total;
 	uint64_t	last_copied;	/* chunks copied by the last resync */
 	char		leg_reason[DSP_LEG_REASON_MAX + 1];	/* why out of sync */
+	/* Split off for a backup copy: out of sync, no resync until
+	 * given back or hold_until (unix seconds) has passed. */
+	uint8_t		backup_hold;
+	uint64_t	hold_until;
+	uint8_t		hold_missed;	/* a write was refused there since */
 };
 
 /*
@@ -286,6 +291,29 @@ int	store_resync_progress(struct store *, const char *borrower,
 int	store_resync_done(struct store *, const char *borrower,
 	    const char *volume, uint16_t leg, uint64_t copied, uint64_t now,
 	    struct msg_mirror_status *out, char *err, size_t errlen);
+/* --- split-leg copies (store_split.c, docs/BACKUP.md) --- */
+/* Takes an in-sync leg of a mirror out of the write set for a backup:
+ * out of sync and held until 'until', in one txn, with an audit row
+ * for actor. Refused (E_STATE) unless two legs are in sync, (E_BUSY)
+ * when a leg is held already. *leg and *e say which. */
+int	store_split_leg(struct store *, const char *actor, const char *volume,
+	    uint64_t now, uint64_t until, uint16_t *leg,
+	    struct volume_extent *e, char *err, size_t errlen);
+/* Gives the held leg back: in sync at once when no write was refused
+ * there (*resync 0), else out of sync for the borrower to resync from
+ * the bitmap (*resync 1). E_STATE when it is not held (its hold ran out
+ * and was lifted): a copy of it may not be a point-in-time image. */
+int	store_split_end(struct store *, const char *actor, const char *volume,
+	    uint16_t leg, uint64_t now, int *resync, char *err, size_t errlen);
+/* Moves the hold of the volume's held leg to 'until': 1 and *leg, *e
+ * filled when a leg is held, 0 when none is, else -1. */
+int	store_split_extend(struct store *, const char *volume, uint64_t until,
+	    uint16_t *leg, struct volume_extent *e);
+/* Lifts the hold of the leg if it ran out by now: 1 with *e (as it
+ * was) when it did. */
+int	store_split_expire(struct store *, const char *volume, uint16_t leg,
+	    uint64_t now, struct volume_extent *e);
+
 /* For show commands and tests: a malloc'd copy of the bitmap (NULL with
  * *len 0 when it is empty). DSP_OK, E_NOTFOUND, E_INVALID. */
 int	store_get_bitmap(struct store *, const char *volume, uint8_t **bits,

@@ -148,6 +148,9 @@ store_encode_volume(struct buf_writer *w, const struct volume_record *v)
 		buf_put_string(w, e->leg_reason);
 		buf_put_u8(w, e->server_retired);
 		buf_put_u64(w, e->acked_revision);
+		buf_put_u8(w, e->backup_hold);
+		buf_put_u64(w, e->hold_until);
+		buf_put_u8(w, e->hold_missed);
 	}
 }
 
@@ -214,6 +217,13 @@ store_decode_volume(const void *p, size_t len, struct volume_record *v)
 			return -1;
 		if (version >= 4)
 			e->acked_revision = buf_get_u64(&r);
+		if (version >= 5) {
+			if ((e->backup_hold = buf_get_u8(&r)) > 1)
+				return -1;
+			e->hold_until = buf_get_u64(&r);
+			if ((e->hold_missed = buf_get_u8(&r)) > 1)
+				return -1;
+		}
 	}
 	return buf_reader_finish(&r);
 }

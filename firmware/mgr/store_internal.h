@@ -33,7 +33,7 @@
 /* Volume records: 3 adds generation_at and the extents' server_retired;
  * 4 the revision, the hold and the extents' acked_revision; 1 to 3 are
  * still read. Server records: 2 adds retired. */
-#define STORE_VOLUME_VERSION	4
+#define STORE_VOLUME_VERSION	5
 #define STORE_SERVER_VERSION	2
 /* Region records: 2 adds the backing; 1 is still read. */
 #define STORE_REGION_VERSION	2

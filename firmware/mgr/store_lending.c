@@ -328,6 +328,12 @@ lending_force_legs(struct volume_record *v)
 			ref = 1;
 			continue;
 		}
+		/* A held leg may miss a refused write the borrower died
+		 * before reporting. */
+		if (e->leg_state == DSP_LEG_OUT_OF_SYNC && e->backup_hold) {
+			e->hold_missed = 1;
+			e->full_resync = 1;
+		}
 		if (e->leg_state == DSP_LEG_OUT_OF_SYNC)
 			continue;
 		if (e->leg_state == DSP_LEG_IN_SYNC) {

@@ -120,11 +120,27 @@ mirror_mark(struct store_txn *t, struct volume_record *v,
 	return rc;
 }
 
+/*
+ * A leg held for a backup that has missed no write is the same as the
+ * legs in sync: the borrower is shown it so, and goes on writing it
+ * (and is refused there) rather than skip it. So a borrower skips a
+ * held leg only after its own LEG_FAIL was recorded, and SPLIT_END can
+ * put back at once a leg that missed nothing (docs/BACKUP.md).
+ */
+static uint8_t
+mirror_shown_state(const struct volume_extent *e, int borrower)
+{
+	if (borrower && e->backup_hold && !e->hold_missed)
+		return DSP_LEG_IN_SYNC;
+	return e->leg_state;
+}
+
 static void
 mirror_fill_status(struct store_txn *t, const struct volume_record *v,
-    struct msg_mirror_status *out)
+    int borrower, struct msg_mirror_status *out)
 {
 	const struct volume_extent	*e;
+	struct volume_record		 shown;
 	struct server_record		 sr;
 	uint8_t				 up[DSP_MAX_EXTENTS];
 	uint16_t			 i;
@@ -138,13 +154,16 @@ mirror_fill_status(struct store_txn *t, const struct volume_record *v,
 		e = &v->extents[i];
 		up[i] = store_server_load(t, e->server, &sr) == DSP_OK &&
 		    sr.up;
-		out->legs[i].state = e->leg_state;
+		out->legs[i].state = mirror_shown_state(e, borrower);
 		out->legs[i].server_up = up[i];
 		out->legs[i].full = e->full_resync;
 		out->legs[i].resync_done = e->resync_done;
 		out->legs[i].resync_total = e->resync_total;
 	}
-	out->health = (uint8_t)volume_health(v, up);
+	shown = *v;
+	for (i = 0; i < v->extent_count; i++)
+		shown.extents[i].leg_state = out->legs[i].state;
+	out->health = (uint8_t)volume_health(&shown, up);
 }
 
 int
@@ -159,7 +178,7 @@ store_mirror_status(struct store *s, const char *borrower,
 	if ((rc = store_begin(s, &t, 0, 0, err, errlen)) != DSP_OK)
 		return rc;
 	if ((rc = mirror_load(&t, borrower, volume, &v)) == DSP_OK)
-		mirror_fill_status(&t, &v, out);
+		mirror_fill_status(&t, &v, borrower != NULL, out);
 	return store_end(&t, rc);
 }
 
@@ -172,7 +191,7 @@ mirror_leg_fail(struct store_txn *t, const char *borrower,
 	struct volume_record	 v;
 	struct volume_extent	*e = NULL;
 	uint64_t		 added;
-	int			 rc, changed;
+	int			 rc, changed, missed;
 
 	if ((rc = mirror_load(t, borrower, volume, &v)) != DSP_OK ||
 	    (rc = mirror_leg(t, &v, leg, &e)) != DSP_OK ||
@@ -183,6 +202,9 @@ mirror_leg_fail(struct store_txn *t, const char *borrower,
 	    mirror_count_state(&v, DSP_LEG_IN_SYNC) == 1)
 		return store_fail(t, DSP_E_STATE, "leg %s:%s is the last "
 		    "in-sync leg of volume %s", e->server, e->region, volume);
+	/* From now on the borrower skips the held leg (marking first). */
+	if ((missed = e->backup_hold && !e->hold_missed))
+		e->hold_missed = 1;
 	changed = e->leg_state != DSP_LEG_OUT_OF_SYNC;
 	if (changed) {
 		e->leg_state = DSP_LEG_OUT_OF_SYNC;
@@ -193,14 +215,14 @@ mirror_leg_fail(struct store_txn *t, const char *borrower,
 	}
 	if ((rc = mirror_mark(t, &v, ranges, n, &added)) != DSP_OK)
 		return rc;
-	if ((changed || added) &&
+	if ((changed || added || missed) &&
 	    (rc = store_volume_save(t, &v)) != DSP_OK)
 		return rc;
 	if (changed && (rc = store_audit_add(t, borrower, "leg-fail", volume,
 	    "leg %s:%s out of sync: %s", e->server, e->region,
 	    e->leg_reason)) != DSP_OK)
 		return rc;
-	mirror_fill_status(t, &v, out);
+	mirror_fill_status(t, &v, 1, out);
 	return DSP_OK;
 }
 
@@ -272,6 +294,17 @@ store_mark_dirty(struct store *s, const char *borrower, const char *volume,
 	return store_write(s, 0, mirror_mark_dirty_job, &j, err, errlen);
 }
 
+static const struct volume_extent *
+mirror_held(const struct volume_record *v)
+{
+	uint16_t	i;
+
+	for (i = 0; i < v->extent_count; i++)
+		if (v->extents[i].backup_hold)
+			return &v->extents[i];
+	return NULL;
+}
+
 /* The leg's lender is up, has the region and knows the generation: a
  * stale ticket cannot write behind the resync. */
 static int
@@ -307,10 +340,11 @@ mirror_resync_begin(struct store_txn *t, const char *borrower,
     const char *volume, uint16_t leg, struct msg_resync_plan *plan,
     uint8_t **bits)
 {
-	struct volume_record	 v;
-	struct volume_extent	*e = NULL;
-	uint64_t		 chunks, total;
-	int			 rc;
+	struct volume_record		 v;
+	struct volume_extent		*e = NULL;
+	const struct volume_extent	*held;
+	uint64_t			 chunks, total;
+	int				 rc;
 
 	if ((rc = mirror_load(t, borrower, volume, &v)) != DSP_OK ||
 	    (rc = mirror_leg(t, &v, leg, &e)) != DSP_OK)
@@ -319,6 +353,14 @@ mirror_resync_begin(struct store_txn *t, const char *borrower,
 		return store_fail(t, DSP_E_STATE, "leg %s:%s of volume %s is "
 		    "in sync; there is nothing to resync", e->server,
 		    e->region, volume);
+	/* Copying into a held leg would change the image under the copy;
+	 * copying from it (the borrower reads it as in sync) could copy
+	 * what it missed. Resyncs wait for the copy. */
+	if ((held = mirror_held(&v)) != NULL)
+		return store_fail(t, DSP_E_BUSY, "leg %s:%s of volume %s is "
+		    "held for a backup copy; %s resynced once the copy ends",
+		    held->server, held->region, volume, held == e ? "it is" :
+		    "other legs are");
 	if ((rc = mirror_leg_ready(t, &v, e)) != DSP_OK)
 		return rc;
 	chunks = mirror_chunks(&v);
@@ -449,7 +491,7 @@ mirror_resync_done(struct store_txn *t, const char *borrower,
 	    "%s:%s in sync, %llu chunks copied", e->server, e->region,
 	    (unsigned long long)copied)) != DSP_OK)
 		return rc;
-	mirror_fill_status(t, &v, out);
+	mirror_fill_status(t, &v, 1, out);
 	return DSP_OK;
 }
 

@@ -110,6 +110,7 @@ ROUND_TRIP(leg_fail, struct msg_leg_fail)
 ROUND_TRIP(mark_dirty, struct msg_mark_dirty)
 ROUND_TRIP(leg_ref, struct msg_leg_ref)
 ROUND_TRIP(resync_progress, struct msg_resync_progress)
+ROUND_TRIP(leg_hold, struct msg_leg_hold)
 ROUND_TRIP(volume_names, struct msg_volume_names)
 
 static void
@@ -299,6 +300,10 @@ static const struct fuzz_decoder fuzz_decoders[] = {
 	{ DSP_OP_REVOKE, 0, fuzz_revoke },
 	{ DSP_OP_VOLUME_PUT, 0, fuzz_volume_record },
 	{ DSP_OP_VOLUME_DROP, 0, fuzz_revoke },
+	{ DSP_OP_SPLIT_LEG, 0, fuzz_volume_ref },
+	{ DSP_OP_SPLIT_LEG, 1, fuzz_leg_ref },
+	{ DSP_OP_SPLIT_END, 0, fuzz_leg_ref },
+	{ DSP_OP_LEG_HOLD, 0, fuzz_leg_hold },
 };
 
 #define FUZZ_NDECODERS	(sizeof(fuzz_decoders) / sizeof(fuzz_decoders[0]))

@@ -342,6 +342,27 @@ seed_backup_audit(struct buf_writer *w)
 	}
 }
 
+/* A split-leg copy: SPLIT_LEG and its reply, SPLIT_END, LEG_HOLD. */
+static void
+seed_split(struct buf_writer *w)
+{
+	struct msg_volume_ref	ref = { "Vol-3" };
+	struct msg_leg_ref	lr = { "Vol-3", 1 };
+	struct msg_leg_hold	hold = { "Vol-3", 1, 300 };
+	struct msg_leg_hold	lift = { "Vol-3", 0, 0 };
+
+	msg_encode_volume_ref(w, &ref);
+	seed_emit(w, DSP_OP_SPLIT_LEG, 0);
+	msg_encode_leg_ref(w, &lr);
+	seed_emit(w, DSP_OP_SPLIT_LEG, 1);
+	msg_encode_leg_ref(w, &lr);
+	seed_emit(w, DSP_OP_SPLIT_END, 0);
+	msg_encode_leg_hold(w, &hold);
+	seed_emit(w, DSP_OP_LEG_HOLD, 0);
+	msg_encode_leg_hold(w, &lift);
+	seed_emit(w, DSP_OP_LEG_HOLD, 0);
+}
+
 static void
 seed_mirror(struct buf_writer *w)
 {
@@ -398,6 +419,7 @@ seed_mirror(struct buf_writer *w)
 	seed_emit(w, DSP_OP_RESYNC_BEGIN, 1);
 	msg_encode_resync_progress(w, &pr);
 	seed_emit(w, DSP_OP_RESYNC_PROGRESS, 0);
+	seed_split(w);
 }
 
 static void

@@ -2,15 +2,20 @@
  * dsp_backup: opens a volume for backup as the certificate of CONFIG
  * (role backup) and uses its read-only ticket:
  *
- *   dsp_backup -f CONFIG VOLUME [--read FILE] [--write] [--save DIR]
+ *   dsp_backup -f CONFIG VOLUME [--split [--keep] | --end LEG]
+ *	[--read FILE] [--write] [--save DIR]
  *   dsp_backup -f CONFIG audit EVENT VOLUME TEXT
  *
  *   prints "open VOLUME generation G read-only|read-write"; --read
  *   copies the whole volume to FILE; --write tries to write one byte
  *   through the library and prints "write STATUS: message"; --save
  *   writes the mount info to DIR/VOLUME.mount, for dsp_probe to send
- *   the ticket by hand. audit appends a row to the manager's audit
- *   trail (daspool_backup_audit) and prints "audit EVENT: done" or
+ *   the ticket by hand. --split holds a leg of the mirror for the copy
+ *   first ("split VOLUME leg N"; --read then reads that leg alone) and
+ *   gives it back at the end ("split-end VOLUME leg N: done"), unless
+ *   --keep (a backup that dies holding a leg); --end gives LEG back
+ *   (that of an earlier --split --keep). audit appends a row to the manager's audit trail
+ *   (daspool_backup_audit) and prints "audit EVENT: done" or
  *   "audit EVENT: STATUS: message". Exit 0 when every step did what it
  *   should (a write must be refused), 1 otherwise, 2 usage.
  */
@@ -86,8 +91,9 @@ backup_audit(const struct daspool_options *o, char **args)
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: dsp_backup -f CONFIG VOLUME [--read FILE] "
-	    "[--write] [--save DIR]\n"
+	fprintf(stderr, "usage: dsp_backup -f CONFIG VOLUME "
+	    "[--split [--keep] | --end LEG]\n"
+	    "\t[--read FILE] [--write] [--save DIR]\n"
 	    "       dsp_backup -f CONFIG audit EVENT VOLUME TEXT\n");
 	return 2;
 }
@@ -105,6 +111,7 @@ main(int argc, char **argv)
 	char				 err[1024];
 	char				**audit = NULL;
 	int				 i, do_write = 0, rc = 0;
+	int				 split = 0, keep = 0, leg = -1;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "audit") == 0 && volume == NULL &&
@@ -119,6 +126,12 @@ main(int argc, char **argv)
 			save = argv[++i];
 		else if (strcmp(argv[i], "--write") == 0)
 			do_write = 1;
+		else if (strcmp(argv[i], "--split") == 0)
+			split = 1;
+		else if (strcmp(argv[i], "--keep") == 0)
+			keep = 1;
+		else if (strcmp(argv[i], "--end") == 0 && i + 1 < argc)
+			leg = atoi(argv[++i]);
 		else if (volume == NULL && audit == NULL && argv[i][0] != '-')
 			volume = argv[i];
 		else
@@ -155,6 +168,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "dsp_backup: %s\n", err);
 		rc = 1;
 	}
+	if (rc == 0 && split) {
+		if (daspool_backup_split(c, volume, &leg) == 0)
+			printf("split %s leg %d\n", volume, leg);
+		else {
+			printf("split %s: %s\n", volume,
+			    daspool_client_error(c));
+			rc = 1;
+		}
+	}
 	if (rc == 0 && (read_to != NULL || do_write) &&
 	    daspool_volume_open(c, volume, &v) != 0) {
 		fprintf(stderr, "dsp_backup: %s\n", daspool_client_error(c));
@@ -164,6 +186,15 @@ main(int argc, char **argv)
 		rc = backup_read(v, read_to);
 	if (rc == 0 && do_write)
 		rc = backup_write(v);
+	if (leg >= 0 && !keep) {
+		if (daspool_backup_split_end(c, volume, leg) == 0)
+			printf("split-end %s leg %d: done\n", volume, leg);
+		else {
+			printf("split-end %s leg %d: %s\n", volume, leg,
+			    daspool_client_error(c));
+			rc = 1;
+		}
+	}
 	daspool_volume_close(v);
 	daspool_client_close(c);
 	daspool_conf_free(&conf);

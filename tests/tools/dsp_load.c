@@ -12,7 +12,15 @@
  *   dsp_load -f CONF verify VOLUME LOG
  *	reads every block named in LOG and checks it holds the last
  *	sequence number acknowledged for it: no acknowledged write lost.
+ *   dsp_load image FILE BLOCKS LO HI
+ *	checks that FILE (an image of the volume, e.g. a restored copy)
+ *	is the volume as it was at one moment of a write run over BLOCKS
+ *	blocks: with K its highest sequence number, every block holds the
+ *	last write of it up to K, no later one, none torn; and LO <= K <=
+ *	HI (the writes acknowledged before the copy began, and then
+ *	ended, plus the one in flight).
  */
+#include <fcntl.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -166,6 +174,80 @@ load_verify(struct daspool_volume *v, const char *log)
 	return 0;
 }
 
+/* The sequence number a block of the image holds: 0 unwritten, else
+ * its stamps' (all alike), or UINT64_MAX when torn or foreign. */
+static uint64_t
+image_block_seq(const uint8_t *buf, uint64_t block)
+{
+	uint64_t	s, b;
+	size_t		i;
+
+	for (i = 0; i < BLOCK && buf[i] == 0; i++)
+		;
+	if (i == BLOCK)
+		return 0;
+	memcpy(&s, buf, 8);
+	memcpy(&b, buf + 8, 8);
+	if (b != block || load_check(buf, block, s) != 0)
+		return UINT64_MAX;
+	return s;
+}
+
+/* Sequence s (from 1) writes block (s - 1) % blocks: the last write of
+ * block b up to k, or 0. */
+static uint64_t
+image_expected(uint64_t b, uint64_t blocks, uint64_t k)
+{
+	if (k < b + 1)
+		return 0;
+	return k - ((k - 1 - b) % blocks);
+}
+
+static int
+load_image(const char *path, uint64_t blocks, uint64_t lo, uint64_t hi)
+{
+	static uint64_t	 seqs[MAX_BLOCKS];
+	uint8_t		*buf;
+	uint64_t	 b, k = 0;
+	int		 fd;
+
+	if ((buf = malloc(BLOCK)) == NULL)
+		load_fatal("memory", strerror(errno));
+	if ((fd = open(path, O_RDONLY)) == -1)
+		load_fatal(path, strerror(errno));
+	for (b = 0; b < blocks; b++) {
+		if (pread(fd, buf, BLOCK, (off_t)(b * BLOCK)) != BLOCK)
+			load_fatal(path, "short image");
+		if ((seqs[b] = image_block_seq(buf, b)) == UINT64_MAX) {
+			printf("block %llu of the image is torn or not ours\n",
+			    (unsigned long long)b);
+			return 3;
+		}
+		if (seqs[b] > k)
+			k = seqs[b];
+	}
+	close(fd);
+	free(buf);
+	for (b = 0; b < blocks; b++)
+		if (seqs[b] != image_expected(b, blocks, k)) {
+			printf("block %llu holds sequence %llu; the volume at "
+			    "sequence %llu had %llu there\n",
+			    (unsigned long long)b, (unsigned long long)seqs[b],
+			    (unsigned long long)k, (unsigned long long)
+			    image_expected(b, blocks, k));
+			return 3;
+		}
+	if (k < lo || k > hi) {
+		printf("the image is the volume at sequence %llu, not between "
+		    "%llu and %llu\n", (unsigned long long)k,
+		    (unsigned long long)lo, (unsigned long long)hi);
+		return 3;
+	}
+	printf("point-in-time image at sequence %llu\n",
+	    (unsigned long long)k);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -181,12 +263,19 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Leg failures and resyncs are logged at info, for the tests. */
 	log_init("dsp_load", 1, LOG_LEVEL_INFO);
+	if (argc == 6 && strcmp(argv[1], "image") == 0) {
+		blocks = atol(argv[3]);
+		if (blocks < 1 || blocks > MAX_BLOCKS)
+			load_fatal("BLOCKS", "1 to 4096");
+		return load_image(argv[2], (uint64_t)blocks,
+		    strtoull(argv[4], NULL, 10), strtoull(argv[5], NULL, 10));
+	}
 	if (argc < 6 || strcmp(argv[1], "-f") != 0 ||
 	    (strcmp(argv[3], "write") == 0 && argc != 8) ||
 	    (strcmp(argv[3], "verify") == 0 && argc != 6)) {
 		fprintf(stderr, "usage: dsp_load -f CONF write VOLUME BLOCKS "
 		    "LOG STOPFILE\n       dsp_load -f CONF verify VOLUME "
-		    "LOG\n");
+		    "LOG\n       dsp_load image FILE BLOCKS LO HI\n");
 		return 2;
 	}
 	if (strcmp(argv[3], "write") == 0 &&

@@ -18,6 +18,9 @@
  *         leg-fail VOLUME LEG TEXT
  *                   handshake, then LEG_FAIL of mirror leg LEG with the
  *                   reason TEXT; exit 0 if the reply status is DSP_OK
+ *         split-leg VOLUME
+ *                   handshake, then SPLIT_LEG of the mirror; exit 0 if
+ *                   the reply status is DSP_OK
  *
  *   dsp_probe [--ca F] --cert F --key F HOST PORT data MOUNTFILE
  *       read|write|search|erase REGION OFFSET LENGTH [VOLUME]
@@ -354,6 +357,20 @@ leg_fail_action(struct probe *p, char **argv)
 	return probe_call(p, DSP_OP_LEG_FAIL, &w);
 }
 
+/* argv: VOLUME */
+static int
+split_leg_action(struct probe *p, char **argv)
+{
+	struct msg_volume_ref ref;
+	struct buf_writer w;
+
+	memset(&ref, 0, sizeof(ref));
+	snprintf(ref.volume, sizeof(ref.volume), "%s", argv[0]);
+	buf_writer_init(&w);
+	msg_encode_volume_ref(&w, &ref);
+	return probe_call(p, DSP_OP_SPLIT_LEG, &w);
+}
+
 static void
 usage(void)
 {
@@ -363,6 +380,8 @@ usage(void)
 	    "register-reason TEXT\n"
 	    "       dsp_probe [--ca F] --cert F --key F HOST PORT "
 	    "leg-fail VOLUME LEG TEXT\n"
+	    "       dsp_probe [--ca F] --cert F --key F HOST PORT "
+	    "split-leg VOLUME\n"
 	    "       dsp_probe [--ca F] --cert F --key F HOST PORT data MOUNTFILE "
 	    "read|write|search|erase REGION OFFSET LENGTH [VOLUME]\n"
 	    "       dsp_probe --ca F --cert F --key F serve HOST PORT "
@@ -597,6 +616,8 @@ probe_operands(const char *action)
 		return 1;
 	if (strcmp(action, "leg-fail") == 0)
 		return 3;
+	if (strcmp(action, "split-leg") == 0)
+		return 1;
 	return 0;
 }
 
@@ -656,6 +677,8 @@ main(int argc, char **argv)
 		return register_action(&p, argv[i + 3]);
 	if (strcmp(action, "leg-fail") == 0)
 		return leg_fail_action(&p, argv + i + 3);
+	if (strcmp(action, "split-leg") == 0)
+		return split_leg_action(&p, argv + i + 3);
 	if (strcmp(action, "data") == 0)
 		return data_action(&p, argc - i - 3, argv + i + 3);
 	usage();

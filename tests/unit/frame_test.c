@@ -22,6 +22,7 @@ static const uint8_t all_opcodes[] = {
 	DSP_OP_BACKUP_LIST,
 	DSP_OP_RESYNC_DONE, DSP_OP_GENERATIONS, DSP_OP_REFUSED,
 	DSP_OP_VOLUME_RECORD, DSP_OP_VOLUME_PUT, DSP_OP_VOLUME_DROP,
+	DSP_OP_SPLIT_LEG, DSP_OP_SPLIT_END, DSP_OP_LEG_HOLD,
 };
 
 #define NOPCODES	(sizeof(all_opcodes) / sizeof(all_opcodes[0]))

@@ -213,6 +213,39 @@ test_resync_plan(void **state)
 	check_refused(CODEC(m, resync_plan), DSP_E_INVALID);
 }
 
+/* SPLIT_LEG and SPLIT_END carry VOLUME_REF and LEG_REF; LEG_HOLD is
+ * the agent's own: a hold has a lease of 1 s to a day, a lift none. */
+static void
+test_leg_hold(void **state)
+{
+	struct msg_leg_hold	h;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	snprintf(h.volume, sizeof(h.volume), "Vol-3");
+	h.hold = 1;
+	h.lease = 300;
+	check_codec(CODEC(h, leg_hold));
+	h.lease = DSP_HOLD_LEASE_MAX;
+	check_codec(CODEC(h, leg_hold));
+	h.lease = DSP_HOLD_LEASE_MAX + 1;
+	check_refused(CODEC(h, leg_hold), DSP_E_INVALID);
+	h.lease = 0;
+	check_refused(CODEC(h, leg_hold), DSP_E_INVALID);
+	h.hold = 0;
+	check_codec(CODEC(h, leg_hold));
+	h.lease = 5;
+	check_refused(CODEC(h, leg_hold), DSP_E_INVALID);
+	h.hold = DSP_HOLD_RENEW;
+	h.lease = 5;
+	check_codec(CODEC(h, leg_hold));
+	h.hold = 3;
+	check_refused(CODEC(h, leg_hold), DSP_E_INVALID);
+	h.hold = 1;
+	snprintf(h.volume, sizeof(h.volume), "bad name");
+	check_refused(CODEC(h, leg_hold), DSP_E_INVALID);
+}
+
 int
 main(void)
 {
@@ -222,6 +255,7 @@ main(void)
 		cmocka_unit_test(test_mark_dirty),
 		cmocka_unit_test(test_leg_ref_and_progress),
 		cmocka_unit_test(test_resync_plan),
+		cmocka_unit_test(test_leg_hold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

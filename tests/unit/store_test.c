@@ -801,6 +801,9 @@ test_codec(void **state)
 	v.extents[1].offset = 5;
 	v.extents[1].length = 95;
 	v.extents[1].acked_generation = 6;
+	v.extents[1].backup_hold = 1;		/* version 5 */
+	v.extents[1].hold_until = 1234567999;
+	v.extents[1].hold_missed = 1;
 	buf_writer_init(&w);
 	store_encode_volume(&w, &v);
 	assert_int_equal(w.error, 0);
@@ -1354,6 +1357,134 @@ ack(struct fixture *f, const char *server, uint64_t gen)
 }
 
 /* A borrower forced off may have died mid-write to all in-sync legs. */
+static int
+split_leg(struct fixture *f, uint64_t now, uint16_t *leg)
+{
+	struct volume_extent	e;
+
+	return store_split_leg(f->s, "backup1", "Vol-3", now, now + 100, leg,
+	    &e, f->err, sizeof(f->err));
+}
+
+static int
+split_end(struct fixture *f, uint16_t leg, int *resync)
+{
+	return store_split_end(f->s, "backup1", "Vol-3", leg, 3500, resync,
+	    f->err, sizeof(f->err));
+}
+
+/* Shown state of leg 1: to the borrower, and to a backup. */
+static void
+split_shown(struct fixture *f, uint8_t borrower, uint8_t backup)
+{
+	struct msg_mirror_status	st;
+
+	assert_int_equal(store_mirror_status(f->s, "serverJ", "Vol-3", &st,
+	    f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(st.legs[1].state, borrower);
+	assert_int_equal(store_mirror_status(f->s, NULL, "Vol-3", &st,
+	    f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(st.legs[1].state, backup);
+}
+
+/*
+ * A split-leg copy's hold: the last in-sync leg is held, shown in sync
+ * to the borrower until it misses a write, not resynced while held;
+ * given back in sync when it missed nothing, else to be resynced; a
+ * hold that ran out is lifted; one current leg is not enough.
+ */
+static void
+test_split_leg(void **state)
+{
+	struct fixture		*f = *state;
+	struct msg_resync_plan	 plan;
+	struct volume_extent	 e;
+	struct volume_record	 v;
+	struct msg_range	 r = { 2 * MIB, 10 };
+	uint8_t			*bits = NULL;
+	uint16_t		 leg = 9;
+	int			 resync = -1;
+
+	mirror_setup(f, NULL);
+	assert_int_equal(split_leg(f, 3200, &leg), DSP_OK);
+	assert_int_equal(leg, 1);
+	EXPECT(split_leg(f, 3200, &leg), DSP_E_BUSY, "already held");
+	split_shown(f, DSP_LEG_IN_SYNC, DSP_LEG_OUT_OF_SYNC);
+	EXPECT(store_resync_begin(f->s, "serverJ", "Vol-3", 1, 3200, &plan,
+	    &bits, f->err, sizeof(f->err)), DSP_E_BUSY,
+	    "held for a backup copy");
+	assert_int_equal(split_end(f, 1, &resync), DSP_OK);
+	assert_int_equal(resync, 0);
+	split_shown(f, DSP_LEG_IN_SYNC, DSP_LEG_IN_SYNC);
+	EXPECT(split_end(f, 1, &resync), DSP_E_STATE, "not held");
+
+	/* A write refused there: the borrower skips it from then on. */
+	assert_int_equal(split_leg(f, 3200, &leg), DSP_OK);
+	assert_int_equal(leg_fail(f, 1, &r, 1, NULL), DSP_OK);
+	split_shown(f, DSP_LEG_OUT_OF_SYNC, DSP_LEG_OUT_OF_SYNC);
+	assert_int_equal(split_end(f, 1, &resync), DSP_OK);
+	assert_int_equal(resync, 1);
+	split_shown(f, DSP_LEG_OUT_OF_SYNC, DSP_LEG_OUT_OF_SYNC);
+	EXPECT(split_leg(f, 3200, &leg), DSP_E_STATE, "has 1 in-sync leg; a "
+	    "split-leg copy needs two (leg serverE:E is out-of-sync");
+	assert_int_equal(store_resync_begin(f->s, "serverJ", "Vol-3", 1, 3300,
+	    &plan, &bits, f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(bitmap_count(bits, 10), 1);
+	free(bits);
+	EXPECT(split_leg(f, 3300, &leg), DSP_E_BUSY, "leg serverE:E of volume "
+	    "Vol-3 is resyncing; a split-leg copy waits");
+	assert_int_equal(store_resync_done(f->s, "serverJ", "Vol-3", 1, 1,
+	    3400, NULL, f->err, sizeof(f->err)), DSP_OK);
+
+	/* A hold runs out at its time, not before; renewed, later. */
+	assert_int_equal(split_leg(f, 3400, &leg), DSP_OK);
+	assert_int_equal(store_split_extend(f->s, "Vol-3", 3600, &leg, &e), 1);
+	assert_int_equal(e.hold_until, 3600);
+	assert_int_equal(store_split_expire(f->s, "Vol-3", 1, 3599, &e), 0);
+	assert_int_equal(store_split_expire(f->s, "Vol-3", 1, 3600, &e), 1);
+	split_shown(f, DSP_LEG_IN_SYNC, DSP_LEG_IN_SYNC);
+	EXPECT(split_end(f, 1, &resync), DSP_E_STATE, "ran out");
+	assert_int_equal(store_split_extend(f->s, "Vol-3", 3700, &leg, &e), 0);
+
+	/* Forced off, the borrower may have died with a refused write it
+	 * never reported: the held leg is copied whole afterwards. */
+	assert_int_equal(split_leg(f, 3700, &leg), DSP_OK);
+	assert_int_equal(store_unmount(f->s, "admin:0", NULL, "Vol-3", 3750,
+	    &v, f->err, sizeof(f->err)), DSP_OK);
+	assert_int_equal(split_end(f, 1, &resync), DSP_OK);
+	assert_int_equal(resync, 1);
+	assert_int_equal(store_get_volume(f->s, "Vol-3", &v), DSP_OK);
+	assert_int_equal(v.extents[1].leg_state, DSP_LEG_OUT_OF_SYNC);
+	assert_int_equal(v.extents[1].full_resync, 1);
+	assert_int_equal(v.extents[0].leg_state, DSP_LEG_IN_SYNC);
+}
+
+/* With a third leg behind: it is not resynced under the copy (the
+ * borrower could read what the held leg missed as its source). */
+static void
+test_split_leg_resyncs_wait(void **state)
+{
+	struct fixture		*f = *state;
+	struct msg_resync_plan	 plan;
+	uint8_t			*bits = NULL;
+	uint16_t		 leg = 9;
+	int			 resync;
+
+	mirror_setup(f, "serverF:F");
+	assert_int_equal(leg_fail(f, 2, NULL, 0, NULL), DSP_OK);
+	assert_int_equal(split_leg(f, 3200, &leg), DSP_OK);
+	assert_int_equal(leg, 1);
+	EXPECT(store_resync_begin(f->s, "serverJ", "Vol-3", 2, 3200, &plan,
+	    &bits, f->err, sizeof(f->err)), DSP_E_BUSY, "leg serverE:E of "
+	    "volume Vol-3 is held for a backup copy; other legs are resynced "
+	    "once the copy ends");
+	assert_int_equal(split_end(f, 1, &resync), DSP_OK);
+	assert_int_equal(resync, 0);
+	assert_int_equal(store_resync_begin(f->s, "serverJ", "Vol-3", 2, 3600,
+	    &plan, &bits, f->err, sizeof(f->err)), DSP_OK);
+	free(bits);
+}
+
 static void
 test_mirror_forced_unmount(void **state)
 {
@@ -1593,6 +1724,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_create_forms,
 		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_split_forms,
+		    setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_split_leg,
+		    setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_split_leg_resyncs_wait,
 		    setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_mirror_legs,
 		    setup, fixture_teardown),
