@@ -129,7 +129,7 @@ path=$(echo "$out" | sed -n 's/^store copied to \([^ ]*\) (.*/\1/p')
 [ -f "$path" ] || fail "store copy printed no copy's path: $out"
 mdb_stat -n -a "$path" >/dev/null || fail "mdb_stat $path"
 admin "show store" >"$T/show" || fail "show store"
-grep -Eq "^schema +3 \(records: server 2, volume 4, region 2, audit 1\)" "$T/show" ||
+grep -Eq "^schema +3 \(records: server 2, volume 5, region 2, audit 1\)" "$T/show" ||
 	fail "show store: no schema: $(cat "$T/show")"
 grep -Eq "^writes +[1-9][0-9]* since start, in [1-9][0-9]* commits" "$T/show" ||
 	fail "show store: no count of writes: $(cat "$T/show")"
