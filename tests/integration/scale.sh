@@ -6,10 +6,12 @@
 # all; the filters return exactly the matching rows; 16 borrowers racing
 # `allocate --min-size 2M` each get a distinct volume of 4M, the smallest
 # that fits. (A real agent holding 4,096 volumes registering again after
-# kill -9 is scale_register.sh.)
+# kill -9 is scale_register.sh.) SCALE_SERVERS sets the number of
+# servers (at least 50); the sanitizer run takes 100, as it looks for
+# memory errors, not for times.
 . "$(dirname "$0")/functions.sh"
 
-N=200
+N=${SCALE_SERVERS:-200}
 PIECES=25
 TOTAL=$((N * 4 * PIECES))
 MGR_LOG_LEVEL=info
@@ -67,8 +69,8 @@ expect_rows 0 . form single
     "$TOTAL of $TOTAL volumes match" ] || fail "form split does not match all"
 [ "$(admin "show regions server swarm0007" | grep -c "^swarm0007 ")" -eq 4 ] ||
 	fail "show regions server swarm0007: $(admin "show regions server swarm0007")"
-[ "$(admin "show servers name swarm01*" | grep -c "^swarm01")" -eq 100 ] ||
-	fail "show servers name swarm01* does not list 100 servers"
+[ "$(admin "show servers name swarm00[0-4]*" | grep -c "^swarm00[0-4]")" -eq 50 ] ||
+	fail "show servers name swarm00[0-4]* does not list 50 servers"
 
 # Every lender has taken the new records before anything is lent.
 owed() { mdb_stat -s owed "$T/mgr/state" | awk '/Entries:/ { print $2 }'; }
