@@ -177,9 +177,10 @@ check: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 check-build
 	@$(MAKE) --no-print-directory fuzz-check
 
+# The build uses every core; the tests run one at a time.
 check-build:
 	@echo "== tests, $(BUILD)"
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory -j$(shell nproc) all $(UNIT_TESTS)
 	@$(MAKE) --no-print-directory unit integration
 
 demo: deps

@@ -1,6 +1,7 @@
 # The libFuzzer harnesses of tests/fuzz/, included by the Makefile.
 #   make fuzz          builds every harness and runs each for
-#                      FUZZ_SECONDS (default 60)
+#                      FUZZ_SECONDS (default 60), FUZZ_JOBS at once
+#                      (default: the number of cores)
 #   make fuzz-check    the same for 10 s each (part of make check)
 #   make fuzz-run-NAME one harness, e.g. fuzz-run-ticket
 # Everything goes to $(FUZZ_BUILD): programs, the seeds (rewritten each
@@ -60,8 +61,12 @@ fuzz-seeds: $(FUZZ_BUILD)/seeds
 	@$(FUZZ_BUILD)/seeds $(FUZZ_BUILD)/seeds-corpus
 
 # One harness: a crash, leak, timeout or broken property fails the run
-# and names the input that caused it.
-fuzz-run-%: $(FUZZ_BUILD)/%_fuzz fuzz-seeds
+# and names the input that caused it. fuzz-one-NAME runs it on the
+# seeds as they are; fuzz-run-NAME writes them first.
+fuzz-run-%: fuzz-seeds
+	@$(MAKE) --no-print-directory fuzz-one-$*
+
+fuzz-one-%: $(FUZZ_BUILD)/%_fuzz
 	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/crashes \
 	    $(FUZZ_BUILD)/logs
 	@log=$(FUZZ_BUILD)/logs/$*.log; \
@@ -82,16 +87,18 @@ fuzz-run-%: $(FUZZ_BUILD)/%_fuzz fuzz-seeds
 	    $$log) runs in $(FUZZ_SECONDS) s, corpus of" \
 	    "$$(ls $(FUZZ_BUILD)/corpus/$* | wc -l) inputs"
 
-# Every harness in turn (not in parallel: each is one busy process);
-# the others still run after a failure.
-fuzz: fuzz-build
-	@failed=; for n in $(FUZZ_NAMES); do \
-		$(MAKE) --no-print-directory fuzz-run-$$n || failed="$$failed $$n"; \
-	done; \
-	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed" >&2; exit 1; fi; \
+# Every harness, as many at once as there are cores (each is one busy
+# process); the others still run after a failure, which names itself.
+FUZZ_JOBS	?= $(shell nproc)
+fuzz: fuzz-build fuzz-seeds
+	@if ! printf '%s\n' $(FUZZ_NAMES) | xargs -P $(FUZZ_JOBS) -I{} \
+	    $(MAKE) --no-print-directory fuzz-one-{}; then \
+		echo "fuzz: FAILED (the harnesses named above)" >&2; exit 1; \
+	fi; \
 	echo "fuzz: $(words $(FUZZ_NAMES)) harnesses passed"
 
 fuzz-check:
+	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) fuzz-build
 	@$(MAKE) --no-print-directory FUZZ_SECONDS=10 fuzz
 
 .PHONY: fuzz fuzz-build fuzz-seeds fuzz-check

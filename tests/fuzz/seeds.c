@@ -520,8 +520,9 @@ seed_admin(void)
 	static const char *const lines[] = {
 		"show servers", "show regions", "show volumes",
 		"show volumes Vol-1", "show volume Vol-3", "show audit 20",
-		"show volumes server serverA borrower serverJ form split "
-		    "health ok name Vol-*", "show regions server serverB name B?",
+		("show volumes server serverA borrower serverJ form split "
+		    "health ok name Vol-*"),
+		"show regions server serverB name B?",
 		"show servers name server*", "show volumes form ?",
 		"sh vol", "volume ?", "volume create ?", "help",
 		"volume create Vol-1 single serverA:A2",
@@ -561,7 +562,7 @@ seed_store(struct buf_writer *w)
 	struct server_record	sr = { "serverA", "127.0.2.1", 7401, 1,
 				    1700000000, 0, 0 };
 	struct region_record	rr = { "serverA", "A2", 64 << 20, 0,
-				    "cannot open /srv/a.img" };
+				    "cannot open /srv/a.img", "/srv/a.img" };
 	struct audit_record	a = { 1, 1700000000, "serverJ", "mount",
 				    "Vol-3", "generation 3" };
 	static struct volume_record v;
