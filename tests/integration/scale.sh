@@ -7,7 +7,7 @@
 # `allocate --min-size 2M` each get a distinct volume of 4M, the smallest
 # that fits. (A real agent holding 4,096 volumes registering again after
 # kill -9 is scale_register.sh.) SCALE_SERVERS sets the number of
-# servers (at least 50); the sanitizer run takes 100, as it looks for
+# servers (at least 50); the sanitizer run takes 50, as it looks for
 # memory errors, not for times.
 . "$(dirname "$0")/functions.sh"
 
