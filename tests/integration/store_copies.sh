@@ -96,8 +96,9 @@ for f in "$T"/aside/store-*.mdb; do
 	[ "$(copy_volumes "$f" | wc -l)" -eq $BORROWERS ] ||
 		fail "copy $f holds $(copy_volumes "$f" | wc -l) volumes"
 done
-[ -z "$(ls -A "$COPIES" | grep -v '^store-')" ] ||
-	fail "stray files in $COPIES: $(ls -A "$COPIES")"
+# A copy being written is ".store-*.mdb.tmp"; none is left behind.
+no_stray() { [ -z "$(ls -A "$COPIES" | grep -v '^store-')" ]; }
+wait_for 10 no_stray || fail "stray files in $COPIES: $(ls -A "$COPIES")"
 
 # A long interval: only admin changes make copies now. Three changes in
 # a row give one copy, a few seconds after the last.
