@@ -158,9 +158,10 @@ manifest_number(const char *line, const char *key, uint64_t *out)
 {
 	unsigned long long	v;
 	char			fmt[32];
+	int			n = -1;
 
-	snprintf(fmt, sizeof(fmt), "%s %%llu", key);
-	if (sscanf(line, fmt, &v) != 1)
+	snprintf(fmt, sizeof(fmt), "%s %%llu%%n", key);
+	if (sscanf(line, fmt, &v, &n) != 1 || line[n] != '\0')
 		return 0;
 	*out = v;
 	return 1;
@@ -186,7 +187,10 @@ manifest_extent(struct manifest *m, const char *line)
 	unsigned long long	 a, b;
 	char			 s1[DSP_NAME_MAX + 2], s2[DSP_NAME_MAX + 2];
 
-	if (sscanf(line, "extent %64s %64s %llu %llu", s1, s2, &a, &b) != 4 ||
+	int			 n = -1;
+
+	if (sscanf(line, "extent %64s %64s %llu %llu%n", s1, s2, &a, &b,
+	    &n) != 4 || line[n] != '\0' ||
 	    m->extent_count == DSP_MAX_EXTENTS ||
 	    strlen(s1) > DSP_NAME_MAX || strlen(s2) > DSP_NAME_MAX)
 		return -1;
@@ -203,16 +207,20 @@ static int
 manifest_head(struct manifest *m, const char *line)
 {
 	unsigned int	cs;
+	int		n = -1;
 
-	if (sscanf(line, "volume %63s", m->volume) == 1 ||
-	    sscanf(line, "form %15s", m->form) == 1 ||
-	    sscanf(line, "image %70s", m->image) == 1 ||
-	    manifest_number(line, "size", &m->size) ||
+	/* Each line whole: a word cut short or anything after it would
+	 * not read back the same. */
+	if ((sscanf(line, "volume %63s%n", m->volume, &n) == 1 ||
+	    sscanf(line, "form %15s%n", m->form, &n) == 1 ||
+	    sscanf(line, "image %70s%n", m->image, &n) == 1))
+		return line[n] == '\0' ? 0 : -1;
+	if (manifest_number(line, "size", &m->size) ||
 	    manifest_number(line, "generation", &m->generation) ||
 	    manifest_number(line, "time", &m->time))
 		return 0;
-	if (sscanf(line, "chunk_size %u", &cs) == 1)
-		return cs > 0 && m->data == NULL ?
+	if (sscanf(line, "chunk_size %u%n", &cs, &n) == 1)
+		return cs > 0 && line[n] == '\0' && m->data == NULL ?
 		    manifest_alloc(m, m->size, cs) : -1;
 	if (strncmp(line, "copy ", 5) == 0)
 		return manifest_kind_parse(m, line + 5);
@@ -272,6 +280,13 @@ manifest_parse(const char *text, size_t len, struct manifest *m, char *err,
 	if (rc == 0 && (!done || m->data == NULL || next != m->chunks)) {
 		snprintf(err, errlen, "MANIFEST ends early (after line %d)",
 		    lineno);
+		manifest_free(m);
+		return -1;
+	}
+	if (rc == 0 && (m->volume[0] == '\0' || m->form[0] == '\0' ||
+	    m->image[0] == '\0')) {
+		snprintf(err, errlen, "MANIFEST has no volume, form or image "
+		    "line");
 		manifest_free(m);
 		return -1;
 	}

@@ -116,6 +116,13 @@ test_refusals(void **state)
 	spoiled(text, "daspool-backup manifest 1", "tarball", "line 1");
 	spoiled(text, "tree abab", "nothing abab", "not understood");
 	spoiled(text, "chunk 5 data", "chunk 7 data", "not understood");
+	/* Each line whole: nothing after its word or number (a line that
+	 * swallowed the next would not read back the same). */
+	spoiled(text, "\nimage Vol-2.img", "\x02image Vol-2.img",
+	    "not understood");
+	spoiled(text, "volume Vol-2\n", "volume Vol-2 Vol-3\n", "line 2");
+	spoiled(text, "generation 7\n", "generation 7x\n", "not understood");
+	spoiled(text, "image Vol-2.img\n", "", "no volume, form or image");
 	/* Cut before the tree checksum. */
 	manifest_free(&m);
 	text[strstr(text, "tree ") - text] = '\0';
