@@ -76,5 +76,6 @@ send "exit\r"
 expect eof
 puts ok
 EXP
-expect "$T/width.exp" >&2 || fail x
+expect "$T/width.exp" >"$T/width.out" 2>&1 ||
+	fail "the 80x24 session: $(tail -n 8 "$T/width.out")"
 pass
