@@ -1,9 +1,11 @@
 /*
- * Leg holds (holds.h). One entry per volume written or held here, in a
- * plain array: an agent serves few volumes, and the writes in flight
- * must be counted for a hold to wait them out.
+ * Leg holds (holds.h). One entry per volume written or held here, in an
+ * array sorted by name: every borrower's write looks its volume up (an
+ * agent may serve thousands), and the writes in flight must be counted
+ * for a hold to wait them out.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,26 +49,63 @@ holds_free(struct holds *h)
 	free(h);
 }
 
+/* Index of volume, or where it would go (with *found = 0). Lock held. */
+static size_t
+holds_find(const struct holds *h, const char *volume, int *found)
+{
+	size_t	lo = 0, hi = h->count, mid;
+	int	c;
+
+	*found = 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(volume, h->entries[mid].volume)) == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* The volume's entry or NULL. Lock held; valid until the lock is let go. */
+static struct hold_entry *
+holds_lookup(struct holds *h, const char *volume)
+{
+	size_t	i;
+	int	found;
+
+	i = holds_find(h, volume, &found);
+	return found ? &h->entries[i] : NULL;
+}
+
 /* The volume's entry, made when missing; NULL out of memory. Lock held. */
 static struct hold_entry *
 holds_entry(struct holds *h, const char *volume)
 {
 	struct hold_entry	*e;
 	size_t			 i, cap;
+	int			 found;
 
-	for (i = 0; i < h->count; i++)
-		if (strcmp(h->entries[i].volume, volume) == 0)
-			return &h->entries[i];
+	i = holds_find(h, volume, &found);
+	if (found)
+		return &h->entries[i];
 	if (h->count == h->cap) {
 		cap = h->cap ? h->cap * 2 : 16;
-		if ((e = realloc(h->entries, cap * sizeof(*e))) == NULL)
+		if ((e = reallocarray(h->entries, cap, sizeof(*e))) == NULL)
 			return NULL;
 		h->entries = e;
 		h->cap = cap;
 	}
-	e = &h->entries[h->count++];
+	memmove(&h->entries[i + 1], &h->entries[i],
+	    (h->count - i) * sizeof(*h->entries));
+	h->count++;
+	e = &h->entries[i];
 	memset(e, 0, sizeof(*e));
-	strncpy(e->volume, volume, DSP_NAME_MAX);
+	snprintf(e->volume, sizeof(e->volume), "%s", volume);
 	return e;
 }
 
@@ -80,7 +119,6 @@ int
 holds_set(struct holds *h, const char *volume, uint32_t lease)
 {
 	struct hold_entry	*e;
-	size_t			 at;
 	int			 was;
 
 	pthread_mutex_lock(&h->lock);
@@ -90,9 +128,9 @@ holds_set(struct holds *h, const char *volume, uint32_t lease)
 	}
 	was = holds_active(e);
 	e->until_ms = lease ? timeutil_now_ms() + (int64_t)lease * 1000 : 0;
-	/* The array may move while we wait: hold on to the index. */
-	at = (size_t)(e - h->entries);
-	while (lease && h->entries[at].writers > 0)
+	/* Entries move while we wait: look the volume up each time. */
+	while (lease && (e = holds_lookup(h, volume)) != NULL &&
+	    e->writers > 0)
 		pthread_cond_wait(&h->idle, &h->lock);
 	pthread_mutex_unlock(&h->lock);
 	return was;
@@ -101,17 +139,12 @@ holds_set(struct holds *h, const char *volume, uint32_t lease)
 int
 holds_renew(struct holds *h, const char *volume, uint32_t lease)
 {
-	size_t	i;
-	int	held = 0;
+	struct hold_entry	*e;
+	int			 held = 0;
 
 	pthread_mutex_lock(&h->lock);
-	for (i = 0; i < h->count; i++)
-		if (strcmp(h->entries[i].volume, volume) == 0) {
-			if ((held = holds_active(&h->entries[i])))
-				h->entries[i].until_ms = timeutil_now_ms() +
-				    (int64_t)lease * 1000;
-			break;
-		}
+	if ((e = holds_lookup(h, volume)) != NULL && (held = holds_active(e)))
+		e->until_ms = timeutil_now_ms() + (int64_t)lease * 1000;
 	pthread_mutex_unlock(&h->lock);
 	return held;
 }
@@ -136,15 +169,11 @@ holds_begin_write(struct holds *h, const char *volume)
 void
 holds_end_write(struct holds *h, const char *volume)
 {
-	size_t	i;
+	struct hold_entry	*e;
 
 	pthread_mutex_lock(&h->lock);
-	for (i = 0; i < h->count; i++)
-		if (strcmp(h->entries[i].volume, volume) == 0) {
-			if (h->entries[i].writers > 0 &&
-			    --h->entries[i].writers == 0)
-				pthread_cond_broadcast(&h->idle);
-			break;
-		}
+	if ((e = holds_lookup(h, volume)) != NULL && e->writers > 0 &&
+	    --e->writers == 0)
+		pthread_cond_broadcast(&h->idle);
 	pthread_mutex_unlock(&h->lock);
 }

@@ -238,19 +238,12 @@ client_fetch_mount(struct daspool_client *c, uint8_t opcode,
     const char *volume, struct daspool_mount **mp, char *err, size_t errlen)
 {
 	struct daspool_mount	*m;
-	struct msg_volume_ref	 ref;
-	struct buf_writer	 w;
 	const uint8_t		*reply;
 	size_t			 len;
 	int			 rc;
 
 	*mp = NULL;
-	memset(&ref, 0, sizeof(ref));
-	snprintf(ref.volume, sizeof(ref.volume), "%s", volume);
-	buf_writer_init(&w);
-	msg_encode_volume_ref(&w, &ref);
-	rc = mgrlink_call(c, opcode, &w, &reply, &len, err, errlen);
-	buf_writer_free(&w);
+	rc = mgrlink_call_volume(c, opcode, volume, &reply, &len, err, errlen);
 	if (rc != 0)
 		return rc;
 	if ((m = calloc(1, sizeof(*m))) == NULL) {
@@ -342,19 +335,11 @@ static int
 client_simple_call(struct daspool_client *c, uint8_t opcode,
     const char *volume)
 {
-	struct msg_volume_ref	 ref;
-	struct buf_writer	 w;
-	const uint8_t		*reply;
-	size_t			 len;
-	int			 rc;
+	const uint8_t	*reply;
+	size_t		 len;
 
-	memset(&ref, 0, sizeof(ref));
-	snprintf(ref.volume, sizeof(ref.volume), "%s", volume);
-	buf_writer_init(&w);
-	msg_encode_volume_ref(&w, &ref);
-	rc = mgrlink_call(c, opcode, &w, &reply, &len, c->err, sizeof(c->err));
-	buf_writer_free(&w);
-	return rc;
+	return mgrlink_call_volume(c, opcode, volume, &reply, &len, c->err,
+	    sizeof(c->err));
 }
 
 int

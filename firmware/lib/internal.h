@@ -129,6 +129,10 @@ int	client_renew(struct daspool_client *, struct daspool_mount *,
 int	mgrlink_call(struct daspool_client *, uint8_t opcode,
 	    const struct buf_writer *req, const uint8_t **reply,
 	    size_t *reply_len, char *err, size_t errlen);
+/* The same with a VOLUME_REF of volume as the request. */
+int	mgrlink_call_volume(struct daspool_client *, uint8_t opcode,
+	    const char *volume, const uint8_t **reply, size_t *reply_len,
+	    char *err, size_t errlen);
 void	mgrlink_close(struct daspool_client *);
 
 /* mountinfo.c */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "channel.h"
+#include "msg.h"
 #include "internal.h"
 #include "tls.h"
 
@@ -89,4 +90,23 @@ mgrlink_call(struct daspool_client *c, uint8_t opcode,
 			return DASPOOL_ERR_CONNECT;
 		}
 	}
+}
+
+/* The many requests whose payload is one volume's name. */
+int
+mgrlink_call_volume(struct daspool_client *c, uint8_t opcode,
+    const char *volume, const uint8_t **reply, size_t *reply_len,
+    char *err, size_t errlen)
+{
+	struct msg_volume_ref	ref;
+	struct buf_writer	w;
+	int			rc;
+
+	memset(&ref, 0, sizeof(ref));
+	snprintf(ref.volume, sizeof(ref.volume), "%s", volume);
+	buf_writer_init(&w);
+	msg_encode_volume_ref(&w, &ref);
+	rc = mgrlink_call(c, opcode, &w, reply, reply_len, err, errlen);
+	buf_writer_free(&w);
+	return rc;
 }

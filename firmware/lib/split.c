@@ -25,20 +25,13 @@ static int
 split_call(struct daspool_client *c, const char *volume,
     struct daspool_mount *m, uint16_t *leg)
 {
-	struct msg_volume_ref	 ref;
 	struct msg_leg_ref	 out;
-	struct buf_writer	 w;
 	const uint8_t		*reply;
 	size_t			 len;
 	int			 rc;
 
-	memset(&ref, 0, sizeof(ref));
-	snprintf(ref.volume, sizeof(ref.volume), "%s", volume);
-	buf_writer_init(&w);
-	msg_encode_volume_ref(&w, &ref);
-	rc = mgrlink_call(c, DSP_OP_SPLIT_LEG, &w, &reply, &len, c->err,
-	    sizeof(c->err));
-	buf_writer_free(&w);
+	rc = mgrlink_call_volume(c, DSP_OP_SPLIT_LEG, volume, &reply, &len,
+	    c->err, sizeof(c->err));
 	if (rc != 0)
 		return rc;
 	if (msg_decode_leg_ref(reply, len, &out) != DSP_OK ||

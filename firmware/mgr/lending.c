@@ -287,7 +287,7 @@ lending_handle_backup_open(struct conn *c, const struct dsp_header *hdr,
 	log_info("volume %s opened for backup by %s, generation %llu", v.name,
 	    c->peer, (unsigned long long)v.generation);
 	/* A split-leg copy's hold lives as long as its ticket. */
-	split_renew(c, v.name);
+	split_renew(c, &v);
 	/* Read-only: the agents refuse every write made with it. */
 	return lending_mount_info(c, &v, DSP_MODE_READONLY, reply, err,
 	    errlen);

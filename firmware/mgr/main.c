@@ -156,6 +156,7 @@ mgr_shutdown(struct mgr *m)
 	copies_stop(m->copies);
 	push_free(m->push);
 	agents_stop(m->agents);
+	split_watch_free(m->split_watch);
 	store_close(m->store);
 	ticket_signer_free(m->signer);
 	tls_config_free(m->tls_client);
@@ -271,11 +272,12 @@ main(int argc, char **argv)
 	    store_manager_started(m.store, DASPOOL_RELEASE,
 	    (uint64_t)time(NULL), err, sizeof(err)) != DSP_OK)
 		fatalx("%s", err);
-	if ((m.agents = agents_start(&m)) == NULL ||
+	if ((m.split_watch = split_watch_new()) == NULL ||
+	    (m.agents = agents_start(&m)) == NULL ||
 	    (m.push = push_new(&m)) == NULL)
 		fatalx("cannot start: out of memory or threads");
 	/* Holds of backups from before a restart run out like any other. */
-	__atomic_store_n(&m.split_watch, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&m.split_rescan, 1, __ATOMIC_RELEASE);
 	if ((m.copies = copies_start(&m)) == NULL)
 		fatalx("cannot start copying the store: out of memory or "
 		    "threads");

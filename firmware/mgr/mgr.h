@@ -26,6 +26,7 @@ struct store;
 struct ticket_signer;
 struct tls_config;
 struct volume_record;
+struct split_watch;
 
 /* The daemon's state, built by main.c; read-only once serving. */
 struct mgr {
@@ -40,7 +41,9 @@ struct mgr {
 	struct copies		*copies;	/* of the store */
 	uid_t			 uid;		/* the daemon's own */
 	int			 rebuild;	/* import what lenders agree on */
-	int			 split_watch;	/* atomic: a leg may be held */
+	int			 split_rescan;	/* atomic: read the whole table
+					 * for held legs (at start) */
+	struct split_watch	*split_watch;	/* volumes that may hold one */
 };
 
 /* One client connection, owned by its thread (control.c). */
@@ -128,10 +131,12 @@ int		 split_handle_leg(struct conn *, const struct dsp_header *,
 		    const uint8_t *, struct buf_writer *, char *, size_t);
 int		 split_handle_end(struct conn *, const struct dsp_header *,
 		    const uint8_t *, struct buf_writer *, char *, size_t);
-/* BACKUP_OPEN renews the backup's hold with its ticket. */
-void		 split_renew(struct conn *, const char *volume);
+/* BACKUP_OPEN renews the backup's hold with its ticket (if v has one). */
+void		 split_renew(struct conn *, const struct volume_record *v);
 /* From the manager's timer: lifts the holds that ran out. */
 void		 split_sweep(struct mgr *, uint64_t now);
+struct split_watch	*split_watch_new(void);
+void		 split_watch_free(struct split_watch *);
 
 /* push.c */
 /* Starts the worker that delivers what the store's owed table lists,

@@ -10,6 +10,7 @@
  * and the manager's timer lifts one that ran out (the agent's own lease
  * ends then too), so a backup that died holds nothing for long.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,110 @@ split_lease(const struct mgr *m)
 	    (uint32_t)lease;
 }
 
-static void
-split_watch(struct mgr *m, int on)
+/*
+ * The volumes that may have a held leg, for the timer's sweep: it
+ * reads these records alone, never the whole table (but once at start,
+ * for holds from before a restart). A volume leaves the list when the
+ * sweep finds no hold on it, unless it was added again meanwhile (a
+ * split that committed after the sweep read the record).
+ */
+struct split_watched {
+	dsp_name	volume;
+	uint64_t	added;		/* the list's serial when added */
+};
+
+struct split_watch {
+	pthread_mutex_t		 lock;
+	struct split_watched	*volumes;
+	size_t			 count, cap;
+	uint64_t		 serial;
+};
+
+struct split_watch *
+split_watch_new(void)
 {
-	__atomic_store_n(&m->split_watch, on, __ATOMIC_RELEASE);
+	struct split_watch	*w;
+
+	if ((w = calloc(1, sizeof(*w))) != NULL)
+		pthread_mutex_init(&w->lock, NULL);
+	return w;
+}
+
+void
+split_watch_free(struct split_watch *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_destroy(&w->lock);
+	free(w->volumes);
+	free(w);
+}
+
+/* 0, or -1 out of memory (the sweep then reads the whole table). */
+static int
+split_watch_add(struct split_watch *w, const char *volume)
+{
+	struct split_watched	*grown;
+	size_t			 i;
+	int			 rc = 0;
+
+	pthread_mutex_lock(&w->lock);
+	for (i = 0; i < w->count; i++)
+		if (strcmp(w->volumes[i].volume, volume) == 0)
+			break;
+	if (i == w->count && w->count == w->cap) {
+		if ((grown = reallocarray(w->volumes, w->cap ? w->cap * 2 : 8,
+		    sizeof(*grown))) == NULL)
+			rc = -1;
+		else {
+			w->volumes = grown;
+			w->cap = w->cap ? w->cap * 2 : 8;
+		}
+	}
+	if (i == w->count && rc == 0)
+		snprintf(w->volumes[w->count++].volume, sizeof(dsp_name),
+		    "%s", volume);
+	if (rc == 0)
+		w->volumes[i].added = ++w->serial;
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+static void
+split_watch_drop(struct split_watch *w, const struct split_watched *seen)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&w->lock);
+	for (i = 0; i < w->count; i++)
+		if (strcmp(w->volumes[i].volume, seen->volume) == 0) {
+			if (w->volumes[i].added == seen->added)
+				w->volumes[i] = w->volumes[--w->count];
+			break;
+		}
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* A copy of the list, for the sweep to read without the lock; NULL
+ * out of memory. */
+static struct split_watched *
+split_watch_copy(struct split_watch *w, size_t *count)
+{
+	struct split_watched	*copy;
+
+	pthread_mutex_lock(&w->lock);
+	*count = w->count;
+	if ((copy = calloc(w->count ? w->count : 1, sizeof(*copy))) != NULL)
+		memcpy(copy, w->volumes, w->count * sizeof(*copy));
+	pthread_mutex_unlock(&w->lock);
+	return copy;
+}
+
+static void
+split_watch(struct mgr *m, const char *volume)
+{
+	if (split_watch_add(m->split_watch, volume) != 0)
+		__atomic_store_n(&m->split_rescan, 1, __ATOMIC_RELEASE);
 }
 
 /*
@@ -85,10 +186,10 @@ split_handle_leg(struct conn *c, const struct dsp_header *hdr,
 		    "name");
 	if (rc != DSP_OK)
 		return rc;
-	split_watch(c->mgr, 1);
 	if ((rc = store_split_leg(c->mgr->store, c->peer, ref.volume, now,
 	    now + lease, &leg, &e, err, errlen)) != DSP_OK)
 		return rc;
+	split_watch(c->mgr, ref.volume);
 	/* Before the reply: from it on, the leg takes no write. */
 	if ((rc = push_hold(c->mgr->push, e.server, ref.volume, DSP_HOLD_SET,
 	    lease, why, sizeof(why))) != DSP_OK)
@@ -168,15 +269,28 @@ split_handle_end(struct conn *c, const struct dsp_header *hdr,
 	return DSP_E_STATE;
 }
 
+/* Whether a leg of v is held: else no write transaction is needed. */
+static int
+split_any_held(const struct volume_record *v)
+{
+	uint16_t	i;
+
+	for (i = 0; i < v->extent_count; i++)
+		if (v->extents[i].backup_hold)
+			return 1;
+	return 0;
+}
+
 void
-split_renew(struct conn *c, const char *volume)
+split_renew(struct conn *c, const struct volume_record *v)
 {
 	struct volume_extent	e;
+	const char		*volume = v->name;
 	uint32_t		lease = split_lease(c->mgr);
 	uint16_t		leg;
 	char			why[512];
 
-	if (store_split_extend(c->mgr->store, volume, (uint64_t)time(NULL) +
+	if (!split_any_held(v) || store_split_extend(c->mgr->store, volume, (uint64_t)time(NULL) +
 	    lease, &leg, &e) != 1)
 		return;
 	/* A hold the agent lost is not made again: the copy is void, and
@@ -228,45 +342,73 @@ split_scan_one(const struct volume_record *v, void *arg)
 	return 0;
 }
 
-/*
- * Only while some leg may be held (from the start, then after each
- * split) is the table scanned: the scan costs a pass over every volume.
- */
-void
-split_sweep(struct mgr *m, uint64_t now)
+/* At start: every volume with a held leg goes on the watch list. */
+static int
+split_rescan(struct mgr *m)
 {
 	struct split_scan	s;
+	size_t			i;
+	int			rc = 0;
+
+	memset(&s, 0, sizeof(s));
+	if (store_each_volume(m->store, split_scan_one, &s) < 0 || s.nomem)
+		rc = -1;
+	for (i = 0; i < s.count && rc == 0; i++)
+		rc = split_watch_add(m->split_watch, s.held[i].volume);
+	free(s.held);
+	return rc;
+}
+
+/* The held legs of one watched volume that ran out are lifted; a volume
+ * with none held leaves the list. */
+static void
+split_sweep_volume(struct mgr *m, const struct split_watched *w,
+    uint64_t now)
+{
+	const char		*volume = w->volume;
+	struct split_scan	s;
+	struct volume_record	v;
 	struct volume_extent	e;
 	char			why[512];
 	size_t			i;
-	int			left = 0;
 
-	if (!__atomic_exchange_n(&m->split_watch, 0, __ATOMIC_ACQ_REL))
-		return;
 	memset(&s, 0, sizeof(s));
-	if (store_each_volume(m->store, split_scan_one, &s) < 0 || s.nomem) {
-		split_watch(m, 1);
+	if (store_get_volume(m->store, volume, &v) != DSP_OK ||
+	    (split_scan_one(&v, &s) == 0 && s.count == 0)) {
+		split_watch_drop(m->split_watch, w);
 		free(s.held);
 		return;
 	}
 	for (i = 0; i < s.count; i++) {
-		if (s.held[i].until > now ||
-		    !store_split_expire(m->store, s.held[i].volume,
-		    s.held[i].leg, now, &e)) {
-			left = 1;
+		if (s.held[i].until > now || !store_split_expire(m->store,
+		    volume, s.held[i].leg, now, &e))
 			continue;
-		}
 		log_warnx("volume %s: the backup's hold of leg %s:%s ran out; "
-		    "the leg goes back to the mirror", s.held[i].volume,
-		    e.server, e.region);
-		if (push_hold(m->push, e.server, s.held[i].volume,
-		    DSP_HOLD_LIFT, 0, why, sizeof(why)) != DSP_OK)
+		    "the leg goes back to the mirror", volume, e.server,
+		    e.region);
+		if (push_hold(m->push, e.server, volume, DSP_HOLD_LIFT, 0, why,
+		    sizeof(why)) != DSP_OK)
 			log_warnx("volume %s: server %s did not lift the hold: "
-			    "%s; it ends with its lease", s.held[i].volume,
-			    e.server, why);
-		split_push_record(m, s.held[i].volume);
+			    "%s; it ends with its lease", volume, e.server,
+			    why);
+		split_push_record(m, volume);
 	}
-	if (left)
-		split_watch(m, 1);
 	free(s.held);
+}
+
+/* Reads the watched volumes' records only: no pass over the table. */
+void
+split_sweep(struct mgr *m, uint64_t now)
+{
+	struct split_watched	*watched;
+	size_t			 i, count;
+
+	if (__atomic_exchange_n(&m->split_rescan, 0, __ATOMIC_ACQ_REL) &&
+	    split_rescan(m) != 0)
+		__atomic_store_n(&m->split_rescan, 1, __ATOMIC_RELEASE);
+	if ((watched = split_watch_copy(m->split_watch, &count)) == NULL)
+		return;
+	for (i = 0; i < count; i++)
+		split_sweep_volume(m, &watched[i], now);
+	free(watched);
 }

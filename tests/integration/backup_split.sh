@@ -118,6 +118,19 @@ dsp_load -f "$T/serverJ/daspool.conf" verify Vol-3 "$T/load.log" >"$T/verify.out
 	fail "an acknowledged write was lost: $(cat "$T/verify.out")"
 legs_equal || fail "the legs differ after the resync"
 
+# A hold from before the manager restarted runs out too: the manager
+# finds it in its table at start.
+out=$(dsp_backup -f "$T/backup1/daspool.conf" Vol-3 --split --keep) ||
+	fail "split before the restart: $out"
+wait_for 10 bash -c "daspool-sh -s '$ADMIN_SOCK' -c 'show volumes' | grep -q out-of-sync" ||
+	fail "the held leg is not shown out of sync: $(admin "show volumes")"
+stop_mgr_hard
+start_mgr
+wait_for $((TICKET_LIFETIME + 20)) in_sync ||
+	fail "a hold from before the restart did not run out: $(admin "show volumes")"
+[ "$(grep -c "the backup's hold of leg .* ran out" "$T/mgr.log")" -ge 2 ] ||
+	fail "the restarted manager did not say the hold ran out"
+
 # A borrower certificate may not split legs.
 P="$T/pki"
 out=$(dsp_probe --ca "$P/ca.crt" --cert "$P/serverJ.crt" --key "$P/serverJ.key" \

@@ -87,12 +87,44 @@ test_lease_runs_out(void **state)
 	holds_free(h);
 }
 
+/* Many volumes, made in no order: a hold and its writers are the held
+ * volume's alone, found again after others were added around it. */
+static void
+test_many_volumes(void **state)
+{
+	struct holds	*h = holds_new();
+	char		 name[32];
+	int		 i;
+
+	(void)state;
+	assert_non_null(h);
+	for (i = 0; i < 4096; i++) {
+		snprintf(name, sizeof(name), "v%04d", (i * 1237) % 4096);
+		assert_int_equal(holds_begin_write(h, name), 1);
+	}
+	for (i = 0; i < 4096; i++) {
+		snprintf(name, sizeof(name), "v%04d", i);
+		holds_end_write(h, name);
+	}
+	assert_int_equal(holds_set(h, "v2000", 60), 0);
+	assert_int_equal(holds_begin_write(h, "a-new-one"), 1);
+	assert_int_equal(holds_begin_write(h, "z-new-one"), 1);
+	assert_int_equal(holds_begin_write(h, "v2000"), 0);
+	assert_int_equal(holds_begin_write(h, "v1999"), 1);
+	assert_int_equal(holds_renew(h, "v2000", 60), 1);
+	assert_int_equal(holds_renew(h, "v2001", 60), 0);
+	assert_int_equal(holds_set(h, "v2000", 0), 1);
+	assert_int_equal(holds_begin_write(h, "v2000"), 1);
+	holds_free(h);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hold_waits_for_writes),
 		cmocka_unit_test(test_lease_runs_out),
+		cmocka_unit_test(test_many_volumes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
