@@ -12,6 +12,8 @@
 # write, read, search, erase, unmount, release) and then uses each other
 # form; the mirror loses a lender, keeps working degraded and is
 # resynchronised when it returns. The table is printed after each step.
+# Then the nightly backup copies every volume to a virtual tape library
+# (daspool-backup run, list, verify, tapes).
 # The NOC's view runs beside it: a real snmpd as AgentX master on
 # 127.0.5.1 (a free UDP port, its AgentX socket in the demo directory),
 # daspool-snmp serving DASPOOL-MIB from the manager's store, and a real
@@ -233,6 +235,26 @@ for v in Vol-2 Vol-3 Vol-4 Vol-5; do
 	borrow release $v
 done
 table
+
+step "nightly backup: daspool-backup copies every volume to the tape library (vtl)"
+backup_setup backup1
+bconf="$T/backup1/daspool-backup.conf"
+daspool-backup make-library "$T/library" --slots 4 --tapes 2 --capacity 1G \
+	>/dev/null || fail "make-library"
+daspool-backup label 1 DSP001 --library "$T/library" >/dev/null ||
+	fail "label DSP001"
+# backup COMMAND...: shows it as the backup operator types it.
+backup() {
+	echo "backup\$ daspool-backup $*"
+	daspool-backup -f "$bconf" "$@" >"$T/backup.out" 2>&1
+	local rc=$?
+	sed 's/^/   /' "$T/backup.out"
+	[ $rc = 0 ] || fail "daspool-backup $* failed"
+}
+backup run
+backup list
+backup verify 3
+backup tapes
 
 step "audit trail"
 admin "show audit" | sed 's/^/   /'
