@@ -125,7 +125,8 @@ split_watch_copy(struct split_watch *w, size_t *count)
 
 	pthread_mutex_lock(&w->lock);
 	*count = w->count;
-	if ((copy = calloc(w->count ? w->count : 1, sizeof(*copy))) != NULL)
+	copy = calloc(w->count ? w->count : 1, sizeof(*copy));
+	if (copy != NULL && w->count > 0)
 		memcpy(copy, w->volumes, w->count * sizeof(*copy));
 	pthread_mutex_unlock(&w->lock);
 	return copy;
