@@ -242,26 +242,18 @@ sh_connect(struct sh *sh, const struct sh_opts *o)
 	channel_set_timeout(sh->ch, SH_REPLY_MS);
 }
 
-/* One part of the output; only printable text reaches the admin's
- * terminal. */
-static int
-sh_print_part(const uint8_t *payload, size_t len, void *arg)
+/* Text of a command's output; only printable text reaches the
+ * admin's terminal. */
+static void
+sh_show(struct sh *sh, const char *text)
 {
-	struct sh	*sh = arg;
-	size_t		 n;
+	size_t	n;
 
-	if (msg_decode_text(payload, len, sh->text) != DSP_OK)
-		return -1;
-	if (sh->capture != NULL) {
-		buf_put_bytes(sh->capture, sh->text, strlen(sh->text));
-		return 0;
-	}
 	if (sh_interrupted) {
 		sh->dropped++;
-		return 0;
+		return;
 	}
-	n = text_safe_lines(sh->shown, TEXT_ESCAPED_SIZE(DSP_TEXT_MAX),
-	    sh->text);
+	n = text_safe_lines(sh->shown, TEXT_ESCAPED_SIZE(DSP_TEXT_MAX), text);
 	if (sh->use_out)
 		sh_out_text(&sh->out, sh->shown);
 	else
@@ -270,39 +262,59 @@ sh_print_part(const uint8_t *payload, size_t len, void *arg)
 		sh->open_line = sh->shown[n - 1] != '\n';
 	sh->parts++;
 	fflush(stdout);
+}
+
+static void
+sh_show_text(void *arg, const char *text)
+{
+	sh_show(arg, text);
+}
+
+/* One part of the manager's reply. */
+static int
+sh_print_part(const uint8_t *payload, size_t len, void *arg)
+{
+	struct sh	*sh = arg;
+
+	if (msg_decode_text(payload, len, sh->text) != DSP_OK)
+		return -1;
+	if (sh->capture != NULL)
+		buf_put_bytes(sh->capture, sh->text, strlen(sh->text));
+	else
+		sh_show(sh, sh->text);
 	return 0;
 }
 
-/* 0 done, 1 refused by the manager; a lost connection exits 2. */
+/* The filters after '|' taken off command (in place), and the output
+ * made ready; 0, or -1 when a filter is wrong (said). */
 static int
-sh_run(struct sh *sh, const char *line)
+sh_output_begin(struct sh *sh, char *command)
 {
-	struct buf_writer	 w;
-	char			 err[1024], command[8192];
-	int			 rc;
+	char	err[1024];
 
-	snprintf(command, sizeof(command), "%s", line);
 	if (sh_out_begin(&sh->out, command, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", SH_PROGNAME, err);
-		return 1;
+		return -1;
 	}
 	sh->use_out = sh->out.nfilters > 0 || sh->page > 0 ||
 	    sh->out.width > 0;
 	sh->out.page = sh->page;
-	buf_writer_init(&w);
-	msg_encode_text(&w, command);
 	sh->open_line = 0;
 	sh->parts = 0;
 	sh->dropped = 0;
 	sh_interrupted = 0;
-	rc = channel_call_parts(sh->ch, DSP_OP_ADMIN, &w, sh_print_part, sh,
-	    err, sizeof(err));
-	buf_writer_free(&w);
+	return 0;
+}
+
+/* The end of a command's output: the last line, the count when whole. */
+static void
+sh_output_end(struct sh *sh, int whole)
+{
 	if (sh->use_out) {
 		/* A listing cut or refused ends where it stopped: no
 		 * count of part of it. */
 		if (sh->dropped == 0)
-			sh_out_end(&sh->out, rc == DSP_OK);
+			sh_out_end(&sh->out, whole);
 		sh->open_line = 0;
 	}
 	if (sh->open_line)
@@ -311,6 +323,23 @@ sh_run(struct sh *sh, const char *line)
 		printf("^C (the rest of the output was not shown; the command "
 		    "itself ran)\n");
 	fflush(stdout);
+}
+
+/* A command for the manager: 0 done, 1 refused; a lost connection
+ * exits 2. */
+static int
+sh_run(struct sh *sh, const char *command)
+{
+	struct buf_writer	 w;
+	char			 err[1024];
+	int			 rc;
+
+	buf_writer_init(&w);
+	msg_encode_text(&w, command);
+	rc = channel_call_parts(sh->ch, DSP_OP_ADMIN, &w, sh_print_part, sh,
+	    err, sizeof(err));
+	buf_writer_free(&w);
+	sh_output_end(sh, rc == DSP_OK);
 	if (rc == -1)
 		sh_die("manager: %s%s", err, sh->parts > 0 ?
 		    " (the output above is incomplete)" : "");
@@ -324,15 +353,25 @@ sh_run(struct sh *sh, const char *line)
 
 static char	*sh_ask(void *, const char *);
 
-/* The shell's own commands ("backup ..."), else the manager's. */
+/* A command line, filters and all: the shell's own "backup ..." (a
+ * run, a verify or a restore never waits at the pager), else the
+ * manager's. 0 done, 1 failed. */
 static int
 sh_command(struct sh *sh, const char *line)
 {
-	int	rc;
+	char	command[8192];
+	int	rc, listing;
 
-	if (sh_backup(line, sh_ask, sh, &rc))
-		return rc != 0;
-	return sh_run(sh, line);
+	snprintf(command, sizeof(command), "%s", line);
+	if (sh_output_begin(sh, command) == -1)
+		return 1;
+	if (!sh_backup_is(command, &listing))
+		return sh_run(sh, command);
+	if (!listing)
+		sh->out.page = 0;
+	sh_backup(command, sh_ask, sh_show_text, sh, &rc);
+	sh_output_end(sh, rc == 0);
+	return rc != 0;
 }
 
 /* Leading and trailing blanks off; NULL for a blank or comment line. */
@@ -431,7 +470,7 @@ sh_prompt(struct sh *sh, char *out, size_t len)
 static int
 sh_run_line(void *arg, const char *line)
 {
-	return sh_run(arg, line);
+	return sh_command(arg, line);
 }
 
 /* The terminal's size, for the pager and the cut of wide lines

@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,15 +38,18 @@ static const struct {
 #define SH_BACKUP_NCMDS	(sizeof(sh_backup_cmds) / sizeof(sh_backup_cmds[0]))
 
 static void
-sh_backup_help(void)
+sh_backup_help(sh_backup_show_fn show, void *arg)
 {
+	char	line[256];
 	size_t	i;
 
-	printf("backup commands (the tape backup, daspool-backup):\n");
-	for (i = 0; i < SH_BACKUP_NCMDS; i++)
-		printf("  backup %-8s %s%s\n", sh_backup_cmds[i].name,
-		    sh_backup_cmds[i].help, sh_backup_cmds[i].admin ?
-		    " (admin)" : "");
+	show(arg, "backup commands (the tape backup, daspool-backup):\n");
+	for (i = 0; i < SH_BACKUP_NCMDS; i++) {
+		snprintf(line, sizeof(line), "  backup %-8s %s%s\n",
+		    sh_backup_cmds[i].name, sh_backup_cmds[i].help,
+		    sh_backup_cmds[i].admin ? " (admin)" : "");
+		show(arg, line);
+	}
 }
 
 /* Words a person may give: names, numbers, paths and the restore
@@ -78,33 +83,83 @@ sh_backup_whoami(sh_live_ask_fn ask, void *arg, char *who, size_t len,
 	return 0;
 }
 
-static int
-sh_backup_exec(char **argv, const char *who)
+/* The child's output, as it comes, to show(); NUL bytes as blanks. */
+static void
+sh_backup_relay(int fd, sh_backup_show_fn show, void *arg)
 {
-	pid_t	pid;
+	char	buf[4096 + 1];
+	ssize_t	n, i;
+
+	for (;;) {
+		if ((n = read(fd, buf, sizeof(buf) - 1)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (i = 0; i < n; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[n] = '\0';
+		show(arg, buf);
+	}
+}
+
+/* Its exit status; one stopped by a signal (Ctrl-C kills a run, a
+ * verify or a restore where it is) says so. */
+static int
+sh_backup_wait(pid_t pid, const char *command)
+{
 	int	status;
 
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return 1;
+	if (WIFSIGNALED(status)) {
+		fprintf(stderr, "daspool-sh: backup %s was stopped by %s%s\n",
+		    command, WTERMSIG(status) == SIGINT ? "Ctrl-C" :
+		    strsignal(WTERMSIG(status)), strcmp(command, "run") == 0 ?
+		    "; \"backup status\" says where it ended" : "");
+		return 1;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static int
+sh_backup_exec(char **argv, const char *who, sh_backup_show_fn show,
+    void *arg)
+{
+	pid_t	pid;
+	int	out[2];
+
 	fflush(stdout);
+	if (pipe2(out, O_CLOEXEC) == -1) {
+		fprintf(stderr, "daspool-sh: backup: %s\n", strerror(errno));
+		return 1;
+	}
 	if ((pid = fork()) == -1) {
 		fprintf(stderr, "daspool-sh: backup: %s\n", strerror(errno));
+		close(out[0]);
+		close(out[1]);
 		return 1;
 	}
 	if (pid == 0) {
 		setenv("DASPOOL_BACKUP_BY", who, 1);
-		execvp(argv[0], argv);
+		if (dup2(out[1], STDOUT_FILENO) != -1)
+			execvp(argv[0], argv);
 		fprintf(stderr, "daspool-sh: backup: cannot run %s: %s\n",
 		    argv[0], strerror(errno));
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return 1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	close(out[1]);
+	sh_backup_relay(out[0], show, arg);
+	close(out[0]);
+	return sh_backup_wait(pid, argv[3]);
 }
 
 /* The command's words after "backup": checked, and run. */
 static int
-sh_backup_run(char **words, int n, sh_live_ask_fn ask, void *arg)
+sh_backup_run(char **words, int n, sh_live_ask_fn ask,
+    sh_backup_show_fn show, void *arg)
 {
 	const char	*conf = getenv("DASPOOL_BACKUP_CONF");
 	char		*argv[SH_BACKUP_ARGS + 4], who[256];
@@ -139,17 +194,44 @@ sh_backup_run(char **words, int n, sh_live_ask_fn ask, void *arg)
 	for (k = 0; k < n; k++)
 		argv[3 + k] = words[k];
 	argv[3 + n] = NULL;
-	return sh_backup_exec(argv, who);
+	return sh_backup_exec(argv, who, show, arg);
+}
+
+/* The command word after "backup", or NULL when line is not one. */
+static const char *
+sh_backup_command(const char *line)
+{
+	if (strncmp(line, "backup", 6) != 0 ||
+	    (line[6] != '\0' && line[6] != ' ' && line[6] != '\t'))
+		return NULL;
+	return line + 6 + strspn(line + 6, " \t");
 }
 
 int
-sh_backup(const char *line, sh_live_ask_fn ask, void *arg, int *rc)
+sh_backup_is(const char *line, int *listing)
+{
+	const char	*cmd = sh_backup_command(line);
+	size_t		 i, len;
+
+	if (cmd == NULL)
+		return 0;
+	len = strcspn(cmd, " \t");
+	*listing = 1;
+	for (i = 0; i < SH_BACKUP_NCMDS; i++)
+		if (strlen(sh_backup_cmds[i].name) == len &&
+		    strncmp(cmd, sh_backup_cmds[i].name, len) == 0)
+			*listing = !sh_backup_cmds[i].admin;
+	return 1;
+}
+
+int
+sh_backup(const char *line, sh_live_ask_fn ask, sh_backup_show_fn show,
+    void *arg, int *rc)
 {
 	char	*copy, *words[SH_BACKUP_ARGS], *w, *save = NULL;
 	int	 n = 0;
 
-	if (strncmp(line, "backup", 6) != 0 ||
-	    (line[6] != '\0' && line[6] != ' ' && line[6] != '\t'))
+	if (sh_backup_command(line) == NULL)
 		return 0;
 	if ((copy = strdup(line + 6)) == NULL) {
 		*rc = 1;
@@ -168,10 +250,10 @@ sh_backup(const char *line, sh_live_ask_fn ask, void *arg, int *rc)
 	}
 	if (n == 0 || strcmp(words[0], "?") == 0 ||
 	    strcmp(words[0], "help") == 0) {
-		sh_backup_help();
+		sh_backup_help(show, arg);
 		*rc = 0;
 	} else
-		*rc = sh_backup_run(words, n, ask, arg);
+		*rc = sh_backup_run(words, n, ask, show, arg);
 	free(copy);
 	return 1;
 }
