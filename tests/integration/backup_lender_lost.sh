@@ -3,7 +3,8 @@
 # naming the lender, and the run goes on with the next volume: the
 # volumes before and after are copied, catalogued and verify; the
 # failed copy is in no catalog, and its bytes on tape are overwritten
-# by the next copy's file.
+# by the next copy's file. The next run, the lender back, copies the
+# volume again: the copy restores to its bytes.
 . "$(dirname "$0")/functions.sh"
 
 export CLIENT_TIMEOUT=3
@@ -55,4 +56,17 @@ admin "show audit 20" | grep -Eq "backup-copy-failed +Vol-2 +.*serverB" ||
 # Vol-3 took the file the failed copy had begun.
 grep -q "^copied Vol-3 as copy 2: .* to DSP001:1$" "$T/copy.out" ||
 	fail "Vol-3's place on tape: $(cat "$T/copy.out")"
+
+slow serverB off
+restart_agent serverB
+daspool-backup -f "$T/backup1/daspool-backup.conf" copy Vol-2 \
+    --library "$lib" --catalog "$cat" >"$T/again.out" 2>&1 ||
+	fail "the next run did not copy Vol-2: $(cat "$T/again.out")"
+grep -q "^copied Vol-2 as copy 3: " "$T/again.out" ||
+	fail "the next run: $(cat "$T/again.out")"
+daspool-backup restore 3 --to-file "$T/Vol-2.restored" --library "$lib" \
+    --catalog "$cat" >/dev/null || fail "copy 3 does not restore"
+[ "$(sha256sum <"$T/Vol-2.restored" | cut -d' ' -f1)" = \
+    "$(as serverJ read Vol-2 | sha256sum | cut -d' ' -f1)" ] ||
+	fail "Vol-2's copy of the next run differs from the volume"
 pass
