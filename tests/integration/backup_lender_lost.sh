@@ -4,7 +4,8 @@
 # volumes before and after are copied, catalogued and verify; the
 # failed copy is in no catalog, and its bytes on tape are overwritten
 # by the next copy's file. The next run, the lender back, copies the
-# volume again: the copy restores to its bytes.
+# volume again: the copy restores to its bytes. While a copy runs,
+# status tells its progress, rate and time to go.
 . "$(dirname "$0")/functions.sh"
 
 export CLIENT_TIMEOUT=3
@@ -69,4 +70,22 @@ daspool-backup restore 3 --to-file "$T/Vol-2.restored" --library "$lib" \
 [ "$(sha256sum <"$T/Vol-2.restored" | cut -d' ' -f1)" = \
     "$(as serverJ read Vol-2 | sha256sum | cut -d' ' -f1)" ] ||
 	fail "Vol-2's copy of the next run differs from the volume"
+
+# One reader, each read of Vol-2 200 ms: the 32 MiB copy takes seconds,
+# its slabs of 8 MiB one after another.
+cp "$T/backup1/daspool-backup.conf" "$T/slow.conf"
+echo "readers = 1" >>"$T/slow.conf"
+slow serverB r 200 -1 serverB-B1
+daspool-backup -f "$T/slow.conf" copy Vol-2 --library "$lib" --catalog "$cat" \
+    >"$T/slow.out" 2>&1 &
+copier=$!
+PIDS+=("$copier")
+progress="^copying Vol-2 \(1 of 1\): [1-9][0-9]* of 33554432 data bytes, [0-9.]+ MB/s, [0-9]+ s to go$"
+wait_for 20 sh -c "daspool-backup status --catalog '$cat' | grep -Eq '$progress'" ||
+	fail "no progress while Vol-2 was copied: $(daspool-backup status --catalog "$cat")"
+daspool-backup status --catalog "$cat" | grep -Eq "^running since .* \(pid $copier\): 0 copied" ||
+	fail "status does not tell the run: $(daspool-backup status --catalog "$cat")"
+wait "$copier" || fail "the slow copy: $(cat "$T/slow.out")"
+daspool-backup status --catalog "$cat" | grep -Eq "^last run: .* 1 copied, 0 skipped, 0 failed$" ||
+	fail "status after the slow copy: $(daspool-backup status --catalog "$cat")"
 pass
