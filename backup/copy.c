@@ -213,6 +213,10 @@ copy_write(struct copy *cp, struct tar *t)
 	const struct slab	*s;
 	size_t			 i, slot;
 
+	/* What is due is known once mapped: said before the first slab,
+	 * which may take a while. */
+	if (cp->o->progress != NULL)
+		cp->o->progress(cp->o->progress_arg, 0, cp->data_bytes);
 	for (i = 0; i < cp->nslabs; i++) {
 		slot = i % cp->nslots;
 		pthread_mutex_lock(&cp->lock);

@@ -95,7 +95,8 @@ run_tell_status(struct run *r, int now)
 		log_warnx("%s", err);
 }
 
-/* copy.h's progress: at most a status write a second. */
+/* copy.h's progress: at most a status write a second, but the first
+ * (what is due) at once. */
 static void
 run_progress(void *arg, uint64_t done, uint64_t due)
 {
@@ -103,7 +104,7 @@ run_progress(void *arg, uint64_t done, uint64_t due)
 
 	r->st.done = done;
 	r->st.due = due;
-	run_tell_status(r, 0);
+	run_tell_status(r, done == 0);
 }
 
 static void

@@ -7,10 +7,14 @@
 # dspBackup scalars the run's counts; later runs that skip a mounted
 # volume and fail for want of tape say so; a verify that finds a
 # flipped byte on the tape shows the copy bad, with the verify's time.
+# A copy going on (reads slowed) shows running, its volume and the
+# bytes due; its process killed, the run is no longer running and the
+# last run's counts stay.
 . "$(dirname "$0")/functions.sh"
 . "$(dirname "$0")/snmp_functions.sh"
 
 start_mgr
+AGENT_SLOW[serverA]=1
 start_agent serverA 127.0.3.1 A1:8M
 start_agent serverB 127.0.3.2 B1:4M
 start_agent serverC 127.0.3.3 C1:4M
@@ -118,6 +122,32 @@ v2c snmpget -Oqv -- DASPOOL-MIB::dspBackupCopyVerified.1 | grep -Eq "^[0-9]{4}-"
 	fail "copy 1 has no verify time"
 [ "$(v2c snmpget -Oqv -- DASPOOL-MIB::dspBackupCopyState.2)" = ok ] ||
 	fail "copy 2 changed"
+# A copy to a library of its own, its status in the same catalog dir:
+# each read of Vol-1 takes 500 ms.
+daspool-backup make-library "$T/lib2" --slots 1 --tapes 1 --capacity 64M >/dev/null &&
+	daspool-backup label 1 DSP010 --library "$T/lib2" >/dev/null || fail "lib2"
+slow serverA r 500 -1 serverA-A1
+daspool-backup -f "$conf" copy Vol-1 --library "$T/lib2" >"$T/copy2.out" 2>&1 &
+copier=$!
+PIDS+=("$copier")
+copying() {
+	[ "$(scalar dspBackupRunning)" = true ] &&
+		[ "$(scalar dspBackupCurrentVolume)" = Vol-1 ] &&
+		[ "$(scalar dspBackupCurrentDue)" = "8388608 bytes" ]
+}
+wait_for 15 copying ||
+	fail "the copy going on is not shown: $(v2c snmpwalk -Oq -- DASPOOL-MIB::dspBackup; cat "$T/copy2.out")"
+done_bytes=$(scalar dspBackupCurrentDone)
+[ "${done_bytes% bytes}" -lt 8388608 ] ||
+	fail "done before the copy ended: $done_bytes"
+kill -9 "$copier"
+wait "$copier" 2>/dev/null
+slow serverA off
+[ "$(scalar dspBackupRunning)" = false ] ||
+	fail "a killed run is still running: $(v2c snmpwalk -Oq -- DASPOOL-MIB::dspBackup)"
+[ "$(scalar dspBackupLastRunCopied)/$(scalar dspBackupCopies)" = 1/3 ] ||
+	fail "the killed run changed the counts: $(v2c snmpwalk -Oq -- DASPOOL-MIB::dspBackup)"
+
 # As docs/MIB.md shows them.
 v2c snmptable -Ci -- DASPOOL-MIB::dspBackupTable
 v2c snmpwalk -- DASPOOL-MIB::dspBackup
