@@ -370,6 +370,10 @@ sh_command(struct sh *sh, const char *line)
 	if (!listing)
 		sh->out.page = 0;
 	sh_backup(command, sh_ask, sh_show_text, sh, &rc);
+	/* Ctrl-C stops the program itself, as sh_backup says: not "the
+	 * command itself ran". */
+	if (rc != 0)
+		sh->dropped = 0;
 	sh_output_end(sh, rc == 0);
 	return rc != 0;
 }
