@@ -301,13 +301,16 @@ sh_edit_open(const char *progname, const char *prompt, const char *file,
 	/* While a line is edited, Ctrl-C is a key that drops it, not a
 	 * signal that ends the shell. */
 	el_set(e->el, EL_SETTY, "-d", "-isig", NULL);
-	el_set(e->el, EL_ADDFN, "sh-abandon", "drop the line", sh_edit_abandon);
+	/* The wide call keeps the names as given: the narrow one copies
+	 * them and never frees the copies. */
+	el_wset(e->el, EL_ADDFN, L"sh-abandon", L"drop the line",
+	    sh_edit_abandon);
 	el_set(e->el, EL_BIND, "^C", "sh-abandon", NULL);
 	e->ask = ask;
 	e->arg = arg;
-	el_set(e->el, EL_ADDFN, "sh-help", "what may follow", sh_edit_help);
+	el_wset(e->el, EL_ADDFN, L"sh-help", L"what may follow", sh_edit_help);
 	el_set(e->el, EL_BIND, "?", "sh-help", NULL);
-	el_set(e->el, EL_ADDFN, "sh-complete", "complete a keyword",
+	el_wset(e->el, EL_ADDFN, L"sh-complete", L"complete a keyword",
 	    sh_edit_complete);
 	el_set(e->el, EL_BIND, "^I", "sh-complete", NULL);
 	return e;
@@ -321,6 +324,10 @@ sh_edit_line(struct sh_edit *e)
 	size_t		 n;
 
 	e->abandoned = 0;
+	/* The terminal in editing mode before the prompt shows, not after
+	 * it: a key typed at once (Ctrl-C, Ctrl-D) is read as a key, not
+	 * taken by the terminal for a signal or an end of file. */
+	el_set(e->el, EL_PREP_TERM, 1);
 	got = el_gets(e->el, &count);
 	if (got == NULL || count <= 0)
 		return NULL;

@@ -9,7 +9,8 @@
 # TAB completes a unique keyword or volume name and lists several, and
 # offers only the volumes the command can take, and after show audit
 # the number of rows in the trail; on a narrow terminal
-# '?' folds its help and TAB lists in the columns that fit.
+# '?' folds its help and TAB lists in the columns that fit. Keys typed
+# the moment a prompt shows are read as keys.
 . "$(dirname "$0")/functions.sh"
 command -v expect >/dev/null || fail "expect is not installed: run scripts/install-deps.sh"
 
@@ -243,4 +244,27 @@ expect eof
 EXP
 out=$(expect "$T/nohist.exp" 2>&1) || fail "$out"
 [ ! -e "$T/home0/.daspool_history" ] || fail "DASPOOL_HISTSIZE=0 wrote a history"
+
+# Keys typed the moment the prompt shows are keys of the line, not the
+# terminal's signal or end of file: a line and Ctrl-C sent at once
+# after each prompt give a fresh prompt every time, and Ctrl-D leaves.
+cat >"$T/typeahead.exp" <<EXP
+set timeout 10
+log_user 0
+spawn env HOME=$T/home0 DASPOOL_HISTSIZE=0 TERM=vt100 daspool-sh -s $ADMIN_SOCK
+expect "daspool@$host# "
+for {set i 0} {\$i < 1000} {incr i} {
+	send "show vol\003"
+	expect {
+		"daspool@$host# " {}
+		timeout { puts "Ctrl-C sent at once after prompt \$i was lost"; exit 1 }
+	}
+}
+send "\004"
+expect {
+	eof {}
+	timeout { puts "Ctrl-D sent at once after the prompt did not leave"; exit 1 }
+}
+EXP
+out=$(expect "$T/typeahead.exp" 2>&1) || fail "$out"
 pass
