@@ -25,6 +25,7 @@
 
 #include "generations.h"
 #include "proto.h"
+#include "volume_index.h"
 
 #define GENERATIONS_MAPSIZE	(16UL * 1024 * 1024)
 
@@ -76,23 +77,8 @@ generations_get64(const uint8_t in[8])
 static size_t
 generations_find(const struct generations *g, const char *volume, int *found)
 {
-	size_t	lo = 0, hi = g->count, mid;
-	int	c;
-
-	*found = 0;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(volume, g->entries[mid].volume);
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
+	return volume_index_find(g->entries, g->count, sizeof(*g->entries),
+	    volume, found);
 }
 
 /*

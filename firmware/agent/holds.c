@@ -12,6 +12,7 @@
 #include "holds.h"
 #include "proto.h"
 #include "timeutil.h"
+#include "volume_index.h"
 
 struct hold_entry {
 	char		volume[DSP_NAME_MAX + 1];
@@ -53,22 +54,8 @@ holds_free(struct holds *h)
 static size_t
 holds_find(const struct holds *h, const char *volume, int *found)
 {
-	size_t	lo = 0, hi = h->count, mid;
-	int	c;
-
-	*found = 0;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(volume, h->entries[mid].volume)) == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
+	return volume_index_find(h->entries, h->count, sizeof(*h->entries),
+	    volume, found);
 }
 
 /* The volume's entry or NULL. Lock held; valid until the lock is let go. */
