@@ -291,8 +291,8 @@ split_renew(struct conn *c, const struct volume_record *v)
 	uint16_t		leg;
 	char			why[512];
 
-	if (!split_any_held(v) || store_split_extend(c->mgr->store, volume, (uint64_t)time(NULL) +
-	    lease, &leg, &e) != 1)
+	if (!split_any_held(v) || store_split_extend(c->mgr->store, volume,
+	    (uint64_t)time(NULL) + lease, &leg, &e) != 1)
 		return;
 	/* A hold the agent lost is not made again: the copy is void, and
 	 * SPLIT_END says so. */
